@@ -1,0 +1,1 @@
+"""Shared basics: ids, money, countries, errors, configuration and the database session."""

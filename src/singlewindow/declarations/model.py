@@ -1,0 +1,419 @@
+"""Goods declarations: the data a real one carries and the rules of its lifecycle. No I/O.
+
+Names follow the WCO Data Model where it has one (LRN, declarant, importer, exporter, seller,
+buyer, office of declaration, countries of export / origin / destination, mode of transport
+at the border, delivery terms, invoice currency and exchange rate, goods items with their
+commodity code, quantity, net and gross mass, invoice amount).
+
+Lifecycle (`TRANSITIONS`):
+
+    LODGED → ACCEPTED → ASSESSED → CHANNELLED ─┬─────────────→ RELEASED
+                                               └→ INSPECTED ─┬→ RELEASED
+                                                             └→ SEIZED
+    any state before release → CANCELLED
+
+A lodgement that fails validation is rejected with every problem and nothing is stored, so
+REJECTED is an answer, not a stored state. Release needs the duties paid or secured.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from singlewindow.core.countries import is_country
+from singlewindow.core.errors import Problem
+from singlewindow.core.ids import with_check_character
+from singlewindow.core.money import is_currency, minor_unit, round_to_minor_unit
+from singlewindow.risk.model import Channel
+
+
+class DeclarationType(enum.StrEnum):
+    IMPORT = "IM"
+    EXPORT = "EX"
+
+
+class Status(enum.StrEnum):
+    LODGED = "lodged"
+    ACCEPTED = "accepted"
+    ASSESSED = "assessed"
+    CHANNELLED = "channelled"
+    INSPECTED = "inspected"
+    RELEASED = "released"
+    SEIZED = "seized"
+    CANCELLED = "cancelled"
+
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.LODGED: frozenset({Status.ACCEPTED, Status.CANCELLED}),
+    Status.ACCEPTED: frozenset({Status.ASSESSED, Status.CANCELLED}),
+    Status.ASSESSED: frozenset({Status.CHANNELLED, Status.CANCELLED}),
+    Status.CHANNELLED: frozenset({Status.INSPECTED, Status.RELEASED, Status.CANCELLED}),
+    Status.INSPECTED: frozenset({Status.RELEASED, Status.SEIZED, Status.CANCELLED}),
+    Status.RELEASED: frozenset(),
+    Status.SEIZED: frozenset(),
+    Status.CANCELLED: frozenset(),
+}
+
+AMENDABLE = frozenset({Status.ACCEPTED, Status.ASSESSED, Status.CHANNELLED, Status.INSPECTED})
+
+
+# UN/ECE Recommendation 19: mode of transport at the border.
+TRANSPORT_MODES = {
+    "1": "sea",
+    "2": "rail",
+    "3": "road",
+    "4": "air",
+    "5": "post",
+    "7": "fixed installation",
+    "8": "inland waterway",
+    "9": "own propulsion",
+}
+INCOTERMS_2020 = {"EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF"}
+# Terms under which the invoice price already includes freight and insurance to the border.
+INCOTERMS_WITH_FREIGHT = {"CPT", "CIP", "DAP", "DPU", "DDP", "CFR", "CIF"}
+PREFERENCES = {"ATIGA"}
+# UN/ECE Recommendation 20 units that a goods item's quantity may be declared in.
+UNITS = {"kg", "g", "t", "l", "m", "m2", "m3", "u", "pair", "dozen", "kwh"}
+
+
+@dataclass(frozen=True)
+class Party:
+    id: str
+    name: str
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class SupportingDocument:
+    code: str  # e.g. N380 commercial invoice, N740 air waybill, Y-codes for certificates
+    reference: str
+
+
+@dataclass(frozen=True)
+class GoodsItem:
+    sequence: int
+    commodity_code: str  # the 8-digit national tariff line
+    description: str
+    origin_country: str
+    quantity: Decimal
+    quantity_unit: str
+    net_mass: Decimal
+    gross_mass: Decimal
+    invoice_amount: Decimal
+
+    @property
+    def unit_price(self) -> Decimal:
+        return self.invoice_amount / self.quantity if self.quantity else Decimal(0)
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """The declaration as the declarant states it (one version of it)."""
+
+    type: DeclarationType
+    lrn: str
+    declarant: Party
+    office: str
+    export_country: str
+    destination_country: str
+    transport_mode: str
+    incoterm: str
+    invoice_currency: str
+    exchange_rate: Decimal  # national currency per unit of invoice currency
+    items: tuple[GoodsItem, ...]
+    importer: Party | None = None
+    exporter: Party | None = None
+    seller: Party | None = None
+    buyer: Party | None = None
+    freight: Decimal = Decimal(0)
+    insurance: Decimal = Decimal(0)
+    preference: str | None = None
+    proof_of_origin: str | None = None  # e.g. the e-Form D reference
+    export_reference: str | None = None  # an import citing the export declaration (ACDD)
+    documents: tuple[SupportingDocument, ...] = ()
+
+    @property
+    def trader(self) -> Party | None:
+        """The party the goods are declared for: importer on import, exporter on export."""
+        return self.importer if self.type is DeclarationType.IMPORT else self.exporter
+
+    @property
+    def invoice_total(self) -> Decimal:
+        return sum((item.invoice_amount for item in self.items), Decimal(0))
+
+    def parties(self) -> Iterable[Party]:
+        for party in (self.declarant, self.importer, self.exporter, self.seller, self.buyer):
+            if party is not None:
+                yield party
+
+
+def validate(
+    declaration: Declaration,
+    national_country: str,
+    known_commodity_code: Callable[[str], bool],
+) -> list[Problem]:
+    """Every problem with a declaration, each with the path of the field it concerns."""
+    d = declaration
+    problems: list[Problem] = []
+
+    def need(condition: bool, path: str, message: str) -> None:
+        if not condition:
+            problems.append(Problem(path, message))
+
+    need(bool(d.lrn.strip()) and len(d.lrn) <= 35, "lrn", "the LRN must be 1 to 35 characters")
+    need(bool(d.office.strip()), "office", "the office of declaration is required")
+    _check_party(d.declarant, "declarant", problems)
+    for name in ("importer", "exporter", "seller", "buyer"):
+        party = getattr(d, name)
+        if party is not None:
+            _check_party(party, name, problems)
+    if d.type is DeclarationType.IMPORT:
+        need(d.importer is not None, "importer", "an import declaration names the importer")
+        need(
+            d.destination_country == national_country,
+            "destination_country",
+            f"an import into this node's country must have destination {national_country}",
+        )
+    else:
+        need(d.exporter is not None, "exporter", "an export declaration names the exporter")
+        need(
+            d.export_country == national_country,
+            "export_country",
+            f"an export from this node's country must have country of export {national_country}",
+        )
+    for path in ("export_country", "destination_country"):
+        code = getattr(d, path)
+        need(is_country(code), path, f"{code!r} is not an ISO 3166-1 alpha-2 country code")
+    need(
+        d.transport_mode in TRANSPORT_MODES,
+        "transport_mode",
+        f"{d.transport_mode!r} is not a UN/ECE Rec. 19 mode of transport (1-5, 7-9)",
+    )
+    need(d.incoterm in INCOTERMS_2020, "incoterm", f"{d.incoterm!r} is not an Incoterms 2020 code")
+    currency_ok = is_currency(d.invoice_currency)
+    need(
+        currency_ok,
+        "invoice_currency",
+        f"{d.invoice_currency!r} is not an ISO 4217 currency code",
+    )
+    need(d.exchange_rate > 0, "exchange_rate", "the exchange rate must be greater than zero")
+    need(d.freight >= 0, "freight", "freight cannot be negative")
+    need(d.insurance >= 0, "insurance", "insurance cannot be negative")
+    if d.incoterm in INCOTERMS_WITH_FREIGHT and (d.freight or d.insurance):
+        problems.append(
+            Problem(
+                "freight",
+                f"under {d.incoterm} the invoice price already includes freight and insurance;"
+                " declare them as 0",
+            )
+        )
+    if d.preference is not None:
+        need(
+            d.preference in PREFERENCES,
+            "preference",
+            f"{d.preference!r} is not a preference this node grants (ATIGA)",
+        )
+        need(
+            bool(d.proof_of_origin and d.proof_of_origin.strip()),
+            "proof_of_origin",
+            "a preference claim needs the reference of its proof of origin (e-Form D)",
+        )
+    elif d.proof_of_origin:
+        problems.append(
+            Problem("preference", "a proof of origin is given but no preference is claimed")
+        )
+    need(bool(d.items), "items", "a declaration has at least one goods item")
+    need(len(d.items) <= 999, "items", "a declaration has at most 999 goods items")
+    for index, item in enumerate(d.items):
+        _check_item(
+            item,
+            f"items.{index}",
+            d.type,
+            currency_ok and d.invoice_currency,
+            known_commodity_code,
+            problems,
+        )
+    for index, document in enumerate(d.documents):
+        need(bool(document.code), f"documents.{index}.code", "the document code is required")
+        need(
+            bool(document.reference),
+            f"documents.{index}.reference",
+            "the document reference is required",
+        )
+    return problems
+
+
+def _check_party(party: Party, path: str, problems: list[Problem]) -> None:
+    if not party.id.strip() or len(party.id) > 35:
+        problems.append(Problem(f"{path}.id", "the party identifier must be 1 to 35 characters"))
+    if not party.name.strip():
+        problems.append(Problem(f"{path}.name", "the party name is required"))
+    if party.country is not None and not is_country(party.country):
+        problems.append(
+            Problem(f"{path}.country", f"{party.country!r} is not an ISO 3166-1 alpha-2 code")
+        )
+
+
+def _check_item(
+    item: GoodsItem,
+    path: str,
+    kind: DeclarationType,
+    currency: str | bool,
+    known_commodity_code: Callable[[str], bool],
+    problems: list[Problem],
+) -> None:
+    code = item.commodity_code
+    if not (len(code) == 8 and code.isdigit()):
+        problems.append(Problem(f"{path}.commodity_code", f"{code!r} is not an 8-digit code"))
+    elif not known_commodity_code(code):
+        problems.append(
+            Problem(
+                f"{path}.commodity_code",
+                f"{code} is not a line of the national tariff in force",
+            )
+        )
+    if not item.description.strip():
+        problems.append(Problem(f"{path}.description", "the goods description is required"))
+    if not is_country(item.origin_country):
+        problems.append(
+            Problem(
+                f"{path}.origin_country",
+                f"{item.origin_country!r} is not an ISO 3166-1 alpha-2 country code",
+            )
+        )
+    if item.quantity <= 0:
+        problems.append(Problem(f"{path}.quantity", "the quantity must be greater than zero"))
+    if item.quantity_unit not in UNITS:
+        problems.append(
+            Problem(
+                f"{path}.quantity_unit",
+                f"{item.quantity_unit!r} is not a unit of quantity ({', '.join(sorted(UNITS))})",
+            )
+        )
+    if item.net_mass <= 0:
+        problems.append(Problem(f"{path}.net_mass", "the net mass must be greater than zero"))
+    if item.gross_mass < item.net_mass:
+        problems.append(
+            Problem(f"{path}.gross_mass", "the gross mass cannot be less than the net mass")
+        )
+    if item.invoice_amount < 0:
+        problems.append(Problem(f"{path}.invoice_amount", "the invoice amount cannot be negative"))
+    elif currency and item.invoice_amount != item.invoice_amount.quantize(
+        Decimal(1).scaleb(-minor_unit(str(currency)))
+    ):
+        problems.append(
+            Problem(
+                f"{path}.invoice_amount",
+                f"{item.invoice_amount} has more decimals than {currency} allows",
+            )
+        )
+    if item.sequence < 1:
+        problems.append(Problem(f"{path}.sequence", "item numbers start at 1"))
+
+
+@dataclass(frozen=True)
+class ValuationLine:
+    """How an item's customs value (CIF in national currency) was reached."""
+
+    item: int
+    invoice_amount: Decimal
+    freight_share: Decimal
+    insurance_share: Decimal
+    exchange_rate: Decimal
+    customs_value: Decimal
+    formula: str
+
+
+def customs_values(declaration: Declaration, national_currency: str) -> list[ValuationLine]:
+    """CIF value of each item in national currency: invoice amount plus its share of freight
+    and insurance (apportioned by invoice amount), converted at the declared rate."""
+    d = declaration
+    total = d.invoice_total
+    lines = []
+    for item in d.items:
+        share = item.invoice_amount / total if total else Decimal(1) / len(d.items)
+        freight = d.freight * share
+        insurance = d.insurance * share
+        cif = item.invoice_amount + freight + insurance
+        value = round_to_minor_unit(cif * d.exchange_rate, national_currency)
+        formula = (
+            f"({item.invoice_amount} + freight {freight:.2f} + insurance {insurance:.2f}) "
+            f"{d.invoice_currency} × {d.exchange_rate} = {value} {national_currency}"
+        )
+        lines.append(
+            ValuationLine(
+                item.sequence,
+                item.invoice_amount,
+                freight,
+                insurance,
+                d.exchange_rate,
+                value,
+                formula,
+            )
+        )
+    return lines
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of a declaration's event log: who did what, when."""
+
+    at: datetime
+    actor: str
+    kind: str
+    detail: dict[str, object] = field(default_factory=dict)
+
+
+class TransitionRefused(Exception):
+    def __init__(self, current: Status, wanted: Status) -> None:
+        super().__init__(f"a declaration that is {current.value} cannot become {wanted.value}")
+        self.current = current
+        self.wanted = wanted
+
+
+def check_transition(current: Status, wanted: Status) -> None:
+    if wanted not in TRANSITIONS[current]:
+        raise TransitionRefused(current, wanted)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What a declarant owes and what covers it."""
+
+    currency: str
+    assessed: Decimal
+    paid: Decimal
+    secured: Decimal
+
+    @property
+    def outstanding(self) -> Decimal:
+        return max(self.assessed - self.paid - self.secured, Decimal(0))
+
+    @property
+    def settled(self) -> bool:
+        return self.outstanding == 0
+
+
+def releasable(status: Status, channel: Channel | None, settlement: Settlement) -> str | None:
+    """Why the goods cannot be released yet, or None when they can."""
+    if status is Status.CHANNELLED and channel is not None and channel.needs_inspection():
+        return f"the {channel.value} channel needs the officer's inspection result first"
+    if status not in (Status.CHANNELLED, Status.INSPECTED):
+        return f"a declaration that is {status.value} cannot be released"
+    if not settlement.settled:
+        return (
+            f"{settlement.outstanding} {settlement.currency} of duties and taxes are neither "
+            "paid nor secured"
+        )
+    return None
+
+
+def declaration_number(country: str, year: date, office: str, serial: int) -> str:
+    """Customs' number for an accepted declaration: country, year, office, serial and a
+    check character (ISO 6346 rule, as NCTS uses for the MRN)."""
+    office_code = "".join(ch for ch in office.upper() if ch.isalnum())[:6].ljust(6, "0")
+    return with_check_character(f"{country}{year:%y}{office_code}{serial:08d}")
