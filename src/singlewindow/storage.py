@@ -12,7 +12,6 @@ ROOMS_WITH_TABLES = (
     "singlewindow.tariff.repository",
     "singlewindow.declarations.repository",
     "singlewindow.risk.repository",
-    "singlewindow.exchange.repository",
 )
 
 

@@ -77,7 +77,7 @@ INCOTERMS_2020 = {"EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB",
 INCOTERMS_WITH_FREIGHT = {"CPT", "CIP", "DAP", "DPU", "DDP", "CFR", "CIF"}
 PREFERENCES = {"ATIGA"}
 # UN/ECE Recommendation 20 units that a goods item's quantity may be declared in.
-UNITS = {"kg", "g", "t", "l", "m", "m2", "m3", "u", "pair", "dozen", "kwh"}
+UNITS = {"kg", "g", "t", "l", "m", "m2", "m3", "u", "1000u", "pair", "dozen", "kwh"}
 
 
 @dataclass(frozen=True)

@@ -250,7 +250,7 @@ class SelectivityPolicy:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def select(
+def choose_channel(
     subject: RiskSubject,
     rules: Sequence[RiskRule],
     policy: SelectivityPolicy,

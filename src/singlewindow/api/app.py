@@ -1,0 +1,84 @@
+"""The node's HTTP API: every room's router, and one mapping of errors to problem+json."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from singlewindow import __version__
+from singlewindow.access.api import router as access_router
+from singlewindow.core.config import Settings
+from singlewindow.core.db import Database
+from singlewindow.core.errors import SingleWindowError
+from singlewindow.declarations.api import guarantees as guarantees_router
+from singlewindow.declarations.api import router as declarations_router
+from singlewindow.declarations.services import Clearance
+from singlewindow.risk import services as selectivity
+from singlewindow.risk.api import router as risk_router
+from singlewindow.tariff.api import router as tariff_router
+
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None,
+            ) -> JSONResponse:
+    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status,
+                               "detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def _path(location: tuple[object, ...] | list[object]) -> str:
+    parts = [str(p) for p in location]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SingleWindowError)
+    async def domain_error(_: Request, exc: SingleWindowError) -> JSONResponse:
+        problems = getattr(exc, "problems", None)
+        return problem(exc.status, exc.title, exc.detail,
+                       [p.as_dict() for p in problems] if problems is not None else None)
+
+    @app.exception_handler(RequestValidationError)
+    async def malformed(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"path": _path(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        detail = "; ".join(f"{e['path']}: {e['message']}" for e in errors)
+        return problem(422, "Invalid input", detail, errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = str(exc.detail)
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"no route {request.method} {request.url.path}"
+        elif exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}"
+        return problem(exc.status_code, "HTTP error", detail)
+
+
+def create_app(settings: Settings, database: Database) -> FastAPI:
+    """The API of one national node, over an opened (migrated) database."""
+    app = FastAPI(
+        title=f"Single Window node {settings.country}",
+        version=__version__,
+        description="National customs single window: declarations, tariff, selectivity.",
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.clearance = Clearance(database, settings.country)
+    selectivity.configure(database, settings.random_inspection_share, settings.random_seed)
+    install_error_handlers(app)
+    for router in (access_router, declarations_router, guarantees_router, risk_router,
+                   tariff_router):
+        app.include_router(router)
+
+    @app.get("/health", tags=["node"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "country": settings.country, "version": __version__}
+
+    return app

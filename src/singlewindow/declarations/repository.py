@@ -1,0 +1,242 @@
+"""Storage of declarations: the current version as a document with the columns that queries
+need, every earlier version, the event log, payments, guarantees and the number counter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from singlewindow.core.db import Base, Document
+from singlewindow.declarations.model import (
+    Declaration,
+    DeclarationType,
+    GoodsItem,
+    Party,
+    SupportingDocument,
+)
+
+Amount = Numeric(20, 4)
+
+
+class DeclarationRow(Base):
+    __tablename__ = "declaration"
+    __table_args__ = (UniqueConstraint("declarant_id", "lrn", name="uq_declaration_lrn"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    lrn: Mapped[str] = mapped_column(String(35))
+    type: Mapped[str] = mapped_column(String(2))
+    declarant_id: Mapped[str] = mapped_column(String(35), index=True)
+    trader_id: Mapped[str] = mapped_column(String(35), index=True)
+    office: Mapped[str] = mapped_column(String(8), index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    channel: Mapped[str | None] = mapped_column(String(8))
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(Document)
+    assessment: Mapped[dict[str, Any]] = mapped_column(Document)
+    selection: Mapped[dict[str, Any]] = mapped_column(Document)
+    currency: Mapped[str] = mapped_column(String(3))
+    duties: Mapped[Decimal] = mapped_column(Amount)
+    paid: Mapped[Decimal] = mapped_column(Amount)
+    secured: Mapped[Decimal] = mapped_column(Amount)
+    lodged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DeclarationVersionRow(Base):
+    """Each version as it stood before an amendment replaced it."""
+
+    __tablename__ = "declaration_version"
+
+    declaration_id: Mapped[str] = mapped_column(
+        ForeignKey("declaration.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(Document)
+    assessment: Mapped[dict[str, Any]] = mapped_column(Document)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+
+
+class DeclarationEventRow(Base):
+    __tablename__ = "declaration_event"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    declaration_id: Mapped[str] = mapped_column(
+        ForeignKey("declaration.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(Document)
+
+
+class PaymentRow(Base):
+    __tablename__ = "payment"
+
+    bank_reference: Mapped[str] = mapped_column(String(64), primary_key=True)
+    declaration_id: Mapped[str] = mapped_column(ForeignKey("declaration.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    paid_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+
+
+class GuaranteeRow(Base):
+    """A comprehensive guarantee lodged by a trader with customs (bank or insurance bond)."""
+
+    __tablename__ = "guarantee"
+
+    reference: Mapped[str] = mapped_column(String(35), primary_key=True)
+    holder_id: Mapped[str] = mapped_column(String(35), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    used: Mapped[Decimal] = mapped_column(Amount)
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    registered_by: Mapped[str] = mapped_column(String(64))
+
+
+class GuaranteeUseRow(Base):
+    __tablename__ = "guarantee_use"
+
+    guarantee_ref: Mapped[str] = mapped_column(ForeignKey("guarantee.reference"), primary_key=True)
+    declaration_id: Mapped[str] = mapped_column(ForeignKey("declaration.id"), primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    secured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReferenceCounterRow(Base):
+    __tablename__ = "reference_counter"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+
+
+def next_serials(session: Session, name: str, count: int = 1) -> range:
+    """Reserve `count` consecutive serial numbers of a counter, in the caller's transaction."""
+    last = session.execute(
+        update(ReferenceCounterRow)
+        .where(ReferenceCounterRow.name == name)
+        .values(value=ReferenceCounterRow.value + count)
+        .returning(ReferenceCounterRow.value)
+    ).scalar_one_or_none()
+    if last is None:
+        session.execute(insert(ReferenceCounterRow).values(name=name, value=count))
+        last = count
+    return range(last - count + 1, last + 1)
+
+
+def find(session: Session, number: str) -> DeclarationRow | None:
+    return session.scalars(select(DeclarationRow).where(DeclarationRow.number == number)).first()
+
+
+# The declaration document: the domain object in plain JSON, amounts as strings so that no
+# digit is lost on either engine.
+
+
+def _party(party: Party | None) -> dict[str, Any] | None:
+    if party is None:
+        return None
+    return {"id": party.id, "name": party.name, "country": party.country}
+
+
+def to_document(d: Declaration) -> dict[str, Any]:
+    return {
+        "type": d.type.value,
+        "lrn": d.lrn,
+        "declarant": _party(d.declarant),
+        "importer": _party(d.importer),
+        "exporter": _party(d.exporter),
+        "seller": _party(d.seller),
+        "buyer": _party(d.buyer),
+        "office": d.office,
+        "export_country": d.export_country,
+        "destination_country": d.destination_country,
+        "transport_mode": d.transport_mode,
+        "incoterm": d.incoterm,
+        "invoice_currency": d.invoice_currency,
+        "exchange_rate": str(d.exchange_rate),
+        "freight": str(d.freight),
+        "insurance": str(d.insurance),
+        "preference": d.preference,
+        "proof_of_origin": d.proof_of_origin,
+        "export_reference": d.export_reference,
+        "documents": [{"code": x.code, "reference": x.reference} for x in d.documents],
+        "items": [
+            {
+                "sequence": i.sequence,
+                "commodity_code": i.commodity_code,
+                "description": i.description,
+                "origin_country": i.origin_country,
+                "quantity": str(i.quantity),
+                "quantity_unit": i.quantity_unit,
+                "net_mass": str(i.net_mass),
+                "gross_mass": str(i.gross_mass),
+                "invoice_amount": str(i.invoice_amount),
+            }
+            for i in d.items
+        ],
+    }
+
+
+def _to_party(raw: dict[str, Any] | None) -> Party | None:
+    return None if raw is None else Party(raw["id"], raw["name"], raw.get("country"))
+
+
+def from_document(doc: dict[str, Any]) -> Declaration:
+    declarant = _to_party(doc["declarant"])
+    assert declarant is not None
+    return Declaration(
+        type=DeclarationType(doc["type"]),
+        lrn=doc["lrn"],
+        declarant=declarant,
+        importer=_to_party(doc.get("importer")),
+        exporter=_to_party(doc.get("exporter")),
+        seller=_to_party(doc.get("seller")),
+        buyer=_to_party(doc.get("buyer")),
+        office=doc["office"],
+        export_country=doc["export_country"],
+        destination_country=doc["destination_country"],
+        transport_mode=doc["transport_mode"],
+        incoterm=doc["incoterm"],
+        invoice_currency=doc["invoice_currency"],
+        exchange_rate=Decimal(doc["exchange_rate"]),
+        freight=Decimal(doc["freight"]),
+        insurance=Decimal(doc["insurance"]),
+        preference=doc.get("preference"),
+        proof_of_origin=doc.get("proof_of_origin"),
+        export_reference=doc.get("export_reference"),
+        documents=tuple(SupportingDocument(x["code"], x["reference"]) for x in doc["documents"]),
+        items=tuple(
+            GoodsItem(
+                sequence=i["sequence"],
+                commodity_code=i["commodity_code"],
+                description=i["description"],
+                origin_country=i["origin_country"],
+                quantity=Decimal(i["quantity"]),
+                quantity_unit=i["quantity_unit"],
+                net_mass=Decimal(i["net_mass"]),
+                gross_mass=Decimal(i["gross_mass"]),
+                invoice_amount=Decimal(i["invoice_amount"]),
+            )
+            for i in doc["items"]
+        ),
+    )

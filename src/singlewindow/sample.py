@@ -1,0 +1,99 @@
+"""Sample content that makes a new node usable at once: users of each role, a guarantee, a
+few risk profiles and the packaged sample tariff. Clearly sample data, never loaded unless
+asked for (`singlewindow serve --sample`, `singlewindow up`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from singlewindow.access import services as access
+from singlewindow.access.model import Principal, Role
+from singlewindow.access.repository import UserRow
+from singlewindow.core.db import Database
+from singlewindow.declarations.services import Clearance
+from singlewindow.risk import services as risk
+from singlewindow.risk.model import Channel
+from singlewindow.tariff.services import ensure_sample_schedule
+
+OFFICE = {"VN": "VNHCM01", "KH": "KHPNH01", "LA": "LAVTE01", "TH": "THBKK01",
+          "MY": "MYKUL01", "SG": "SGSIN01", "ID": "IDJKT01", "PH": "PHMNL01",
+          "BN": "BNBWN01", "MM": "MMRGN01"}
+
+
+@dataclass(frozen=True)
+class SampleUsers:
+    admin: str
+    officer: str
+    trader: str
+    trader_party: str
+    office: str
+
+    def as_dict(self) -> dict[str, str]:
+        return self.__dict__.copy()
+
+
+def trader_party(country: str) -> str:
+    return f"{country}TRADER0001"
+
+
+def load(database: Database, country: str, home: Path) -> SampleUsers:
+    """Load the sample content once; tokens are written to HOME/tokens-COUNTRY.json."""
+    tokens_file = home / f"tokens-{country}.json"
+    ensure_sample_schedule(database, country)
+    with database.unit_of_work() as session:
+        loaded = session.get(UserRow, "admin") is not None
+    if loaded and tokens_file.exists():
+        return SampleUsers(**json.loads(tokens_file.read_text()))
+    office = OFFICE.get(country, f"{country}OFF01")
+    party = trader_party(country)
+    users = SampleUsers(
+        admin=access.create_user(database, "admin", Role.ADMIN),
+        officer=access.create_user(database, "officer", Role.OFFICER, office=office),
+        trader=access.create_user(database, "trader", Role.TRADER, party_id=party),
+        trader_party=party,
+        office=office,
+    )
+    admin = Principal("admin", Role.ADMIN)
+    Clearance(database, country).register_guarantee(
+        f"{country}GUA0001", party, Decimal("10000000000"), admin
+    )
+    for draft in _sample_rules():
+        risk.create_rule(database, draft, "admin")
+    home.mkdir(parents=True, exist_ok=True)
+    tokens_file.write_text(json.dumps(users.as_dict(), indent=2))
+    tokens_file.chmod(0o600)
+    return users
+
+
+def _sample_rules() -> list[risk.RuleDraft]:
+    start = date(2026, 1, 1)
+    return [
+        risk.RuleDraft(
+            name="Cigarettes: excise fraud",
+            description="Sample profile: every consignment of cigarettes is examined.",
+            criteria=[{"field": "commodity_code", "operator": "prefix", "value": "2402"}],
+            channel=Channel.RED,
+            valid_from=start,
+        ),
+        risk.RuleDraft(
+            name="Undervaluation: declared at under 40 % of the usual unit value",
+            description="Sample profile: documentary check of the invoice and valuation.",
+            criteria=[{"field": "unit_value_ratio", "operator": "lt", "value": "0.4"}],
+            channel=Channel.YELLOW,
+            valid_from=start,
+        ),
+        risk.RuleDraft(
+            name="High-value electronics",
+            description="Sample profile: electronics above 500 million in customs value.",
+            criteria=[
+                {"field": "commodity_code", "operator": "prefix", "value": "85"},
+                {"field": "customs_value", "operator": "gt", "value": "500000000"},
+            ],
+            channel=Channel.YELLOW,
+            valid_from=start,
+        ),
+    ]

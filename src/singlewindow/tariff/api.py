@@ -1,0 +1,96 @@
+"""The tariff router: the HS nomenclature and the national schedules, read by any user,
+loaded by an administrator."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from singlewindow.api.deps import AdminDep, DatabaseDep, PrincipalDep
+from singlewindow.api.pages import Page
+from singlewindow.core.clock import today
+from singlewindow.core.errors import Problem
+from singlewindow.tariff import nomenclature, services
+from singlewindow.tariff.errors import InvalidSchedule
+from singlewindow.tariff.schemas import (
+    ImportReportRead,
+    NomenclatureDetail,
+    NomenclatureRead,
+    TariffLineRead,
+)
+
+router = APIRouter(prefix="/tariff", tags=["tariff"])
+
+
+async def csv_body(request: Request) -> str:
+    """The request body as text: a schedule file is sent as `text/csv`, not JSON."""
+    try:
+        return (await request.body()).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidSchedule([Problem("body", "the body is not UTF-8 text")]) from None
+
+
+@router.get("/nomenclature", response_model=list[NomenclatureRead])
+def search_nomenclature(
+    _: PrincipalDep,
+    q: str = Query("", description="words (all must match) or a code prefix"),
+    prefix: str = Query("", description="keep codes starting with this"),
+    limit: int = Query(50, ge=1, le=500),
+) -> list[NomenclatureRead]:
+    return [NomenclatureRead.of(e) for e in nomenclature.search(q, prefix=prefix, limit=limit)]
+
+
+@router.get("/nomenclature/{code}", response_model=NomenclatureDetail)
+def get_nomenclature(code: str, _: PrincipalDep) -> NomenclatureDetail:
+    return NomenclatureDetail.of(nomenclature.get(code))
+
+
+@router.get("/schedules/{country}/lines", response_model=Page[TariffLineRead])
+def search_schedule(
+    country: str,
+    database: DatabaseDep,
+    _: PrincipalDep,
+    q: str = Query("", description="words (all must match) or a code prefix"),
+    prefix: str = Query("", description="keep codes starting with this"),
+    on: date | None = Query(None, description="only lines in force that day; default: all"),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> Page[TariffLineRead]:
+    lines = services.search_schedule(database, country.upper(), q, on, prefix=prefix)
+    items = [TariffLineRead.of(line) for line in lines[offset : offset + limit]]
+    return Page[TariffLineRead](items=items, total=len(lines), limit=limit, offset=offset)
+
+
+@router.get("/schedules/{country}/lines/{code}", response_model=TariffLineRead)
+def get_line(
+    country: str,
+    code: str,
+    database: DatabaseDep,
+    _: PrincipalDep,
+    on: date | None = Query(None, description="default: today"),
+) -> TariffLineRead:
+    return TariffLineRead.of(services.find_line(database, country.upper(), code, on or today()))
+
+
+@router.post(
+    "/schedules/{country}",
+    response_model=ImportReportRead,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "a schedule in the format of docs/tariff-csv.md",
+        }
+    },
+)
+def import_schedule(
+    country: str,
+    database: DatabaseDep,
+    _: AdminDep,
+    body: Annotated[str, Depends(csv_body)],
+    replace: bool = Query(False, description="delete the country's stored schedule first"),
+) -> ImportReportRead:
+    report = services.import_schedule(database, country.upper(), body, replace=replace)
+    return ImportReportRead.of(report)

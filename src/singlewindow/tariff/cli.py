@@ -1,0 +1,79 @@
+"""`singlewindow tariff …`: load a national schedule and search it from the command line."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from singlewindow.bootstrap import open_database
+from singlewindow.core.clock import today
+from singlewindow.core.config import Settings
+from singlewindow.core.errors import Invalid, NotFound
+from singlewindow.tariff import services
+
+app = typer.Typer(help="National tariff: import and search", no_args_is_help=True)
+console = Console()
+errors = Console(stderr=True)
+
+
+@app.command("import")
+def import_(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="schedule CSV file"),
+    country: str = typer.Option(..., "--country", "-c", help="ASEAN member state, e.g. VN"),
+    replace: bool = typer.Option(False, help="delete the country's stored schedule first"),
+) -> None:
+    """Load a national schedule (docs/tariff-csv.md), all lines or none."""
+    country = country.upper()
+    database = open_database(Settings.from_env(country=country))
+    try:
+        report = services.import_schedule(database, country, file, replace=replace)
+    except Invalid as error:
+        errors.print(f"[red]{file}: {error.detail}; nothing was imported[/red]")
+        for problem in error.problems:
+            errors.print(f"  {problem.path}: {problem.message}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
+    console.print(
+        f"[green]{country}[/green]: {report.lines} lines in {report.chapters} chapters "
+        f"({report.inserted} new, {report.updated} updated, {report.deleted} removed); "
+        f"schedule revision {report.revision}"
+    )
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help="words (all must match) or a code prefix"),
+    country: str = typer.Option(..., "--country", "-c", help="ASEAN member state, e.g. VN"),
+    on: str = typer.Option("", help="date the lines must be in force (YYYY-MM-DD); default today"),
+    limit: int = typer.Option(20, min=1),
+) -> None:
+    """Search a national schedule by words or code prefix."""
+    country = country.upper()
+    day = date.fromisoformat(on) if on else today()
+    database = open_database(Settings.from_env(country=country))
+    try:
+        lines = services.search_schedule(database, country, query, day)
+    except NotFound as error:
+        errors.print(f"[red]{error.detail}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
+    table = Table(title=f"{country} tariff on {day}: {len(lines)} line(s) for {query!r}")
+    for column in ("code", "description", "unit", "MFN", "ATIGA", "VAT", "excise"):
+        table.add_column(column)
+    for line in lines[:limit]:
+        table.add_row(
+            line.dotted_code,
+            line.description,
+            line.unit,
+            str(line.mfn),
+            "—" if line.atiga is None else str(line.atiga),
+            str(line.vat),
+            "—" if line.excise is None else str(line.excise),
+        )
+    console.print(table)

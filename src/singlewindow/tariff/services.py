@@ -1,0 +1,459 @@
+"""Tariff use cases: import a national schedule, look lines up at lodgement, search.
+
+Lookups go through a `TariffBook`, one country's whole schedule held in memory (a few
+thousand lines), because lodgement needs thousands of lookups a second and a query each
+would be the bottleneck. A book is reloaded when its schedule's revision changes: at once in
+the process that imported, within `BOOK_RECHECK_SECONDS` in every other worker.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import threading
+import time
+import weakref
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from typing import TextIO
+
+from singlewindow.core.clock import utcnow
+from singlewindow.core.countries import ASEAN
+from singlewindow.core.db import Database
+from singlewindow.core.errors import Invalid, Problem
+from singlewindow.tariff import nomenclature, repository
+from singlewindow.tariff.errors import InvalidSchedule, UnknownCode, UnknownSchedule
+from singlewindow.tariff.model import Rate, TariffLine
+
+COLUMNS = (
+    "code",
+    "description",
+    "unit",
+    "valid_from",
+    "valid_to",
+    "mfn",
+    "atiga",
+    "vat",
+    "excise",
+    "reference_unit_value",
+)
+REQUIRED_COLUMNS = ("code", "description", "unit", "valid_from", "mfn", "vat")
+RATE_COLUMNS = ("mfn", "atiga", "vat", "excise")
+_UNIT = re.compile(r"^(?:[a-z][a-z0-9]*|\d+[a-z][a-z0-9]*)$")
+
+# How stale another worker's import may look to this one: one tiny query per interval.
+BOOK_RECHECK_SECONDS = 5.0
+
+
+# ---------------------------------------------------------------------------------------------
+# The CSV format (docs/tariff-csv.md)
+
+
+def _read_source(source: str | Path | TextIO) -> str:
+    """A `str` is the CSV text itself; a `Path` is a file to read; else a text stream."""
+    if isinstance(source, Path):
+        try:
+            text = source.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidSchedule([Problem("file", "the file is not UTF-8 text")]) from None
+    elif isinstance(source, str):
+        text = source
+    else:
+        text = source.read()
+    return text.removeprefix("\ufeff")
+
+
+def _without_comments(text: str) -> Iterator[str]:
+    # Comment lines become empty lines (which csv skips) so row numbers stay line numbers.
+    for line in io.StringIO(text, newline=None):
+        yield "\n" if line.lstrip().startswith("#") else line
+
+
+def _date(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def parse_schedule(country: str, source: str | Path | TextIO) -> list[TariffLine]:
+    """Read and check a whole schedule file; `InvalidSchedule` lists every problem found,
+    each at `line.<line number in the file>.<column>`."""
+    problems: list[Problem] = []
+    if country not in ASEAN:
+        problems.append(Problem("country", f"{country!r} is not an ASEAN member state"))
+    reader = csv.reader(_without_comments(_read_source(source)))
+    header: list[str] | None = None
+    lines: list[TariffLine] = []
+    rows_of: dict[tuple[str, date], int] = {}
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        number = reader.line_num
+        if header is None:
+            header = [cell.strip().lower() for cell in row]
+            problems += _header_problems(header, number)
+            if any(p.path.startswith("header") for p in problems):
+                break
+            continue
+        line = _parse_row(country, header, row, number, problems)
+        if line is None:
+            continue
+        key = (line.code, line.valid_from)
+        if key in rows_of:
+            problems.append(
+                Problem(
+                    f"line.{number}.code",
+                    f"{line.dotted_code} from {line.valid_from} is already on line {rows_of[key]}",
+                )
+            )
+            continue
+        rows_of[key] = number
+        lines.append(line)
+    if header is None:
+        problems.append(Problem("header", "the file has no header row"))
+    elif not lines and not problems:
+        problems.append(Problem("file", "the file has no tariff lines"))
+    problems += _overlap_problems(lines, rows_of)
+    if problems:
+        raise InvalidSchedule(problems, f"the schedule has {len(problems)} problem(s)")
+    return lines
+
+
+def _header_problems(header: list[str], number: int) -> list[Problem]:
+    problems = [
+        Problem(f"header.{name}", f"required column {name!r} is missing")
+        for name in REQUIRED_COLUMNS
+        if name not in header
+    ]
+    problems += [
+        Problem(f"header.{name}", f"unknown column {name!r} (known: {', '.join(COLUMNS)})")
+        for name in header
+        if name not in COLUMNS
+    ]
+    problems += [
+        Problem(f"header.{name}", f"column {name!r} appears more than once")
+        for name in sorted({n for n in header if header.count(n) > 1})
+    ]
+    return problems
+
+
+def _parse_row(
+    country: str, header: list[str], row: list[str], number: int, problems: list[Problem]
+) -> TariffLine | None:
+    before = len(problems)
+
+    def problem(column: str, message: str) -> None:
+        problems.append(Problem(f"line.{number}.{column}", message))
+
+    if len(row) > len(header):
+        problem("row", f"{len(row)} cells but the header has {len(header)} columns")
+        return None
+    cells = {name: value.strip() for name, value in zip(header, row, strict=False)}
+    for name in REQUIRED_COLUMNS:
+        if not cells.get(name):
+            problem(name, "required")
+
+    code = nomenclature.normalize_code(cells.get("code", ""))
+    if cells.get("code"):
+        if len(code) != 8 or not cells["code"].replace(".", "").replace(" ", "").isdigit():
+            problem("code", f"{cells['code']!r} is not an 8-digit tariff code")
+        elif not nomenclature.exists(code[:6]):
+            problem("code", f"subheading {code[:4]}.{code[4:6]} is not in HS 2022")
+
+    unit = cells.get("unit", "").lower()
+    if unit and not _UNIT.match(unit):
+        problem("unit", f"{cells['unit']!r} is not a unit (e.g. kg, l, u, m3, pair, 1000u)")
+
+    dates: dict[str, date | None] = {"valid_from": None, "valid_to": None}
+    for name in dates:
+        if cells.get(name):
+            try:
+                dates[name] = _date(cells[name])
+            except ValueError:
+                problem(name, f"{cells[name]!r} is not an ISO date (YYYY-MM-DD)")
+    valid_from, valid_to = dates["valid_from"], dates["valid_to"]
+    if valid_from and valid_to and valid_to < valid_from:
+        problem("valid_to", f"{valid_to} is before valid_from {valid_from}")
+
+    rates: dict[str, Rate | None] = {}
+    for name in RATE_COLUMNS:
+        try:
+            rates[name] = Rate.parse_optional(cells.get(name))
+        except Invalid as error:
+            problem(name, error.problems[0].message)
+            continue
+        rate = rates[name]
+        if rate is not None and rate.unit is not None and unit and rate.unit != unit:
+            problem(name, f"{cells[name]!r} is per {rate.unit} but the line's unit is {unit}")
+
+    reference: Decimal | None = None
+    if cells.get("reference_unit_value"):
+        try:
+            reference = Decimal(cells["reference_unit_value"].replace(",", ""))
+            if not reference.is_finite() or reference < 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            problem(
+                "reference_unit_value",
+                f"{cells['reference_unit_value']!r} is not a non-negative amount",
+            )
+
+    if len(problems) > before:
+        return None
+    mfn, vat = rates["mfn"], rates["vat"]
+    assert valid_from is not None and mfn is not None and vat is not None  # checked above
+    return TariffLine(
+        country=country,
+        code=code,
+        description=cells["description"],
+        unit=unit,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        mfn=mfn,
+        vat=vat,
+        atiga=rates["atiga"],
+        excise=rates["excise"],
+        reference_unit_value=reference,
+    )
+
+
+def _overlap_problems(
+    lines: list[TariffLine], rows_of: dict[tuple[str, date], int]
+) -> list[Problem]:
+    """Two lines of one code may not be in force on the same day."""
+    problems: list[Problem] = []
+    by_code: dict[str, list[TariffLine]] = {}
+    for line in lines:
+        by_code.setdefault(line.code, []).append(line)
+    for periods in by_code.values():
+        periods.sort(key=lambda line: line.valid_from)
+        for earlier, later in zip(periods, periods[1:], strict=False):
+            if earlier.valid_to is None or earlier.valid_to >= later.valid_from:
+                row = rows_of[(later.code, later.valid_from)]
+                other = rows_of[(earlier.code, earlier.valid_from)]
+                problems.append(
+                    Problem(
+                        f"line.{row}.valid_from",
+                        f"{later.dotted_code} from {later.valid_from} overlaps the line "
+                        f"from {earlier.valid_from} (line {other})",
+                    )
+                )
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    country: str
+    lines: int  # lines in the file
+    inserted: int
+    updated: int
+    deleted: int  # lines removed because the whole schedule was replaced
+    chapters: int  # distinct HS chapters covered by the file
+    revision: int  # the schedule's revision after this import
+
+
+def import_schedule(
+    database: Database,
+    country: str,
+    source: str | Path | TextIO,
+    *,
+    replace: bool = False,
+) -> ImportReport:
+    """Load a national schedule in the CSV format of docs/tariff-csv.md, all or nothing.
+
+    By default a line replaces the stored line of the same code and `valid_from` and other
+    stored lines stay (so a file of new dated lines extends the history); with `replace`
+    the country's stored schedule is deleted first. `source` is the CSV text (`str`), a
+    file (`Path`) or a text stream.
+    """
+    lines = parse_schedule(country, source)
+    inserted = updated = deleted = 0
+    with database.unit_of_work() as session:
+        revision = repository.bump_revision(session, country, utcnow())
+        existing = {} if replace else repository.rows_by_key(session, country)
+        if replace:
+            deleted = repository.delete_country(session, country)
+        for line in lines:
+            row = existing.get((line.code, line.valid_from))
+            if row is None:
+                row = repository.TariffLineRow()
+                session.add(row)
+                inserted += 1
+            else:
+                updated += 1
+            row.update_from(line)
+    _forget_book(database, country)
+    return ImportReport(
+        country=country,
+        lines=len(lines),
+        inserted=inserted,
+        updated=updated,
+        deleted=deleted,
+        chapters=len({line.chapter for line in lines}),
+        revision=revision,
+    )
+
+
+def sample_schedule(country: str) -> Path | None:
+    """The packaged sample schedule of a country (not its official tariff), if there is one."""
+    path = Path(str(resources.files("singlewindow.tariff") / "data" / "schedules"))
+    file = path / f"{country}.csv"
+    return file if file.is_file() else None
+
+
+def ensure_sample_schedule(database: Database, country: str) -> ImportReport | None:
+    """At node start: load the packaged sample if the country has no lines yet."""
+    with database.unit_of_work() as session:
+        if repository.count_lines(session, country):
+            return None
+    file = sample_schedule(country)
+    return None if file is None else import_schedule(database, country, file)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lookup and search
+
+
+class TariffBook:
+    """One country's schedule in memory: `line()` is a dict lookup and a scan of the few
+    dated versions of one code."""
+
+    def __init__(self, country: str, revision: int, lines: Iterable[TariffLine]) -> None:
+        self.country = country
+        self.revision = revision
+        by_code: dict[str, list[TariffLine]] = {}
+        for line in lines:
+            by_code.setdefault(line.code, []).append(line)
+        self._by_code: dict[str, tuple[TariffLine, ...]] = {
+            code: tuple(sorted(versions, key=lambda line: line.valid_from, reverse=True))
+            for code, versions in sorted(by_code.items())
+        }
+        self._words: dict[tuple[str, date], tuple[str, ...]] = {}
+
+    def __len__(self) -> int:
+        return sum(len(versions) for versions in self._by_code.values())
+
+    def line(self, code: str, on: date) -> TariffLine | None:
+        """The line of `code` (8 digits, no dots) in force on `on`, or None."""
+        for line in self._by_code.get(code, ()):
+            if line.in_force(on):
+                return line
+        return None
+
+    def versions(self, code: str) -> tuple[TariffLine, ...]:
+        """Every dated version of a code, latest first."""
+        return self._by_code.get(code, ())
+
+    def lines(self, on: date | None = None) -> Iterator[TariffLine]:
+        """Every line in code order; only those in force on `on` when given."""
+        for versions in self._by_code.values():
+            for line in reversed(versions):
+                if on is None or line.in_force(on):
+                    yield line
+
+    def chapters(self) -> set[str]:
+        return {code[:2] for code in self._by_code}
+
+    def search(
+        self, query: str = "", *, prefix: str = "", on: date | None = None
+    ) -> list[TariffLine]:
+        """Lines whose description (or their HS subheading's) has every word of `query`,
+        and whose code starts with `prefix`; a query of digits is a code prefix. Best
+        matches first, then code order."""
+        code_prefix = nomenclature.normalize_code(prefix)
+        if nomenclature.is_code_query(query):
+            code = nomenclature.normalize_code(query)
+            if not (code.startswith(code_prefix) or code_prefix.startswith(code)):
+                return []
+            code_prefix, query = max(code, code_prefix, key=len), ""
+        wanted = nomenclature.query_words(query)
+        ranked: list[tuple[tuple[int, int], int, TariffLine]] = []
+        for position, line in enumerate(self.lines(on)):
+            if code_prefix and not line.code.startswith(code_prefix):
+                continue
+            rank = (0, 0)
+            if wanted:
+                found = nomenclature.matches_all(wanted, self._words_of(line))
+                if found is None:
+                    continue
+                rank = found
+            ranked.append((rank, position, line))
+        ranked.sort(key=lambda entry: (entry[0], entry[1]))
+        return [line for _, _, line in ranked]
+
+    def _words_of(self, line: TariffLine) -> tuple[str, ...]:
+        key = (line.code, line.valid_from)
+        words = self._words.get(key)
+        if words is None:
+            subheading = nomenclature.get(line.subheading).description
+            words = tuple(nomenclature.words_of(f"{line.description} {subheading}"))
+            self._words[key] = words
+        return words
+
+
+@dataclass
+class _CachedBook:
+    book: TariffBook
+    checked_at: float
+
+
+_books: weakref.WeakKeyDictionary[Database, dict[str, _CachedBook]] = weakref.WeakKeyDictionary()
+_books_lock = threading.Lock()
+
+
+def tariff_book(database: Database, country: str) -> TariffBook:
+    """The country's schedule in memory, cached per database and country; reloaded when an
+    import in this process invalidated it, or when the stored revision moved on (checked at
+    most every `BOOK_RECHECK_SECONDS`)."""
+    if country not in ASEAN:
+        raise UnknownSchedule(f"{country!r} is not an ASEAN member state")
+    cached = _books.get(database, {}).get(country)
+    now = time.monotonic()
+    if cached is not None and now - cached.checked_at < BOOK_RECHECK_SECONDS:
+        return cached.book
+    with _books_lock:
+        cached = _books.get(database, {}).get(country)
+        if cached is not None and now - cached.checked_at < BOOK_RECHECK_SECONDS:
+            return cached.book
+        with database.unit_of_work() as session:
+            revision = repository.revision_of(session, country)
+            if cached is not None and cached.book.revision == revision:
+                book = cached.book
+            else:
+                book = TariffBook(country, revision, repository.lines_of(session, country))
+        _books.setdefault(database, {})[country] = _CachedBook(book, time.monotonic())
+        return book
+
+
+def _forget_book(database: Database, country: str) -> None:
+    with _books_lock:
+        _books.get(database, {}).pop(country, None)
+
+
+def find_line(database: Database, country: str, code: str, on: date) -> TariffLine:
+    """The line in force on `on`; `UnknownCode` if there is none."""
+    normalized = nomenclature.normalize_code(code)
+    line = tariff_book(database, country).line(normalized, on)
+    if line is None:
+        raise UnknownCode(f"{country} has no tariff line {code} in force on {on}")
+    return line
+
+
+def search_schedule(
+    database: Database,
+    country: str,
+    query: str = "",
+    on: date | None = None,
+    *,
+    prefix: str = "",
+) -> list[TariffLine]:
+    """Search a country's schedule by words and/or code prefix; `on` keeps only the lines
+    in force that day (None: every dated version)."""
+    return tariff_book(database, country).search(query, prefix=prefix, on=on)
