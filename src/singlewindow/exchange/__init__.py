@@ -1,0 +1,45 @@
+"""exchange: the AS4 gateway between nodes (ebMS 3.0 user messages, receipts, outbox, inbox).
+
+Wiring, once at start-up:
+
+    gateway = exchange.configure(database, NodeIdentity.load(dir), TrustList.load(path),
+                                 ProcessingModes.load(path))
+    app.state.exchange = gateway
+    app.include_router(exchange.router)
+    gateway.register_handler(service, action, handler)   # handler(session, UserMessage)
+    gateway.start_workers()  ...  gateway.stop_workers()
+
+Capabilities enqueue a document with `exchange.send(session, to_party, service, action,
+payload, conversation_id, ref_to)` inside their own unit of work.
+"""
+
+from __future__ import annotations
+
+from singlewindow.exchange.model import Direction, InboxStatus, OutboxStatus, UserMessage
+from singlewindow.exchange.pki import NodeIdentity, Partner, TrustList
+from singlewindow.exchange.pmode import ProcessingModes
+from singlewindow.exchange.services import (
+    Gateway,
+    ReceiveResult,
+    configure,
+    gateway,
+    register_handler,
+    send,
+)
+
+__all__ = [
+    "Direction",
+    "Gateway",
+    "InboxStatus",
+    "NodeIdentity",
+    "OutboxStatus",
+    "Partner",
+    "ProcessingModes",
+    "ReceiveResult",
+    "TrustList",
+    "UserMessage",
+    "configure",
+    "gateway",
+    "register_handler",
+    "send",
+]

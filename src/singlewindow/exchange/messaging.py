@@ -20,11 +20,11 @@ steps and closes three gaps we found in the library (see docs/exchange.md):
 from __future__ import annotations
 
 import gzip
-from email.parser import BytesParser
-from email.policy import compat32
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.parser import BytesParser
+from email.policy import compat32
 from typing import Any, Self
 
 from as4 import (
@@ -48,11 +48,11 @@ from as4.core.profiles import AS4Profile
 from as4.core.receipt import AS4Receipt
 from as4.errors import (
     BaseAS4ReceiptableError,
-    PayloadPartNotFoundException,
-    SoapPartNotFoundException,
     BaseValueInconsistentException,
     MalformedSoapEnvelopeException,
+    PayloadPartNotFoundException,
     SignatureCoverageException,
+    SoapPartNotFoundException,
 )
 from as4.models.common import NAMESPACES
 from as4.models.ebms.message_info import MessageId, MessageInfo, RefToMessageId, Timestamp
@@ -75,7 +75,6 @@ from as4.models.soap.header import Header
 from as4.models.wsse.security import Security
 from as4.profiles.peppol.message import PeppolAS4Message
 from as4.utils.cipher_handler import CipherHandler
-from as4.utils.mime_handler import MIMEHandler
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -101,7 +100,7 @@ class ProcessingModeMismatch(BaseAS4ReceiptableError):
 
     error_code = "EBMS:0010"
     short_description = "ProcessingModeMismatch"
-    description = "The ebMS header or another header does not match any P-Mode of the receiving MSH."
+    description = "The ebMS header does not match any P-Mode of the receiving MSH."
     severity = "failure"
     category = "Processing"
 
@@ -408,7 +407,9 @@ class SingleWindowProfile(
         return soap, attachments
 
     @classmethod
-    def parse_receipt(cls, payload: bytes, expected_signer: x509.Certificate) -> SingleWindowReceipt:
+    def parse_receipt(
+        cls, payload: bytes, expected_signer: x509.Certificate
+    ) -> SingleWindowReceipt:
         return SingleWindowReceipt.parse(payload, expected_signer)
 
     @classmethod

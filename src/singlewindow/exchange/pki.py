@@ -224,7 +224,7 @@ def issue_node(
 
 @dataclass(frozen=True)
 class Partner:
-    """A partner node this node trusts: who it is, where it listens, the certificate it signs with."""
+    """A partner this node trusts: who it is, where it listens, the certificate it signs with."""
 
     party_id: str
     country: str

@@ -100,8 +100,8 @@ def _load() -> _Nomenclature:
     with (data / "harmonized-system.csv").open(encoding="utf-8-sig", newline="") as file:
         for row in csv.DictReader(file):
             level = int(row["level"])
-            if level not in (2, 4, 6):
-                continue  # the "TOTAL" row
+            if level not in (2, 4, 6) or row["section"] == "TOTAL":
+                continue  # the grand total, and chapter 99 (a UN Comtrade code, not HS)
             parent = None if level == 2 else row["parent"]
             entries[row["hscode"]] = GoodsNomenclature(
                 row["hscode"], row["description"], level, row["section"], parent

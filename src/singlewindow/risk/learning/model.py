@@ -50,7 +50,7 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     "force_row_wise": True,
     "verbose": -1,
 }
-DEFAULT_ROUNDS = 500
+DEFAULT_ROUNDS = 300
 
 
 class InvalidModel(Invalid):

@@ -1,0 +1,515 @@
+"""Use cases of the exchange room: send, receive, deliver, process, look up.
+
+A node makes one `Gateway` at start-up (`configure(...)`), mounts `exchange.api.router`, and
+starts the workers. Capabilities register handlers for the (service, action) they receive
+and call `send(session, ...)` inside their own unit of work, so that a business change and
+the message announcing it commit together (the transactional outbox).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from singlewindow.core.clock import as_utc, utcnow
+from singlewindow.core.db import Database
+from singlewindow.exchange import messaging, repository
+from singlewindow.exchange.errors import NotAllowedByPMode, UnknownMessage
+from singlewindow.exchange.model import (
+    Direction,
+    InboxStatus,
+    OutboxStatus,
+    UserMessage,
+    check_inbox_transition,
+    check_outbox_transition,
+    within_window,
+)
+from singlewindow.exchange.pki import NodeIdentity, Partner, TrustList
+from singlewindow.exchange.pmode import ProcessingModes
+from singlewindow.exchange.repository import InboxRow, MessageLogRow, OutboxRow
+
+log = logging.getLogger("singlewindow.exchange")
+
+Handler = Callable[[Session, UserMessage], None]
+
+
+@dataclass(frozen=True)
+class ReceiveResult:
+    """The synchronous HTTP answer to a posted message: a receipt or an ebMS error signal."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str]
+    accepted: bool
+    error_code: str | None = None
+    detail: str = ""
+
+
+def payload_digest(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()
+
+
+def new_message_id(party_id: str) -> str:
+    return f"{uuid.uuid4()}@{party_id}"
+
+
+class Gateway:
+    """This node's access point: its identity, its partners, its P-Modes and its database."""
+
+    def __init__(
+        self,
+        database: Database,
+        identity: NodeIdentity,
+        trust_list: TrustList,
+        pmode: ProcessingModes,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.database = database
+        self.identity = identity
+        self.trust_list = trust_list
+        self.pmode = pmode
+        self.clock = clock
+        self.handlers: dict[tuple[str, str], Handler] = {}
+        self._workers: list = []  # type: ignore[type-arg]
+
+    # --- handlers ------------------------------------------------------------------------
+
+    def register_handler(self, service: str, action: str, handler: Handler) -> None:
+        """Have `handler(session, message)` process each received (service, action) message."""
+        self.handlers[(service, action)] = handler
+
+    # --- sending -------------------------------------------------------------------------
+
+    def partner(self, party_id: str) -> Partner:
+        partner = self.trust_list.get(party_id)
+        if partner is None:
+            raise NotAllowedByPMode(f"{party_id} is not on this node's trust list")
+        return partner
+
+    def endpoint(self, party_id: str) -> str:
+        mode = self.pmode.partner(party_id)
+        if mode is not None and mode.endpoint:
+            return mode.endpoint
+        return self.partner(party_id).endpoint
+
+    def send(
+        self,
+        session: Session,
+        to_party: str,
+        service: str,
+        action: str,
+        payload: bytes,
+        conversation_id: str | None = None,
+        ref_to: str | None = None,
+        message_id: str | None = None,
+    ) -> str:
+        """Enqueue a business document for `to_party`, in the caller's transaction."""
+        self.partner(to_party)
+        mode = self.pmode.partner(to_party)
+        leg = mode.send_leg(service, action) if mode else None
+        if leg is None:
+            raise NotAllowedByPMode(
+                f"no P-Mode lets this node send {service} / {action} to {to_party}"
+            )
+        now = self.clock()
+        message_id = message_id or new_message_id(self.identity.party_id)
+        conversation_id = conversation_id or str(uuid.uuid4())
+        session.add(
+            OutboxRow(
+                message_id=message_id,
+                to_party=to_party,
+                service=service,
+                service_type=leg.service_type,
+                action=action,
+                conversation_id=conversation_id,
+                ref_to_message_id=ref_to,
+                payload=payload,
+                status=OutboxStatus.PENDING.value,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+        session.add(
+            MessageLogRow(
+                message_id=message_id,
+                direction=Direction.OUTBOUND.value,
+                from_party=self.identity.party_id,
+                to_party=to_party,
+                service=service,
+                action=action,
+                conversation_id=conversation_id,
+                ref_to_message_id=ref_to,
+                status=OutboxStatus.PENDING.value,
+                payload_digest=payload_digest(payload),
+                encrypted=mode.encrypt if mode else True,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        return message_id
+
+    def build(self, row: OutboxRow) -> messaging.OutboundMessage:
+        mode = self.pmode.partner(row.to_party)
+        return messaging.build_user_message(
+            self.identity,
+            self.partner(row.to_party),
+            message_id=row.message_id,
+            conversation_id=row.conversation_id,
+            service=row.service,
+            service_type=row.service_type,
+            action=row.action,
+            payload=row.payload,
+            ref_to_message_id=row.ref_to_message_id,
+            encrypt=mode.encrypt if mode else True,
+        )
+
+    def record_attempt(
+        self,
+        message_id: str,
+        worker: str,
+        outbound: messaging.OutboundMessage | None,
+        verdict: messaging.SignalVerdict,
+        signal: bytes | None,
+    ) -> OutboxStatus | None:
+        """Write down what an attempt proved; None when the claim was lost meanwhile."""
+        now = self.clock()
+        with self.database.unit_of_work() as session:
+            row = repository.claimed_row(session, message_id, worker)
+            if row is None:
+                return None
+            current = OutboxStatus(row.status)
+            if verdict.delivered:
+                target = OutboxStatus.DELIVERED
+            elif not verdict.retry:
+                target = OutboxStatus.REJECTED
+            elif self.pmode.retry.exhausted(row.attempts):
+                target = OutboxStatus.GAVE_UP
+            else:
+                target = OutboxStatus.FAILED
+            row.status = check_outbox_transition(current, target).value
+            row.claimed_by = None
+            row.claimed_until = None
+            if target is OutboxStatus.DELIVERED:
+                row.delivered_at = now
+                row.last_error = verdict.detail or None
+            else:
+                row.last_error = verdict.detail
+                row.next_attempt_at = now + self.pmode.retry.delay(row.attempts)
+            entry = repository.log_entry(session, message_id, Direction.OUTBOUND)
+            if entry is not None:
+                entry.status = target.value
+                entry.updated_at = now
+                if outbound is not None and (verdict.delivered or not verdict.retry):
+                    envelope = outbound.envelope_xml
+                    entry.envelope = envelope
+                    message = outbound.exchange.message
+                    if message is not None and message.soap_envelope is not None:
+                        info = message.soap_envelope.header.messaging.user_message
+                        if info is not None:
+                            entry.message_timestamp = info.message_info.timestamp.value
+                if signal is not None and (verdict.delivered or not verdict.retry):
+                    entry.signal = signal
+                    entry.signal_id = verdict.receipt_id
+                entry.error_code = verdict.error_code
+                entry.error_detail = verdict.detail or None
+            return target
+
+    def requeue(self, message_id: str) -> None:
+        """Send a REJECTED or GAVE_UP message again (after fixing what made it fail)."""
+        now = self.clock()
+        with self.database.unit_of_work() as session:
+            row = session.get(OutboxRow, message_id)
+            if row is None:
+                raise UnknownMessage(f"no outbound message {message_id}")
+            row.status = check_outbox_transition(
+                OutboxStatus(row.status), OutboxStatus.PENDING
+            ).value
+            row.next_attempt_at = now
+            row.attempts = 0
+            repository.set_log_status(
+                session, message_id, Direction.OUTBOUND, OutboxStatus.PENDING.value, now
+            )
+
+    # --- receiving -----------------------------------------------------------------------
+
+    def receive(self, body: bytes, headers: Mapping[str, str]) -> ReceiveResult:
+        """Verify a posted user message, keep it, and answer with a receipt or an ebMS error.
+
+        Nothing is stored for a refused message; a message is stored (inbox and log, with
+        the receipt) in one transaction before the receipt is returned.
+        """
+        inbound = messaging.open_user_message(self.identity, self.trust_list, body, headers)
+        if inbound.error is None:
+            message = inbound.message.to_user_message()
+            problem = self._refusal(message, encrypted=inbound.message.encrypted)
+            if problem is not None:
+                inbound.refuse(problem)
+            else:
+                _, signal = inbound.signal()
+                try:
+                    self._store_received(inbound, message, signal)
+                except IntegrityError:
+                    inbound.refuse(self._duplicate(message))
+        headers_out, signal = inbound.signal()
+        error = inbound.error
+        if error is not None:
+            log.info(
+                "refused message %r: %s %s",
+                inbound.message.message_id,
+                error.error_code,
+                error.detail,
+            )
+            return ReceiveResult(400, signal, headers_out, False, error.error_code, error.detail)
+        return ReceiveResult(200, signal, headers_out, True)
+
+    def _refusal(
+        self, message: UserMessage, *, encrypted: bool
+    ) -> messaging.BaseAS4ReceiptableError | None:
+        if message.to_party != self.identity.party_id:
+            return messaging.NotAddressedHere(
+                detail=f"eb:To names {message.to_party}, this access point is "
+                f"{self.identity.party_id}"
+            )
+        mode = self.pmode.partner(message.from_party)
+        if mode is None or not mode.may_receive_from_them(
+            message.service, message.action, message.service_type
+        ):
+            return messaging.ProcessingModeMismatch(
+                detail=f"no P-Mode lets {message.from_party} send "
+                f"{message.service} / {message.action}"
+            )
+        if mode.encrypt and not encrypted:
+            return messaging.EncryptionRequired()
+        if not within_window(as_utc(message.timestamp), self.clock(), self.pmode.replay_window):
+            return messaging.MessageExpired(
+                detail=f"eb:Timestamp {message.timestamp.isoformat()} is outside the "
+                f"{int(self.pmode.replay_window.total_seconds())} s replay window"
+            )
+        with self.database.unit_of_work() as session:
+            if session.get(InboxRow, message.message_id) is not None:
+                return self._duplicate(message)
+        return None
+
+    def _duplicate(self, message: UserMessage) -> messaging.DuplicateMessage:
+        return messaging.DuplicateMessage(
+            detail=f"{messaging.DUPLICATE_MARK}: {message.message_id} was already received"
+        )
+
+    def _store_received(
+        self, inbound: messaging.InboundMessage, message: UserMessage, signal: bytes
+    ) -> None:
+        now = self.clock()
+        with self.database.unit_of_work() as session:
+            session.add(
+                InboxRow(
+                    message_id=message.message_id,
+                    from_party=message.from_party,
+                    to_party=message.to_party,
+                    service=message.service,
+                    service_type=message.service_type,
+                    action=message.action,
+                    conversation_id=message.conversation_id,
+                    ref_to_message_id=message.ref_to_message_id,
+                    message_timestamp=message.timestamp,
+                    payload=message.payload,
+                    status=InboxStatus.RECEIVED.value,
+                    attempts=0,
+                    received_at=now,
+                )
+            )
+            session.flush()
+            session.add(
+                MessageLogRow(
+                    message_id=message.message_id,
+                    direction=Direction.INBOUND.value,
+                    from_party=message.from_party,
+                    to_party=message.to_party,
+                    service=message.service,
+                    action=message.action,
+                    conversation_id=message.conversation_id,
+                    ref_to_message_id=message.ref_to_message_id,
+                    status=InboxStatus.RECEIVED.value,
+                    message_timestamp=message.timestamp,
+                    payload_digest=payload_digest(message.payload),
+                    encrypted=inbound.message.encrypted,
+                    envelope=inbound.message.soap_envelope_xml,
+                    signal_id=inbound.signal_id,
+                    signal=signal,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+
+    # --- inbox processing ----------------------------------------------------------------
+
+    def process_inbox(self, limit: int = 100) -> int:
+        """Hand received messages to their handlers; each in its own transaction."""
+        with self.database.unit_of_work() as session:
+            ids = repository.inbox_ids(session, InboxStatus.RECEIVED, limit)
+        done = 0
+        for message_id in ids:
+            done += self._process_one(message_id)
+        return done
+
+    def _process_one(self, message_id: str) -> int:
+        now = self.clock()
+        try:
+            with self.database.unit_of_work() as session:
+                row = repository.take_inbox_row(session, message_id, now)
+                if row is None:
+                    return 0  # another processor has it
+                handler = self.handlers.get((row.service, row.action))
+                if handler is None:
+                    raise LookupError(f"no handler is registered for {row.service} / {row.action}")
+                handler(session, inbox_message(row))
+                repository.set_log_status(
+                    session, message_id, Direction.INBOUND, InboxStatus.PROCESSED.value, now
+                )
+            return 1
+        except Exception as exc:  # the handler's failure is recorded, not propagated
+            log.warning("handler failed for %s: %s", message_id, exc)
+            with self.database.unit_of_work() as session:
+                row = session.get(InboxRow, message_id)
+                if row is not None and row.status == InboxStatus.RECEIVED.value:
+                    row.status = check_inbox_transition(
+                        InboxStatus.RECEIVED, InboxStatus.FAILED
+                    ).value
+                    row.attempts += 1
+                    row.last_error = f"{type(exc).__name__}: {exc}"
+                    repository.set_log_status(
+                        session, message_id, Direction.INBOUND, InboxStatus.FAILED.value, now
+                    )
+            return 0
+
+    def retry_inbox(self, message_id: str) -> None:
+        """Give a FAILED received message to its handler again."""
+        with self.database.unit_of_work() as session:
+            row = session.get(InboxRow, message_id)
+            if row is None:
+                raise UnknownMessage(f"no inbound message {message_id}")
+            row.status = check_inbox_transition(
+                InboxStatus(row.status), InboxStatus.RECEIVED
+            ).value
+            repository.set_log_status(
+                session, message_id, Direction.INBOUND, InboxStatus.RECEIVED.value, self.clock()
+            )
+
+    # --- the non-repudiation log ---------------------------------------------------------
+
+    def list_messages(
+        self,
+        *,
+        party: str | None = None,
+        action: str | None = None,
+        status: str | None = None,
+        direction: Direction | None = None,
+        conversation_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[Sequence[MessageLogRow], int]:
+        with self.database.unit_of_work() as session:
+            return repository.find_log(
+                session,
+                party=party,
+                action=action,
+                status=status,
+                direction=direction,
+                conversation_id=conversation_id,
+                limit=limit,
+                offset=offset,
+            )
+
+    def get_message(self, message_id: str) -> list[MessageLogRow]:
+        """Every log entry of a message id (one per direction this node saw it in)."""
+        with self.database.unit_of_work() as session:
+            rows = [
+                row
+                for direction in Direction
+                if (row := repository.log_entry(session, message_id, direction)) is not None
+            ]
+        if not rows:
+            raise UnknownMessage(f"no message {message_id} in the message log")
+        return rows
+
+    # --- workers -------------------------------------------------------------------------
+
+    def start_workers(self, *, delivery_workers: int = 1, inbox_processors: int = 1) -> None:
+        from singlewindow.exchange.workers import InboxProcessor, OutboxDeliveryWorker
+
+        for _ in range(delivery_workers):
+            self._workers.append(OutboxDeliveryWorker(self))
+        for _ in range(inbox_processors):
+            self._workers.append(InboxProcessor(self))
+        for worker in self._workers:
+            worker.start()
+
+    def stop_workers(self, timeout: float = 10.0) -> None:
+        for worker in self._workers:
+            worker.stop(timeout)
+        self._workers.clear()
+
+
+def inbox_message(row: InboxRow) -> UserMessage:
+    return UserMessage(
+        message_id=row.message_id,
+        timestamp=as_utc(row.message_timestamp),
+        from_party=row.from_party,
+        to_party=row.to_party,
+        service=row.service,
+        service_type=row.service_type,
+        action=row.action,
+        conversation_id=row.conversation_id,
+        ref_to_message_id=row.ref_to_message_id,
+        payload=row.payload,
+    )
+
+
+# --- the configured gateway, for capabilities that only need `send` and handlers ---------
+
+_gateway: Gateway | None = None
+
+
+def configure(
+    database: Database,
+    identity: NodeIdentity,
+    trust_list: TrustList,
+    pmode: ProcessingModes,
+    **options: object,
+) -> Gateway:
+    """Make this node's gateway (once, at start-up) and make it the one `send` uses."""
+    global _gateway
+    _gateway = Gateway(database, identity, trust_list, pmode, **options)  # type: ignore[arg-type]
+    return _gateway
+
+
+def gateway() -> Gateway:
+    if _gateway is None:
+        raise RuntimeError("the exchange gateway is not configured; call exchange.configure()")
+    return _gateway
+
+
+def send(
+    session: Session,
+    to_party: str,
+    service: str,
+    action: str,
+    payload: bytes,
+    conversation_id: str | None = None,
+    ref_to: str | None = None,
+) -> str:
+    """Enqueue a document for a partner in the caller's transaction; returns its message id."""
+    return gateway().send(session, to_party, service, action, payload, conversation_id, ref_to)
+
+
+def register_handler(service: str, action: str, handler: Handler) -> None:
+    gateway().register_handler(service, action, handler)
+

@@ -1,0 +1,153 @@
+"""Background work of the exchange room: outbox delivery and inbox processing.
+
+Both are threads a node starts and stops (`Gateway.start_workers()` / `stop_workers()`).
+They claim their work from the database, so several workers, in several processes or on
+several machines, can share one PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import httpx
+
+from singlewindow.exchange import messaging, repository
+from singlewindow.exchange.repository import OutboxRow
+
+if TYPE_CHECKING:
+    from singlewindow.exchange.services import Gateway
+
+log = logging.getLogger("singlewindow.exchange.workers")
+
+
+class _Loop:
+    """A daemon thread calling `run_once()` until stopped, idling when there is no work."""
+
+    name = "exchange-worker"
+
+    def __init__(self, idle_interval: float) -> None:
+        self.idle_interval = idle_interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> int:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self.close()
+
+    def close(self) -> None:
+        pass
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                done = self.run_once()
+            except Exception:  # keep the worker alive; the database may be briefly away
+                log.exception("%s failed; retrying", self.name)
+                done = 0
+            if not done:
+                self._stop.wait(self.idle_interval)
+
+
+class OutboxDeliveryWorker(_Loop):
+    """Claims due outbound messages in batches and delivers them, several at a time.
+
+    Each delivery builds, signs (and encrypts) the message, posts it over a kept-alive HTTP
+    connection, verifies the synchronous receipt and records the outcome. No valid receipt
+    means a retry with exponential back-off and jitter, up to the P-Mode's limit.
+    """
+
+    name = "exchange-outbox"
+
+    def __init__(
+        self,
+        gateway: Gateway,
+        *,
+        batch_size: int = 32,
+        concurrency: int = 8,
+        idle_interval: float = 0.02,
+        lease: timedelta = timedelta(seconds=60),
+        timeout: float = 30.0,
+        client: httpx.Client | None = None,
+    ) -> None:
+        super().__init__(idle_interval)
+        self.gateway = gateway
+        self.batch_size = batch_size
+        self.lease = lease
+        self.worker_id = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.client = client or httpx.Client(
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+        )
+        self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="exchange-deliver")
+
+    def run_once(self) -> int:
+        with self.gateway.database.unit_of_work() as session:
+            rows = repository.claim_due(
+                session, self.worker_id, self.gateway.clock(), self.lease, self.batch_size
+            )
+            session.expunge_all()
+        if not rows:
+            return 0
+        list(self.pool.map(self.deliver, rows))
+        return len(rows)
+
+    def deliver(self, row: OutboxRow) -> None:
+        outbound: messaging.OutboundMessage | None = None
+        signal: bytes | None = None
+        try:
+            outbound = self.gateway.build(row)
+            response = self.client.post(
+                self.gateway.endpoint(row.to_party), content=outbound.body, headers=outbound.headers
+            )
+            signal = response.content
+            verdict = messaging.judge_signal(outbound, signal)
+            if not verdict.delivered and verdict.retry and response.status_code >= 400:
+                verdict = messaging.SignalVerdict(
+                    delivered=False, retry=True,
+                    detail=f"HTTP {response.status_code}: {verdict.detail}",
+                )
+        except httpx.HTTPError as exc:
+            verdict = messaging.SignalVerdict(
+                delivered=False, retry=True, detail=f"{type(exc).__name__}: {exc}"
+            )
+        except Exception as exc:  # a bug or a bad partner entry must not kill the worker
+            log.exception("delivery of %s failed", row.message_id)
+            verdict = messaging.SignalVerdict(
+                delivered=False, retry=True, detail=f"{type(exc).__name__}: {exc}"
+            )
+        self.gateway.record_attempt(row.message_id, self.worker_id, outbound, verdict, signal)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        self.client.close()
+
+
+class InboxProcessor(_Loop):
+    """Hands received messages to the handlers registered for their (service, action)."""
+
+    name = "exchange-inbox"
+
+    def __init__(self, gateway: Gateway, *, batch_size: int = 100, idle_interval: float = 0.05):
+        super().__init__(idle_interval)
+        self.gateway = gateway
+        self.batch_size = batch_size
+
+    def run_once(self) -> int:
+        return self.gateway.process_inbox(self.batch_size)

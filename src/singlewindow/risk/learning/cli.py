@@ -1,0 +1,91 @@
+"""`singlewindow risk train` and `singlewindow risk evaluate`: the learned model on files.
+
+    singlewindow risk train --data FILE [FILE ...] --model OUT
+    singlewindow risk evaluate --model OUT --data FILE [--json]
+
+Files are in the CIDD import format. When evaluating, the file is read without its outcome
+columns for scoring (the model's history comes from its training files only); the outcomes are
+read apart, only to compute the metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from singlewindow.risk.learning import cidd
+from singlewindow.risk.learning.evaluation import RATES, Metrics, measure
+from singlewindow.risk.learning.model import RiskModel
+
+PUBLISHED = {"precision_at_5": 0.762, "precision_at_10": 0.641}  # LightGBM, Jeong et al. 2022
+
+
+def train(
+    data: Annotated[list[Path], typer.Option("--data", help="Training files (CIDD CSV).")],
+    model: Annotated[Path, typer.Option("--model", help="Where to write the model file.")],
+) -> None:
+    """Train the risk model on inspected declarations and write it to one file."""
+    console = Console()
+    started = time.perf_counter()
+    records = cidd.read_many(data)
+    trained = RiskModel.train(records)
+    trained.save(model)
+    summary = trained.summary
+    console.print(
+        f"trained on {summary.declarations:,} declarations ({summary.frauds:,} frauds) dated "
+        f"{summary.data_from} to {summary.data_to} in {time.perf_counter() - started:.1f} s; "
+        f"model written to {model}"
+    )
+
+
+def evaluate(
+    model: Annotated[Path, typer.Option("--model", help="A model file from `risk train`.")],
+    data: Annotated[list[Path], typer.Option("--data", help="Declarations to score (CIDD CSV).")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Score declarations and report precision and recall at inspection rates, and AUC."""
+    metrics = evaluate_files(RiskModel.load(model), data)
+    if as_json:
+        typer.echo(json.dumps(metrics.as_dict()))
+        return
+    print_metrics(Console(), metrics)
+
+
+def evaluate_files(model: RiskModel, paths: list[Path]) -> Metrics:
+    unlabelled = cidd.read_many(paths, with_labels=False)
+    scores = model.score_batch(unlabelled)
+    outcomes = cidd.read_many(paths)  # for the metrics only
+    return measure(scores, [bool(r.fraud) for r in outcomes], [bool(r.critical) for r in outcomes])
+
+
+def print_metrics(console: Console, metrics: Metrics) -> None:
+    table = Table(title=f"{metrics.n:,} declarations, {metrics.frauds:,} frauds "
+                        f"({metrics.criticals:,} critical)")
+    table.add_column("inspection rate", justify="right")
+    table.add_column("precision", justify="right")
+    table.add_column("recall", justify="right")
+    table.add_column("critical recall", justify="right")
+    table.add_column("published precision", justify="right")
+    for rate in RATES:
+        published = PUBLISHED.get(f"precision_at_{rate}")
+        table.add_row(
+            f"{rate} %",
+            f"{metrics.precision[rate]:.3f}",
+            f"{metrics.recall[rate]:.3f}",
+            f"{metrics.critical_recall[rate]:.3f}",
+            f"{published:.3f}" if published else "",
+        )
+    console.print(table)
+    console.print(f"AUC {metrics.auc:.4f}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `train` and `evaluate` to the `risk` command group."""
+    app.command("train")(train)
+    app.command("evaluate")(evaluate)

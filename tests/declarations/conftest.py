@@ -1,0 +1,13 @@
+import pytest
+
+from singlewindow.declarations.services import Clearance
+from singlewindow.risk import services as selectivity
+from singlewindow.tariff.services import ensure_sample_schedule
+
+
+@pytest.fixture
+def clearance(database) -> Clearance:
+    """Viet Nam's clearance on a real database, with no random checks unless a test sets them."""
+    ensure_sample_schedule(database, "VN")
+    selectivity.configure(database, default_random_share=0.0, seed=7)
+    return Clearance(database, "VN")

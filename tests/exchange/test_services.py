@@ -1,0 +1,202 @@
+"""Send, deliver, receive, process and look up, between two in-process gateways."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from singlewindow.exchange import messaging
+from singlewindow.exchange.errors import NotAllowedByPMode, UnknownMessage
+from singlewindow.exchange.model import Direction, InboxStatus, OutboxStatus, UserMessage
+from singlewindow.exchange.repository import InboxRow, OutboxRow
+from singlewindow.exchange.services import Gateway
+from singlewindow.exchange.workers import OutboxDeliveryWorker
+
+from .conftest import ACTION, DOCUMENT, KH, SERVICE, VN, transport_to
+
+
+def deliver_all(sender: Gateway, receiver: Gateway) -> int:
+    worker = OutboxDeliveryWorker(sender, client=httpx.Client(transport=transport_to(receiver)))
+    try:
+        return worker.run_once()
+    finally:
+        worker.close()
+
+
+def test_send_enqueues_in_the_callers_transaction(kh_gateway: Gateway) -> None:
+    with kh_gateway.database.unit_of_work() as session:
+        message_id = kh_gateway.send(session, VN, SERVICE, ACTION, DOCUMENT, "conv-1")
+    with kh_gateway.database.unit_of_work() as session:
+        row = session.get(OutboxRow, message_id)
+        assert row is not None and row.status == OutboxStatus.PENDING
+    [entry] = kh_gateway.get_message(message_id)
+    assert entry.direction == Direction.OUTBOUND and entry.status == "pending"
+
+
+def test_a_rolled_back_transaction_sends_nothing(kh_gateway: Gateway) -> None:
+    with pytest.raises(RuntimeError), kh_gateway.database.unit_of_work() as session:
+        kh_gateway.send(session, VN, SERVICE, ACTION, DOCUMENT)
+        raise RuntimeError("the business change failed")
+    assert kh_gateway.list_messages()[1] == 0
+
+
+def test_send_refuses_what_no_pmode_allows(kh_gateway: Gateway) -> None:
+    with kh_gateway.database.unit_of_work() as session:
+        with pytest.raises(NotAllowedByPMode):
+            kh_gateway.send(session, VN, SERVICE, "Seizure", DOCUMENT)
+        with pytest.raises(NotAllowedByPMode):
+            kh_gateway.send(session, "XX-UNKNOWN", SERVICE, ACTION, DOCUMENT)
+
+
+def test_delivery_receipt_and_handler(kh_gateway: Gateway, vn_gateway: Gateway) -> None:
+    seen: list[UserMessage] = []
+    vn_gateway.register_handler(SERVICE, ACTION, lambda session, message: seen.append(message))
+    with kh_gateway.database.unit_of_work() as session:
+        first = kh_gateway.send(session, VN, SERVICE, ACTION, DOCUMENT, "conv-1")
+        second = kh_gateway.send(session, VN, SERVICE, ACTION, b"<two/>", "conv-1", ref_to=first)
+    assert deliver_all(kh_gateway, vn_gateway) == 2
+
+    sent = {row.message_id: row for row in kh_gateway.list_messages(direction=Direction.OUTBOUND)[0]}
+    assert sent[first].status == OutboxStatus.DELIVERED
+    assert sent[first].signal and sent[first].envelope and sent[first].signal_id
+    assert vn_gateway.process_inbox() == 2
+    assert [m.message_id for m in seen] == [first, second] or {m.message_id for m in seen} == {
+        first,
+        second,
+    }
+    by_id = {m.message_id: m for m in seen}
+    assert by_id[first].payload == DOCUMENT and by_id[first].from_party == KH
+    assert by_id[second].ref_to_message_id == first
+    assert by_id[second].conversation_id == "conv-1"
+    [received] = vn_gateway.get_message(first)
+    assert received.direction == Direction.INBOUND and received.status == InboxStatus.PROCESSED
+    assert received.encrypted is True
+
+
+def test_signed_only_pmode(network, database, receiver_db) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import pmode_for, trust
+
+    kh = Gateway(database, network.kh, trust(network.vn), pmode_for(VN, encrypt=False))
+    vn = Gateway(receiver_db, network.vn, trust(network.kh), pmode_for(KH, encrypt=False))
+    with kh.database.unit_of_work() as session:
+        message_id = kh.send(session, VN, SERVICE, ACTION, DOCUMENT)
+    deliver_all(kh, vn)
+    [entry] = vn.get_message(message_id)
+    assert entry.encrypted is False and entry.status == "received"
+
+
+def test_unreachable_partner_is_retried_with_backoff(kh_gateway: Gateway) -> None:
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused")
+
+    with kh_gateway.database.unit_of_work() as session:
+        message_id = kh_gateway.send(session, VN, SERVICE, ACTION, DOCUMENT)
+    worker = OutboxDeliveryWorker(kh_gateway, client=httpx.Client(transport=httpx.MockTransport(down)))
+    assert worker.run_once() == 1
+    assert worker.run_once() == 0  # not due yet: back-off
+    worker.close()
+    with kh_gateway.database.unit_of_work() as session:
+        row = session.get(OutboxRow, message_id)
+        assert row is not None
+        assert row.status == OutboxStatus.FAILED and row.attempts == 1
+        assert "ConnectError" in (row.last_error or "")
+
+
+def test_lost_receipt_then_retry_is_delivered_once(kh_gateway: Gateway, vn_gateway: Gateway) -> None:
+    """The receiver kept the message but its receipt was lost: the retry is a duplicate."""
+    calls = {"n": 0}
+
+    def lossy(request: httpx.Request) -> httpx.Response:
+        result = vn_gateway.receive(request.read(), dict(request.headers))
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise httpx.ReadTimeout("receipt lost")
+        return httpx.Response(result.status, content=result.body, headers=result.headers)
+
+    with kh_gateway.database.unit_of_work() as session:
+        message_id = kh_gateway.send(session, VN, SERVICE, ACTION, DOCUMENT)
+    worker = OutboxDeliveryWorker(kh_gateway, client=httpx.Client(transport=httpx.MockTransport(lossy)))
+    worker.run_once()
+    with kh_gateway.database.unit_of_work() as session:
+        row = session.get(OutboxRow, message_id)
+        assert row is not None and row.status == OutboxStatus.FAILED
+        row.next_attempt_at = row.created_at  # due now
+    worker.run_once()
+    worker.close()
+    [entry] = kh_gateway.get_message(message_id)
+    assert entry.status == OutboxStatus.DELIVERED
+    assert entry.error_detail and messaging.DUPLICATE_MARK in entry.error_detail
+    with vn_gateway.database.unit_of_work() as session:
+        assert len(session.scalars(select(InboxRow)).all()) == 1
+
+
+def test_rejected_message_is_not_retried_and_can_be_requeued(network, database, receiver_db) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import pmode_for, trust
+
+    kh = Gateway(database, network.kh, trust(network.vn), pmode_for(VN))
+    # The receiver accepts only FormD from KH.
+    vn_pmode = pmode_for(KH)
+    vn = Gateway(receiver_db, network.vn, trust(network.kh), vn_pmode)
+    vn.pmode = type(vn_pmode).from_dict(
+        {"partners": {KH: {"receive": [{"service": SERVICE, "action": "FormD"}]}}}
+    )
+    with kh.database.unit_of_work() as session:
+        message_id = kh.send(session, VN, SERVICE, ACTION, DOCUMENT)
+    deliver_all(kh, vn)
+    [entry] = kh.get_message(message_id)
+    assert entry.status == OutboxStatus.REJECTED and entry.error_code == "EBMS:0010"
+    kh.requeue(message_id)
+    assert kh.get_message(message_id)[0].status == OutboxStatus.PENDING
+
+
+def test_handler_failure_is_recorded_and_retryable(kh_gateway: Gateway, vn_gateway: Gateway) -> None:
+    def broken(session, message):  # type: ignore[no-untyped-def]
+        raise ValueError("cannot score this consignment")
+
+    vn_gateway.register_handler(SERVICE, ACTION, broken)
+    with kh_gateway.database.unit_of_work() as session:
+        message_id = kh_gateway.send(session, VN, SERVICE, ACTION, DOCUMENT)
+    deliver_all(kh_gateway, vn_gateway)
+    assert vn_gateway.process_inbox() == 0
+    with vn_gateway.database.unit_of_work() as session:
+        row = session.get(InboxRow, message_id)
+        assert row is not None and row.status == InboxStatus.FAILED
+        assert "cannot score" in (row.last_error or "")
+    vn_gateway.register_handler(SERVICE, ACTION, lambda session, message: None)
+    vn_gateway.retry_inbox(message_id)
+    assert vn_gateway.process_inbox() == 1
+
+
+def test_list_and_lookup(kh_gateway: Gateway) -> None:
+    with kh_gateway.database.unit_of_work() as session:
+        for action in (ACTION, ACTION, "FormD"):
+            kh_gateway.send(session, VN, SERVICE, action, DOCUMENT)
+    rows, total = kh_gateway.list_messages(action="FormD")
+    assert total == 1 and rows[0].action == "FormD"
+    assert kh_gateway.list_messages(party=VN, limit=2)[1] == 3
+    assert len(kh_gateway.list_messages(party=VN, limit=2)[0]) == 2
+    assert kh_gateway.list_messages(status="delivered")[1] == 0
+    with pytest.raises(UnknownMessage):
+        kh_gateway.get_message("nope@nowhere")
+
+
+def test_claims_do_not_overlap(kh_gateway: Gateway) -> None:
+    from datetime import timedelta
+
+    from singlewindow.exchange import repository
+
+    with kh_gateway.database.unit_of_work() as session:
+        for _ in range(5):
+            kh_gateway.send(session, VN, SERVICE, ACTION, DOCUMENT)
+    now = kh_gateway.clock()
+    with kh_gateway.database.unit_of_work() as session:
+        first = repository.claim_due(session, "w1", now, timedelta(seconds=60), 3)
+    with kh_gateway.database.unit_of_work() as session:
+        second = repository.claim_due(session, "w2", now, timedelta(seconds=60), 10)
+    assert len(first) == 3 and len(second) == 2
+    assert not {r.message_id for r in first} & {r.message_id for r in second}
+    # A dead worker's lease runs out and its messages are claimed again.
+    with kh_gateway.database.unit_of_work() as session:
+        again = repository.claim_due(session, "w3", now + timedelta(seconds=61), timedelta(seconds=60), 10)
+    assert len(again) == 5 and all(r.attempts == 2 for r in again)
