@@ -10,6 +10,7 @@ from singlewindow.access.model import Principal, Role
 from singlewindow.api.deps import OfficerDep, PrincipalDep, require_role
 from singlewindow.api.pages import Page
 from singlewindow.declarations.model import Status
+from singlewindow.declarations.repository import to_document
 from singlewindow.declarations.schemas import (
     CancellationCreate,
     DeclarationCreate,
@@ -23,7 +24,6 @@ from singlewindow.declarations.schemas import (
     PaymentCreate,
     VersionRead,
 )
-from singlewindow.declarations.repository import to_document
 from singlewindow.declarations.services import Clearance
 from singlewindow.risk.model import Channel
 
@@ -71,9 +71,7 @@ def amend(
     number: str, body: DeclarationUpdate, service: ClearanceDep, who: TraderDep
 ) -> DeclarationRead:
     """Amend before release; `expected_version` guards against amending a stale copy."""
-    return DeclarationRead.of(
-        service.amend(number, body.to_domain(), body.expected_version, who)
-    )
+    return DeclarationRead.of(service.amend(number, body.to_domain(), body.expected_version, who))
 
 
 @router.get("/{number}/events", response_model=list[EventRead])

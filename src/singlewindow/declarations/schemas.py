@@ -18,7 +18,7 @@ from singlewindow.declarations.model import (
     SupportingDocument,
 )
 from singlewindow.declarations.repository import to_document
-from singlewindow.declarations.services import DeclarationView, Event
+from singlewindow.declarations.services import DeclarationView, Event, explained
 from singlewindow.risk.model import Channel, InspectionOutcome
 
 
@@ -156,7 +156,7 @@ class DeclarationRead(BaseModel):
             version=view.version,
             channel=view.channel,
             reasons=list(view.selection.get("reasons", [])),
-            assessment=view.assessment,
+            assessment=explained(view.assessment),
             settlement=SettlementRead(
                 currency=s.currency,
                 assessed=s.assessed,

@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from singlewindow.access.model import Principal, Role
@@ -60,7 +61,7 @@ from singlewindow.declarations.repository import (
 )
 from singlewindow.risk import services as selectivity
 from singlewindow.risk.model import Channel, InspectionOutcome, RiskSubject, Selection
-from singlewindow.tariff.model import DutyLine, TariffLine, assess_item
+from singlewindow.tariff.model import DutyLine, TariffLine, assess_item, duty_formula
 from singlewindow.tariff.services import TariffBook, tariff_book
 
 # Decides whether a preference claim is granted: (declaration, item) -> (granted, why).
@@ -115,8 +116,8 @@ class Assessment:
                             "tax": duty.tax.value,
                             "measure": duty.measure,
                             "base": str(duty.base),
+                            "quantity": str(duty.quantity),
                             "rate": duty.rate,
-                            "formula": duty.formula,
                             "amount": str(duty.amount),
                             "preferential": duty.preferential,
                         }
@@ -126,6 +127,30 @@ class Assessment:
                 for value, lines in zip(self.valuation, self.duties, strict=True)
             ],
         }
+
+
+def explained(assessment: dict[str, Any]) -> dict[str, Any]:
+    """The stored assessment with the formula of every duty written out. Assessments are
+    stored as figures (base, quantity, rate, amount) and explained when read, because the
+    text costs more to build than the arithmetic and most are never read."""
+    currency = assessment["currency"]
+    items = []
+    for item in assessment["items"]:
+        duties = [
+            duty
+            | {
+                "formula": duty_formula(
+                    duty["rate"],
+                    Decimal(duty["base"]),
+                    Decimal(duty["quantity"]),
+                    Decimal(duty["amount"]),
+                    currency,
+                )
+            }
+            for duty in item["duties"]
+        ]
+        items.append(item | {"duties": duties})
+    return assessment | {"items": items}
 
 
 @dataclass(frozen=True)
@@ -146,20 +171,28 @@ class DeclarationView:
     released_at: datetime | None
 
     @classmethod
-    def of(cls, row: DeclarationRow) -> DeclarationView:
+    def of(cls, row: DeclarationRow | dict[str, Any]) -> DeclarationView:
+        """From a stored row, or from the values of a row just inserted."""
+        value = row.__getitem__ if isinstance(row, dict) else partial(getattr, row)
+        channel = value("channel")
         return cls(
-            id=row.id,
-            number=row.number,
-            status=Status(row.status),
-            version=row.version,
-            channel=Channel(row.channel) if row.channel else None,
-            declaration=from_document(row.data),
-            assessment=row.assessment,
-            selection=row.selection,
-            settlement=_settlement(row),
-            lodged_at=row.lodged_at,
-            updated_at=row.updated_at,
-            released_at=row.released_at,
+            id=value("id"),
+            number=value("number"),
+            status=Status(value("status")),
+            version=value("version"),
+            channel=Channel(channel) if channel else None,
+            declaration=from_document(value("data")),
+            assessment=value("assessment"),
+            selection=value("selection"),
+            settlement=Settlement(
+                value("currency"),
+                Decimal(value("duties")),
+                Decimal(value("paid")),
+                Decimal(value("secured")),
+            ),
+            lodged_at=value("lodged_at"),
+            updated_at=value("updated_at"),
+            released_at=value("released_at"),
         )
 
 
@@ -222,18 +255,19 @@ class Clearance:
             serials = next_serials(session, f"declaration-{self.country}-{now:%y}", len(drafts))
             rows: list[dict[str, Any]] = []
             events: list[dict[str, Any]] = []
+            selections = []
             for serial, draft, (assessment, subject, selection) in zip(
                 serials, drafts, prepared, strict=True
             ):
                 row = self._new_row(draft, assessment, selection, serial, now)
                 rows.append(row)
                 events.extend(self._lodgement_events(row, actor, assessment, selection, now))
-                selectivity.record_selection(
-                    session, row["number"], "declaration", subject, selection
-                )
-            session.execute(insert(DeclarationRow), rows)
-            session.execute(insert(DeclarationEventRow), events)
-        return [DeclarationView.of(DeclarationRow(**row)) for row in rows]
+                selections.append((row["number"], "declaration", subject, selection))
+            # Core inserts: one statement per table for the whole batch.
+            session.execute(DeclarationRow.__table__.insert(), rows)
+            session.execute(DeclarationEventRow.__table__.insert(), events)
+            selectivity.record_selections(session, selections)
+        return [DeclarationView.of(row) for row in rows]
 
     def _check(
         self, draft: Declaration, actor: Principal, book: TariffBook, on: date
@@ -338,10 +372,11 @@ class Clearance:
         keys = {(d.declarant.id, d.lrn) for d in drafts}
         if len(keys) < len(drafts):
             raise DuplicateLrn("the same LRN appears twice in the batch")
-        lrns = [d.lrn for d in drafts]
+        # Row-value IN on (declarant_id, lrn) uses the unique index, so the check stays cheap
+        # however many declarations the node holds.
         existing = session.execute(
             select(DeclarationRow.declarant_id, DeclarationRow.lrn, DeclarationRow.number).where(
-                DeclarationRow.lrn.in_(lrns)
+                tuple_(DeclarationRow.declarant_id, DeclarationRow.lrn).in_(sorted(keys))
             )
         ).all()
         for declarant_id, lrn, number in existing:
@@ -521,7 +556,9 @@ class Clearance:
             if selection.channel.severity > old.severity and row.status == Status.CHANNELLED:
                 row.channel = selection.channel.value
                 row.selection = selection.as_dict()
-                selectivity.record_selection(session, number, "declaration", subject, selection)
+                selectivity.record_selections(
+                    session, [(number, "declaration", subject, selection)]
+                )
             self._log(
                 session,
                 row,

@@ -317,7 +317,7 @@ class SingleWindowMessage(PeppolAS4Message):
         )
         problem = check_signature_binding(fields["soap_envelope"])
         if problem is not None:
-            raise SignatureCoverageException(detail=problem)  # type: ignore[call-arg]
+            raise SignatureCoverageException([problem])
         return fields
 
     # --- reading -------------------------------------------------------------------------

@@ -108,12 +108,13 @@ class Criterion:
         if op in NUMERIC_OPERATORS:
             number = actual if isinstance(actual, Decimal) else Decimal(str(actual))
             limit = self.value if isinstance(self.value, Decimal) else Decimal(str(self.value))
-            return {
-                Operator.GT: number > limit,
-                Operator.GTE: number >= limit,
-                Operator.LT: number < limit,
-                Operator.LTE: number <= limit,
-            }[op]
+            if op is Operator.GT:
+                return number > limit
+            if op is Operator.GTE:
+                return number >= limit
+            if op is Operator.LT:
+                return number < limit
+            return number <= limit
         text = str(actual)
         if op is Operator.EQ:
             return text == str(self.value)

@@ -85,7 +85,7 @@ class SelectionRow(Base):
 
     __tablename__ = "risk_selection"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
     subject_ref: Mapped[str] = mapped_column(String(40), index=True)
     subject_kind: Mapped[str] = mapped_column(String(16))  # declaration, pre_arrival
     selected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
@@ -102,7 +102,7 @@ class SelectionRow(Base):
 class RuleHitRow(Base):
     __tablename__ = "risk_rule_hit"
 
-    selection_id: Mapped[int] = mapped_column(
+    selection_id: Mapped[str] = mapped_column(
         ForeignKey("risk_selection.id", ondelete="CASCADE"), primary_key=True
     )
     rule_id: Mapped[str] = mapped_column(ForeignKey("risk_rule.id"), primary_key=True, index=True)

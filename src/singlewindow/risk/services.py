@@ -6,11 +6,12 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from singlewindow.core.clock import utcnow
@@ -213,33 +214,37 @@ def decide(database: Database, subject: RiskSubject, on: date) -> Selection:
     return choose_channel(subject, state.rules, state.policy, on, _rng)
 
 
-def selection_row(subject_ref: str, kind: str, subject: RiskSubject, selection: Selection) -> dict:
-    """The row that records a selection, for callers that write in bulk."""
-    return {
-        "subject_ref": subject_ref,
-        "subject_kind": kind,
-        "selected_at": utcnow(),
-        "channel": selection.channel.value,
-        "random": selection.random,
-        "score": selection.score,
-        "reasons": list(selection.reasons),
-        "facts": {"header": _plain(subject.header), "items": [_plain(i) for i in subject.items]},
-    }
-
-
-def record_selection(
-    session: Session, subject_ref: str, kind: str, subject: RiskSubject, selection: Selection
+def record_selections(
+    session: Session, entries: Sequence[tuple[str, str, RiskSubject, Selection]]
 ) -> None:
-    """Keep the decision in the caller's transaction: history for hit rates and learning."""
-    selection_id = session.execute(
-        insert(SelectionRow).returning(SelectionRow.id),
-        selection_row(subject_ref, kind, subject, selection),
-    ).scalar_one()
-    if selection.rule_ids:
-        session.execute(
-            insert(RuleHitRow),
-            [{"selection_id": selection_id, "rule_id": r} for r in selection.rule_ids],
+    """Keep decisions in the caller's transaction (history for hit rates and learning).
+    Each entry is (subject reference, kind such as "declaration", subject, selection)."""
+    now = utcnow()
+    rows, hits = [], []
+    for subject_ref, kind, subject, selection in entries:
+        selection_id = new_id()
+        rows.append(
+            {
+                "id": selection_id,
+                "subject_ref": subject_ref,
+                "subject_kind": kind,
+                "selected_at": now,
+                "channel": selection.channel.value,
+                "random": selection.random,
+                "score": selection.score,
+                "reasons": list(selection.reasons),
+                "facts": {
+                    "header": _plain(subject.header),
+                    "items": [_plain(item) for item in subject.items],
+                },
+            }
         )
+        hits.extend({"selection_id": selection_id, "rule_id": r} for r in selection.rule_ids)
+    # Core inserts: one statement for the batch, without the ORM's per-row bookkeeping.
+    if rows:
+        session.execute(SelectionRow.__table__.insert(), rows)
+    if hits:
+        session.execute(RuleHitRow.__table__.insert(), hits)
 
 
 def record_outcome(
@@ -252,7 +257,7 @@ def record_outcome(
     row = session.scalars(
         select(SelectionRow)
         .where(SelectionRow.subject_ref == subject_ref)
-        .order_by(SelectionRow.id.desc())
+        .order_by(SelectionRow.selected_at.desc())
         .limit(1)
     ).first()
     if row is not None:
@@ -261,6 +266,5 @@ def record_outcome(
         row.duty_difference = duty_difference
 
 
-def _plain(facts: object) -> dict[str, object]:
-    assert isinstance(facts, dict)
+def _plain(facts: Mapping[str, object]) -> dict[str, object]:
     return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in facts.items()}

@@ -288,17 +288,26 @@ class DutyLine:
 
     @cached_property
     def formula(self) -> str:
-        rate = self.applied_rate or Rate.parse(self.rate)
-        formula = rate.explain(self.base, self.quantity, self.currency)
-        if self.amount != rate.amount(self.base, self.quantity):
-            formula += f"; rounded to {_money(self.amount, self.currency)}"
-        return formula
+        return duty_formula(
+            self.applied_rate or self.rate, self.base, self.quantity, self.amount, self.currency
+        )
 
     def explanation(self) -> str:
         return (
             f"{self.tax.value} ({self.measure}): base {_money(self.base, self.currency)}, "
             f"rate {self.rate}: {self.formula} → {_money(self.amount, self.currency)}"
         )
+
+
+def duty_formula(
+    rate: Rate | str, base: Decimal, quantity: Decimal, amount: Decimal, currency: str
+) -> str:
+    """The arithmetic of a duty amount as people read it, from its stored figures."""
+    rate = Rate.parse(rate) if isinstance(rate, str) else rate
+    formula = rate.explain(base, quantity, currency)
+    if amount != rate.amount(base, quantity):
+        formula += f"; rounded to {_money(amount, currency)}"
+    return formula
 
 
 def _duty_line(

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     delete,
+    func,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -105,8 +106,6 @@ def delete_country(session: Session, country: str) -> int:
 
 
 def count_lines(session: Session, country: str) -> int:
-    from sqlalchemy import func
-
     return int(
         session.scalar(
             select(func.count()).select_from(TariffLineRow).where(TariffLineRow.country == country)

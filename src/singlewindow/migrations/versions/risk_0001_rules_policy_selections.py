@@ -43,7 +43,7 @@ def upgrade() -> None:
     op.create_index(op.f("ix_risk_rule_status"), "risk_rule", ["status"], unique=False)
     op.create_table(
         "risk_selection",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("subject_ref", sa.String(length=40), nullable=False),
         sa.Column("subject_kind", sa.String(length=16), nullable=False),
         sa.Column("selected_at", sa.DateTime(timezone=True), nullable=False),
@@ -82,7 +82,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "risk_rule_hit",
-        sa.Column("selection_id", sa.Integer(), nullable=False),
+        sa.Column("selection_id", sa.String(length=32), nullable=False),
         sa.Column("rule_id", sa.String(length=32), nullable=False),
         sa.ForeignKeyConstraint(
             ["rule_id"], ["risk_rule.id"], name=op.f("fk_risk_rule_hit_rule_id_risk_rule")

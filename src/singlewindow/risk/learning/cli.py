@@ -26,14 +26,28 @@ from singlewindow.risk.learning.model import RiskModel
 PUBLISHED = {"precision_at_5": 0.762, "precision_at_10": 0.641}  # LightGBM, Jeong et al. 2022
 
 
+# `--data a.csv b.csv`: Click options take one value each, so the files after the first arrive
+# as extra arguments and are added to `--data` (repeating `--data` works too).
+FILES = {"allow_extra_args": True}
+
+
+def _files(data: list[Path], context: typer.Context) -> list[Path]:
+    extra = [Path(a) for a in context.args]
+    unknown = [a for a in context.args if a.startswith("-")]
+    if unknown:
+        raise typer.BadParameter(f"unknown option {unknown[0]}")
+    return [*data, *extra]
+
+
 def train(
+    context: typer.Context,
     data: Annotated[list[Path], typer.Option("--data", help="Training files (CIDD CSV).")],
     model: Annotated[Path, typer.Option("--model", help="Where to write the model file.")],
 ) -> None:
     """Train the risk model on inspected declarations and write it to one file."""
     console = Console()
     started = time.perf_counter()
-    records = cidd.read_many(data)
+    records = cidd.read_many(_files(data, context))
     trained = RiskModel.train(records)
     trained.save(model)
     summary = trained.summary
@@ -45,12 +59,13 @@ def train(
 
 
 def evaluate(
+    context: typer.Context,
     model: Annotated[Path, typer.Option("--model", help="A model file from `risk train`.")],
     data: Annotated[list[Path], typer.Option("--data", help="Declarations to score (CIDD CSV).")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Score declarations and report precision and recall at inspection rates, and AUC."""
-    metrics = evaluate_files(RiskModel.load(model), data)
+    metrics = evaluate_files(RiskModel.load(model), _files(data, context))
     if as_json:
         typer.echo(json.dumps(metrics.as_dict()))
         return
@@ -65,8 +80,10 @@ def evaluate_files(model: RiskModel, paths: list[Path]) -> Metrics:
 
 
 def print_metrics(console: Console, metrics: Metrics) -> None:
-    table = Table(title=f"{metrics.n:,} declarations, {metrics.frauds:,} frauds "
-                        f"({metrics.criticals:,} critical)")
+    table = Table(
+        title=f"{metrics.n:,} declarations, {metrics.frauds:,} frauds "
+        f"({metrics.criticals:,} critical)"
+    )
     table.add_column("inspection rate", justify="right")
     table.add_column("precision", justify="right")
     table.add_column("recall", justify="right")
@@ -87,5 +104,5 @@ def print_metrics(console: Console, metrics: Metrics) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add `train` and `evaluate` to the `risk` command group."""
-    app.command("train")(train)
-    app.command("evaluate")(evaluate)
+    app.command("train", context_settings=FILES)(train)
+    app.command("evaluate", context_settings=FILES)(evaluate)

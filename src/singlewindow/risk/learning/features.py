@@ -342,8 +342,11 @@ class History:
             mass = np.fromiter((r.net_mass for r in records), np.float64, count)
             value = np.fromiter((r.value for r in records), np.float64, count)
             positive = (mass > 0) & (value > 0)
-            luv = np.where(positive, np.log(np.where(positive, value, 1.0) /
-                                            np.where(positive, mass, 1.0)), np.nan)
+            luv = np.where(
+                positive,
+                np.log(np.where(positive, value, 1.0) / np.where(positive, mass, 1.0)),
+                np.nan,
+            )
             columns: list[np.ndarray] = [
                 np.where(mass > 0, np.log1p(np.maximum(mass, 0.0)), 0.0),
                 np.where(value > 0, np.log1p(np.maximum(value, 0.0)), 0.0),
@@ -358,7 +361,9 @@ class History:
             for spec in self.specs:
                 index, table = self._frozen_table(spec.name)
                 parts = [by_field[f] for f in spec.fields]
-                keys = parts[0] if len(parts) == 1 else map(SEPARATOR.join, zip(*parts, strict=True))
+                keys = (
+                    parts[0] if len(parts) == 1 else map(SEPARATOR.join, zip(*parts, strict=True))
+                )
                 rows = np.fromiter((index.get(k, -1) for k in keys), np.int64, count)
                 for f in spec.fields:
                     rows[empty[f]] = -1  # the zero row at the end: no history

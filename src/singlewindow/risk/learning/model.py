@@ -132,8 +132,9 @@ class RiskModel:
         matrix, ordered, history = training_matrix(inspected, history)
         labels = np.fromiter((1.0 if r.fraud else 0.0 for r in ordered), np.float64, len(ordered))
         params = {**DEFAULT_PARAMETERS, **(parameters or {})}
-        dataset = lgb.Dataset(matrix, labels, feature_name=feature_names(history.specs),
-                              free_raw_data=True)
+        dataset = lgb.Dataset(
+            matrix, labels, feature_name=feature_names(history.specs), free_raw_data=True
+        )
         booster = lgb.train(params, dataset, num_boost_round=rounds)
         summary = TrainingSummary(
             data_from=ordered[0].date,
@@ -166,8 +167,9 @@ class RiskModel:
         contributions = np.asarray(self.booster.predict(row, pred_contrib=True, num_threads=1))[0]
         margin = float(contributions.sum())
         score = 1.0 / (1.0 + math.exp(-margin))
-        return Assessment(record.declaration_id, score,
-                          tuple(self._reasons(record, contributions[:-1], top)))
+        return Assessment(
+            record.declaration_id, score, tuple(self._reasons(record, contributions[:-1], top))
+        )
 
     def explain(self, record: ScoringRecord, *, top: int = 3) -> list[Reason]:
         return list(self.assess(record, top=top).reasons)
@@ -193,9 +195,15 @@ class RiskModel:
                 return f"unit value of {group}: no earlier declarations to compare with"
             usual = math.exp(stats[4] / stats[3])
             ratio = math.exp(luv) / usual
-            way = f"{ratio:.1f} times the usual" if ratio >= 1 else f"{1 / ratio:.1f} times below the usual"
-            return (f"unit value {math.exp(luv):,.2f} per kg is {way} for {group} "
-                    f"({usual:,.2f} per kg over {int(stats[3])} declarations)")
+            way = (
+                f"{ratio:.1f} times the usual"
+                if ratio >= 1
+                else f"{1 / ratio:.1f} times below the usual"
+            )
+            return (
+                f"unit value {math.exp(luv):,.2f} per kg is {way} for {group} "
+                f"({usual:,.2f} per kg over {int(stats[3])} declarations)"
+            )
         if stats is None or stats[0] == 0:
             return f"{group}: never inspected before"
         inspected, frauds, criticals = int(stats[0]), int(stats[1]), int(stats[2])

@@ -83,7 +83,10 @@ class Comparison:
         if self.in_service_metrics is None:
             return True
         mine, theirs = self.candidate_metrics, self.in_service_metrics
-        return (mine.precision[5], mine.precision[10]) >= (theirs.precision[5], theirs.precision[10])
+        return (mine.precision[5], mine.precision[10]) >= (
+            theirs.precision[5],
+            theirs.precision[10],
+        )
 
     def as_document(self) -> dict[str, Any]:
         return {
@@ -116,8 +119,10 @@ def register_candidate(
             data_to=model.summary.data_to,
             declarations=model.summary.declarations,
             status=ModelStatus.CANDIDATE.value,
-            metrics={"training": model.summary.as_dict(),
-                     **({"evaluation": metrics.as_document()} if metrics else {})},
+            metrics={
+                "training": model.summary.as_dict(),
+                **({"evaluation": metrics.as_document()} if metrics else {}),
+            },
             note=note[:500],
             content=model.to_bytes(),
         )
@@ -147,9 +152,7 @@ def load(database: Database, number: int) -> RiskModel:
         return RiskModel.from_bytes(row.content)
 
 
-def compare(
-    database: Database, candidate: int, period: Sequence[ScoringRecord]
-) -> Comparison:
+def compare(database: Database, candidate: int, period: Sequence[ScoringRecord]) -> Comparison:
     """Score the latest period's inspected declarations with the candidate and with the model
     in service; the report is kept with the candidate, for whoever decides to promote it."""
     inspected = [r for r in period if r.fraud is not None]
@@ -293,15 +296,17 @@ def drift(
         inspected = [o for o in outcomes if o is not None]
         shares = _shares(week_scores, edges)
         psi = float(np.sum((shares - reference) * np.log(shares / reference)))
-        out.append(WeekDrift(
-            week=date.fromordinal(int(week)),
-            declarations=int(mask.sum()),
-            mean_score=float(week_scores.mean()),
-            high_share=float((week_scores >= threshold).mean()),
-            inspected=len(inspected),
-            hit_rate=(sum(inspected) / len(inspected)) if inspected else None,
-            psi=psi if math.isfinite(psi) else float("nan"),
-        ))
+        out.append(
+            WeekDrift(
+                week=date.fromordinal(int(week)),
+                declarations=int(mask.sum()),
+                mean_score=float(week_scores.mean()),
+                high_share=float((week_scores >= threshold).mean()),
+                inspected=len(inspected),
+                hit_rate=(sum(inspected) / len(inspected)) if inspected else None,
+                psi=psi if math.isfinite(psi) else float("nan"),
+            )
+        )
     return out
 
 

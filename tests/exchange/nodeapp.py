@@ -1,0 +1,58 @@
+"""A minimal node for end-to-end tests and the benchmark: the exchange router and workers.
+
+    SW_NODE_DIR=… SW_TRUST_LIST=… SW_PMODE=… SW_DATABASE_URL=… \
+        python -m uvicorn --app-dir tests/exchange --factory nodeapp:create_app --port 8001
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session
+
+from singlewindow.core.db import Database
+from singlewindow.core.migrate import upgrade
+from singlewindow.exchange import api, configure
+from singlewindow.exchange.model import UserMessage
+from singlewindow.exchange.pki import NodeIdentity, TrustList
+from singlewindow.exchange.pmode import ProcessingModes
+
+
+def accept(session: Session, message: UserMessage) -> None:
+    """The business side of the test node: nothing to do beyond being called once."""
+
+
+def create_app() -> FastAPI:
+    database = Database(os.environ["SW_DATABASE_URL"])
+    upgrade(database)
+    pmode = ProcessingModes.load(Path(os.environ["SW_PMODE"]))
+    gateway = configure(
+        database,
+        NodeIdentity.load(Path(os.environ["SW_NODE_DIR"])),
+        TrustList.load(Path(os.environ["SW_TRUST_LIST"])),
+        pmode,
+    )
+    for partner in pmode.partners.values():
+        for leg in partner.receive:
+            gateway.register_handler(leg.service, leg.action, accept)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        gateway.start_workers()
+        yield
+        gateway.stop_workers()
+
+    app = FastAPI(lifespan=lifespan)
+    app.state.database = database
+    app.state.exchange = gateway
+    app.include_router(api.router)
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"party_id": gateway.identity.party_id}
+
+    return app
