@@ -21,10 +21,11 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "exchange"))
 
+from twonodes import ACTION, SERVICE, make_network  # noqa: E402
+
 from singlewindow.core.clock import as_utc  # noqa: E402
 from singlewindow.exchange.model import OutboxStatus  # noqa: E402
 from singlewindow.exchange.repository import OutboxRow  # noqa: E402
-from twonodes import ACTION, SERVICE, make_network  # noqa: E402
 
 PAYLOAD = b"<ACDD>" + b"<GoodsItem hs='85171300' qty='10' value='1200.00'/>" * 20 + b"</ACDD>"
 
@@ -47,7 +48,7 @@ def wait_delivered(enqueuer, ids: list[str], timeout: float = 300) -> None:  # t
 def timings(enqueuer, ids: list[str]) -> list[tuple[float, float]]:  # type: ignore[no-untyped-def]
     with enqueuer.database.unit_of_work() as session:
         rows = session.execute(
-            select(OutboxRow.created_at, OutboxRow.delivered_at).where(OutboxRow.message_id.in_(ids))
+            select(OutboxRow.created_at, OutboxRow.delivered_at).where(OutboxRow.message_id.in_(ids))  # noqa: E501
         ).all()
     return [(as_utc(c).timestamp(), as_utc(d).timestamp()) for c, d in rows]
 

@@ -6,10 +6,11 @@ from fastapi.testclient import TestClient
 from singlewindow import sample
 from singlewindow.api.app import create_app
 from singlewindow.core.config import Settings
+from singlewindow.node import Node
 
 
 @dataclass
-class Node:
+class NodeClient:
     client: TestClient
     users: sample.SampleUsers
 
@@ -18,9 +19,10 @@ class Node:
 
 
 @pytest.fixture
-def node(database, tmp_path) -> Node:
+def node(database, tmp_path) -> NodeClient:
     """A Viet Nam node's API over a real database, with its sample users and rules."""
     settings = Settings(country="VN", database_url=database.url, home=tmp_path,
                         random_inspection_share=0.0, random_seed=3)
-    users = sample.load(database, "VN", tmp_path)
-    return Node(TestClient(create_app(settings, database)), users)
+    opened = Node.open(settings, with_sample=True)
+    users = sample.load(opened.database, "VN", tmp_path)
+    return NodeClient(TestClient(create_app(opened)), users)

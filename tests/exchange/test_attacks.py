@@ -13,7 +13,7 @@ from singlewindow.exchange import messaging, pki
 from singlewindow.exchange.repository import InboxRow, MessageLogRow
 from singlewindow.exchange.services import Gateway, ReceiveResult
 
-from .conftest import ACTION, DOCUMENT, KH, SERVICE, VN, Network, pmode_for, trust
+from .conftest import ACTION, DOCUMENT, KH, SERVICE, Network, pmode_for, trust
 
 
 def build(
@@ -201,7 +201,7 @@ def test_the_library_alone_accepts_a_wrapped_message(network: Network) -> None:
             class Plain(messaging.SingleWindowMessage):
                 @classmethod
                 def process(cls, fields, parse_context, element, attachments):  # type: ignore[no-untyped-def]
-                    return AS4Message.process.__func__(cls, fields, parse_context, element, attachments)
+                    return AS4Message.process.__func__(cls, fields, parse_context, element, attachments)  # noqa: E501
 
             return Plain
 

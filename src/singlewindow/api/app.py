@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -9,23 +12,29 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from singlewindow import __version__
 from singlewindow.access.api import router as access_router
-from singlewindow.core.config import Settings
-from singlewindow.core.db import Database
 from singlewindow.core.errors import SingleWindowError
 from singlewindow.declarations.api import guarantees as guarantees_router
 from singlewindow.declarations.api import router as declarations_router
-from singlewindow.declarations.services import Clearance
-from singlewindow.risk import services as selectivity
+from singlewindow.exchange.api import router as exchange_router
+from singlewindow.node import Node
 from singlewindow.risk.api import router as risk_router
 from singlewindow.tariff.api import router as tariff_router
 
 PROBLEM = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None,
-            ) -> JSONResponse:
-    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status,
-                               "detail": detail}
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+) -> JSONResponse:
+    body: dict[str, object] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     if errors is not None:
         body["errors"] = errors
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
@@ -42,8 +51,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SingleWindowError)
     async def domain_error(_: Request, exc: SingleWindowError) -> JSONResponse:
         problems = getattr(exc, "problems", None)
-        return problem(exc.status, exc.title, exc.detail,
-                       [p.as_dict() for p in problems] if problems is not None else None)
+        return problem(
+            exc.status,
+            exc.title,
+            exc.detail,
+            [p.as_dict() for p in problems] if problems is not None else None,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def malformed(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -61,20 +74,35 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(exc.status_code, "HTTP error", detail)
 
 
-def create_app(settings: Settings, database: Database) -> FastAPI:
-    """The API of one national node, over an opened (migrated) database."""
+def create_app(node: Node) -> FastAPI:
+    """The API of one national node; in a network, it also serves the AS4 endpoint and runs
+    the exchange workers for as long as it serves."""
+    settings = node.settings
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        node.start()
+        try:
+            yield
+        finally:
+            node.stop()
+
     app = FastAPI(
         title=f"Single Window node {settings.country}",
         version=__version__,
         description="National customs single window: declarations, tariff, selectivity.",
+        lifespan=lifespan,
     )
+    app.state.node = node
     app.state.settings = settings
-    app.state.database = database
-    app.state.clearance = Clearance(database, settings.country)
-    selectivity.configure(database, settings.random_inspection_share, settings.random_seed)
+    app.state.database = node.database
+    app.state.clearance = node.clearance
+    app.state.exchange = node.gateway
     install_error_handlers(app)
-    for router in (access_router, declarations_router, guarantees_router, risk_router,
-                   tariff_router):
+    routers = [access_router, declarations_router, guarantees_router, risk_router, tariff_router]
+    if node.gateway is not None:
+        routers.append(exchange_router)
+    for router in routers:
         app.include_router(router)
 
     @app.get("/health", tags=["node"])

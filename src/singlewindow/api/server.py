@@ -6,19 +6,13 @@ import os
 
 from fastapi import FastAPI
 
-from singlewindow import sample
 from singlewindow.api.app import create_app
-from singlewindow.bootstrap import open_database
 from singlewindow.core.config import Settings
-from singlewindow.tariff.services import ensure_sample_schedule
+from singlewindow.node import Node
 
 
 def node_app() -> FastAPI:
     """Uvicorn factory: `uvicorn --factory singlewindow.api.server:node_app`."""
     settings = Settings.from_env()
-    database = open_database(settings)
-    if os.environ.get("SINGLEWINDOW_SAMPLE") == "1":
-        sample.load(database, settings.country, settings.home)
-    else:
-        ensure_sample_schedule(database, settings.country)
-    return create_app(settings, database)
+    node = Node.open(settings, with_sample=os.environ.get("SINGLEWINDOW_SAMPLE") == "1")
+    return create_app(node)

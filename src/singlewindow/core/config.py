@@ -16,6 +16,9 @@ class Settings:
     # officers keep an unbiased sample of the whole flow.
     random_inspection_share: float = 0.02
     random_seed: int | None = None
+    # Where the node's exchange identity lives (node.key, node.crt, ca.crt, trust-list.json,
+    # pmode.json); None when the node runs alone, outside any network.
+    exchange_dir: Path | None = None
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -23,6 +26,9 @@ class Settings:
         home = Path(str(overrides.pop("home", os.environ.get("SINGLEWINDOW_HOME", "var"))))
         url = os.environ.get("SINGLEWINDOW_DATABASE_URL") or f"sqlite:///{home}/{country}.db"
         values: dict[str, object] = {"country": country, "home": home, "database_url": url}
+        exchange = os.environ.get("SINGLEWINDOW_EXCHANGE_DIR")
+        if exchange or (home / "exchange" / "node.crt").exists():
+            values["exchange_dir"] = Path(exchange) if exchange else home / "exchange"
         if "SINGLEWINDOW_RANDOM_SHARE" in os.environ:
             values["random_inspection_share"] = float(os.environ["SINGLEWINDOW_RANDOM_SHARE"])
         values.update(overrides)

@@ -130,6 +130,22 @@ class ReferenceCounterRow(Base):
     value: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
 
 
+class PreArrivalRow(Base):
+    """An ACDD received from the exporting country, scored on arrival of the data."""
+
+    __tablename__ = "pre_arrival_record"
+
+    export_reference: Mapped[str] = mapped_column(String(40), primary_key=True)
+    export_country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(200))
+    consignee_id: Mapped[str] = mapped_column(String(35), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(Document)
+    channel: Mapped[str] = mapped_column(String(8))
+    reasons: Mapped[list[str]] = mapped_column(Document)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    import_number: Mapped[str | None] = mapped_column(String(24))
+
+
 def next_serials(session: Session, name: str, count: int = 1) -> range:
     """Reserve `count` consecutive serial numbers of a counter, in the caller's transaction."""
     last = session.execute(

@@ -224,6 +224,11 @@ class Clearance:
         # Other rooms subscribe here (e.g. the ACDD goes out when an export is released);
         # each hook runs in the release's transaction, so its effects commit with it.
         self.on_release: list[Callable[[Session, DeclarationView], None]] = []
+        # Checks against what partners sent (the ACDD): each mismatch is a reason that sends
+        # the declaration to at least a documentary check.
+        self.cross_checks: list[Callable[[Session, Declaration], list[str]]] = []
+        # Run in the lodgement's transaction once the declaration has its number.
+        self.on_lodged: list[Callable[[Session, DeclarationView], None]] = []
 
     # -- lodgement -------------------------------------------------------------------
 
@@ -259,6 +264,7 @@ class Clearance:
             for serial, draft, (assessment, subject, selection) in zip(
                 serials, drafts, prepared, strict=True
             ):
+                selection = self._cross_checked(session, draft, selection)
                 row = self._new_row(draft, assessment, selection, serial, now)
                 rows.append(row)
                 events.extend(self._lodgement_events(row, actor, assessment, selection, now))
@@ -267,7 +273,23 @@ class Clearance:
             session.execute(DeclarationRow.__table__.insert(), rows)
             session.execute(DeclarationEventRow.__table__.insert(), events)
             selectivity.record_selections(session, selections)
-        return [DeclarationView.of(row) for row in rows]
+            views = [DeclarationView.of(row) for row in rows]
+            for view in views:
+                for hook in self.on_lodged:
+                    hook(session, view)
+                if view.status is Status.RELEASED:
+                    for hook in self.on_release:
+                        hook(session, view)
+        return views
+
+    def _cross_checked(
+        self, session: Session, draft: Declaration, selection: Selection
+    ) -> Selection:
+        mismatches = [reason for check in self.cross_checks for reason in check(session, draft)]
+        if not mismatches:
+            return selection
+        channel = max(selection.channel, Channel.YELLOW, key=lambda c: c.severity)
+        return replace(selection, channel=channel, reasons=selection.reasons + tuple(mismatches))
 
     def _check(
         self, draft: Declaration, actor: Principal, book: TariffBook, on: date

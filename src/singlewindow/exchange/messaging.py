@@ -596,6 +596,7 @@ class InboundMessage:
     """A parsed, verified (or refused) user message and the signal that answers it."""
 
     exchange: AS4ReceivingExchange
+    _signal: tuple[dict[str, str], bytes] | None = None
 
     @property
     def message(self) -> SingleWindowMessage:
@@ -611,9 +612,13 @@ class InboundMessage:
         """Answer with `error` instead of a receipt."""
         self.message.parse_error = error
         self.exchange.receive_message(self.message)
+        self._signal = None
 
     def signal(self) -> tuple[dict[str, str], bytes]:
-        return self.exchange.build_signal()
+        """The receipt or error signal, serialised once."""
+        if self._signal is None:
+            self._signal = self.exchange.build_signal()
+        return self._signal
 
     @property
     def signal_id(self) -> str:

@@ -256,8 +256,10 @@ class Gateway:
             else:
                 _, signal = inbound.signal()
                 try:
-                    self._store_received(inbound, message, signal)
+                    stored = self._store_received(inbound, message, signal)
                 except IntegrityError:
+                    stored = False
+                if not stored:
                     inbound.refuse(self._duplicate(message))
         headers_out, signal = inbound.signal()
         error = inbound.error
@@ -294,10 +296,7 @@ class Gateway:
                 detail=f"eb:Timestamp {message.timestamp.isoformat()} is outside the "
                 f"{int(self.pmode.replay_window.total_seconds())} s replay window"
             )
-        with self.database.unit_of_work() as session:
-            if session.get(InboxRow, message.message_id) is not None:
-                return self._duplicate(message)
-        return None
+        return None  # duplicates are caught by the inbox's primary key when storing
 
     def _duplicate(self, message: UserMessage) -> messaging.DuplicateMessage:
         return messaging.DuplicateMessage(
@@ -306,9 +305,12 @@ class Gateway:
 
     def _store_received(
         self, inbound: messaging.InboundMessage, message: UserMessage, signal: bytes
-    ) -> None:
+    ) -> bool:
+        """Keep the message and its receipt; False when the message id was received before."""
         now = self.clock()
         with self.database.unit_of_work() as session:
+            if session.get(InboxRow, message.message_id) is not None:
+                return False
             session.add(
                 InboxRow(
                     message_id=message.message_id,
@@ -348,6 +350,7 @@ class Gateway:
                     updated_at=now,
                 )
             )
+        return True
 
     # --- inbox processing ----------------------------------------------------------------
 

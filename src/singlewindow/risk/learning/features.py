@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import groupby, repeat
 
 import numpy as np
 
@@ -364,7 +364,7 @@ class History:
                 keys = (
                     parts[0] if len(parts) == 1 else map(SEPARATOR.join, zip(*parts, strict=True))
                 )
-                rows = np.fromiter((index.get(k, -1) for k in keys), np.int64, count)
+                rows = np.fromiter(map(index.get, keys, repeat(-1)), np.int64, count)
                 for f in spec.fields:
                     rows[empty[f]] = -1  # the zero row at the end: no history
                 stats = table[rows]

@@ -1,4 +1,4 @@
-"""declarations: declarations payments guarantees
+"""declarations: declarations payments guarantees pre-arrival
 
 Revision ID: declarations_0001
 Revises: None
@@ -77,6 +77,35 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("reference", name=op.f("pk_guarantee")),
     )
     op.create_index(op.f("ix_guarantee_holder_id"), "guarantee", ["holder_id"], unique=False)
+    op.create_table(
+        "pre_arrival_record",
+        sa.Column("export_reference", sa.String(length=40), nullable=False),
+        sa.Column("export_country", sa.String(length=2), nullable=False),
+        sa.Column("message_id", sa.String(length=200), nullable=False),
+        sa.Column("consignee_id", sa.String(length=35), nullable=False),
+        sa.Column(
+            "data",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("channel", sa.String(length=8), nullable=False),
+        sa.Column(
+            "reasons",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("import_number", sa.String(length=24), nullable=True),
+        sa.PrimaryKeyConstraint(
+            "export_reference", "export_country", name=op.f("pk_pre_arrival_record")
+        ),
+    )
+    op.create_index(
+        op.f("ix_pre_arrival_record_consignee_id"),
+        "pre_arrival_record",
+        ["consignee_id"],
+        unique=False,
+    )
     op.create_table(
         "reference_counter",
         sa.Column("name", sa.String(length=32), nullable=False),
@@ -184,6 +213,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_declaration_event_declaration_id"), table_name="declaration_event")
     op.drop_table("declaration_event")
     op.drop_table("reference_counter")
+    op.drop_index(op.f("ix_pre_arrival_record_consignee_id"), table_name="pre_arrival_record")
+    op.drop_table("pre_arrival_record")
     op.drop_index(op.f("ix_guarantee_holder_id"), table_name="guarantee")
     op.drop_table("guarantee")
     op.drop_index(op.f("ix_declaration_trader_id"), table_name="declaration")

@@ -1,0 +1,345 @@
+"""The ACDD (ASEAN Customs Declaration Document): export data sent to the importing country
+when the export is released, so that the destination scores the consignment before the goods
+arrive and cross-checks the import declaration that cites it.
+
+Payload (JSON, WCO Data Model names; documented in docs/acdd.md): the export declaration's
+number and release time, exporter, consignee, countries, transport mode, delivery terms,
+invoice currency and amount, proof of origin, and the goods items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from singlewindow.core.clock import utcnow
+from singlewindow.core.countries import is_country
+from singlewindow.core.db import Database
+from singlewindow.core.errors import Problem
+from singlewindow.declarations.errors import InvalidDeclaration
+from singlewindow.declarations.model import Declaration, DeclarationType
+from singlewindow.declarations.repository import PreArrivalRow
+from singlewindow.risk import services as selectivity
+from singlewindow.risk.model import RiskSubject
+
+SERVICE = "urn:asw:pre-arrival"
+ACTION = "ACDD"
+
+# Relative tolerance between what the export declared and what the import declares, for
+# values and masses (currency conversion and weighing differences).
+TOLERANCE = Decimal("0.02")
+
+
+def acdd_document(number: str, declaration: Declaration, released_at: datetime) -> dict[str, Any]:
+    d = declaration
+    exporter = d.exporter or d.declarant
+    consignee = d.buyer or d.importer
+    return {
+        "ExportDeclarationNumber": number,
+        "ReleaseDateTime": released_at.isoformat(),
+        "Exporter": {"ID": exporter.id, "Name": exporter.name, "CountryCode": exporter.country},
+        "Consignee": (
+            {"ID": consignee.id, "Name": consignee.name, "CountryCode": consignee.country}
+            if consignee
+            else None
+        ),
+        "ExportCountryCode": d.export_country,
+        "DestinationCountryCode": d.destination_country,
+        "BorderTransportMeansModeCode": d.transport_mode,
+        "DeliveryTermsCode": d.incoterm,
+        "InvoiceCurrencyCode": d.invoice_currency,
+        "InvoiceAmount": str(d.invoice_total),
+        "ProofOfOriginReference": d.proof_of_origin,
+        "GoodsItems": [
+            {
+                "SequenceNumeric": i.sequence,
+                "ClassificationCode": i.commodity_code[:6],
+                "NationalTariffCode": i.commodity_code,
+                "Description": i.description,
+                "OriginCountryCode": i.origin_country,
+                "Quantity": str(i.quantity),
+                "QuantityUnitCode": i.quantity_unit,
+                "NetMass": str(i.net_mass),
+                "GrossMass": str(i.gross_mass),
+                "InvoiceAmount": str(i.invoice_amount),
+            }
+            for i in d.items
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class AcddItem:
+    hs6: str
+    description: str
+    origin_country: str
+    quantity: Decimal
+    unit: str
+    net_mass: Decimal
+    gross_mass: Decimal
+    invoice_amount: Decimal
+
+
+@dataclass(frozen=True)
+class Acdd:
+    number: str
+    export_country: str
+    destination_country: str
+    exporter_id: str
+    consignee_id: str
+    currency: str
+    invoice_amount: Decimal
+    transport_mode: str
+    items: tuple[AcddItem, ...]
+
+
+def parse_acdd(document: dict[str, Any]) -> Acdd:
+    """The ACDD from its payload, or Invalid with every problem and its path."""
+    problems: list[Problem] = []
+
+    def text(source: dict[str, Any], key: str, path: str) -> str:
+        value = source.get(key) if isinstance(source, dict) else None
+        if not isinstance(value, str) or not value:
+            problems.append(Problem(path, "is required"))
+            return ""
+        return value
+
+    def number(source: dict[str, Any], key: str, path: str) -> Decimal:
+        try:
+            return Decimal(str(source[key]))
+        except (KeyError, InvalidOperation, TypeError):
+            problems.append(Problem(path, "is not a number"))
+            return Decimal(0)
+
+    exporter = document.get("Exporter") or {}
+    consignee = document.get("Consignee") or {}
+    export_country = text(document, "ExportCountryCode", "ExportCountryCode")
+    destination = text(document, "DestinationCountryCode", "DestinationCountryCode")
+    for path, code in (
+        ("ExportCountryCode", export_country),
+        ("DestinationCountryCode", destination),
+    ):
+        if code and not is_country(code):
+            problems.append(Problem(path, f"{code!r} is not an ISO 3166 country code"))
+    items = []
+    raw_items = document.get("GoodsItems")
+    if not isinstance(raw_items, list) or not raw_items:
+        problems.append(Problem("GoodsItems", "at least one goods item is required"))
+        raw_items = []
+    for index, raw in enumerate(raw_items):
+        path = f"GoodsItems.{index}"
+        if not isinstance(raw, dict):
+            problems.append(Problem(path, "is not an object"))
+            continue
+        items.append(
+            AcddItem(
+                hs6=text(raw, "ClassificationCode", f"{path}.ClassificationCode"),
+                description=str(raw.get("Description", "")),
+                origin_country=text(raw, "OriginCountryCode", f"{path}.OriginCountryCode"),
+                quantity=number(raw, "Quantity", f"{path}.Quantity"),
+                unit=text(raw, "QuantityUnitCode", f"{path}.QuantityUnitCode"),
+                net_mass=number(raw, "NetMass", f"{path}.NetMass"),
+                gross_mass=number(raw, "GrossMass", f"{path}.GrossMass"),
+                invoice_amount=number(raw, "InvoiceAmount", f"{path}.InvoiceAmount"),
+            )
+        )
+    acdd = Acdd(
+        number=text(document, "ExportDeclarationNumber", "ExportDeclarationNumber"),
+        export_country=export_country,
+        destination_country=destination,
+        exporter_id=text(exporter, "ID", "Exporter.ID"),
+        consignee_id=text(consignee, "ID", "Consignee.ID"),
+        currency=text(document, "InvoiceCurrencyCode", "InvoiceCurrencyCode"),
+        invoice_amount=number(document, "InvoiceAmount", "InvoiceAmount"),
+        transport_mode=str(document.get("BorderTransportMeansModeCode", "")),
+        items=tuple(items),
+    )
+    if problems:
+        raise InvalidDeclaration(problems)
+    return acdd
+
+
+def _differs(declared: Decimal, expected: Decimal) -> bool:
+    if expected == 0:
+        return declared != 0
+    return abs(declared - expected) / abs(expected) > TOLERANCE
+
+
+def cross_check(acdd: Acdd, declaration: Declaration) -> list[str]:
+    """Every mismatch between the export data and the import declaration, in words."""
+    d = declaration
+    reasons = []
+    importer = d.importer.id if d.importer else ""
+    if acdd.consignee_id and acdd.consignee_id != importer:
+        reasons.append(
+            f"ACDD {acdd.number}: consignee {acdd.consignee_id} is not the importer {importer}"
+        )
+    if d.seller and d.seller.id != acdd.exporter_id:
+        reasons.append(
+            f"ACDD {acdd.number}: exporter {acdd.exporter_id} is not the seller {d.seller.id}"
+        )
+    if d.export_country != acdd.export_country:
+        reasons.append(
+            f"ACDD {acdd.number}: exported from {acdd.export_country}, "
+            f"declared as from {d.export_country}"
+        )
+    if d.invoice_currency == acdd.currency and _differs(d.invoice_total, acdd.invoice_amount):
+        reasons.append(
+            f"ACDD {acdd.number}: invoice amount {acdd.invoice_amount} {acdd.currency} at export,"
+            f" {d.invoice_total} {d.invoice_currency} declared"
+        )
+    remaining = list(acdd.items)
+    for item in d.items:
+        match = next((a for a in remaining if a.hs6 == item.commodity_code[:6]), None)
+        label = f"ACDD {acdd.number}, item {item.sequence}"
+        if match is None:
+            reasons.append(
+                f"{label}: code {item.commodity_code[:6]} does not appear in the export data"
+            )
+            continue
+        remaining.remove(match)
+        if match.unit == item.quantity_unit and _differs(item.quantity, match.quantity):
+            reasons.append(
+                f"{label}: quantity {item.quantity} {item.quantity_unit} declared, "
+                f"{match.quantity} {match.unit} exported"
+            )
+        if _differs(item.net_mass, match.net_mass):
+            reasons.append(
+                f"{label}: net mass {item.net_mass} kg declared, {match.net_mass} kg exported"
+            )
+        if d.invoice_currency == acdd.currency and _differs(
+            item.invoice_amount, match.invoice_amount
+        ):
+            reasons.append(
+                f"{label}: value {item.invoice_amount} declared, {match.invoice_amount} exported"
+            )
+        if item.origin_country != match.origin_country:
+            reasons.append(
+                f"{label}: origin {item.origin_country} declared, {match.origin_country} at export"
+            )
+    for left in remaining:
+        reasons.append(f"ACDD {acdd.number}: exported goods {left.hs6} are not declared")
+    return reasons
+
+
+def pre_arrival_subject(acdd: Acdd) -> RiskSubject:
+    """What selectivity can score before any import declaration exists."""
+    header = {
+        "type": DeclarationType.IMPORT.value,
+        "export_country": acdd.export_country,
+        "destination_country": acdd.destination_country,
+        "transport_mode": acdd.transport_mode,
+        "exporter": acdd.exporter_id,
+        "seller": acdd.exporter_id,
+        "importer": acdd.consignee_id,
+        "invoice_currency": acdd.currency,
+        "item_count": len(acdd.items),
+    }
+    items = [
+        {
+            "commodity_code": item.hs6,
+            "origin_country": item.origin_country,
+            "description": item.description,
+            "quantity": item.quantity,
+            "net_mass": item.net_mass,
+        }
+        for item in acdd.items
+    ]
+    return RiskSubject(header, items)
+
+
+class PreArrival:
+    """Both ends of the ACDD: the sender hook at export release, the receiver at destination."""
+
+    def __init__(
+        self, database: Database, country: str, send: Callable[..., str] | None = None
+    ) -> None:
+        self.database = database
+        self.country = country
+        self.send = send
+
+    def on_release(self, session: Session, view: Any) -> None:
+        """Clearance hook: a released export goes to the destination node as an ACDD."""
+        declaration: Declaration = view.declaration
+        if declaration.type is not DeclarationType.EXPORT or self.send is None:
+            return
+        document = acdd_document(view.number, declaration, view.released_at or utcnow())
+        self.send(
+            session,
+            f"{declaration.destination_country}-CUSTOMS",
+            SERVICE,
+            ACTION,
+            orjson.dumps(document),
+            conversation_id=view.number,
+        )
+
+    def receive(self, session: Session, message: Any) -> None:
+        """Exchange handler: store the ACDD and score the consignment before it arrives."""
+        acdd = parse_acdd(orjson.loads(message.payload))
+        if acdd.destination_country != self.country:
+            raise InvalidDeclaration(
+                [Problem("DestinationCountryCode", f"this node is {self.country}")]
+            )
+        if session.get(PreArrivalRow, (acdd.number, acdd.export_country)) is not None:
+            return  # the same export sent again under another message id: keep the first
+        subject = pre_arrival_subject(acdd)
+        selection = selectivity.decide(self.database, subject, utcnow().date())
+        selectivity.record_selections(
+            session, [(f"{acdd.export_country}:{acdd.number}", "pre_arrival", subject, selection)]
+        )
+        session.add(
+            PreArrivalRow(
+                export_reference=acdd.number,
+                export_country=acdd.export_country,
+                message_id=message.message_id,
+                consignee_id=acdd.consignee_id,
+                data=orjson.loads(message.payload),
+                channel=selection.channel.value,
+                reasons=list(selection.reasons),
+                received_at=utcnow(),
+            )
+        )
+
+    def check_import(self, session: Session, declaration: Declaration) -> list[str]:
+        """Clearance cross-check: mismatches with the ACDD the import cites, as reasons."""
+        if declaration.type is not DeclarationType.IMPORT or not declaration.export_reference:
+            return []
+        row = session.get(PreArrivalRow, (declaration.export_reference, declaration.export_country))
+        if row is None:
+            return [
+                f"no ACDD received from {declaration.export_country} for export "
+                f"{declaration.export_reference}"
+            ]
+        reasons = cross_check(parse_acdd(row.data), declaration)
+        if row.channel != "green":
+            reasons.append(
+                f"pre-arrival selection of ACDD {row.export_reference}: {row.channel}"
+                f" ({'; '.join(row.reasons)})"
+            )
+        return reasons
+
+    def link(self, session: Session, declaration: Declaration, number: str) -> None:
+        if declaration.export_reference:
+            row = session.get(
+                PreArrivalRow, (declaration.export_reference, declaration.export_country)
+            )
+            if row is not None:
+                row.import_number = number
+
+    def records(self, limit: int = 50, offset: int = 0) -> list[PreArrivalRow]:
+        with self.database.unit_of_work() as session:
+            return list(
+                session.scalars(
+                    select(PreArrivalRow)
+                    .order_by(PreArrivalRow.received_at.desc())
+                    .limit(limit)
+                    .offset(offset)
+                )
+            )

@@ -1,0 +1,77 @@
+"""One national node, assembled at start-up: its database, its clearance, and, when it belongs
+to a network, its AS4 gateway and the exchanges that ride on it (ACDD, e-Form D)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from singlewindow import sample
+from singlewindow.bootstrap import open_database
+from singlewindow.core.config import Settings
+from singlewindow.core.db import Database
+from singlewindow.declarations import prearrival
+from singlewindow.declarations.services import Clearance
+from singlewindow.exchange import services as exchange
+from singlewindow.exchange.pki import NodeIdentity, TrustList
+from singlewindow.exchange.pmode import ProcessingModes
+from singlewindow.risk import services as selectivity
+from singlewindow.tariff.services import ensure_sample_schedule
+
+TRUST_LIST = "trust-list.json"
+PMODE = "pmode.json"
+
+
+def party_id(country: str) -> str:
+    """The party id of a country's customs node on the network."""
+    return f"{country}-CUSTOMS"
+
+
+@dataclass
+class Node:
+    settings: Settings
+    database: Database
+    clearance: Clearance
+    gateway: exchange.Gateway | None = None
+    pre_arrival: prearrival.PreArrival | None = None
+
+    @classmethod
+    def open(cls, settings: Settings, with_sample: bool = False) -> Node:
+        database = open_database(settings)
+        if with_sample:
+            sample.load(database, settings.country, settings.home)
+        else:
+            # A node cannot clear anything without a tariff; until the real schedule is
+            # imported it runs on the packaged sample, which says it is one.
+            ensure_sample_schedule(database, settings.country)
+        selectivity.configure(database, settings.random_inspection_share, settings.random_seed)
+        node = cls(settings, database, Clearance(database, settings.country))
+        if settings.exchange_dir is not None:
+            node._join_network()
+        return node
+
+    def _join_network(self) -> None:
+        directory = self.settings.exchange_dir
+        assert directory is not None
+        gateway = exchange.configure(
+            self.database,
+            NodeIdentity.load(directory),
+            TrustList.load(directory / TRUST_LIST),
+            ProcessingModes.load(directory / PMODE),
+        )
+        self.gateway = gateway
+        pre_arrival = prearrival.PreArrival(self.database, self.settings.country, gateway.send)
+        self.pre_arrival = pre_arrival
+        self.clearance.on_release.append(pre_arrival.on_release)
+        self.clearance.cross_checks.append(pre_arrival.check_import)
+        self.clearance.on_lodged.append(
+            lambda session, view: pre_arrival.link(session, view.declaration, view.number)
+        )
+        gateway.register_handler(prearrival.SERVICE, prearrival.ACTION, pre_arrival.receive)
+
+    def start(self) -> None:
+        if self.gateway is not None:
+            self.gateway.start_workers()
+
+    def stop(self) -> None:
+        if self.gateway is not None:
+            self.gateway.stop_workers()
