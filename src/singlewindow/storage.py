@@ -12,6 +12,9 @@ ROOMS_WITH_TABLES = (
     "singlewindow.tariff.repository",
     "singlewindow.declarations.repository",
     "singlewindow.risk.repository",
+    "singlewindow.risk.learning.repository",
+    "singlewindow.exchange.repository",
+    "singlewindow.origin.repository",
 )
 
 

@@ -1,0 +1,1 @@
+"""Certificates of origin (ATIGA e-Form D): issue, exchange, verify, answer."""

@@ -1,0 +1,105 @@
+"""Storage of certificates of origin, at both ends: those this node's issuing authority issued
+(direction `issued`) and those received from partners (direction `received`).
+
+The certificate is kept as its exchanged payload (`document`, WCO Data Model names), with the
+columns queries need, the exchange message ids it travelled in and was answered by, the
+verdict and its reasons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, String, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from singlewindow.core.db import Base, Document
+from singlewindow.origin.model import CertificateOfOrigin, CertificateStatus, from_payload
+
+
+class CertificateRow(Base):
+    __tablename__ = "origin_certificate"
+    __table_args__ = (
+        UniqueConstraint(
+            "direction", "issuing_country", "reference", name="uq_origin_certificate_reference"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(8), index=True)
+    reference: Mapped[str] = mapped_column(String(64), index=True)
+    issuing_country: Mapped[str] = mapped_column(String(2))
+    importing_country: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    exporter_id: Mapped[str] = mapped_column(String(35))
+    consignee_id: Mapped[str] = mapped_column(String(35), index=True)
+    document: Mapped[Any] = mapped_column(Document)
+    # The partner node (issuer → importing node's party id; importer → issuer's).
+    partner: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    answer_message_id: Mapped[str | None] = mapped_column(String(200))
+    reasons: Mapped[list[str]] = mapped_column(Document)
+    # The last verification against a declaration (importing side).
+    verdict: Mapped[dict[str, Any] | None] = mapped_column(Document)
+    accepted_for: Mapped[str | None] = mapped_column(String(80))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def to_certificate(row: CertificateRow) -> CertificateOfOrigin | None:
+    """The certificate a row holds; None for a received payload that could not be read."""
+    certificate, problems = from_payload(row.document)
+    if certificate is None or problems:
+        return None
+    return replace(certificate, status=CertificateStatus(row.status))
+
+
+def find(
+    session: Session, direction: str, issuing_country: str, reference: str, lock: bool = False
+) -> CertificateRow | None:
+    query = select(CertificateRow).where(
+        CertificateRow.direction == direction,
+        CertificateRow.issuing_country == issuing_country,
+        CertificateRow.reference == reference,
+    )
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def find_by_reference(session: Session, direction: str, reference: str) -> list[CertificateRow]:
+    query = select(CertificateRow).where(
+        CertificateRow.direction == direction, CertificateRow.reference == reference
+    )
+    return list(session.scalars(query.order_by(CertificateRow.created_at)))
+
+
+def search(
+    session: Session,
+    *,
+    direction: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[Sequence[CertificateRow], int]:
+    conditions = []
+    if direction is not None:
+        conditions.append(CertificateRow.direction == direction)
+    if status is not None:
+        conditions.append(CertificateRow.status == status)
+    total = session.scalar(select(func.count()).select_from(CertificateRow).where(*conditions))
+    rows = session.scalars(
+        select(CertificateRow)
+        .where(*conditions)
+        .order_by(CertificateRow.created_at.desc(), CertificateRow.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return rows, int(total or 0)
+
