@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/singlewindow up
+	$(BIN)/singlewindow up --countries KH,VN,LA,TH,MY,SG --traffic 12
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -95,25 +95,15 @@ async def hammer(url: str, headers: dict[str, str], bodies, clients: int, second
 
 
 def http_mode(args: argparse.Namespace) -> dict[str, float]:
-    from singlewindow.network import start_node, wait_ready
+    from singlewindow.network import NodeProcess
 
     home = Path(tempfile.mkdtemp(prefix="sw-bench-"))
+    node = NodeProcess("VN", args.port, home)
     env = {"SINGLEWINDOW_RANDOM_SHARE": "0.02"}
-    node = start_node("VN", args.port, home, sample=True, extra_env=env)
-    if args.workers > 1:
-        node.process.terminate()
-        node.process.wait()
-        import subprocess
-
-        node.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "singlewindow.api.server:node_app",
-             "--port", str(args.port), "--workers", str(args.workers), "--log-level", "warning"],
-            env=os.environ | {"SINGLEWINDOW_COUNTRY": "VN", "SINGLEWINDOW_HOME": str(home),
-                              "SINGLEWINDOW_SAMPLE": "1"} | env,
-        )
+    node.start(env, workers=args.workers)
     try:
-        wait_ready(node)
-        tokens = json.loads((home / "tokens-VN.json").read_text())
+        node.wait_ready()
+        tokens = node.tokens()
         headers = {"Authorization": f"Bearer {tokens['trader']}"}
         rng = random.Random(1)
         bodies = [json.dumps(to_document(declaration(n, tokens["trader_party"], rng)))
@@ -125,8 +115,7 @@ def http_mode(args: argparse.Namespace) -> dict[str, float]:
             hammer(node.url, headers, bodies[200:], args.clients, args.seconds, "/declarations")
         )
     finally:
-        node.process.terminate()
-        node.process.wait()
+        node.stop()
     p50 = percentile(latencies, 0.50) * 1000
     p99 = percentile(latencies, 0.99) * 1000
     print(f"HTTP  lodgement → channel: {rate} declarations/s with {args.clients} clients, "

@@ -66,13 +66,24 @@ def serve(
 
 @app.command()
 def up(
-    countries: str = typer.Option("VN", help="Comma-separated member states, one node each"),
-    base_port: int = typer.Option(8100, help="The first node listens here, the next one above"),
+    countries: str = typer.Option(
+        "KH,VN,LA,TH,MY,SG", help="Comma-separated ASEAN member states, one node each"
+    ),
+    base_port: int = typer.Option(8100, help="The first node listens here, the next above"),
+    traffic: int = typer.Option(0, help="Cross-border trades to run through the network"),
+    once: bool = typer.Option(False, help="Exit when the traffic is done, printing its counts"),
+    root: Path = typer.Option(Path("var/network"), help="Where the nodes keep their data"),
 ) -> None:
-    """Start the node(s) with sample content and keep serving until interrupted."""
+    """Start a local network: one node process per country, wired with a common trust list."""
     from singlewindow.network import run_network
 
-    run_network([c.strip().upper() for c in countries.split(",") if c.strip()], base_port)
+    run_network(
+        [c.strip().upper() for c in countries.split(",") if c.strip()],
+        base_port,
+        traffic=traffic,
+        once=once,
+        root=root,
+    )
 
 
 @app.command()
@@ -164,13 +175,12 @@ def migrate(country: CountryOption = "VN") -> None:
 
 
 def _mount_rooms() -> None:
+    from singlewindow.exchange.cli import app as pki_app
+    from singlewindow.risk.learning.cli import register
     from singlewindow.tariff.cli import app as tariff_app
 
     app.add_typer(tariff_app, name="tariff")
-    try:
-        from singlewindow.risk.learning.cli import register
-    except ImportError:  # pragma: no cover - the learned model is optional at import time
-        return
+    app.add_typer(pki_app, name="pki")
     register(risk_app)
 
 

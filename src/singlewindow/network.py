@@ -1,8 +1,9 @@
-"""A local network: one real node process per country on loopback, each with its own
-database, started and watched by `singlewindow up`."""
+"""A local network: one real node process per country on loopback, each with its own database
+and keys, wired with a common CA, trust lists and P-Modes; started by `singlewindow up`."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,7 +16,19 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from singlewindow.core.countries import member_state
+from singlewindow.exchange import pki
+from singlewindow.node import PMODE, TRUST_LIST, party_id
+
 console = Console()
+
+# What every node may exchange with every other node.
+EXCHANGES = [
+    ("urn:asw:pre-arrival", "ACDD"),
+    ("urn:asw:origin", "FormD"),
+    ("urn:asw:origin", "FormD.Acceptance"),
+    ("urn:asw:origin", "FormD.Rejection"),
+]
 
 
 @dataclass
@@ -23,71 +36,146 @@ class NodeProcess:
     country: str
     port: int
     home: Path
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def party_id(self) -> str:
+        return party_id(self.country)
 
-def start_node(country: str, port: int, home: Path, sample: bool = True,
-               extra_env: dict[str, str] | None = None) -> NodeProcess:
-    home.mkdir(parents=True, exist_ok=True)
-    env = os.environ | {
-        "SINGLEWINDOW_COUNTRY": country,
-        "SINGLEWINDOW_HOME": str(home),
-        "SINGLEWINDOW_SAMPLE": "1" if sample else "0",
-    } | (extra_env or {})
-    if "SINGLEWINDOW_DATABASE_URL" not in (extra_env or {}):
+    def tokens(self) -> dict[str, str]:
+        return json.loads((self.home / f"tokens-{self.country}.json").read_text())
+
+    def start(self, extra_env: dict[str, str] | None = None, workers: int = 1) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        env = os.environ | {
+            "SINGLEWINDOW_COUNTRY": self.country,
+            "SINGLEWINDOW_HOME": str(self.home),
+            "SINGLEWINDOW_SAMPLE": "1",
+        }
         env.pop("SINGLEWINDOW_DATABASE_URL", None)  # each node its own SQLite database
-    log = (home / "node.log").open("ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "singlewindow.api.server:node_app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        env |= extra_env or {}
+        log = (self.home / "node.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "singlewindow.api.server:node_app",
+             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
+             "--no-access-log", "--workers", str(workers)],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                raise RuntimeError(f"node {self.country} exited; see {self.home}/node.log")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"node {self.country} did not answer within {timeout} s")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+def provision(root: Path, countries: list[str], base_port: int) -> list[NodeProcess]:
+    """Keys, certificates, trust lists and P-Modes for a network of `countries` (idempotent:
+    an existing CA and node keys are kept; endpoints follow the ports given)."""
+    for country in countries:
+        member_state(country)  # refuses a country that is not an ASEAN member state
+    nodes = [NodeProcess(c, base_port + i, root / c) for i, c in enumerate(countries)]
+    ca_dir = root / "ca"
+    ca = pki.CertificateAuthority.load(ca_dir) if (ca_dir / pki.CA_CERT).exists() else (
+        pki.init_ca(ca_dir)
     )
-    return NodeProcess(country, port, home, process)
+    identities = {}
+    for node in nodes:
+        directory = node.home / "exchange"
+        if (directory / pki.NODE_CERT).exists():
+            identities[node.country] = pki.NodeIdentity.load(directory)
+        else:
+            identities[node.country] = pki.issue_node(ca, node.party_id, node.country, directory)
+    for node in nodes:
+        partners = [other for other in nodes if other is not node]
+        trust = pki.TrustList()
+        for other in partners:
+            trust.add(
+                pki.Partner(other.party_id, other.country, f"{other.url}/as4",
+                            identities[other.country].certificate),
+                ca.certificate,
+            )
+        directory = node.home / "exchange"
+        trust.save(directory / TRUST_LIST)
+        legs = [{"service": s, "action": a} for s, a in EXCHANGES]
+        pmode = {
+            "replay_window_seconds": 900,
+            "retry": {"first_delay_seconds": 0.5, "max_delay_seconds": 30, "max_attempts": 1000},
+            "partners": {
+                other.party_id: {"encrypt": True, "send": legs, "receive": legs}
+                for other in partners
+            },
+        }
+        (directory / PMODE).write_text(json.dumps(pmode, indent=2) + "\n")
+    return nodes
 
 
-def wait_ready(node: NodeProcess, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if node.process.poll() is not None:
-            raise RuntimeError(f"node {node.country} exited; see {node.home}/node.log")
-        try:
-            if httpx.get(f"{node.url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"node {node.country} did not answer within {timeout} s")
-
-
-def run_network(countries: list[str], base_port: int, root: Path = Path("var/network")) -> None:
-    nodes = [
-        start_node(country, base_port + index, root / country)
-        for index, country in enumerate(countries)
-    ]
+def start_network(root: Path, countries: list[str], base_port: int) -> list[NodeProcess]:
+    nodes = provision(root, countries, base_port)
+    for node in nodes:
+        node.start()
     try:
         for node in nodes:
-            wait_ready(node)
-        table = Table("country", "API", "docs", "tokens")
-        for node in nodes:
-            table.add_row(node.country, node.url, f"{node.url}/docs",
-                          str(node.home / f"tokens-{node.country}.json"))
-        console.print(table)
+            node.wait_ready()
+    except BaseException:
+        stop_network(nodes)
+        raise
+    return nodes
+
+
+def stop_network(nodes: list[NodeProcess]) -> None:
+    for node in nodes:
+        node.stop()
+
+
+def show(nodes: list[NodeProcess]) -> None:
+    table = Table("country", "party", "API", "docs", "AS4 endpoint", "tokens")
+    for node in nodes:
+        table.add_row(node.country, node.party_id, node.url, f"{node.url}/docs",
+                      f"{node.url}/as4", str(node.home / f"tokens-{node.country}.json"))
+    console.print(table)
+
+
+def run_network(countries: list[str], base_port: int, traffic: int = 0, once: bool = False,
+                root: Path = Path("var/network")) -> None:
+    nodes = start_network(root, countries, base_port)
+    try:
+        show(nodes)
+        if traffic:
+            from singlewindow.traffic import run_traffic
+
+            counts = run_traffic(nodes, traffic)
+            if once:
+                print(json.dumps(counts))
+                return
+        elif once:
+            return
         console.print("Serving until interrupted (Ctrl-C).")
-        while all(node.process.poll() is None for node in nodes):
+        while all(node.process is not None and node.process.poll() is None for node in nodes):
             time.sleep(0.5)
         raise SystemExit("a node stopped; see its node.log")
     except KeyboardInterrupt:
         pass
     finally:
-        for node in nodes:
-            if node.process.poll() is None:
-                node.process.send_signal(signal.SIGTERM)
-        for node in nodes:
-            try:
-                node.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                node.process.kill()
+        stop_network(nodes)

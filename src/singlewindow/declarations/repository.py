@@ -15,9 +15,9 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
-    insert,
+    bindparam,
     select,
-    update,
+    tuple_,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -146,18 +146,34 @@ class PreArrivalRow(Base):
     import_number: Mapped[str | None] = mapped_column(String(24))
 
 
+_counters = ReferenceCounterRow.__table__
+# Built once: lodgement reserves serials on every call, and statement construction costs
+# more than the statement itself on SQLite.
+_ADVANCE = (
+    _counters.update()
+    .where(_counters.c.name == bindparam("counter"))
+    .values(value=_counters.c.value + bindparam("step"))
+    .returning(_counters.c.value)
+)
+
+
 def next_serials(session: Session, name: str, count: int = 1) -> range:
     """Reserve `count` consecutive serial numbers of a counter, in the caller's transaction."""
-    last = session.execute(
-        update(ReferenceCounterRow)
-        .where(ReferenceCounterRow.name == name)
-        .values(value=ReferenceCounterRow.value + count)
-        .returning(ReferenceCounterRow.value)
-    ).scalar_one_or_none()
+    last = session.execute(_ADVANCE, {"counter": name, "step": count}).scalar_one_or_none()
     if last is None:
-        session.execute(insert(ReferenceCounterRow).values(name=name, value=count))
+        session.execute(_counters.insert(), {"name": name, "value": count})
         last = count
     return range(last - count + 1, last + 1)
+
+
+def lodged_numbers(session: Session, keys: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(declarant, LRN, number) of the declarations already lodged under these keys."""
+    rows = session.execute(
+        select(DeclarationRow.declarant_id, DeclarationRow.lrn, DeclarationRow.number).where(
+            tuple_(DeclarationRow.declarant_id, DeclarationRow.lrn).in_(keys)
+        )
+    ).all()
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
 def find(session: Session, number: str) -> DeclarationRow | None:

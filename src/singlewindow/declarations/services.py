@@ -13,7 +13,8 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from singlewindow.access.model import Principal, Role
@@ -56,6 +57,7 @@ from singlewindow.declarations.repository import (
     PaymentRow,
     find,
     from_document,
+    lodged_numbers,
     next_serials,
     to_document,
 )
@@ -245,7 +247,7 @@ class Clearance:
         on = on or utcnow().date()
         book = tariff_book(self.database, self.country)
         problems: list[Problem] = []
-        prepared = []
+        prepared: list[tuple[Assessment, RiskSubject, Selection]] = []
         for index, draft in enumerate(drafts):
             prefix = f"{index}." if len(drafts) > 1 else ""
             found = self._check(draft, actor, book, on)
@@ -254,9 +256,34 @@ class Clearance:
                 prepared.append(self._prepare(draft, book, on))
         if problems:
             raise InvalidDeclaration(problems)
+        keys = [(d.declarant.id, d.lrn) for d in drafts]
+        if len(set(keys)) < len(keys):
+            raise DuplicateLrn("the same LRN appears twice in the batch")
         now = utcnow()
+        try:
+            return self._store(drafts, prepared, actor, now)
+        except IntegrityError:
+            # The unique (declarant, LRN) index refused the batch; nothing was stored. Say
+            # which LRNs were lodged before (a query only on this rare path).
+            with self.database.unit_of_work() as session:
+                lodged = lodged_numbers(session, keys)
+            if not lodged:
+                raise
+            raise DuplicateLrn(
+                "; ".join(
+                    f"LRN {lrn} of declarant {d} was already lodged as {number}"
+                    for d, lrn, number in lodged
+                )
+            ) from None
+
+    def _store(
+        self,
+        drafts: Sequence[Declaration],
+        prepared: list[tuple[Assessment, RiskSubject, Selection]],
+        actor: Principal,
+        now: datetime,
+    ) -> list[DeclarationView]:
         with self.database.unit_of_work() as session:
-            self._refuse_duplicate_lrns(session, drafts)
             serials = next_serials(session, f"declaration-{self.country}-{now:%y}", len(drafts))
             rows: list[dict[str, Any]] = []
             events: list[dict[str, Any]] = []
@@ -389,23 +416,6 @@ class Clearance:
                 }
             )
         return RiskSubject(header, items)
-
-    def _refuse_duplicate_lrns(self, session: Session, drafts: Sequence[Declaration]) -> None:
-        keys = {(d.declarant.id, d.lrn) for d in drafts}
-        if len(keys) < len(drafts):
-            raise DuplicateLrn("the same LRN appears twice in the batch")
-        # Row-value IN on (declarant_id, lrn) uses the unique index, so the check stays cheap
-        # however many declarations the node holds.
-        existing = session.execute(
-            select(DeclarationRow.declarant_id, DeclarationRow.lrn, DeclarationRow.number).where(
-                tuple_(DeclarationRow.declarant_id, DeclarationRow.lrn).in_(sorted(keys))
-            )
-        ).all()
-        for declarant_id, lrn, number in existing:
-            if (declarant_id, lrn) in keys:
-                raise DuplicateLrn(
-                    f"LRN {lrn} of declarant {declarant_id} was already lodged as {number}"
-                )
 
     def _new_row(
         self,

@@ -75,7 +75,9 @@ class OriginCriterion:
             kind = CriterionKind(match["kind"].upper())
         except ValueError:
             known = ", ".join(k.value for k in CriterionKind)
-            raise ValueError(f"{match['kind']!r} is not an ATIGA origin criterion ({known})") from None
+            raise ValueError(
+                f"{match['kind']!r} is not an ATIGA origin criterion ({known})"
+            ) from None
         percent = Decimal(match["percent"]) if match["percent"] else None
         if kind is CriterionKind.RVC:
             if percent is None:
@@ -499,7 +501,7 @@ class _Reader:
         raw = data.get(key) if isinstance(data, Mapping) else None
         if not isinstance(raw, Mapping):
             self.problems.append(Problem(key, f"{key} must be an object"))
-            raw = {}
+            return Party("", "", "")
         return Party(
             id=self.text(raw, "ID", f"{key}.ID"),
             name=self.text(raw, "Name", f"{key}.Name"),

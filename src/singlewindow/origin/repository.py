@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, String, UniqueConstraint, func, select
+from sqlalchemy import DateTime, String, UniqueConstraint, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from singlewindow.core.db import Base, Document
@@ -40,6 +40,7 @@ class CertificateRow(Base):
     # The partner node (issuer → importing node's party id; importer → issuer's).
     partner: Mapped[str] = mapped_column(String(64))
     message_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(200))
     answer_message_id: Mapped[str | None] = mapped_column(String(200))
     reasons: Mapped[list[str]] = mapped_column(Document)
     # The last verification against a declaration (importing side).
@@ -85,6 +86,7 @@ def search(
     *,
     direction: str | None = None,
     status: str | None = None,
+    party_id: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[Sequence[CertificateRow], int]:
@@ -93,6 +95,10 @@ def search(
         conditions.append(CertificateRow.direction == direction)
     if status is not None:
         conditions.append(CertificateRow.status == status)
+    if party_id is not None:
+        conditions.append(
+            or_(CertificateRow.exporter_id == party_id, CertificateRow.consignee_id == party_id)
+        )
     total = session.scalar(select(func.count()).select_from(CertificateRow).where(*conditions))
     rows = session.scalars(
         select(CertificateRow)

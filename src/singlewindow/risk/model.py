@@ -2,15 +2,18 @@
 
 A rule holds criteria on the consignment's header fields and on its goods items; it hits a
 consignment when every header criterion holds and, if it has item criteria, one goods item
-satisfies all of them together. The channel is the most severe among the hits; with no hit,
-a random share still goes to a check so that officers keep an unbiased sample of the flow.
+satisfies all of them together. A forcing rule decides the channel outright; otherwise the
+channel is the most severe of the rule hits and the learned model's opinion (its score against
+thresholds derived from the policy's inspection rates); a random share still goes to a check so
+that officers keep an unbiased sample of the flow.
 """
 
 from __future__ import annotations
 
 import enum
+import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -229,8 +232,9 @@ class Selection:
     channel: Channel
     reasons: tuple[str, ...]
     rule_ids: tuple[str, ...] = ()
-    random: bool = False
-    score: float | None = None
+    random: bool = False  # drawn for the random share (whether or not it raised the channel)
+    score: float | None = None  # the learned model's score, after any AEO scaling
+    model_version: int | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -239,16 +243,121 @@ class Selection:
             "rule_ids": list(self.rule_ids),
             "random": self.random,
             "score": self.score,
+            "model_version": self.model_version,
         }
 
 
 @dataclass
 class SelectivityPolicy:
-    """What officers set: the random share and which channel a random pick goes to."""
+    """What officers set.
+
+    `random_share` of all consignments is drawn for a check at random (to `random_channel`),
+    whatever else says, so that inspection results stay an unbiased sample of the flow.
+    `red_rate` and `yellow_rate` are the shares of the flow the learned model sends to red and
+    to yellow: the highest-scoring `red_rate` go red, the next `yellow_rate` yellow.
+    `aeo_factor` scales the score of an authorised economic operator (0.5 halves it).
+    """
 
     random_share: float = 0.02
     random_channel: Channel = Channel.YELLOW
+    red_rate: float = 0.02
+    yellow_rate: float = 0.05
+    aeo_factor: float = 0.5
     extra: dict[str, object] = field(default_factory=dict)
+
+    def problems(self) -> list[Problem]:
+        found = []
+        for name in ("random_share", "red_rate", "yellow_rate", "aeo_factor"):
+            if not 0 <= getattr(self, name) <= 1:
+                found.append(Problem(name, f"{name} is between 0 and 1"))
+        if self.red_rate + self.yellow_rate > 1:
+            found.append(Problem("yellow_rate", "red and yellow rates add up to more than 1"))
+        if self.random_channel is Channel.GREEN:
+            found.append(Problem("random_channel", "a random pick goes to yellow or red"))
+        return found
+
+
+@dataclass(frozen=True)
+class ScoreCalibration:
+    """How the model in service scores the node's recent flow: its score quantiles at levels
+    0, 1/n, ..., 1. A rate becomes a threshold: the score above which that share of the flow
+    lies."""
+
+    quantiles: tuple[float, ...]
+    population: int
+
+    def threshold(self, rate: float) -> float:
+        """The score at the (1 - rate) quantile; a rate of 0 selects nobody."""
+        if rate <= 0 or not self.quantiles:
+            return math.inf
+        level = min(max(1.0 - rate, 0.0), 1.0) * (len(self.quantiles) - 1)
+        low = math.floor(level)
+        high = min(low + 1, len(self.quantiles) - 1)
+        fraction = level - low
+        return self.quantiles[low] * (1 - fraction) + self.quantiles[high] * fraction
+
+    def thresholds(self, policy: SelectivityPolicy) -> Thresholds:
+        return Thresholds(
+            red=self.threshold(policy.red_rate),
+            yellow=self.threshold(policy.red_rate + policy.yellow_rate),
+        )
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    red: float
+    yellow: float
+
+    def channel(self, score: float) -> Channel:
+        if score >= self.red:
+            return Channel.RED
+        if score >= self.yellow:
+            return Channel.YELLOW
+        return Channel.GREEN
+
+
+@dataclass(frozen=True)
+class ModelOpinion:
+    """What the learned model says of a consignment, read by `choose_channel`.
+
+    `reasons` are the model's top contributing features in words; they are worked out only when
+    the score reaches a threshold (explaining costs more than scoring)."""
+
+    version: int
+    score: float  # after AEO scaling; what the thresholds are compared with
+    raw_score: float
+    thresholds: Thresholds | None  # None: the model is not calibrated yet, it only informs
+    reasons: tuple[str, ...] = ()
+    aeo_party: str | None = None  # the authorised operator whose score was scaled
+    aeo_factor: float = 1.0
+
+    @property
+    def channel(self) -> Channel:
+        return Channel.GREEN if self.thresholds is None else self.thresholds.channel(self.score)
+
+    def describe(self) -> list[str]:
+        out = []
+        if self.aeo_party is not None:
+            out.append(
+                f"AEO operator {self.aeo_party}: model score scaled by {self.aeo_factor:g} "
+                f"({self.raw_score:.3f} → {self.score:.3f})"
+            )
+        channel = self.channel
+        if self.thresholds is None:
+            out.append(f"risk model v{self.version}: score {self.score:.3f} (not yet calibrated)")
+        elif channel is Channel.GREEN:
+            out.append(
+                f"risk model v{self.version}: score {self.score:.3f} below the yellow "
+                f"threshold {self.thresholds.yellow:.3f}"
+            )
+        else:
+            limit = self.thresholds.red if channel is Channel.RED else self.thresholds.yellow
+            out.append(
+                f"risk model v{self.version}: score {self.score:.3f} at or above the "
+                f"{channel.value} threshold {limit:.3f} → {channel.value}"
+            )
+            out.extend(f"  model factor: {text}" for text in self.reasons)
+        return out
 
 
 def choose_channel(
@@ -257,26 +366,53 @@ def choose_channel(
     policy: SelectivityPolicy,
     on: date,
     rng: random.Random,
+    opinion: ModelOpinion | None = None,
 ) -> Selection:
-    """The channel for a consignment and every reason that chose it."""
+    """The channel for a consignment and every reason that chose it.
+
+    In order: a forcing rule decides outright (even a lower channel than the model's); else the
+    most severe of the other rule hits and the model's channel; then the random draw, which can
+    raise the channel but never lower it.
+    """
     hits = [rule for rule in rules if rule.applies_on(on) and rule.hit(subject)]
-    # The random draw happens for every consignment, hit or not, so that the share of random
-    # checks is the same across the flow and cannot be inferred from the rules.
+    # The random draw happens for every consignment, whatever else says, so that the share of
+    # random checks is the same across the flow and cannot be inferred from the rules.
     drawn = rng.random() < policy.random_share
-    if hits:
-        channel = max((rule.channel for rule in hits), key=lambda c: c.severity)
-        reasons = [rule.explain() + f" → {rule.channel.value}" for rule in hits]
-        if drawn and policy.random_channel.severity > channel.severity:
-            channel = policy.random_channel
-            reasons.append(f"random selection ({policy.random_share:.1%} of declarations)")
-        return Selection(channel, tuple(reasons), tuple(r.id for r in hits), random=drawn)
+    random_reason = f"random selection ({policy.random_share:.1%} of declarations)"
+    score = opinion.score if opinion else None
+    version = opinion.version if opinion else None
+    forced = [rule for rule in hits if rule.forced]
+    if forced:
+        channel = _most_severe(rule.channel for rule in forced)
+        reasons = [f"{rule.explain()} → {rule.channel.value} (forced)" for rule in forced]
+        reasons.append(f"a forcing rule decides: {channel.value}, whatever the model or a "
+                       "random draw say")
+        if opinion is not None:
+            reasons.extend(opinion.describe())
+        return Selection(channel, tuple(reasons), tuple(r.id for r in hits), drawn, score,
+                         version)
+    reasons = [f"{rule.explain()} → {rule.channel.value}" for rule in hits]
+    channel = _most_severe([Channel.GREEN, *(rule.channel for rule in hits)])
+    if opinion is not None:
+        reasons.extend(opinion.describe())
+        channel = _most_severe([channel, opinion.channel])
     if drawn:
-        return Selection(
-            policy.random_channel,
-            (f"random selection ({policy.random_share:.1%} of declarations)",),
-            random=True,
-        )
-    return Selection(Channel.GREEN, ("no risk rule hit; not drawn for a random check",))
+        if policy.random_channel.severity > channel.severity:
+            channel = policy.random_channel
+            reasons.append(random_reason)
+        else:
+            reasons.append(random_reason + f"; already {channel.value}")
+    if channel is Channel.GREEN:
+        why = ["no risk rule hit"]
+        if opinion is None:
+            why.append("no risk model in service")
+        why.append("not drawn for a random check")
+        reasons.insert(0, "green: " + "; ".join(why))
+    return Selection(channel, tuple(reasons), tuple(r.id for r in hits), drawn, score, version)
+
+
+def _most_severe(channels: Iterable[Channel]) -> Channel:
+    return max(channels, key=lambda c: c.severity)
 
 
 @dataclass(frozen=True)

@@ -73,11 +73,20 @@ class SelectivityPolicyRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     random_share: Mapped[float] = mapped_column(Float)
     random_channel: Mapped[str] = mapped_column(String(8))
+    red_rate: Mapped[float] = mapped_column(Float, default=0.02)
+    yellow_rate: Mapped[float] = mapped_column(Float, default=0.05)
+    aeo_factor: Mapped[float] = mapped_column(Float, default=0.5)
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     def policy(self) -> SelectivityPolicy:
-        return SelectivityPolicy(self.random_share, Channel(self.random_channel))
+        return SelectivityPolicy(
+            random_share=self.random_share,
+            random_channel=Channel(self.random_channel),
+            red_rate=self.red_rate,
+            yellow_rate=self.yellow_rate,
+            aeo_factor=self.aeo_factor,
+        )
 
 
 class SelectionRow(Base):
@@ -92,10 +101,11 @@ class SelectionRow(Base):
     channel: Mapped[str] = mapped_column(String(8))
     random: Mapped[bool] = mapped_column(Boolean)
     score: Mapped[float | None] = mapped_column(Float)
+    model_version: Mapped[int | None] = mapped_column(Integer)  # the model that scored it
     reasons: Mapped[list] = mapped_column(Document)
     facts: Mapped[dict] = mapped_column(Document)  # what was scored, for history features
     outcome: Mapped[str | None] = mapped_column(String(16))
-    outcome_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     duty_difference: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
 
 

@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=8), nullable=False),
         sa.Column("random", sa.Boolean(), nullable=False),
         sa.Column("score", sa.Float(), nullable=True),
+        sa.Column("model_version", sa.Integer(), nullable=True),
         sa.Column(
             "reasons",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
@@ -66,6 +67,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_risk_selection")),
     )
     op.create_index(
+        op.f("ix_risk_selection_outcome_at"), "risk_selection", ["outcome_at"], unique=False
+    )
+    op.create_index(
         op.f("ix_risk_selection_selected_at"), "risk_selection", ["selected_at"], unique=False
     )
     op.create_index(
@@ -76,6 +80,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("random_share", sa.Float(), nullable=False),
         sa.Column("random_channel", sa.String(length=8), nullable=False),
+        sa.Column("red_rate", sa.Float(), nullable=False),
+        sa.Column("yellow_rate", sa.Float(), nullable=False),
+        sa.Column("aeo_factor", sa.Float(), nullable=False),
         sa.Column("updated_by", sa.String(length=64), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_selectivity_policy")),
@@ -106,6 +113,7 @@ def downgrade() -> None:
     op.drop_table("selectivity_policy")
     op.drop_index(op.f("ix_risk_selection_subject_ref"), table_name="risk_selection")
     op.drop_index(op.f("ix_risk_selection_selected_at"), table_name="risk_selection")
+    op.drop_index(op.f("ix_risk_selection_outcome_at"), table_name="risk_selection")
     op.drop_table("risk_selection")
     op.drop_index(op.f("ix_risk_rule_status"), table_name="risk_rule")
     op.drop_table("risk_rule")

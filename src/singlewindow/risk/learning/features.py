@@ -435,3 +435,35 @@ def training_matrix(
         len(ordered), len(feature_names(history.specs))
     )
     return matrix, ordered, history
+
+
+def timed_training_matrix(
+    records: Sequence[ScoringRecord],
+    timeline: Sequence[tuple[object, object]],
+    history: History | None = None,
+) -> tuple[np.ndarray, list[ScoringRecord], History]:
+    """Like `training_matrix`, for a node's own history where each result has its own time:
+    `timeline[i]` is (when record i was lodged, when its inspection result was recorded).
+
+    A record's features read only the results recorded strictly before it was lodged (an
+    inspection finished a week after a declaration was lodged is not in that declaration's
+    features, even if the inspected declaration was lodged earlier). Then every result is
+    counted, so that scoring later declarations starts from the whole history.
+    """
+    if len(timeline) != len(records):
+        raise ValueError("one (lodged, result) time per record")
+    history = history or History()
+    count = len(records)
+    lodged = sorted(range(count), key=lambda i: timeline[i][0])  # type: ignore[arg-type,return-value]
+    known = sorted(range(count), key=lambda i: timeline[i][1])  # type: ignore[arg-type,return-value]
+    rows: list[list[float]] = []
+    added = 0
+    for i in lodged:
+        while added < count and timeline[known[added]][1] < timeline[i][0]:  # type: ignore[operator]
+            history.add(records[known[added]])
+            added += 1
+        rows.append(history.row(records[i]))
+    for k in known[added:]:
+        history.add(records[k])
+    matrix = np.asarray(rows, dtype=np.float64).reshape(count, len(feature_names(history.specs)))
+    return matrix, [records[i] for i in lodged], history

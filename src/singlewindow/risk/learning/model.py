@@ -13,7 +13,7 @@ import math
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from singlewindow.risk.learning.features import (
     KeySpec,
     feature_names,
     log_unit_value,
+    timed_training_matrix,
     training_matrix,
 )
 from singlewindow.risk.learning.record import ScoringRecord
@@ -123,13 +124,26 @@ class RiskModel:
         rounds: int = DEFAULT_ROUNDS,
         smoothing: float = 1.0,
         specs: Sequence[KeySpec] | None = None,
+        timeline: Sequence[tuple[datetime, datetime]] | None = None,
     ) -> RiskModel:
-        """Learn from inspected declarations (records without an outcome are skipped)."""
-        inspected = [r for r in records if r.fraud is not None]
+        """Learn from inspected declarations (records without an outcome are skipped).
+
+        `timeline`, one (lodged at, result recorded at) pair per record, makes each record's
+        features read only the results recorded before it was lodged (a node's own history);
+        without it results count from the day of their declaration (files such as CIDD, which
+        carry no result dates)."""
+        records = list(records)
+        keep = [i for i, r in enumerate(records) if r.fraud is not None]
+        inspected = [records[i] for i in keep]
         if len(inspected) < 2 or len({r.fraud for r in inspected}) < 2:
             raise InvalidModel("training needs inspected declarations with and without fraud")
         history = History(specs, smoothing) if specs else History(smoothing=smoothing)
-        matrix, ordered, history = training_matrix(inspected, history)
+        if timeline is not None:
+            matrix, ordered, history = timed_training_matrix(
+                inspected, [timeline[i] for i in keep], history
+            )
+        else:
+            matrix, ordered, history = training_matrix(inspected, history)
         labels = np.fromiter((1.0 if r.fraud else 0.0 for r in ordered), np.float64, len(ordered))
         params = {**DEFAULT_PARAMETERS, **(parameters or {})}
         dataset = lgb.Dataset(

@@ -1,0 +1,82 @@
+"""HTTP routes of origin: issue an e-Form D, list and read certificates."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from singlewindow.access.model import Principal, Role
+from singlewindow.api.deps import PrincipalDep, require_role
+from singlewindow.api.pages import Page
+from singlewindow.origin.errors import UnknownCertificate
+from singlewindow.origin.model import CertificateStatus, Direction
+from singlewindow.origin.schemas import CertificateCreate, CertificateRead, CertificateSummary
+from singlewindow.origin.services import CertificateView, Origin
+
+router = APIRouter(prefix="/origin", tags=["origin"])
+
+IssuerDep = Annotated[Principal, Depends(require_role(Role.ISSUER, Role.ADMIN))]
+
+
+def origin(request: Request) -> Origin:
+    """The node's `Origin` (`app.state.origin`), or one over its database and gateway."""
+    service = getattr(request.app.state, "origin", None)
+    if service is None:
+        gateway = request.app.state.exchange
+        service = Origin(request.app.state.database, gateway.identity.country, gateway)
+        request.app.state.origin = service
+    return service
+
+
+OriginDep = Annotated[Origin, Depends(origin)]
+
+
+def _party_of(who: Principal) -> str | None:
+    """Traders see the certificates naming them; authorities and officers see all."""
+    return (who.party_id or "") if who.role is Role.TRADER else None
+
+
+@router.post("/certificates", response_model=CertificateRead, status_code=201)
+def issue(body: CertificateCreate, service: OriginDep, who: IssuerDep) -> CertificateRead:
+    """Issue an e-Form D and send it to the importing country's node."""
+    return CertificateRead.of(service.issue(body.to_domain(service.country), who))
+
+
+@router.get("/certificates", response_model=Page[CertificateSummary])
+def list_certificates(
+    service: OriginDep,
+    who: PrincipalDep,
+    direction: Direction | None = None,
+    status: CertificateStatus | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> Page[CertificateSummary]:
+    views, total = service.list(
+        direction=direction, status=status, party_id=_party_of(who), limit=limit, offset=offset
+    )
+    return Page[CertificateSummary](
+        items=[CertificateSummary.of(v) for v in views], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/certificates/{issuing_country}/{reference}", response_model=CertificateRead)
+def read(
+    issuing_country: str,
+    reference: str,
+    service: OriginDep,
+    who: PrincipalDep,
+    direction: Direction | None = None,
+) -> CertificateRead:
+    view = service.get(issuing_country, reference, direction)
+    if not _may_see(who, view):
+        raise UnknownCertificate(f"no e-Form D {reference} of {issuing_country} at this node")
+    return CertificateRead.of(view)
+
+
+def _may_see(who: Principal, view: CertificateView) -> bool:
+    party = _party_of(who)
+    if party is None:
+        return True
+    certificate = view.certificate
+    return certificate is not None and party in (certificate.exporter.id, certificate.consignee.id)
