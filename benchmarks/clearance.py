@@ -14,26 +14,25 @@ validation alone) so the figures can be compared across noisy machines as ratios
 from __future__ import annotations
 
 import argparse
-import asyncio
+import http.client
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.builders import import_declaration  # noqa: E402
+
 from singlewindow.declarations.model import GoodsItem  # noqa: E402
 from singlewindow.declarations.repository import to_document  # noqa: E402
-from tests.builders import import_declaration  # noqa: E402
 
 GOODS = [
     ("09011100", "Green coffee beans", "kg", "2.20"),
@@ -64,34 +63,47 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def hammer(url: str, headers: dict[str, str], bodies, clients: int, seconds: float,
-                 path: str) -> tuple[int, list[float], int]:
+def hammer(port: int, headers: dict[str, str], bodies: list[str], clients: int,
+           seconds: float, path: str) -> tuple[int, list[float], int]:
+    """Concurrent keep-alive clients (stdlib http.client, one thread each: a light client
+    leaves the CPU to the node), each posting bodies (or GETting `path` when there are none)
+    until the time is up. Returns requests/s, latencies and failures."""
     latencies: list[float] = []
     failures = 0
-    deadline = time.perf_counter() + seconds
+    lock = threading.Lock()
     queue = iter(bodies)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits,
-                                 timeout=30) as client:
+    deadline = time.perf_counter() + seconds
 
-        async def worker() -> None:
-            nonlocal failures
-            while time.perf_counter() < deadline:
+    def client() -> None:
+        nonlocal failures
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        errors = 0
+        while time.perf_counter() < deadline:
+            with lock:
                 body = next(queue, None)
-                start = time.perf_counter()
-                if body is None:
-                    response = await client.get(path)
-                else:
-                    response = await client.post(path, content=body,
-                                                 headers={"content-type": "application/json"})
-                latencies.append(time.perf_counter() - start)
-                if response.status_code >= 400:
-                    failures += 1
+            start = time.perf_counter()
+            if body is None:
+                connection.request("GET", path, headers=headers)
+            else:
+                connection.request("POST", path, body=body,
+                                   headers=headers | {"content-type": "application/json"})
+            response = connection.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - start)
+            errors += response.status >= 400
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            failures += errors
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        elapsed = time.perf_counter() - started
-    return int(len(latencies) / elapsed), latencies, failures
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return int(len(latencies) / (time.perf_counter() - started)), latencies, failures
 
 
 def http_mode(args: argparse.Namespace) -> dict[str, float]:
@@ -109,10 +121,10 @@ def http_mode(args: argparse.Namespace) -> dict[str, float]:
         bodies = [json.dumps(to_document(declaration(n, tokens["trader_party"], rng)))
                   for n in range(int(args.seconds * 3000))]
         # Warm up, then the baseline (health) and the lodgements.
-        asyncio.run(hammer(node.url, headers, bodies[:200], 4, 1.0, "/declarations"))
-        baseline, _, _ = asyncio.run(hammer(node.url, headers, [], args.clients, 5, "/health"))
-        rate, latencies, failures = asyncio.run(
-            hammer(node.url, headers, bodies[200:], args.clients, args.seconds, "/declarations")
+        hammer(args.port, headers, bodies[:200], 4, 1.0, "/declarations")
+        baseline, _, _ = hammer(args.port, headers, [], args.clients, 5, "/health")
+        rate, latencies, failures = hammer(
+            args.port, headers, bodies[200:], args.clients, args.seconds, "/declarations"
         )
     finally:
         node.stop()

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from tests.builders import COFFEE, SMARTPHONES, import_declaration
 
 from singlewindow.declarations.model import Party as DeclarationParty
 from singlewindow.origin.model import (
@@ -25,7 +26,6 @@ from singlewindow.origin.model import (
     validate,
     verify,
 )
-from tests.builders import COFFEE, SMARTPHONES, import_declaration
 
 from .conftest import COFFEE_LINE, form_d
 

@@ -1,4 +1,5 @@
-"""HTTP routes of selectivity: officers read rules and their hit rates; admins manage them."""
+"""HTTP routes of selectivity: rules and their hit rates, the policy, the learned model's
+versions, comparisons, promotion and drift."""
 
 from __future__ import annotations
 
@@ -7,8 +8,17 @@ from fastapi import APIRouter, Query
 from singlewindow.api.deps import AdminDep, DatabaseDep, OfficerDep
 from singlewindow.api.pages import Page
 from singlewindow.risk import services
-from singlewindow.risk.model import RuleStatus, SelectivityPolicy
-from singlewindow.risk.schemas import PolicyBase, RuleCreate, RuleRead, RuleStatusUpdate
+from singlewindow.risk.learning import services as learning
+from singlewindow.risk.model import RuleStatus
+from singlewindow.risk.schemas import (
+    ComparisonRead,
+    DriftRead,
+    ModelRead,
+    PolicyBase,
+    RuleCreate,
+    RuleRead,
+    RuleStatusUpdate,
+)
 
 router = APIRouter(prefix="/risk", tags=["risk"])
 
@@ -58,13 +68,42 @@ def set_status(
 
 @router.get("/policy", response_model=PolicyBase)
 def read_policy(database: DatabaseDep, _: OfficerDep) -> PolicyBase:
-    policy = services.get_policy(database)
-    return PolicyBase(random_share=policy.random_share, random_channel=policy.random_channel)
+    return PolicyBase.of(services.get_policy(database))
 
 
 @router.put("/policy", response_model=PolicyBase)
 def set_policy(body: PolicyBase, database: DatabaseDep, who: AdminDep) -> PolicyBase:
-    services.set_policy(
-        database, SelectivityPolicy(body.random_share, body.random_channel), who.username
-    )
-    return body
+    """The random share, the model's red and yellow inspection rates and the AEO factor."""
+    return PolicyBase.of(services.set_policy(database, body.to_domain(), who.username))
+
+
+@router.get("/models", response_model=list[ModelRead])
+def list_models(database: DatabaseDep, _: OfficerDep) -> list[ModelRead]:
+    """Every model version: candidates, the one in service, retired ones."""
+    return [ModelRead.of(v) for v in learning.models(database)]
+
+
+@router.get("/models/{version}/comparison", response_model=ComparisonRead)
+def compare_model(
+    version: int,
+    database: DatabaseDep,
+    _: OfficerDep,
+    days: int = Query(30, ge=1, le=366, description="The latest period, in days of results"),
+) -> ComparisonRead:
+    """A candidate against the model in service on the latest inspection results (the report
+    is kept with the candidate: promotion needs it)."""
+    return ComparisonRead.of(learning.compare_latest(database, version, days=days))
+
+
+@router.post("/models/{version}/promotion", response_model=ModelRead)
+def promote_model(version: int, database: DatabaseDep, who: AdminDep) -> ModelRead:
+    """Put a model in service; the one in service retires."""
+    return ModelRead.of(learning.promote(database, version, by=who.username))
+
+
+@router.get("/drift", response_model=DriftRead)
+def read_drift(
+    database: DatabaseDep, _: OfficerDep, weeks: int = Query(12, ge=1, le=104)
+) -> DriftRead:
+    """Weekly mean score, share at or above the selection threshold, hit rate and PSI."""
+    return DriftRead.of(learning.drift(database, weeks=weeks))

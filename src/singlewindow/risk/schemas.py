@@ -1,11 +1,16 @@
 from __future__ import annotations
 
-from datetime import date
+import math
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from singlewindow.risk.model import Channel, RuleStatus
+from singlewindow.risk.learning.evaluation import Metrics
+from singlewindow.risk.learning.registry import Comparison, ModelVersion
+from singlewindow.risk.learning.repository import ModelStatus
+from singlewindow.risk.learning.services import DriftReport
+from singlewindow.risk.model import Channel, RuleStatus, SelectivityPolicy
 from singlewindow.risk.services import RuleReport
 
 
@@ -78,3 +83,152 @@ class RuleRead(BaseModel):
 class PolicyBase(BaseModel):
     random_share: float = Field(ge=0, le=1, description="Share of declarations checked at random")
     random_channel: Channel = Channel.YELLOW
+    red_rate: float = Field(
+        0.02, ge=0, le=1, description="Share of the flow the model sends to red (its top scores)"
+    )
+    yellow_rate: float = Field(
+        0.05, ge=0, le=1, description="Share of the flow the model sends to yellow (the next)"
+    )
+    aeo_factor: float = Field(
+        0.5, ge=0, le=1, description="An authorised operator's score is multiplied by this"
+    )
+
+    def to_domain(self) -> SelectivityPolicy:
+        return SelectivityPolicy(
+            random_share=self.random_share,
+            random_channel=self.random_channel,
+            red_rate=self.red_rate,
+            yellow_rate=self.yellow_rate,
+            aeo_factor=self.aeo_factor,
+        )
+
+    @classmethod
+    def of(cls, policy: SelectivityPolicy) -> PolicyBase:
+        return cls(
+            random_share=policy.random_share,
+            random_channel=policy.random_channel,
+            red_rate=policy.red_rate,
+            yellow_rate=policy.yellow_rate,
+            aeo_factor=policy.aeo_factor,
+        )
+
+
+class ModelRead(BaseModel):
+    version: int
+    status: ModelStatus
+    created_at: datetime
+    data_from: date
+    data_to: date
+    declarations: int = Field(description="Inspected goods items it was trained on")
+    frauds: int | None
+    calibrated: bool = Field(description="Has score quantiles of the recent flow (thresholds)")
+    calibration_population: int | None
+    compared: bool
+    note: str
+    promoted_by: str | None
+    promoted_at: datetime | None
+    retired_at: datetime | None
+
+    @classmethod
+    def of(cls, v: ModelVersion) -> ModelRead:
+        calibration = v.metrics.get("calibration")
+        return cls(
+            version=v.version,
+            status=v.status,
+            created_at=v.created_at,
+            data_from=v.data_from,
+            data_to=v.data_to,
+            declarations=v.declarations,
+            frauds=v.metrics.get("training", {}).get("frauds"),
+            calibrated=calibration is not None,
+            calibration_population=calibration["population"] if calibration else None,
+            compared="comparison" in v.metrics,
+            note=v.note,
+            promoted_by=v.promoted_by,
+            promoted_at=v.promoted_at,
+            retired_at=v.retired_at,
+        )
+
+
+class MetricsRead(BaseModel):
+    n: int
+    frauds: int
+    precision: dict[str, float] = Field(description="By inspection rate, per cent")
+    recall: dict[str, float]
+    auc: float | None
+
+
+class ComparisonRead(BaseModel):
+    candidate: int
+    in_service: int | None
+    period_from: date
+    period_to: date
+    candidate_metrics: MetricsRead
+    in_service_metrics: MetricsRead | None
+    candidate_trained_on_period: bool
+    candidate_better: bool
+
+    @classmethod
+    def of(cls, report: Comparison) -> ComparisonRead:
+        def metrics(m: Metrics | None) -> MetricsRead | None:
+            if m is None:
+                return None
+            return MetricsRead(
+                n=m.n,
+                frauds=m.frauds,
+                precision={str(k): v for k, v in m.precision.items()},
+                recall={str(k): _finite(v) or 0.0 for k, v in m.recall.items()},
+                auc=_finite(m.auc),
+            )
+
+        candidate = metrics(report.candidate_metrics)
+        assert candidate is not None
+        return cls(
+            candidate=report.candidate,
+            in_service=report.in_service,
+            period_from=report.period_from,
+            period_to=report.period_to,
+            candidate_metrics=candidate,
+            in_service_metrics=metrics(report.in_service_metrics),
+            candidate_trained_on_period=report.candidate_trained_on_period,
+            candidate_better=report.candidate_better,
+        )
+
+
+class WeekDriftRead(BaseModel):
+    week: date
+    declarations: int
+    mean_score: float
+    high_share: float = Field(description="Share at or above the model's yellow threshold")
+    inspected: int
+    hit_rate: float | None
+    psi: float | None
+
+
+class DriftRead(BaseModel):
+    version: int | None
+    threshold: float | None
+    weeks: list[WeekDriftRead]
+
+    @classmethod
+    def of(cls, report: DriftReport) -> DriftRead:
+        return cls(
+            version=report.version,
+            threshold=report.threshold,
+            weeks=[
+                WeekDriftRead(
+                    week=w.week,
+                    declarations=w.declarations,
+                    mean_score=w.mean_score,
+                    high_share=w.high_share,
+                    inspected=w.inspected,
+                    hit_rate=w.hit_rate,
+                    psi=_finite(w.psi),
+                )
+                for w in report.weeks
+            ],
+        )
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None

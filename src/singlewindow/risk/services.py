@@ -1,31 +1,38 @@
 """Use cases of selectivity: officers manage risk profiles and the policy; lodgement asks for
-a channel; inspection results come back and feed the hit rates."""
+a channel (rules, the learned model in service, AEO status, the random share); inspection
+results come back and feed the hit rates and the model's training history."""
 
 from __future__ import annotations
 
 import random
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from singlewindow.core.clock import utcnow
+from singlewindow.core.clock import as_utc, utcnow
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Problem
 from singlewindow.core.ids import new_id
 from singlewindow.risk.errors import InvalidRule, RuleRetired, UnknownRule
+from singlewindow.risk.learning import repository as learned
+from singlewindow.risk.learning.facts import scoring_records
+from singlewindow.risk.learning.model import RiskModel
 from singlewindow.risk.model import (
     Channel,
     InspectionOutcome,
+    ModelOpinion,
     RiskRule,
     RiskSubject,
     RuleStatistics,
     RuleStatus,
+    ScoreCalibration,
     Selection,
     SelectivityPolicy,
     choose_channel,
@@ -80,7 +87,7 @@ def create_rule(database: Database, draft: RuleDraft, actor: str) -> RiskRule:
     )
     with database.unit_of_work() as session:
         session.add(row)
-    _forget(database)
+    forget(database)
     return row.rule()
 
 
@@ -95,7 +102,7 @@ def set_rule_status(database: Database, rule_id: str, status: RuleStatus, actor:
         row.status = status.value
         row.updated_at = utcnow()
         rule = row.rule()
-    _forget(database)
+    forget(database)
     return rule
 
 
@@ -141,10 +148,9 @@ def get_policy(database: Database) -> SelectivityPolicy:
 
 
 def set_policy(database: Database, policy: SelectivityPolicy, actor: str) -> SelectivityPolicy:
-    if not 0 <= policy.random_share <= 1:
-        raise InvalidRule([Problem("random_share", "the random share is between 0 and 1")])
-    if policy.random_channel is Channel.GREEN:
-        raise InvalidRule([Problem("random_channel", "a random pick goes to yellow or red")])
+    problems = policy.problems()
+    if problems:
+        raise InvalidRule(problems)
     with database.unit_of_work() as session:
         row = session.get(SelectivityPolicyRow, 1)
         if row is None:
@@ -152,41 +158,80 @@ def set_policy(database: Database, policy: SelectivityPolicy, actor: str) -> Sel
             session.add(row)
         row.random_share = policy.random_share
         row.random_channel = policy.random_channel.value
+        row.red_rate = policy.red_rate
+        row.yellow_rate = policy.yellow_rate
+        row.aeo_factor = policy.aeo_factor
         row.updated_by = actor
         row.updated_at = utcnow()
-    _forget(database)
+    forget(database)
     return policy
 
 
-# Rules and policy are read at every lodgement, so each process keeps them in memory. Its
-# own changes refresh them at once; other processes' changes within a few seconds.
+# Rules, policy and the model in service are read at every lodgement, so each process keeps
+# them in memory. Its own changes refresh them at once; other processes' within a few seconds.
 _REFRESH_SECONDS = 5.0
+
+
+def nobody_is_aeo(party_id: str) -> bool:
+    """The default AEO register: empty (the AEO room provides the real one)."""
+    return False
 
 
 @dataclass
 class _Selectivity:
     rules: list[RiskRule]
     policy: SelectivityPolicy
+    model: ServiceModel | None
     loaded_at: float
+
+
+@dataclass(frozen=True)
+class ServiceModel:
+    """The model in service with its calibration (None until calibrated)."""
+
+    version: int
+    model: RiskModel
+    calibration: ScoreCalibration | None
+
+
+@dataclass
+class _Settings:
+    default_share: float = 0.02
+    aeo_status: Callable[[str], bool] = nobody_is_aeo
 
 
 _loaded: dict[Database, _Selectivity] = {}
 _lock = threading.Lock()
-_default_share: dict[Database, float] = {}
+_settings: dict[Database, _Settings] = {}
+_models: dict[tuple[str, int, str], RiskModel] = {}  # (database, version, created) → model
 _rng: random.Random = random.SystemRandom()
 
 
-def configure(database: Database, default_random_share: float, seed: int | None = None) -> None:
-    """Start-up settings: the random share used until officers set a policy, and (for tests
-    and simulations) a seeded random generator; in service the draw is unpredictable."""
+def configure(
+    database: Database,
+    default_random_share: float,
+    seed: int | None = None,
+    *,
+    aeo_status: Callable[[str], bool] | None = None,
+) -> None:
+    """Start-up settings: the random share used until officers set a policy, (for tests and
+    simulations) a seeded random generator — in service the draw is unpredictable — and the
+    AEO register's question "is this party an authorised operator?" (default: nobody is)."""
     global _rng
-    _default_share[database] = default_random_share
+    _settings[database] = _Settings(default_random_share, aeo_status or nobody_is_aeo)
     if seed is not None:
         _rng = random.Random(seed)
-    _forget(database)
+    forget(database)
 
 
-def _forget(database: Database) -> None:
+def aeo_register(database: Database) -> Callable[[str], bool]:
+    """The configured question "is this party an authorised economic operator?"."""
+    return _settings.get(database, _Settings()).aeo_status
+
+
+def forget(database: Database) -> None:
+    """Drop what this process keeps in memory: the next decision reads rules, policy and the
+    model in service afresh."""
     _loaded.pop(database, None)
 
 
@@ -202,24 +247,99 @@ def _selectivity(database: Database) -> _Selectivity:
             )
         ]
         row = session.get(SelectivityPolicyRow, 1)
-        policy = row.policy() if row else SelectivityPolicy(_default_share.get(database, 0.02))
-        current = _Selectivity(rules, policy, time.monotonic())
+        settings = _settings.get(database, _Settings())
+        policy = row.policy() if row else SelectivityPolicy(settings.default_share)
+        current = _Selectivity(rules, policy, _service_model(database, session), time.monotonic())
         _loaded[database] = current
         return current
 
 
+def _service_model(database: Database, session: Session) -> ServiceModel | None:
+    row = learned.in_service(session)
+    if row is None:
+        return None
+    key = (database.url, row.version, as_utc(row.created_at).isoformat())
+    model = _models.get(key)
+    if model is None:
+        model = RiskModel.from_bytes(row.content)
+        for old in [k for k in _models if k[0] == database.url]:
+            del _models[old]
+        _models[key] = model
+    stored = (row.metrics or {}).get("calibration")
+    calibration = (
+        ScoreCalibration(tuple(stored["quantiles"]), int(stored["population"]))
+        if stored
+        else None
+    )
+    return ServiceModel(row.version, model, calibration)
+
+
 def decide(database: Database, subject: RiskSubject, on: date) -> Selection:
-    """The channel for a consignment (no I/O beyond a periodic refresh of the rules)."""
+    """The channel for a consignment (no I/O beyond a periodic refresh of rules, policy and
+    the model in service)."""
     state = _selectivity(database)
-    return choose_channel(subject, state.rules, state.policy, on, _rng)
+    opinion = None
+    if state.model is not None:
+        opinion = model_opinion(
+            state.model, state.policy, subject, on, aeo_register(database)
+        )
+    return choose_channel(subject, state.rules, state.policy, on, _rng, opinion)
+
+
+def model_opinion(
+    service: ServiceModel,
+    policy: SelectivityPolicy,
+    subject: RiskSubject,
+    on: date,
+    aeo_status: Callable[[str], bool] = nobody_is_aeo,
+) -> ModelOpinion:
+    """Score a consignment (its riskiest item), scale it down for an AEO, compare it with the
+    thresholds the policy's rates give, and explain it when it selects."""
+    records = scoring_records(subject, on)
+    model = service.model
+    rows = np.asarray([model.history.row(r) for r in records], dtype=np.float64)
+    scores = model.booster.predict(rows, num_threads=1)
+    riskiest = int(np.argmax(scores))
+    raw = float(scores[riskiest])
+    party = responsible_party(subject)
+    aeo = party if party and policy.aeo_factor < 1 and aeo_status(party) else None
+    score = raw * policy.aeo_factor if aeo else raw
+    thresholds = service.calibration.thresholds(policy) if service.calibration else None
+    reasons: tuple[str, ...] = ()
+    if thresholds is not None and thresholds.channel(score) is not Channel.GREEN:
+        reasons = tuple(r.text for r in model.explain(records[riskiest]))
+    return ModelOpinion(
+        version=service.version,
+        score=score,
+        raw_score=raw,
+        thresholds=thresholds,
+        reasons=reasons,
+        aeo_party=aeo,
+        aeo_factor=policy.aeo_factor,
+    )
+
+
+def responsible_party(subject: RiskSubject) -> str | None:
+    """The trader whose AEO status counts: the exporter of an export, the importer otherwise,
+    the declarant when neither is named."""
+    header = subject.header
+    first = "exporter" if header.get("type") == "export" else "importer"
+    keys = (first, "declarant")
+    for key in keys:
+        if header.get(key):
+            return str(header[key])
+    return None
 
 
 def record_selections(
-    session: Session, entries: Sequence[tuple[str, str, RiskSubject, Selection]]
+    session: Session,
+    entries: Sequence[tuple[str, str, RiskSubject, Selection]],
+    *,
+    now: datetime | None = None,
 ) -> None:
     """Keep decisions in the caller's transaction (history for hit rates and learning).
     Each entry is (subject reference, kind such as "declaration", subject, selection)."""
-    now = utcnow()
+    now = now or utcnow()
     rows, hits = [], []
     for subject_ref, kind, subject, selection in entries:
         selection_id = new_id()
@@ -232,6 +352,7 @@ def record_selections(
                 "channel": selection.channel.value,
                 "random": selection.random,
                 "score": selection.score,
+                "model_version": selection.model_version,
                 "reasons": list(selection.reasons),
                 "facts": {
                     "header": _plain(subject.header),
@@ -252,8 +373,11 @@ def record_outcome(
     subject_ref: str,
     outcome: InspectionOutcome,
     duty_difference: Decimal | None = None,
+    *,
+    now: datetime | None = None,
 ) -> None:
-    """An inspection result flows back into the history of the latest selection."""
+    """An inspection result flows back into the history of the latest selection (the node's
+    labelled history that `risk train` learns from)."""
     row = session.scalars(
         select(SelectionRow)
         .where(SelectionRow.subject_ref == subject_ref)
@@ -262,7 +386,7 @@ def record_outcome(
     ).first()
     if row is not None:
         row.outcome = outcome.value
-        row.outcome_at = utcnow()
+        row.outcome_at = now or utcnow()
         row.duty_difference = duty_difference
 
 

@@ -1,7 +1,14 @@
-"""`singlewindow risk train` and `singlewindow risk evaluate`: the learned model on files.
+"""The learned model's commands, on files and on a node's own history.
 
     singlewindow risk train --data FILE [FILE ...] --model OUT
     singlewindow risk evaluate --model OUT --data FILE [--json]
+
+    singlewindow risk train --country VN            (on the node's inspection results)
+    singlewindow risk compare VERSION --country VN  (against the model in service)
+    singlewindow risk promote VERSION --country VN --by NAME
+    singlewindow risk models --country VN
+    singlewindow risk drift --country VN
+    singlewindow risk score --country VN --since DATE   (backfill stored selections)
 
 Files are in the CIDD import format. When evaluating, the file is read without its outcome
 columns for scoring (the model's history comes from its training files only); the outcomes are
@@ -39,15 +46,33 @@ def _files(data: list[Path], context: typer.Context) -> list[Path]:
     return [*data, *extra]
 
 
+CountryOption = Annotated[str | None, typer.Option("--country", "-c", help="The node's country")]
+
+
 def train(
     context: typer.Context,
-    data: Annotated[list[Path], typer.Option("--data", help="Training files (CIDD CSV).")],
-    model: Annotated[Path, typer.Option("--model", help="Where to write the model file.")],
+    data: Annotated[
+        list[Path] | None, typer.Option("--data", help="Training files (CIDD CSV).")
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Where to write the model file.")
+    ] = None,
+    country: CountryOption = None,
+    note: Annotated[str, typer.Option(help="A note kept with the candidate")] = "",
 ) -> None:
-    """Train the risk model on inspected declarations and write it to one file."""
+    """Train the risk model: on files (--data, --model), or on the node's own inspection
+    results (--country), registering a candidate."""
     console = Console()
+    files = _files(data or [], context)
+    if not files:
+        if country is None:
+            raise typer.BadParameter("give --data files and --model, or the node's --country")
+        _node_train(console, country, note)
+        return
+    if model is None:
+        raise typer.BadParameter("--model: where to write the model trained on --data")
     started = time.perf_counter()
-    records = cidd.read_many(_files(data, context))
+    records = cidd.read_many(files)
     trained = RiskModel.train(records)
     trained.save(model)
     summary = trained.summary
@@ -103,6 +128,15 @@ def print_metrics(console: Console, metrics: Metrics) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add `train` and `evaluate` to the `risk` command group."""
+    """Add the learned model's commands to the `risk` command group."""
+    from singlewindow.risk.learning import node_cli
+
     app.command("train", context_settings=FILES)(train)
     app.command("evaluate", context_settings=FILES)(evaluate)
+    node_cli.register(app)
+
+
+def _node_train(console: Console, country: str, note: str) -> None:
+    from singlewindow.risk.learning import node_cli
+
+    node_cli.train(console, country, note)

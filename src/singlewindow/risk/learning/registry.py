@@ -271,7 +271,7 @@ class WeekDrift:
 
 
 def drift(
-    model: RiskModel,
+    model: RiskModel | None,
     records: Sequence[ScoringRecord],
     *,
     threshold: float = 0.5,
@@ -283,7 +283,9 @@ def drift(
     model was judged on."""
     if not records:
         return []
-    values = np.asarray(scores if scores is not None else model.score_batch(records))
+    if scores is None and model is None:
+        raise ValueError("drift needs a model or the scores")
+    values = np.asarray(scores if scores is not None else model.score_batch(records))  # type: ignore[union-attr]
     weeks = np.asarray([(r.date - timedelta(days=r.date.weekday())).toordinal() for r in records])
     order = sorted(set(weeks.tolist()))
     edges = np.quantile(values[weeks == order[0]], np.linspace(0, 1, 11)[1:-1])

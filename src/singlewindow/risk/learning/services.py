@@ -1,0 +1,286 @@
+"""The learned model on the node's own history: train a candidate on the inspected selections,
+calibrate its thresholds, compare it with the model in service on the latest results, promote
+it, backfill scores, and watch drift.
+
+The labelled history is `risk_selection`: every channel decision with the facts it was made on;
+those with an inspection outcome are the training data (fraud: the inspection found something;
+critical: a seizure). The random share makes part of it an unbiased sample of the flow.
+
+Thresholds. Officers set inspection rates (red and yellow shares of the flow), not scores. A
+model's calibration is the distribution of its scores over the node's recent flow (every
+consignment selected in the last `CALIBRATION_DAYS`, inspected or not, scored as at lodgement);
+it is stored with the model version in the registry, computed when the candidate is registered
+and again when it is promoted. The red threshold is the (1 − red rate) quantile, the yellow one
+the (1 − red rate − yellow rate) quantile, so the model alone sends about `red_rate` of the flow
+to red and `yellow_rate` to yellow, and a change of policy takes effect without recalibrating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select, update
+
+from singlewindow.core.clock import as_utc, utcnow
+from singlewindow.core.db import Database
+from singlewindow.core.errors import Conflict, Invalid
+from singlewindow.risk import services as selectivity
+from singlewindow.risk.learning import registry
+from singlewindow.risk.learning import repository as learned
+from singlewindow.risk.learning.facts import records_from_facts
+from singlewindow.risk.learning.model import DEFAULT_ROUNDS, RiskModel
+from singlewindow.risk.learning.record import ScoringRecord
+from singlewindow.risk.learning.registry import Comparison, ModelVersion, WeekDrift
+from singlewindow.risk.model import InspectionOutcome, RiskSubject, ScoreCalibration
+from singlewindow.risk.repository import SelectionRow
+
+CALIBRATION_DAYS = 90
+CALIBRATION_LIMIT = 100_000  # the most recent consignments, at most
+CALIBRATION_MINIMUM = 20  # fewer consignments than this give no thresholds
+QUANTILE_LEVELS = 1001  # quantiles at 0, 0.1 %, ..., 100 %
+COMPARISON_DAYS = 30
+
+
+class NoModelInService(Conflict):
+    pass
+
+
+@dataclass(frozen=True)
+class LabelledHistory:
+    """Inspected consignments as model records (one per goods item), each with when it was
+    lodged and when its result was recorded."""
+
+    records: list[ScoringRecord]
+    timeline: list[tuple[datetime, datetime]]
+
+    def outcomes_recorded(self, start: datetime, end: datetime) -> list[ScoringRecord]:
+        return [r for r, (_, known) in zip(self.records, self.timeline, strict=True)
+                if start < known <= end]
+
+
+def labelled_history(database: Database, *, until: datetime | None = None) -> LabelledHistory:
+    """Every inspected selection whose result was recorded up to `until` (default: now), in
+    the order of lodgement."""
+    query = (
+        select(SelectionRow.subject_ref, SelectionRow.selected_at, SelectionRow.facts,
+               SelectionRow.outcome, SelectionRow.outcome_at)
+        .where(SelectionRow.outcome.is_not(None))
+        .order_by(SelectionRow.selected_at, SelectionRow.id)
+    )
+    if until is not None:
+        query = query.where(SelectionRow.outcome_at <= until)
+    records: list[ScoringRecord] = []
+    timeline: list[tuple[datetime, datetime]] = []
+    with database.unit_of_work() as session:
+        for ref, selected_at, facts, outcome, outcome_at in session.execute(query):
+            lodged = as_utc(selected_at)
+            items = records_from_facts(
+                facts.get("header", {}), facts.get("items", []), lodged.date(), ref,
+                InspectionOutcome(outcome),
+            )
+            records.extend(items)
+            timeline.extend([(lodged, as_utc(outcome_at))] * len(items))
+    return LabelledHistory(records, timeline)
+
+
+def train_candidate(
+    database: Database,
+    *,
+    until: datetime | None = None,
+    note: str = "",
+    rounds: int = DEFAULT_ROUNDS,
+    parameters: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> ModelVersion:
+    """Train on the node's inspected history (each declaration's features read only results
+    recorded before it was lodged) and register the model as a candidate, calibrated."""
+    history = labelled_history(database, until=until)
+    model = RiskModel.train(
+        history.records, timeline=history.timeline, rounds=rounds, parameters=parameters
+    )
+    candidate = registry.register_candidate(
+        database, model, note=note or "trained on the node's inspection results", now=now
+    )
+    calibrate(database, candidate.version, now=now)
+    return registry.version(database, candidate.version)
+
+
+def _recent_flow(
+    database: Database, since: datetime, until: datetime | None = None,
+    limit: int | None = None, chunk: int = 10_000,
+) -> Iterator[list[tuple[str, datetime, dict[str, Any], str | None]]]:
+    query = (
+        select(SelectionRow.id, SelectionRow.selected_at, SelectionRow.facts,
+               SelectionRow.outcome)
+        .where(SelectionRow.selected_at >= since)
+        .order_by(SelectionRow.selected_at.desc(), SelectionRow.id)
+    )
+    if until is not None:
+        query = query.where(SelectionRow.selected_at < until)
+    if limit is not None:
+        query = query.limit(limit)
+    with database.unit_of_work() as session:
+        batch: list[tuple[str, datetime, dict[str, Any], str | None]] = []
+        for row in session.execute(query):
+            batch.append((row[0], as_utc(row[1]), row[2], row[3]))
+            if len(batch) >= chunk:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
+def consignment_scores(
+    model: RiskModel, facts: Sequence[dict[str, Any]], days: Sequence[date]
+) -> np.ndarray:
+    """One score per consignment, from stored facts: the highest of its items' scores."""
+    records: list[ScoringRecord] = []
+    owners: list[int] = []
+    for index, (fact, day) in enumerate(zip(facts, days, strict=True)):
+        items = records_from_facts(fact.get("header", {}), fact.get("items", []), day)
+        records.extend(items)
+        owners.extend([index] * len(items))
+    scores = np.full(len(facts), -np.inf)
+    if records:
+        np.maximum.at(scores, np.asarray(owners), model.score_batch(records))
+    return scores
+
+
+def calibrate(
+    database: Database, version: int, *, now: datetime | None = None,
+    days: int = CALIBRATION_DAYS,
+) -> ScoreCalibration | None:
+    """Score the recent flow with a model and keep its score quantiles with the version (None,
+    and nothing stored, when the flow is too small to say anything)."""
+    moment = now or utcnow()
+    model = registry.load(database, version)
+    scores: list[np.ndarray] = []
+    for batch in _recent_flow(database, moment - timedelta(days=days), moment,
+                              limit=CALIBRATION_LIMIT):
+        scores.append(consignment_scores(model, [b[2] for b in batch],
+                                         [b[1].date() for b in batch]))
+    flow = np.concatenate(scores) if scores else np.empty(0)
+    if len(flow) < CALIBRATION_MINIMUM:
+        return None
+    quantiles = np.quantile(flow, np.linspace(0.0, 1.0, QUANTILE_LEVELS))
+    calibration = ScoreCalibration(tuple(float(q) for q in quantiles), len(flow))
+    with database.unit_of_work() as session:
+        row = learned.get(session, version)
+        assert row is not None
+        row.metrics = {
+            **(row.metrics or {}),
+            "calibration": {
+                "population": calibration.population,
+                "from": (moment - timedelta(days=days)).isoformat(),
+                "to": moment.isoformat(),
+                "quantiles": list(calibration.quantiles),
+            },
+        }
+    selectivity.forget(database)
+    return calibration
+
+
+def compare_latest(
+    database: Database, version: int, *, days: int = COMPARISON_DAYS,
+    now: datetime | None = None,
+) -> Comparison:
+    """Compare a candidate with the model in service on the results recorded in the last
+    `days` before the latest result (kept with the candidate for whoever promotes it)."""
+    history = labelled_history(database, until=now)
+    if not history.records:
+        raise Invalid("no inspection results recorded yet: nothing to compare on")
+    latest = max(known for _, known in history.timeline)
+    period = history.outcomes_recorded(latest - timedelta(days=days), latest)
+    return registry.compare(database, version, period)
+
+
+def promote(
+    database: Database, version: int, *, by: str, now: datetime | None = None
+) -> ModelVersion:
+    """Recalibrate the model on the latest flow and put it in service (the one in service
+    retires); every process picks it up at its next refresh, this one at once."""
+    calibrate(database, version, now=now)
+    promoted = registry.promote(database, version, by=by, now=now)
+    selectivity.forget(database)
+    return promoted
+
+
+def models(database: Database) -> list[ModelVersion]:
+    return registry.versions(database)
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    version: int | None
+    threshold: float | None  # the yellow threshold: the share above it is what the model selects
+    weeks: list[WeekDrift]
+
+
+def drift(database: Database, *, weeks: int = 12, now: datetime | None = None) -> DriftReport:
+    """Week by week over the stored selections: mean score, share at or above the model's
+    selection threshold, hit rate of inspections, and PSI against the first week."""
+    moment = now or utcnow()
+    query = (
+        select(SelectionRow.selected_at, SelectionRow.score, SelectionRow.outcome)
+        .where(SelectionRow.score.is_not(None))
+        .where(SelectionRow.selected_at >= moment - timedelta(weeks=weeks))
+        .order_by(SelectionRow.selected_at)
+    )
+    with database.unit_of_work() as session:
+        rows = session.execute(query).all()
+        current = learned.in_service(session)
+        number = current.version if current else None
+        stored = (current.metrics or {}).get("calibration") if current else None
+    threshold = None
+    if stored:
+        policy = selectivity.get_policy(database)
+        calibration = ScoreCalibration(tuple(stored["quantiles"]), int(stored["population"]))
+        threshold = calibration.thresholds(policy).yellow
+    records = [_dated(as_utc(at).date(), outcome) for at, _, outcome in rows]
+    week_rows = registry.drift(
+        None, records, threshold=threshold if threshold is not None else 0.5,
+        scores=[score for _, score, _ in rows],
+    )
+    return DriftReport(number, threshold, week_rows)
+
+
+def _dated(day: date, outcome: str | None) -> ScoringRecord:
+    found = None if outcome is None else InspectionOutcome(outcome).found_something
+    return ScoringRecord("", day, "", "", "", "", "", "", "", "", "", 0.0, "", 0.0, 0.0,
+                         fraud=found)
+
+
+def backfill(database: Database, *, since: date, until: date | None = None) -> int:
+    """Score stored selections from `since` (to `until`, exclusive) with the model in service
+    and write the scores (AEO operators scaled down as at lodgement). Returns how many."""
+    with database.unit_of_work() as session:
+        current = learned.in_service(session)
+        number = current.version if current else None
+    if number is None:
+        raise NoModelInService("no risk model is in service: promote one first")
+    model = registry.load(database, number)
+    policy = selectivity.get_policy(database)
+    aeo_status = selectivity.aeo_register(database)
+    start = datetime.combine(since, time.min, tzinfo=UTC)
+    end = datetime.combine(until, time.min, tzinfo=UTC) if until else None
+    written = 0
+    # Read first, then write: SQLite would not let a write through a read still open.
+    for batch in list(_recent_flow(database, start, end)):
+        facts = [b[2] for b in batch]
+        scores = consignment_scores(model, facts, [b[1].date() for b in batch])
+        updates = []
+        for (selection_id, _, fact, _), score in zip(batch, scores, strict=True):
+            subject = RiskSubject(fact.get("header", {}), fact.get("items", []))
+            party = selectivity.responsible_party(subject)
+            if party and policy.aeo_factor < 1 and aeo_status(party):
+                score *= policy.aeo_factor
+            updates.append({"id": selection_id, "score": float(score), "model_version": number})
+        with database.unit_of_work() as session:
+            session.execute(update(SelectionRow), updates)
+        written += len(updates)
+    return written
+
