@@ -60,10 +60,25 @@ class NodeProcess:
         env |= extra_env or {}
         log = (self.home / "node.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "singlewindow.api.server:node_app",
-             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
-             "--no-access-log", "--workers", str(workers)],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "singlewindow.api.server:node_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
 
     def wait_ready(self, timeout: float = 90) -> None:
@@ -97,8 +112,10 @@ def provision(root: Path, countries: list[str], base_port: int) -> list[NodeProc
         member_state(country)  # refuses a country that is not an ASEAN member state
     nodes = [NodeProcess(c, base_port + i, root / c) for i, c in enumerate(countries)]
     ca_dir = root / "ca"
-    ca = pki.CertificateAuthority.load(ca_dir) if (ca_dir / pki.CA_CERT).exists() else (
-        pki.init_ca(ca_dir)
+    ca = (
+        pki.CertificateAuthority.load(ca_dir)
+        if (ca_dir / pki.CA_CERT).exists()
+        else (pki.init_ca(ca_dir))
     )
     identities = {}
     for node in nodes:
@@ -112,8 +129,12 @@ def provision(root: Path, countries: list[str], base_port: int) -> list[NodeProc
         trust = pki.TrustList()
         for other in partners:
             trust.add(
-                pki.Partner(other.party_id, other.country, f"{other.url}/as4",
-                            identities[other.country].certificate),
+                pki.Partner(
+                    other.party_id,
+                    other.country,
+                    f"{other.url}/as4",
+                    identities[other.country].certificate,
+                ),
                 ca.certificate,
             )
         directory = node.home / "exchange"
@@ -152,13 +173,24 @@ def stop_network(nodes: list[NodeProcess]) -> None:
 def show(nodes: list[NodeProcess]) -> None:
     table = Table("country", "party", "API", "docs", "AS4 endpoint", "tokens")
     for node in nodes:
-        table.add_row(node.country, node.party_id, node.url, f"{node.url}/docs",
-                      f"{node.url}/as4", str(node.home / f"tokens-{node.country}.json"))
+        table.add_row(
+            node.country,
+            node.party_id,
+            node.url,
+            f"{node.url}/docs",
+            f"{node.url}/as4",
+            str(node.home / f"tokens-{node.country}.json"),
+        )
     console.print(table)
 
 
-def run_network(countries: list[str], base_port: int, traffic: int = 0, once: bool = False,
-                root: Path = Path("var/network")) -> None:
+def run_network(
+    countries: list[str],
+    base_port: int,
+    traffic: int = 0,
+    once: bool = False,
+    root: Path = Path("var/network"),
+) -> None:
     nodes = start_network(root, countries, base_port)
     try:
         show(nodes)

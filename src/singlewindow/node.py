@@ -14,6 +14,7 @@ from singlewindow.declarations.services import Clearance
 from singlewindow.exchange import services as exchange
 from singlewindow.exchange.pki import NodeIdentity, TrustList
 from singlewindow.exchange.pmode import ProcessingModes
+from singlewindow.origin.services import Origin
 from singlewindow.risk import services as selectivity
 from singlewindow.tariff.services import ensure_sample_schedule
 
@@ -33,6 +34,7 @@ class Node:
     clearance: Clearance
     gateway: exchange.Gateway | None = None
     pre_arrival: prearrival.PreArrival | None = None
+    origin: Origin | None = None
 
     @classmethod
     def open(cls, settings: Settings, with_sample: bool = False) -> Node:
@@ -67,6 +69,15 @@ class Node:
             lambda session, view: pre_arrival.link(session, view.declaration, view.number)
         )
         gateway.register_handler(prearrival.SERVICE, prearrival.ACTION, pre_arrival.receive)
+        # e-Form D: the ATIGA rate only for goods its certificate covers, once verified; the
+        # issuer hears the verdict from the import's lodgement transaction.
+        origin = Origin(self.database, self.settings.country, gateway)
+        origin.register_handlers()
+        self.origin = origin
+        self.clearance.preference_check = origin.preference_check
+        self.clearance.on_lodged.append(
+            lambda session, view: origin.answer_declaration(session, view.declaration)
+        )
 
     def start(self) -> None:
         if self.gateway is not None:

@@ -29,6 +29,7 @@ class SampleUsers:
     admin: str
     officer: str
     trader: str
+    issuer: str
     trader_party: str
     office: str
 
@@ -54,6 +55,7 @@ def load(database: Database, country: str, home: Path) -> SampleUsers:
         admin=access.create_user(database, "admin", Role.ADMIN),
         officer=access.create_user(database, "officer", Role.OFFICER, office=office),
         trader=access.create_user(database, "trader", Role.TRADER, party_id=party),
+        issuer=access.create_user(database, "issuer", Role.ISSUER),
         trader_party=party,
         office=office,
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from tests.builders import COFFEE, SMARTPHONES, import_declaration
@@ -224,3 +227,14 @@ def test_overall_accepts_when_one_item_is_covered() -> None:
     assert overall({1: granted, 2: refused})[0] is True
     accepted, reasons = overall({2: refused})
     assert accepted is False and reasons == list(refused.reasons)
+
+
+def test_the_documented_examples_are_read_as_documented() -> None:
+    text = (Path(__file__).parents[2] / "docs" / "origin.md").read_text()
+    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", text, re.S)]
+    [example] = [b for b in blocks if b.get("DocumentType") == "ATIGA Form D"]
+    certificate, problems = from_payload(example)
+    assert problems == [] and certificate is not None
+    assert to_payload(certificate) == example
+    [answer] = [b for b in blocks if "Decision" in b and "$schema" not in b]
+    assert Answer.from_payload(answer).accepted is False

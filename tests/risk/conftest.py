@@ -75,10 +75,23 @@ class History:
         return ref
 
     def flow(self, count: int, start: datetime, inspected: float = 0.5) -> None:
-        for i in range(count):
-            at = start + timedelta(minutes=37 * i)
-            self.lodge(at, result_after=timedelta(days=2) if self.rng.random() < inspected
-                       else None)
+        """Many consignments 37 minutes apart, a share of them inspected two days later."""
+        results = []
+        with self.database.unit_of_work() as session:
+            for i in range(count):
+                self.count += 1
+                ref, at, s = f"DEC{self.count:06d}", start + timedelta(minutes=37 * i), \
+                    subject(self.rng)
+                selectivity.record_selections(
+                    session, [(ref, "declaration", s, Selection(Channel.GREEN, ("test",)))],
+                    now=at)
+                if self.rng.random() < inspected:
+                    found = self.rng.random() < fraud_chance(s)
+                    results.append((ref, at + timedelta(days=2), InspectionOutcome.DISCREPANCY
+                                    if found else InspectionOutcome.NO_DISCREPANCY))
+        with self.database.unit_of_work() as session:
+            for ref, at, outcome in results:
+                selectivity.record_outcome(session, ref, outcome, now=at)
 
 
 @pytest.fixture

@@ -14,9 +14,11 @@ from singlewindow import __version__
 from singlewindow.access.api import router as access_router
 from singlewindow.core.errors import SingleWindowError
 from singlewindow.declarations.api import guarantees as guarantees_router
+from singlewindow.declarations.api import pre_arrival as pre_arrival_router
 from singlewindow.declarations.api import router as declarations_router
 from singlewindow.exchange.api import router as exchange_router
 from singlewindow.node import Node
+from singlewindow.origin.api import router as origin_router
 from singlewindow.risk.api import router as risk_router
 from singlewindow.tariff.api import router as tariff_router
 
@@ -99,9 +101,16 @@ def create_app(node: Node) -> FastAPI:
     app.state.clearance = node.clearance
     app.state.exchange = node.gateway
     install_error_handlers(app)
-    routers = [access_router, declarations_router, guarantees_router, risk_router, tariff_router]
+    routers = [
+        access_router,
+        declarations_router,
+        guarantees_router,
+        pre_arrival_router,
+        risk_router,
+        tariff_router,
+    ]
     if node.gateway is not None:
-        routers.append(exchange_router)
+        routers += [exchange_router, origin_router]
     for router in routers:
         app.include_router(router)
 

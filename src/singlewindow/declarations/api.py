@@ -9,7 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from singlewindow.access.model import Principal, Role
 from singlewindow.api.deps import OfficerDep, PrincipalDep, require_role
 from singlewindow.api.pages import Page
+from singlewindow.declarations.errors import UnknownPreArrival
 from singlewindow.declarations.model import Status
+from singlewindow.declarations.prearrival import PreArrival
 from singlewindow.declarations.repository import to_document
 from singlewindow.declarations.schemas import (
     CancellationCreate,
@@ -22,6 +24,7 @@ from singlewindow.declarations.schemas import (
     GuaranteeUse,
     InspectionCreate,
     PaymentCreate,
+    PreArrivalRead,
     VersionRead,
 )
 from singlewindow.declarations.services import Clearance
@@ -29,6 +32,7 @@ from singlewindow.risk.model import Channel
 
 router = APIRouter(prefix="/declarations", tags=["declarations"])
 guarantees = APIRouter(prefix="/guarantees", tags=["declarations"])
+pre_arrival = APIRouter(prefix="/pre-arrival", tags=["declarations"])
 
 TraderDep = Annotated[Principal, Depends(require_role(Role.TRADER, Role.ADMIN))]
 
@@ -129,3 +133,34 @@ def register_guarantee(
 ) -> dict[str, str]:
     service.register_guarantee(body.reference, body.holder_id, body.amount, who)
     return {"reference": body.reference}
+
+
+def pre_arrival_records(request: Request) -> PreArrival:
+    records = request.app.state.node.pre_arrival
+    if records is None:
+        raise UnknownPreArrival("this node is not on a network: it receives no ACDD")
+    return records
+
+
+PreArrivalDep = Annotated[PreArrival, Depends(pre_arrival_records)]
+
+
+@pre_arrival.get("", response_model=Page[PreArrivalRead])
+def list_pre_arrival(
+    records: PreArrivalDep,
+    _: OfficerDep,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> Page[PreArrivalRead]:
+    """ACDDs received from exporting countries, scored before the goods arrive."""
+    rows, total = records.records(limit, offset)
+    return Page[PreArrivalRead](
+        items=[PreArrivalRead.of(r) for r in rows], total=total, limit=limit, offset=offset
+    )
+
+
+@pre_arrival.get("/{export_country}/{export_reference}", response_model=PreArrivalRead)
+def read_pre_arrival(
+    export_country: str, export_reference: str, records: PreArrivalDep, _: OfficerDep
+) -> PreArrivalRead:
+    return PreArrivalRead.of(records.get(export_country, export_reference))

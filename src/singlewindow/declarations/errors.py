@@ -27,3 +27,7 @@ class StaleVersion(DeclarationConflict):
 
 class NotYours(Forbidden):
     pass
+
+
+class UnknownPreArrival(NotFound):
+    pass

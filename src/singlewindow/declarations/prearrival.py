@@ -16,14 +16,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from singlewindow.core.clock import utcnow
 from singlewindow.core.countries import is_country
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Problem
-from singlewindow.declarations.errors import InvalidDeclaration
+from singlewindow.declarations.errors import InvalidDeclaration, UnknownPreArrival
 from singlewindow.declarations.model import Declaration, DeclarationType
 from singlewindow.declarations.repository import PreArrivalRow
 from singlewindow.risk import services as selectivity
@@ -333,13 +333,22 @@ class PreArrival:
             if row is not None:
                 row.import_number = number
 
-    def records(self, limit: int = 50, offset: int = 0) -> list[PreArrivalRow]:
+    def get(self, export_country: str, export_reference: str) -> PreArrivalRow:
         with self.database.unit_of_work() as session:
-            return list(
-                session.scalars(
-                    select(PreArrivalRow)
-                    .order_by(PreArrivalRow.received_at.desc())
-                    .limit(limit)
-                    .offset(offset)
+            row = session.get(PreArrivalRow, (export_reference, export_country))
+            if row is None:
+                raise UnknownPreArrival(
+                    f"no ACDD received from {export_country} for export {export_reference}"
                 )
-            )
+            return row
+
+    def records(self, limit: int = 50, offset: int = 0) -> tuple[list[PreArrivalRow], int]:
+        with self.database.unit_of_work() as session:
+            total = session.scalar(select(func.count()).select_from(PreArrivalRow)) or 0
+            rows = session.scalars(
+                select(PreArrivalRow)
+                .order_by(PreArrivalRow.received_at.desc(), PreArrivalRow.export_reference)
+                .limit(limit)
+                .offset(offset)
+            ).all()
+            return list(rows), total

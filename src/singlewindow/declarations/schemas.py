@@ -242,3 +242,29 @@ class InspectionCreate(_Strict):
 
 class CancellationCreate(_Strict):
     reason: str
+
+
+class PreArrivalRead(BaseModel):
+    export_reference: str
+    export_country: str
+    consignee_id: str
+    channel: Channel
+    reasons: list[str]
+    received_at: datetime
+    import_number: str | None
+    message_id: str
+    acdd: dict[str, Any] = Field(description="The ACDD as received (WCO Data Model names)")
+
+    @classmethod
+    def of(cls, row: Any) -> PreArrivalRead:
+        return cls(
+            export_reference=row.export_reference,
+            export_country=row.export_country,
+            consignee_id=row.consignee_id,
+            channel=Channel(row.channel),
+            reasons=row.reasons,
+            received_at=row.received_at,
+            import_number=row.import_number,
+            message_id=row.message_id,
+            acdd=row.data,
+        )

@@ -1,0 +1,391 @@
+"""Realistic cross-border trades through a running network, played through the nodes' APIs
+as traders, issuing authorities and officers would: export at origin, the ACDD and the
+e-Form D through the network, import at destination, inspection where selected, payment,
+release. Used by `singlewindow up --traffic N`."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from rich.progress import Progress
+
+from singlewindow.network import NodeProcess
+from singlewindow.sample import OFFICE, trader_party
+
+# Goods every sample schedule carries: (national code, description, unit, unit price USD,
+# kg per unit).
+GOODS = [
+    ("09011100", "Green robusta coffee beans, not roasted, in 60 kg bags", "kg", "2.30", "1"),
+    ("10063010", "Jasmine rice, wholly milled, in 50 kg bags", "kg", "0.62", "1"),
+    ("40012210", "Technically specified natural rubber TSNR 10, bales", "kg", "1.55", "1"),
+    ("61091000", "Cotton T-shirts, knitted, assorted sizes", "u", "2.40", "0.2"),
+    ("94036090", "Wooden dining furniture, rubberwood", "u", "85.00", "18"),
+    ("64039990", "Leather footwear, men's shoes", "pair", "14.00", "0.9"),
+    ("85171300", "Smartphones, 128 GB, with chargers", "u", "160.00", "0.3"),
+]
+USD_RATES = {
+    "VND": "25400",
+    "KHR": "4100",
+    "LAK": "21500",
+    "THB": "35.5",
+    "MYR": "4.45",
+    "SGD": "1.34",
+    "IDR": "15700",
+    "PHP": "56.2",
+    "BND": "1.34",
+    "MMK": "2100",
+}
+CURRENCY = {
+    "VN": "VND",
+    "KH": "KHR",
+    "LA": "LAK",
+    "TH": "THB",
+    "MY": "MYR",
+    "SG": "SGD",
+    "ID": "IDR",
+    "PH": "PHP",
+    "BN": "BND",
+    "MM": "MMK",
+}
+# Share of trades whose e-Form D misstates the goods, so that the importing node rejects it.
+FLAWED_CERTIFICATE_SHARE = 0.15
+
+
+class TrafficError(RuntimeError):
+    pass
+
+
+@dataclass
+class Desk:
+    """One node seen from outside: its API and the tokens of its sample users."""
+
+    node: NodeProcess
+    client: httpx.Client
+    tokens: dict[str, str]
+
+    def call(self, method: str, path: str, who: str, **kwargs: Any) -> dict[str, Any]:
+        response = self.client.request(
+            method, path, headers={"Authorization": f"Bearer {self.tokens[who]}"}, **kwargs
+        )
+        if response.status_code >= 400:
+            raise TrafficError(
+                f"{self.node.country} {method} {path} → {response.status_code}: {response.text}"
+            )
+        return response.json()
+
+
+def _party(country: str, role: str) -> dict[str, str]:
+    names = {"exporter": "Export Trading", "importer": "Import Distribution"}
+    return {
+        "id": trader_party(country),
+        "name": f"{country} {names[role]} Co., Ltd.",
+        "country": country,
+    }
+
+
+def _items(rng: random.Random, origin: str) -> list[dict[str, str]]:
+    items = []
+    for sequence, (code, description, unit, price, kg) in enumerate(
+        rng.sample(GOODS, rng.randint(1, 2)), start=1
+    ):
+        quantity = (
+            Decimal(rng.randrange(200, 20000, 10))
+            if unit == "kg"
+            else Decimal(rng.randrange(20, 2000, 10))
+        )
+        net = (quantity * Decimal(kg)).quantize(Decimal("0.1"))
+        items.append(
+            {
+                "sequence": sequence,
+                "commodity_code": code,
+                "description": description,
+                "origin_country": origin,
+                "quantity": str(quantity),
+                "quantity_unit": unit,
+                "net_mass": str(net),
+                "gross_mass": str((net * Decimal("1.04")).quantize(Decimal("0.1"))),
+                "invoice_amount": str((quantity * Decimal(price)).quantize(Decimal("0.01"))),
+            }
+        )
+    return items
+
+
+class Traffic:
+    def __init__(self, nodes: list[NodeProcess], seed: int = 2026) -> None:
+        if len(nodes) < 2:
+            raise TrafficError("cross-border traffic needs at least two nodes")
+        self.desks = {
+            n.country: Desk(n, httpx.Client(base_url=n.url, timeout=60), n.tokens()) for n in nodes
+        }
+        self.rng = random.Random(seed)
+        self.lock = threading.Lock()
+        self.counts: Counter[str] = Counter()
+
+    def close(self) -> None:
+        for desk in self.desks.values():
+            desk.client.close()
+
+    def plan(self, count: int) -> list[tuple[int, str, str, bool, list[dict[str, str]]]]:
+        countries = sorted(self.desks)
+        trades = []
+        for index in range(count):
+            origin, destination = self.rng.sample(countries, 2)
+            flawed = self.rng.random() < FLAWED_CERTIFICATE_SHARE
+            trades.append((index, origin, destination, flawed, _items(self.rng, origin)))
+        return trades
+
+    def trade(
+        self, index: int, origin: str, destination: str, flawed: bool, items: list[dict[str, str]]
+    ) -> None:
+        exporter, importer = _party(origin, "exporter"), _party(destination, "importer")
+        export = self.export(index, origin, destination, exporter, importer, items)
+        certificate = self.certify(index, origin, destination, exporter, importer, items, flawed)
+        self.wait_for_documents(destination, origin, export["number"], certificate)
+        self.import_(index, origin, destination, exporter, importer, items, export, certificate)
+        self.wait_for_answer(origin, certificate)
+
+    def export(
+        self,
+        index: int,
+        origin: str,
+        destination: str,
+        exporter: dict[str, str],
+        importer: dict[str, str],
+        items: list[dict[str, str]],
+    ) -> dict[str, Any]:
+        desk = self.desks[origin]
+        body = {
+            "type": "EX",
+            "lrn": f"EX-{origin}{destination}-{index:06d}-{self.rng.random():.6f}",
+            "declarant": exporter,
+            "exporter": exporter,
+            "seller": exporter,
+            "buyer": importer,
+            "office": OFFICE[origin],
+            "export_country": origin,
+            "destination_country": destination,
+            "transport_mode": "3",
+            "incoterm": "FCA",
+            "invoice_currency": "USD",
+            "exchange_rate": USD_RATES[CURRENCY[origin]],
+            "items": items,
+        }
+        declaration = desk.call("POST", "/declarations", "trader", json=body)
+        declaration = self.finish(desk, declaration)
+        self.count("exports_released")
+        return declaration
+
+    def certify(
+        self,
+        index: int,
+        origin: str,
+        destination: str,
+        exporter: dict[str, str],
+        importer: dict[str, str],
+        items: list[dict[str, str]],
+        flawed: bool,
+    ) -> dict[str, Any]:
+        certificate_items = []
+        for item in items:
+            quantity = Decimal(item["quantity"])
+            if flawed:  # the certificate covers less than is shipped
+                quantity = (quantity / 2).quantize(Decimal(1))
+            certificate_items.append(
+                {
+                    "number": item["sequence"],
+                    "description": item["description"],
+                    "hs_code": item["commodity_code"][:6],
+                    "origin_criterion": "WO"
+                    if item["commodity_code"][:2] in ("09", "10", "40")
+                    else "RVC 40%",
+                    "quantity": str(quantity),
+                    "quantity_unit": item["quantity_unit"],
+                    "gross_mass": item["gross_mass"],
+                    "fob_value": item["invoice_amount"],
+                    "currency": "USD",
+                    "invoice_number": f"INV-{origin}-{index:06d}",
+                    "invoice_date": date.today().isoformat(),
+                }
+            )
+        body = {
+            "importing_country": destination,
+            "exporter": exporter,
+            "consignee": importer,
+            "items": certificate_items,
+            "transport": "by road",
+        }
+        return self.desks[origin].call("POST", "/origin/certificates", "issuer", json=body)
+
+    def wait_for_documents(
+        self,
+        destination: str,
+        origin: str,
+        export_number: str,
+        certificate: dict[str, Any],
+        timeout: float = 120,
+    ) -> None:
+        desk = self.desks[destination]
+        deadline = time.monotonic() + timeout
+        acdd = certified = False
+        while time.monotonic() < deadline:
+            if not acdd:
+                response = desk.client.get(
+                    f"/pre-arrival/{origin}/{export_number}",
+                    headers={"Authorization": f"Bearer {desk.tokens['officer']}"},
+                )
+                acdd = response.status_code == 200
+            if not certified:
+                response = desk.client.get(
+                    f"/origin/certificates/{origin}/{certificate['reference']}",
+                    headers={"Authorization": f"Bearer {desk.tokens['officer']}"},
+                )
+                certified = response.status_code == 200
+            if acdd and certified:
+                self.count("acdd_delivered")
+                return
+            time.sleep(0.2)
+        raise TrafficError(
+            f"ACDD {export_number} or e-Form D {certificate['reference']} did "
+            f"not reach {destination} within {timeout} s"
+        )
+
+    def import_(
+        self,
+        index: int,
+        origin: str,
+        destination: str,
+        exporter: dict[str, str],
+        importer: dict[str, str],
+        items: list[dict[str, str]],
+        export: dict[str, Any],
+        certificate: dict[str, Any],
+    ) -> None:
+        desk = self.desks[destination]
+        body = {
+            "type": "IM",
+            "lrn": f"IM-{origin}{destination}-{index:06d}-{self.rng.random():.6f}",
+            "declarant": importer,
+            "importer": importer,
+            "seller": exporter,
+            "buyer": importer,
+            "office": OFFICE[destination],
+            "export_country": origin,
+            "destination_country": destination,
+            "transport_mode": "3",
+            "incoterm": "FCA",
+            "invoice_currency": "USD",
+            "exchange_rate": USD_RATES[CURRENCY[destination]],
+            "freight": "350.00",
+            "insurance": "40.00",
+            "preference": "ATIGA",
+            "proof_of_origin": certificate["reference"],
+            "export_reference": export["number"],
+            "items": items,
+        }
+        declaration = desk.call("POST", "/declarations", "trader", json=body)
+        self.finish(desk, declaration)
+        self.count("imports_released")
+
+    def finish(self, desk: Desk, declaration: dict[str, Any]) -> dict[str, Any]:
+        """Play the officer where the declaration was selected, and the trader who pays."""
+        number = declaration["number"]
+        if declaration["status"] == "channelled" and declaration["channel"] != "green":
+            declaration = desk.call(
+                "POST",
+                f"/declarations/{number}/inspection",
+                "officer",
+                json={"outcome": "no_discrepancy", "findings": "goods as declared"},
+            )
+            self.count(f"inspected_{declaration['channel']}")
+        outstanding = Decimal(declaration["settlement"]["outstanding"])
+        if outstanding > 0:
+            declaration = desk.call(
+                "POST",
+                f"/declarations/{number}/payments",
+                "trader",
+                json={"amount": str(outstanding), "bank_reference": f"BANK-{number}"},
+            )
+        if declaration["status"] != "released":
+            raise TrafficError(f"{number} ended {declaration['status']}, not released")
+        return declaration
+
+    def wait_for_answer(
+        self, origin: str, certificate: dict[str, Any], timeout: float = 120
+    ) -> None:
+        desk = self.desks[origin]
+        path = f"/origin/certificates/{origin}/{certificate['reference']}"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = desk.call("GET", path, "issuer")["status"]
+            if status in ("accepted", "rejected"):
+                self.count(f"eformd_{status}")
+                return
+            time.sleep(0.2)
+        raise TrafficError(f"no answer to e-Form D {certificate['reference']} in {timeout} s")
+
+    def count(self, key: str) -> None:
+        with self.lock:
+            self.counts[key] += 1
+
+    def message_counts(self) -> dict[str, int]:
+        totals: Counter[str] = Counter()
+        for desk in self.desks.values():
+            statistics = desk.call("GET", "/exchange/statistics", "officer")
+            for key, value in statistics.items():
+                totals[key] += value
+        return dict(totals)
+
+
+def run_traffic(nodes: list[NodeProcess], count: int, concurrency: int = 6) -> dict[str, int]:
+    """Run `count` trades and return the counts `singlewindow up --once` prints."""
+    traffic = Traffic(nodes)
+    failures: list[str] = []
+    try:
+        trades = traffic.plan(count)
+        with Progress() as progress, ThreadPoolExecutor(concurrency) as pool:
+            task = progress.add_task("cross-border trades", total=count)
+            futures = [pool.submit(traffic.trade, *trade) for trade in trades]
+            for future in as_completed(futures):
+                try:
+                    future.result()
+                    traffic.count("trades")
+                except TrafficError as error:
+                    failures.append(str(error))
+                progress.advance(task)
+        # Every trade has ended; give the last receipts a moment to come back.
+        _settle(traffic)
+        messages = traffic.message_counts()
+    finally:
+        traffic.close()
+    for failure in failures:
+        print(f"trade failed: {failure}")
+    c = traffic.counts
+    return {
+        "trades": c["trades"],
+        "exports_released": c["exports_released"],
+        "acdd_delivered": c["acdd_delivered"],
+        "eformd_accepted": c["eformd_accepted"],
+        "eformd_rejected": c["eformd_rejected"],
+        "imports_released": c["imports_released"],
+        "messages_sent": messages.get("sent", 0),
+        "messages_delivered": messages.get("delivered", 0),
+        "duplicates_dropped": messages.get("duplicates_dropped", 0),
+    }
+
+
+def _settle(traffic: Traffic, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        counts = traffic.message_counts()
+        if counts.get("sent", 0) == counts.get("delivered", 0):
+            return
+        time.sleep(0.3)
