@@ -337,11 +337,14 @@ class Traffic:
             self.counts[key] += 1
 
     def message_counts(self) -> dict[str, int]:
+        """Messages sent and delivered across the network, from each node's message log."""
         totals: Counter[str] = Counter()
         for desk in self.desks.values():
-            statistics = desk.call("GET", "/exchange/statistics", "officer")
-            for key, value in statistics.items():
-                totals[key] += value
+            for key, query in (("sent", {"direction": "outbound"}),
+                               ("delivered", {"direction": "outbound", "status": "delivered"})):
+                page = desk.call("GET", "/exchange/messages", "officer",
+                                 params=query | {"limit": 1})
+                totals[key] += page["total"]
         return dict(totals)
 
 

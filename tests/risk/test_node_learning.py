@@ -75,8 +75,9 @@ def test_thresholds_follow_the_policy_rates_and_the_random_share_holds(history):
         random_share=0.1, random_channel=Channel.YELLOW, red_rate=0.04, yellow_rate=0.1),
         "admin")
     rng = random.Random(99)
-    picks = [selectivity.decide(history.database, subject(rng), days_ago(1).date())
-             for _ in range(3000)]
+    # A week of fresh declarations (the day of the week is one of the model's features).
+    picks = [selectivity.decide(history.database, subject(rng), days_ago(1 + i % 7).date())
+             for i in range(3000)]
     red = sum(p.channel is Channel.RED for p in picks) / len(picks)  # only the model gives red
     drawn = sum(p.random for p in picks) / len(picks)
     assert 0.02 < red < 0.065, red
@@ -141,7 +142,7 @@ def test_retraining_on_new_results_changes_the_model(history):
 def test_backfill_and_drift(history):
     history.flow(300, days_ago(40), inspected=0.0)  # lodged before any model: no scores
     model = _in_service(history, count=600)
-    assert learning.backfill(history.database, since=days_ago(45).date()) == 900
+    assert learning.backfill(history.database, since=days_ago(70).date()) == 900
     with history.database.unit_of_work() as session:
         scored = session.scalars(
             registry.repository.select(selectivity.SelectionRow.score)

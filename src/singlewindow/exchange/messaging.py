@@ -79,6 +79,7 @@ from as4.models.soap.header import Header
 from as4.models.wsse.security import Security
 from as4.profiles.peppol.message import PeppolAS4Message
 from as4.utils.cipher_handler import CipherHandler
+from as4.utils.mime_handler import MIMEHandler
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -464,6 +465,15 @@ class SingleWindowMessage(PeppolAS4Message):
     # --- reading -------------------------------------------------------------------------
 
     @property
+    def envelope_as_received(self) -> bytes:
+        """The signed SOAP envelope as it came (re-serialised from the parsed tree, unindented:
+        pretty-printing would add whitespace inside the signed elements)."""
+        envelope = self.require_soap_envelope()
+        if envelope.etree_element is not None:
+            return etree.tostring(envelope.etree_element)
+        return self.soap_envelope_xml
+
+    @property
     def encrypted(self) -> bool:
         return (
             self.soap_envelope is not None
@@ -601,9 +611,7 @@ def trust_list_resolver(trust_list: TrustList):  # type: ignore[no-untyped-def]
             raise UntrustedSignerError(f"{party_from.party_id.value} is not on the trust list")
         if embedded is None:
             raise UntrustedSignerError("no certificate accompanied the signature")
-        if embedded.fingerprint(hashes.SHA256()) != partner.certificate.fingerprint(
-            hashes.SHA256()
-        ):
+        if embedded.fingerprint(hashes.SHA256()) != partner.sha256_fingerprint:
             raise UntrustedSignerError(
                 f"{embedded.subject.rfc4514_string()} is not the certificate of "
                 f"{partner.party_id} on the trust list"
@@ -636,9 +644,12 @@ class OutboundMessage:
     exchange: AS4SendingExchange
     headers: dict[str, str]
     body: bytes
+    envelope: bytes = b""  # the signed SOAP envelope exactly as posted (the evidence)
 
     @property
     def envelope_xml(self) -> bytes:
+        if self.envelope:
+            return self.envelope
         assert self.exchange.message is not None
         return self.exchange.message.soap_envelope_xml
 
@@ -655,11 +666,14 @@ def build_user_message(
     ref_to_message_id: str | None = None,
     service_type: str | None = None,
     encrypt: bool = True,
+    local_party: AS4InternalParty | None = None,
+    remote_party: AS4ExternalParty | None = None,
 ) -> OutboundMessage:
+    """Build, sign (and encrypt) a user message; the parties may be passed in, made once."""
     exchange: AS4SendingExchange = AS4SendingExchange(
         profile=SingleWindowProfile,
-        local_party=internal_party(identity),
-        remote_party=external_party(partner),
+        local_party=local_party or internal_party(identity),
+        remote_party=remote_party or external_party(partner),
         identifiers=AS4References(message_id=message_id, conversation_id=conversation_id),
     )
     # `AS4SendingExchange.build`, step by step, to pass our User-Agent: without one the
@@ -677,7 +691,16 @@ def build_user_message(
         ),
         references=exchange.identifiers,
     )
-    body, boundary = message.get_request_data()
+    # `message.get_request_data()`, keeping the envelope bytes: they go to the message log
+    # as sent, instead of serialising the envelope a second time.
+    envelope = etree.tostring(
+        message.require_soap_envelope().dump_to_xml(
+            "{http://www.w3.org/2003/05/soap-envelope}Envelope"
+        )
+    )
+    body, boundary = MIMEHandler.build_request_data(
+        envelope, attachments=list(message.mime_attachments.items())
+    )
     headers = message.get_http_headers(boundary, user_agent=USER_AGENT)
     headers.pop("Message-ID", None)
     exchange.message = message
@@ -685,7 +708,7 @@ def build_user_message(
     exchange.messaging_id = message.messaging_id
     exchange.signed_references = message.signed_references
     exchange.state = ExchangeState.SENT
-    return OutboundMessage(exchange=exchange, headers=headers, body=body)
+    return OutboundMessage(exchange=exchange, headers=headers, body=body, envelope=envelope)
 
 
 @dataclass(frozen=True)
@@ -775,11 +798,13 @@ def open_user_message(
     trust_list: TrustList,
     body: bytes,
     headers: Mapping[str, str],
+    *,
+    local_party: AS4InternalParty | None = None,
+    policy: SecurityPolicy | None = None,
 ) -> InboundMessage:
     """Unpack, verify and decrypt a posted message; never raises for what the sender did."""
-    local_party = internal_party(identity)
     exchange: AS4ReceivingExchange = AS4ReceivingExchange(
-        profile=SingleWindowProfile, local_party=local_party
+        profile=SingleWindowProfile, local_party=local_party or internal_party(identity)
     )
     mime_headers = {
         name: value
@@ -787,7 +812,9 @@ def open_user_message(
         if name.lower() in ("content-type", "mime-version")
     }
     try:
-        exchange.receive(mime_headers, body, security_policy=security_policy(trust_list))
+        exchange.receive(
+            mime_headers, body, security_policy=policy or security_policy(trust_list)
+        )
     except Exception:  # anything the parser did not anticipate is a malformed message
         exchange.receive_message(
             SingleWindowMessage(parse_error=MalformedSoapEnvelopeException(detail="unreadable"))

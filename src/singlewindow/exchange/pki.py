@@ -10,6 +10,7 @@ All the cryptography is `cryptography`'s; nothing here is hand-written.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Iterator
@@ -234,6 +235,11 @@ class Partner:
     @property
     def fingerprint(self) -> str:
         return fingerprint(self.certificate)
+
+    @functools.cached_property
+    def sha256_fingerprint(self) -> bytes:
+        """The certificate's SHA-256 fingerprint, computed once (checked on every message)."""
+        return self.certificate.fingerprint(hashes.SHA256())
 
     def as_dict(self) -> dict[str, str]:
         return {

@@ -271,6 +271,31 @@ class History:
                 stats[4] += luv
                 stats[5] += luv * luv
 
+    def remove(self, record: ScoringRecord) -> None:
+        """Take back one result counted by `add` (the same record, label included)."""
+        if record.fraud is None:
+            return
+        self._frozen.clear()
+        fraud = 1.0 if record.fraud else 0.0
+        critical = 1.0 if record.critical else 0.0
+        self.inspected -= 1
+        self.frauds -= int(fraud)
+        self.criticals -= int(critical)
+        fields = _text_fields(record)
+        luv = log_unit_value(record)
+        for spec in self.specs:
+            key = _key(spec, fields)
+            stats = self.tables[spec.name].get(key) if key is not None else None
+            if stats is None:
+                continue
+            stats[0] -= 1
+            stats[1] -= fraud
+            stats[2] -= critical
+            if spec.values and not math.isnan(luv):
+                stats[3] -= 1
+                stats[4] -= luv
+                stats[5] -= luv * luv
+
     def add_all(self, records: Iterable[ScoringRecord]) -> None:
         for record in records:
             self.add(record)

@@ -32,7 +32,6 @@ from singlewindow.risk import services as selectivity
 from singlewindow.risk.learning import registry
 from singlewindow.risk.learning import repository as learned
 from singlewindow.risk.learning.facts import records_from_facts
-from singlewindow.risk.learning.features import History
 from singlewindow.risk.learning.model import DEFAULT_ROUNDS, RiskModel
 from singlewindow.risk.learning.record import ScoringRecord
 from singlewindow.risk.learning.registry import Comparison, ModelVersion, WeekDrift
@@ -139,18 +138,12 @@ def consignment_scores(
     model: RiskModel,
     facts: Sequence[dict[str, Any]],
     days: Sequence[date],
-    history: History | None = None,
 ) -> np.ndarray:
-    """One score per consignment, from stored facts: the highest of its items' scores (read
-    against `history`, by default the model's own)."""
+    """One score per consignment, from stored facts: the highest of its items' scores."""
     records, owners = _item_records(facts, days)
     scores = np.full(len(facts), -np.inf)
     if records:
-        if history is None:
-            item_scores = model.score_batch(records)
-        else:
-            item_scores = model.booster.predict(history.matrix(records))
-        np.maximum.at(scores, np.asarray(owners), item_scores)
+        np.maximum.at(scores, np.asarray(owners), model.score_batch(records))
     return scores
 
 
@@ -170,14 +163,13 @@ def calibrate(
     database: Database, version: int, *, now: datetime | None = None,
     days: int = CALIBRATION_DAYS,
 ) -> ScoreCalibration | None:
-    """Score the recent flow with a model *as at lodgement* and keep its score quantiles with
-    the version (None, and nothing stored, when the flow is too small to say anything).
+    """Score the recent flow with a model and keep its score quantiles with the version (None,
+    and nothing stored, when the flow is too small to say anything).
 
-    As at lodgement: each consignment is read against the node's results recorded before it
-    was lodged, as a declaration is at lodgement. Reading the recent flow against the model's
-    full history instead would let inspected consignments see their own result and inflate the
-    top scores, so that the thresholds would select less than the policy's rates. (A model whose
-    history does not come from this node, e.g. trained on files, reads its own history.)
+    Each consignment is read against the model's history with its own result left out: a
+    declaration at lodgement has no result yet, and letting inspected consignments see their
+    own would inflate the top scores, so that the thresholds would select less than the
+    policy's rates.
     """
     moment = now or utcnow()
     model = registry.load(database, version)
@@ -188,11 +180,7 @@ def calibrate(
     )
     if len(flow) < CALIBRATION_MINIMUM:
         return None
-    labelled = labelled_history(database, until=moment)
-    if labelled.records:
-        scores = _scores_as_at_lodgement(model, flow, labelled)
-    else:
-        scores = consignment_scores(model, [f[2] for f in flow], [f[1].date() for f in flow])
+    scores = _scores_own_result_left_out(model, flow)
     quantiles = np.quantile(scores, np.linspace(0.0, 1.0, QUANTILE_LEVELS))
     calibration = ScoreCalibration(tuple(float(q) for q in quantiles), len(flow))
     with database.unit_of_work() as session:
@@ -204,7 +192,6 @@ def calibrate(
                 "population": calibration.population,
                 "from": (moment - timedelta(days=days)).isoformat(),
                 "to": moment.isoformat(),
-                "as_at_lodgement": bool(labelled.records),
                 "quantiles": list(calibration.quantiles),
             },
         }
@@ -212,23 +199,24 @@ def calibrate(
     return calibration
 
 
-def _scores_as_at_lodgement(
-    model: RiskModel,
-    flow: Sequence[tuple[str, datetime, dict[str, Any], str | None]],
-    labelled: LabelledHistory,
+def _scores_own_result_left_out(
+    model: RiskModel, flow: Sequence[tuple[str, datetime, dict[str, Any], str | None]]
 ) -> np.ndarray:
-    history = History(model.history.specs, model.history.smoothing)
-    known = sorted(range(len(labelled.records)), key=lambda i: labelled.timeline[i][1])
-    added = 0
+    history = model.history
     rows: list[list[float]] = []
     owners: list[int] = []
-    for index, (_, lodged, facts, _) in enumerate(flow):
-        while added < len(known) and labelled.timeline[known[added]][1] < lodged:
-            history.add(labelled.records[known[added]])
-            added += 1
-        for record in records_from_facts(facts.get("header", {}), facts.get("items", []),
-                                         lodged.date()):
-            rows.append(history.row(record))
+    for index, (_, lodged, facts, outcome) in enumerate(flow):
+        counted = outcome is not None and lodged.date() <= model.summary.data_to
+        for record in records_from_facts(
+            facts.get("header", {}), facts.get("items", []), lodged.date(),
+            outcome=InspectionOutcome(outcome) if counted and outcome else None,
+        ):
+            if record.fraud is None:
+                rows.append(history.row(record))
+            else:
+                history.remove(record)
+                rows.append(history.row(record))
+                history.add(record)
             owners.append(index)
     scores = np.full(len(flow), -np.inf)
     predicted = model.booster.predict(np.asarray(rows, dtype=np.float64))
