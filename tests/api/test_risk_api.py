@@ -50,10 +50,62 @@ def test_the_policy_is_set_by_admins(node):
                               headers=node.as_("admin"))
     assert updated.status_code == 200
     read = node.client.get("/risk/policy", headers=node.as_("officer")).json()
-    assert read == {"random_share": 0.05, "random_channel": "red"}
+    assert read == {"random_share": 0.05, "random_channel": "red", "red_rate": 0.02,
+                    "yellow_rate": 0.05, "aeo_factor": 0.5}
+    rates = {"random_share": 0.01, "red_rate": 0.03, "yellow_rate": 0.08, "aeo_factor": 0.25}
+    assert node.client.put("/risk/policy", json=rates,
+                           headers=node.as_("admin")).status_code == 200
+    assert node.client.get("/risk/policy", headers=node.as_("officer")).json() == rates | {
+        "random_channel": "yellow"}
+    too_much = {"random_share": 0.0, "red_rate": 0.6, "yellow_rate": 0.6}
+    assert node.client.put("/risk/policy", json=too_much,
+                           headers=node.as_("admin")).status_code == 422
     assert node.client.put("/risk/policy", json={"random_share": 2},
                            headers=node.as_("admin")).status_code == 422
 
 
 def test_unknown_rule_is_404(node):
     assert node.client.get("/risk/rules/nope", headers=node.as_("officer")).status_code == 404
+
+
+def test_models_comparison_promotion_and_drift(node, database):
+    import random
+
+    from tests.risk.conftest import FAST, History, days_ago
+
+    from singlewindow.risk.learning import services as learning
+
+    history = History(database, random.Random(5))
+    history.flow(600, days_ago(50))
+    first = learning.train_candidate(database, **FAST)
+    assert node.client.get("/risk/models", headers=node.as_("trader")).status_code == 403
+    listed = node.client.get("/risk/models", headers=node.as_("officer"))
+    assert listed.status_code == 200
+    assert [(m["version"], m["status"], m["calibrated"]) for m in listed.json()] == [
+        (first.version, "candidate", True)]
+    path = f"/risk/models/{first.version}/promotion"
+    assert node.client.post(path, headers=node.as_("officer")).status_code == 403
+    promoted = node.client.post(path, headers=node.as_("admin"))
+    assert promoted.status_code == 200 and promoted.json()["promoted_by"]
+    assert promoted.json()["status"] == "in_service"
+
+    history.flow(300, days_ago(20))
+    second = learning.train_candidate(database, **FAST)
+    refused = node.client.post(f"/risk/models/{second.version}/promotion",
+                               headers=node.as_("admin"))
+    assert refused.status_code == 409  # not compared yet
+    compared = node.client.get(f"/risk/models/{second.version}/comparison",
+                               headers=node.as_("officer"))
+    assert compared.status_code == 200, compared.text
+    report = compared.json()
+    assert report["in_service"] == first.version and report["candidate_metrics"]["n"] > 0
+    assert node.client.post(f"/risk/models/{second.version}/promotion",
+                            headers=node.as_("admin")).status_code == 200
+    assert node.client.get("/risk/models/99/comparison",
+                           headers=node.as_("officer")).status_code == 404
+
+    learning.backfill(database, since=days_ago(60).date())
+    drift = node.client.get("/risk/drift", headers=node.as_("officer"))
+    assert drift.status_code == 200
+    assert drift.json()["version"] == second.version and drift.json()["weeks"]
+    assert node.client.get("/risk/drift", headers=node.as_("trader")).status_code == 403

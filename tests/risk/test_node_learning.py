@@ -106,8 +106,9 @@ def test_an_aeo_operator_is_scored_down_across_the_threshold(history):
                                        ScoreCalibration((raw * 0.9,) * 11, 100))
     policy = SelectivityPolicy(random_share=0.0, aeo_factor=0.5)
     plain = selectivity.model_opinion(service, policy, consignment, days_ago(1).date())
+    importer = consignment.header["importer"]
     aeo = selectivity.model_opinion(service, policy, consignment, days_ago(1).date(),
-                                    aeo_status=lambda party: party == consignment.header["importer"])
+                                    aeo_status=lambda party: party == importer)
     assert plain.channel is Channel.RED and plain.reasons
     assert aeo.channel is Channel.GREEN and aeo.score == pytest.approx(raw * 0.5)
     assert aeo.aeo_party == consignment.header["importer"]

@@ -162,6 +162,27 @@ def claim_due(
     return sorted(rows, key=lambda row: row.next_attempt_at)
 
 
+def update_claimed(
+    session: Session, message_id: str, worker: str, values: dict[str, object]
+) -> bool:
+    """Apply `values` to a message `worker` still holds (SENDING, claimed by it); False if not.
+
+    A single UPDATE: on SQLite the write lock is taken by the first statement of the
+    transaction (no read-then-write upgrade that could fail under concurrent writers).
+    """
+    result = session.execute(
+        update(OutboxRow)
+        .where(
+            OutboxRow.message_id == message_id,
+            OutboxRow.claimed_by == worker,
+            OutboxRow.status == OutboxStatus.SENDING.value,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
 def claimed_row(session: Session, message_id: str, worker: str) -> OutboxRow | None:
     """The row if `worker` still holds its claim (locked on PostgreSQL), else None."""
     row = session.scalars(
@@ -210,6 +231,37 @@ def take_inbox_row(session: Session, message_id: str, now: datetime) -> InboxRow
     return session.get(InboxRow, message_id, populate_existing=True)
 
 
+def take_inbox_rows(session: Session, ids: Sequence[str], now: datetime) -> list[InboxRow]:
+    """Mark the still RECEIVED ones of `ids` PROCESSED in one statement and return them.
+
+    Like `take_inbox_row`, for a batch: the change commits with the handlers' work.
+    """
+    taken = list(
+        session.scalars(
+            update(InboxRow)
+            .where(
+                InboxRow.message_id.in_(list(ids)),
+                InboxRow.status == InboxStatus.RECEIVED.value,
+            )
+            .values(
+                status=InboxStatus.PROCESSED.value,
+                processed_at=now,
+                attempts=InboxRow.attempts + 1,
+            )
+            .returning(InboxRow.message_id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if not taken:
+        return []
+    rows = session.scalars(
+        select(InboxRow)
+        .where(InboxRow.message_id.in_(taken))
+        .execution_options(populate_existing=True)
+    )
+    return sorted(rows, key=lambda row: (row.received_at, row.message_id))
+
+
 # --- message log -------------------------------------------------------------------------
 
 
@@ -227,6 +279,36 @@ def set_log_status(
             MessageLogRow.direction == direction.value,
         )
         .values(status=status, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def set_log_statuses(
+    session: Session, ids: Sequence[str], direction: Direction, status: str, now: datetime
+) -> None:
+    if not ids:
+        return
+    session.execute(
+        update(MessageLogRow)
+        .where(
+            MessageLogRow.message_id.in_(list(ids)),
+            MessageLogRow.direction == direction.value,
+        )
+        .values(status=status, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def update_log(
+    session: Session, message_id: str, direction: Direction, values: dict[str, object]
+) -> None:
+    session.execute(
+        update(MessageLogRow)
+        .where(
+            MessageLogRow.message_id == message_id,
+            MessageLogRow.direction == direction.value,
+        )
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import event, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,6 +39,9 @@ from singlewindow.exchange.repository import InboxRow, MessageLogRow, OutboxRow
 
 log = logging.getLogger("singlewindow.exchange")
 
+_INSERT_INBOX = insert(InboxRow.__table__)  # type: ignore[arg-type]
+_INSERT_LOG = insert(MessageLogRow.__table__)  # type: ignore[arg-type]
+
 Handler = Callable[[Session, UserMessage], None]
 
 
@@ -50,6 +55,17 @@ class ReceiveResult:
     accepted: bool
     error_code: str | None = None
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One delivery attempt of an outbound message, as the delivery worker saw it end."""
+
+    message_id: str
+    attempts: int  # the message's attempt count, as set by the claim this attempt ran under
+    outbound: messaging.OutboundMessage | None
+    verdict: messaging.SignalVerdict
+    signal: bytes | None
 
 
 def payload_digest(payload: bytes) -> str:
@@ -79,6 +95,13 @@ class Gateway:
         self.clock = clock
         self.handlers: dict[tuple[str, str], Handler] = {}
         self._workers: list = []  # type: ignore[type-arg]
+        # Made once, used for every message: the library's party objects and our policy.
+        self._local_party = messaging.internal_party(identity)
+        self._remote_parties: dict[str, messaging.AS4ExternalParty] = {}
+        self._policy = messaging.security_policy(trust_list)
+        # Wake-ups for the workers of this process (they also poll, for other processes).
+        self.outbox_event = threading.Event()
+        self.inbox_event = threading.Event()
 
     # --- handlers ------------------------------------------------------------------------
 
@@ -155,13 +178,27 @@ class Gateway:
                 updated_at=now,
             )
         )
+        if not event.contains(session, "after_commit", self._wake_outbox):
+            event.listen(session, "after_commit", self._wake_outbox, once=True)
         return message_id
+
+    def _wake_outbox(self, _session: Session) -> None:
+        self.outbox_event.set()
+
+    def remote_party(self, party_id: str) -> messaging.AS4ExternalParty:
+        partner = self.partner(party_id)
+        party = self._remote_parties.get(party_id)
+        if party is None or party.credentials.certificate is not partner.certificate:
+            party = self._remote_parties[party_id] = messaging.external_party(partner)
+        return party
 
     def build(self, row: OutboxRow) -> messaging.OutboundMessage:
         mode = self.pmode.partner(row.to_party)
         return messaging.build_user_message(
             self.identity,
             self.partner(row.to_party),
+            local_party=self._local_party,
+            remote_party=self.remote_party(row.to_party),
             message_id=row.message_id,
             conversation_id=row.conversation_id,
             service=row.service,
@@ -172,56 +209,63 @@ class Gateway:
             encrypt=mode.encrypt if mode else True,
         )
 
-    def record_attempt(
-        self,
-        message_id: str,
-        worker: str,
-        outbound: messaging.OutboundMessage | None,
-        verdict: messaging.SignalVerdict,
-        signal: bytes | None,
-    ) -> OutboxStatus | None:
-        """Write down what an attempt proved; None when the claim was lost meanwhile."""
+    def record_attempts(
+        self, worker: str, attempts: Sequence[Attempt]
+    ) -> list[OutboxStatus | None]:
+        """Write down what a batch of attempts proved, in one transaction.
+
+        Each outcome applies only while `worker` still holds the message's claim (None for
+        a message whose claim was lost meanwhile, e.g. its lease ran out and another worker
+        took it).
+        """
         now = self.clock()
+        results: list[OutboxStatus | None] = []
         with self.database.unit_of_work() as session:
-            row = repository.claimed_row(session, message_id, worker)
-            if row is None:
-                return None
-            current = OutboxStatus(row.status)
-            if verdict.delivered:
-                target = OutboxStatus.DELIVERED
-            elif not verdict.retry:
-                target = OutboxStatus.REJECTED
-            elif self.pmode.retry.exhausted(row.attempts):
-                target = OutboxStatus.GAVE_UP
-            else:
-                target = OutboxStatus.FAILED
-            row.status = check_outbox_transition(current, target).value
-            row.claimed_by = None
-            row.claimed_until = None
-            if target is OutboxStatus.DELIVERED:
-                row.delivered_at = now
-                row.last_error = verdict.detail or None
-            else:
-                row.last_error = verdict.detail
-                row.next_attempt_at = now + self.pmode.retry.delay(row.attempts)
-            entry = repository.log_entry(session, message_id, Direction.OUTBOUND)
-            if entry is not None:
-                entry.status = target.value
-                entry.updated_at = now
-                if outbound is not None and (verdict.delivered or not verdict.retry):
-                    envelope = outbound.envelope_xml
-                    entry.envelope = envelope
+            for attempt in attempts:
+                tries = attempt.attempts
+                verdict = attempt.verdict
+                if verdict.delivered:
+                    target = OutboxStatus.DELIVERED
+                elif not verdict.retry:
+                    target = OutboxStatus.REJECTED
+                elif self.pmode.retry.exhausted(tries):
+                    target = OutboxStatus.GAVE_UP
+                else:
+                    target = OutboxStatus.FAILED
+                check_outbox_transition(OutboxStatus.SENDING, target)
+                outbox: dict[str, object] = {
+                    "status": target.value, "claimed_by": None, "claimed_until": None,
+                }
+                if target is OutboxStatus.DELIVERED:
+                    outbox["delivered_at"] = now
+                    outbox["last_error"] = verdict.detail or None
+                else:
+                    outbox["last_error"] = verdict.detail
+                    outbox["next_attempt_at"] = now + self.pmode.retry.delay(tries)
+                entry: dict[str, object] = {
+                    "status": target.value,
+                    "updated_at": now,
+                    "error_code": verdict.error_code,
+                    "error_detail": verdict.detail or None,
+                }
+                final = verdict.delivered or not verdict.retry
+                outbound = attempt.outbound
+                if outbound is not None and final:
+                    entry["envelope"] = outbound.envelope_xml
                     message = outbound.exchange.message
                     if message is not None and message.soap_envelope is not None:
                         info = message.soap_envelope.header.messaging.user_message
                         if info is not None:
-                            entry.message_timestamp = info.message_info.timestamp.value
-                if signal is not None and (verdict.delivered or not verdict.retry):
-                    entry.signal = signal
-                    entry.signal_id = verdict.receipt_id
-                entry.error_code = verdict.error_code
-                entry.error_detail = verdict.detail or None
-            return target
+                            entry["message_timestamp"] = info.message_info.timestamp.value
+                if attempt.signal is not None and final:
+                    entry["signal"] = attempt.signal
+                    entry["signal_id"] = verdict.receipt_id
+                if not repository.update_claimed(session, attempt.message_id, worker, outbox):
+                    results.append(None)  # the claim was lost meanwhile
+                    continue
+                repository.update_log(session, attempt.message_id, Direction.OUTBOUND, entry)
+                results.append(target)
+        return results
 
     def requeue(self, message_id: str) -> None:
         """Send a REJECTED or GAVE_UP message again (after fixing what made it fail)."""
@@ -247,7 +291,10 @@ class Gateway:
         Nothing is stored for a refused message; a message is stored (inbox and log, with
         the receipt) in one transaction before the receipt is returned.
         """
-        inbound = messaging.open_user_message(self.identity, self.trust_list, body, headers)
+        inbound = messaging.open_user_message(
+            self.identity, self.trust_list, body, headers,
+            local_party=self._local_party, policy=self._policy,
+        )
         if inbound.error is None:
             message = inbound.message.to_user_message()
             problem = self._refusal(message, encrypted=inbound.message.encrypted)
@@ -306,13 +353,18 @@ class Gateway:
     def _store_received(
         self, inbound: messaging.InboundMessage, message: UserMessage, signal: bytes
     ) -> bool:
-        """Keep the message and its receipt; False when the message id was received before."""
+        """Keep the message and its receipt; False when the message id was received before.
+
+        One short write transaction of two inserts; a duplicate message id violates the
+        inbox's primary key (IntegrityError, handled by the caller).
+        """
         now = self.clock()
         with self.database.unit_of_work() as session:
-            if session.get(InboxRow, message.message_id) is not None:
-                return False
-            session.add(
-                InboxRow(
+            # Core inserts with bound parameters: the statements compile once (cached), the
+            # ORM's per-row bookkeeping is not needed for two rows nobody reads back here.
+            session.execute(
+                _INSERT_INBOX,
+                dict(
                     message_id=message.message_id,
                     from_party=message.from_party,
                     to_party=message.to_party,
@@ -325,12 +377,14 @@ class Gateway:
                     payload=message.payload,
                     status=InboxStatus.RECEIVED.value,
                     attempts=0,
+                    last_error=None,
                     received_at=now,
-                )
+                    processed_at=None,
+                ),
             )
-            session.flush()
-            session.add(
-                MessageLogRow(
+            session.execute(
+                _INSERT_LOG,
+                dict(
                     message_id=message.message_id,
                     direction=Direction.INBOUND.value,
                     from_party=message.from_party,
@@ -343,25 +397,54 @@ class Gateway:
                     message_timestamp=message.timestamp,
                     payload_digest=payload_digest(message.payload),
                     encrypted=inbound.message.encrypted,
-                    envelope=inbound.message.soap_envelope_xml,
+                    envelope=inbound.message.envelope_as_received,
                     signal_id=inbound.signal_id,
                     signal=signal,
+                    error_code=None,
+                    error_detail=None,
                     created_at=now,
                     updated_at=now,
-                )
+                ),
             )
+        self.inbox_event.set()
         return True
 
     # --- inbox processing ----------------------------------------------------------------
 
     def process_inbox(self, limit: int = 100) -> int:
-        """Hand received messages to their handlers; each in its own transaction."""
+        """Hand received messages to their handlers.
+
+        A batch is taken and handled in one transaction: each message is marked PROCESSED
+        (only if still RECEIVED: one processor wins it) and its handler's work commits with
+        that mark. If any handler of the batch raises, the whole batch rolls back and its
+        messages are handled again one by one, each in its own transaction, so that only the
+        failing message is marked FAILED (its handler's work never commits).
+        """
         with self.database.unit_of_work() as session:
             ids = repository.inbox_ids(session, InboxStatus.RECEIVED, limit)
-        done = 0
-        for message_id in ids:
-            done += self._process_one(message_id)
-        return done
+        if not ids:
+            return 0
+        if len(ids) > 1:
+            try:
+                return self._process_batch(ids)
+            except Exception as exc:  # some handler failed: isolate it
+                log.info("inbox batch of %d rolled back (%s); one by one", len(ids), exc)
+        return sum(self._process_one(message_id) for message_id in ids)
+
+    def _process_batch(self, ids: Sequence[str]) -> int:
+        now = self.clock()
+        with self.database.unit_of_work() as session:
+            rows = repository.take_inbox_rows(session, ids, now)
+            for row in rows:
+                handler = self.handlers.get((row.service, row.action))
+                if handler is None:
+                    raise LookupError(f"no handler is registered for {row.service} / {row.action}")
+                handler(session, inbox_message(row))
+            repository.set_log_statuses(
+                session, [row.message_id for row in rows], Direction.INBOUND,
+                InboxStatus.PROCESSED.value, now,
+            )
+            return len(rows)
 
     def _process_one(self, message_id: str) -> int:
         now = self.clock()

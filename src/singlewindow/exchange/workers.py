@@ -19,6 +19,7 @@ import httpx
 
 from singlewindow.exchange import messaging, repository
 from singlewindow.exchange.repository import OutboxRow
+from singlewindow.exchange.services import Attempt
 
 if TYPE_CHECKING:
     from singlewindow.exchange.services import Gateway
@@ -31,9 +32,12 @@ class _Loop:
 
     name = "exchange-worker"
 
-    def __init__(self, idle_interval: float) -> None:
+    def __init__(self, idle_interval: float, wake: threading.Event | None = None) -> None:
         self.idle_interval = idle_interval
         self._stop = threading.Event()
+        # Set by this process when there is new work: the loop wakes at once instead of at
+        # the next poll (polling stays, for work written by other processes).
+        self._wake = wake or threading.Event()
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:  # pragma: no cover - overridden
@@ -46,6 +50,7 @@ class _Loop:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
@@ -61,8 +66,9 @@ class _Loop:
             except Exception:  # keep the worker alive; the database may be briefly away
                 log.exception("%s failed; retrying", self.name)
                 done = 0
-            if not done:
-                self._stop.wait(self.idle_interval)
+            if not done and not self._stop.is_set():
+                self._wake.wait(self.idle_interval)
+                self._wake.clear()
 
 
 class OutboxDeliveryWorker(_Loop):
@@ -86,7 +92,7 @@ class OutboxDeliveryWorker(_Loop):
         timeout: float = 30.0,
         client: httpx.Client | None = None,
     ) -> None:
-        super().__init__(idle_interval)
+        super().__init__(idle_interval, gateway.outbox_event)
         self.gateway = gateway
         self.batch_size = batch_size
         self.lease = lease
@@ -105,10 +111,13 @@ class OutboxDeliveryWorker(_Loop):
             session.expunge_all()
         if not rows:
             return 0
-        list(self.pool.map(self.deliver, rows))
+        attempts = list(self.pool.map(self.deliver, rows))
+        # The outcomes of the batch in one transaction.
+        self.gateway.record_attempts(self.worker_id, attempts)
         return len(rows)
 
-    def deliver(self, row: OutboxRow) -> None:
+    def deliver(self, row: OutboxRow) -> Attempt:
+        """One attempt: build, post, judge the answer (recorded by the caller)."""
         outbound: messaging.OutboundMessage | None = None
         signal: bytes | None = None
         try:
@@ -132,7 +141,7 @@ class OutboxDeliveryWorker(_Loop):
             verdict = messaging.SignalVerdict(
                 delivered=False, retry=True, detail=f"{type(exc).__name__}: {exc}"
             )
-        self.gateway.record_attempt(row.message_id, self.worker_id, outbound, verdict, signal)
+        return Attempt(row.message_id, row.attempts, outbound, verdict, signal)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
@@ -145,7 +154,7 @@ class InboxProcessor(_Loop):
     name = "exchange-inbox"
 
     def __init__(self, gateway: Gateway, *, batch_size: int = 100, idle_interval: float = 0.05):
-        super().__init__(idle_interval)
+        super().__init__(idle_interval, gateway.inbox_event)
         self.gateway = gateway
         self.batch_size = batch_size
 

@@ -385,12 +385,12 @@ def choose_channel(
     if forced:
         channel = _most_severe(rule.channel for rule in forced)
         reasons = [f"{rule.explain()} → {rule.channel.value} (forced)" for rule in forced]
-        reasons.append(f"a forcing rule decides: {channel.value}, whatever the model or a "
-                       "random draw say")
+        reasons.append(
+            f"a forcing rule decides: {channel.value}, whatever the model or a random draw say"
+        )
         if opinion is not None:
             reasons.extend(opinion.describe())
-        return Selection(channel, tuple(reasons), tuple(r.id for r in hits), drawn, score,
-                         version)
+        return Selection(channel, tuple(reasons), tuple(r.id for r in hits), drawn, score, version)
     reasons = [f"{rule.explain()} → {rule.channel.value}" for rule in hits]
     channel = _most_severe([Channel.GREEN, *(rule.channel for rule in hits)])
     if opinion is not None:

@@ -267,9 +267,7 @@ def _service_model(database: Database, session: Session) -> ServiceModel | None:
         _models[key] = model
     stored = (row.metrics or {}).get("calibration")
     calibration = (
-        ScoreCalibration(tuple(stored["quantiles"]), int(stored["population"]))
-        if stored
-        else None
+        ScoreCalibration(tuple(stored["quantiles"]), int(stored["population"])) if stored else None
     )
     return ServiceModel(row.version, model, calibration)
 
@@ -280,9 +278,7 @@ def decide(database: Database, subject: RiskSubject, on: date) -> Selection:
     state = _selectivity(database)
     opinion = None
     if state.model is not None:
-        opinion = model_opinion(
-            state.model, state.policy, subject, on, aeo_register(database)
-        )
+        opinion = model_opinion(state.model, state.policy, subject, on, aeo_register(database))
     return choose_channel(subject, state.rules, state.policy, on, _rng, opinion)
 
 

@@ -45,8 +45,11 @@ def train(console: Console, country: str, note: str) -> None:
         f"candidate model v{candidate.version}: trained on {training['declarations']:,} "
         f"inspected goods items ({training['frauds']:,} with findings) dated "
         f"{candidate.data_from} to {candidate.data_to}; "
-        + ("calibrated on the recent flow" if calibrated else "not calibrated (too few recent "
-           "selections)")
+        + (
+            "calibrated on the recent flow"
+            if calibrated
+            else "not calibrated (too few recent selections)"
+        )
         + f". Compare it: singlewindow risk compare {candidate.version} --country {country}"
     )
 
@@ -63,26 +66,31 @@ def compare(
 
 
 def print_comparison(console: Console, report: Comparison) -> None:
-    table = Table(title=f"results recorded {report.period_from} to {report.period_to}: "
-                        f"{report.candidate_metrics.n:,} inspected goods items, "
-                        f"{report.candidate_metrics.frauds:,} with findings")
+    table = Table(
+        title=f"results recorded {report.period_from} to {report.period_to}: "
+        f"{report.candidate_metrics.n:,} inspected goods items, "
+        f"{report.candidate_metrics.frauds:,} with findings"
+    )
     table.add_column("")
     table.add_column(f"candidate v{report.candidate}", justify="right")
     current = report.in_service_metrics
     if current is not None:
         table.add_column(f"in service v{report.in_service}", justify="right")
     mine = report.candidate_metrics
-    rows = [(f"precision at {k} %", mine.precision[k], current.precision[k] if current else None)
-            for k in (1, 2, 5, 10)]
-    rows += [(f"recall at {k} %", mine.recall[k], current.recall[k] if current else None)
-             for k in (5, 10)]
+    rows = [
+        (f"precision at {k} %", mine.precision[k], current.precision[k] if current else None)
+        for k in (1, 2, 5, 10)
+    ]
+    rows += [
+        (f"recall at {k} %", mine.recall[k], current.recall[k] if current else None)
+        for k in (5, 10)
+    ]
     rows.append(("AUC", mine.auc, current.auc if current else None))
     for name, a, b in rows:
         table.add_row(name, f"{a:.3f}", *([f"{b:.3f}"] if current is not None else []))
     console.print(table)
     if report.candidate_trained_on_period:
-        console.print("note: the candidate learnt from part of this period; its figures "
-                      "flatter it")
+        console.print("note: the candidate learnt from part of this period; its figures flatter it")
     verdict = "better or equal" if report.candidate_better else "worse"
     console.print(f"candidate is {verdict} at 5 % and 10 % inspection rates")
 
@@ -103,14 +111,25 @@ def models(country: Country = "VN") -> None:
     with _node(country) as database:
         versions = services.models(database)
     table = Table(title=f"risk models of {country}")
-    for column in ("version", "status", "data period", "items", "calibrated", "promoted by",
-                   "compared"):
+    for column in (
+        "version",
+        "status",
+        "data period",
+        "items",
+        "calibrated",
+        "promoted by",
+        "compared",
+    ):
         table.add_column(column)
     for v in versions:
         table.add_row(
-            str(v.version), v.status.value, f"{v.data_from} to {v.data_to}",
-            f"{v.declarations:,}", "yes" if "calibration" in v.metrics else "no",
-            v.promoted_by or "", "yes" if "comparison" in v.metrics else "no",
+            str(v.version),
+            v.status.value,
+            f"{v.data_from} to {v.data_to}",
+            f"{v.declarations:,}",
+            "yes" if "calibration" in v.metrics else "no",
+            v.promoted_by or "",
+            "yes" if "comparison" in v.metrics else "no",
         )
     Console().print(table)
 
@@ -124,13 +143,24 @@ def drift(
         report = services.drift(database, weeks=weeks)
     threshold = "no threshold" if report.threshold is None else f"{report.threshold:.3f}"
     table = Table(title=f"model v{report.version} in service; yellow threshold {threshold}")
-    for column in ("week", "consignments", "mean score", "share ≥ threshold", "inspected",
-                   "hit rate", "PSI"):
+    for column in (
+        "week",
+        "consignments",
+        "mean score",
+        "share ≥ threshold",
+        "inspected",
+        "hit rate",
+        "PSI",
+    ):
         table.add_column(column, justify="right")
     for w in report.weeks:
         table.add_row(
-            str(w.week), f"{w.declarations:,}", f"{w.mean_score:.3f}", f"{w.high_share:.1%}",
-            f"{w.inspected:,}", "" if w.hit_rate is None else f"{w.hit_rate:.1%}",
+            str(w.week),
+            f"{w.declarations:,}",
+            f"{w.mean_score:.3f}",
+            f"{w.high_share:.1%}",
+            f"{w.inspected:,}",
+            "" if w.hit_rate is None else f"{w.hit_rate:.1%}",
             f"{w.psi:.3f}",
         )
     Console().print(table)
@@ -144,7 +174,8 @@ def score(
     """Backfill: score stored selections with the model in service and write the scores."""
     with _node(country) as database:
         written = services.backfill(
-            database, since=date.fromisoformat(since),
+            database,
+            since=date.fromisoformat(since),
             until=date.fromisoformat(until) if until else None,
         )
     Console().print(f"{written:,} selections scored")

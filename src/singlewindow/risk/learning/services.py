@@ -58,16 +58,24 @@ class LabelledHistory:
     timeline: list[tuple[datetime, datetime]]
 
     def outcomes_recorded(self, start: datetime, end: datetime) -> list[ScoringRecord]:
-        return [r for r, (_, known) in zip(self.records, self.timeline, strict=True)
-                if start < known <= end]
+        return [
+            r
+            for r, (_, known) in zip(self.records, self.timeline, strict=True)
+            if start < known <= end
+        ]
 
 
 def labelled_history(database: Database, *, until: datetime | None = None) -> LabelledHistory:
     """Every inspected selection whose result was recorded up to `until` (default: now), in
     the order of lodgement."""
     query = (
-        select(SelectionRow.subject_ref, SelectionRow.selected_at, SelectionRow.facts,
-               SelectionRow.outcome, SelectionRow.outcome_at)
+        select(
+            SelectionRow.subject_ref,
+            SelectionRow.selected_at,
+            SelectionRow.facts,
+            SelectionRow.outcome,
+            SelectionRow.outcome_at,
+        )
         .where(SelectionRow.outcome.is_not(None))
         .order_by(SelectionRow.selected_at, SelectionRow.id)
     )
@@ -79,7 +87,10 @@ def labelled_history(database: Database, *, until: datetime | None = None) -> La
         for ref, selected_at, facts, outcome, outcome_at in session.execute(query):
             lodged = as_utc(selected_at)
             items = records_from_facts(
-                facts.get("header", {}), facts.get("items", []), lodged.date(), ref,
+                facts.get("header", {}),
+                facts.get("items", []),
+                lodged.date(),
+                ref,
                 InspectionOutcome(outcome),
             )
             records.extend(items)
@@ -110,12 +121,14 @@ def train_candidate(
 
 
 def _recent_flow(
-    database: Database, since: datetime, until: datetime | None = None,
-    limit: int | None = None, chunk: int = 10_000,
+    database: Database,
+    since: datetime,
+    until: datetime | None = None,
+    limit: int | None = None,
+    chunk: int = 10_000,
 ) -> Iterator[list[tuple[str, datetime, dict[str, Any], str | None]]]:
     query = (
-        select(SelectionRow.id, SelectionRow.selected_at, SelectionRow.facts,
-               SelectionRow.outcome)
+        select(SelectionRow.id, SelectionRow.selected_at, SelectionRow.facts, SelectionRow.outcome)
         .where(SelectionRow.selected_at >= since)
         .order_by(SelectionRow.selected_at.desc(), SelectionRow.id)
     )
@@ -160,7 +173,10 @@ def _item_records(
 
 
 def calibrate(
-    database: Database, version: int, *, now: datetime | None = None,
+    database: Database,
+    version: int,
+    *,
+    now: datetime | None = None,
     days: int = CALIBRATION_DAYS,
 ) -> ScoreCalibration | None:
     """Score the recent flow with a model and keep its score quantiles with the version (None,
@@ -174,8 +190,13 @@ def calibrate(
     moment = now or utcnow()
     model = registry.load(database, version)
     flow = sorted(
-        (entry for batch in _recent_flow(database, moment - timedelta(days=days), moment,
-                                         limit=CALIBRATION_LIMIT) for entry in batch),
+        (
+            entry
+            for batch in _recent_flow(
+                database, moment - timedelta(days=days), moment, limit=CALIBRATION_LIMIT
+            )
+            for entry in batch
+        ),
         key=lambda entry: entry[1],
     )
     if len(flow) < CALIBRATION_MINIMUM:
@@ -208,7 +229,9 @@ def _scores_own_result_left_out(
     for index, (_, lodged, facts, outcome) in enumerate(flow):
         counted = outcome is not None and lodged.date() <= model.summary.data_to
         for record in records_from_facts(
-            facts.get("header", {}), facts.get("items", []), lodged.date(),
+            facts.get("header", {}),
+            facts.get("items", []),
+            lodged.date(),
             outcome=InspectionOutcome(outcome) if counted and outcome else None,
         ):
             if record.fraud is None:
@@ -225,7 +248,10 @@ def _scores_own_result_left_out(
 
 
 def compare_latest(
-    database: Database, version: int, *, days: int = COMPARISON_DAYS,
+    database: Database,
+    version: int,
+    *,
+    days: int = COMPARISON_DAYS,
     now: datetime | None = None,
 ) -> Comparison:
     """Compare a candidate with the model in service on the results recorded in the last
@@ -282,7 +308,9 @@ def drift(database: Database, *, weeks: int = 12, now: datetime | None = None) -
         threshold = calibration.thresholds(policy).yellow
     records = [_dated(as_utc(at).date(), outcome) for at, _, outcome in rows]
     week_rows = registry.drift(
-        None, records, threshold=threshold if threshold is not None else 0.5,
+        None,
+        records,
+        threshold=threshold if threshold is not None else 0.5,
         scores=[score for _, score, _ in rows],
     )
     return DriftReport(number, threshold, week_rows)
@@ -290,8 +318,9 @@ def drift(database: Database, *, weeks: int = 12, now: datetime | None = None) -
 
 def _dated(day: date, outcome: str | None) -> ScoringRecord:
     found = None if outcome is None else InspectionOutcome(outcome).found_something
-    return ScoringRecord("", day, "", "", "", "", "", "", "", "", "", 0.0, "", 0.0, 0.0,
-                         fraud=found)
+    return ScoringRecord(
+        "", day, "", "", "", "", "", "", "", "", "", 0.0, "", 0.0, 0.0, fraud=found
+    )
 
 
 def backfill(database: Database, *, since: date, until: date | None = None) -> int:
@@ -323,4 +352,3 @@ def backfill(database: Database, *, since: date, until: date | None = None) -> i
             session.execute(update(SelectionRow), updates)
         written += len(updates)
     return written
-

@@ -1,0 +1,94 @@
+"""End to end with real node processes over HTTP: Cambodia exports to Viet Nam."""
+
+from __future__ import annotations
+
+import random
+import socket
+from decimal import Decimal
+
+import pytest
+
+from singlewindow.network import start_network, stop_network
+from singlewindow.traffic import Traffic, _items, _party
+
+pytestmark = pytest.mark.e2e
+
+
+def free_base_port() -> int:
+    for _ in range(50):
+        base = random.randint(20000, 40000)
+        ports_free = True
+        for port in (base, base + 1):
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    ports_free = False
+        if ports_free:
+            return base
+    raise RuntimeError("no free ports")
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory):
+    nodes = start_network(tmp_path_factory.mktemp("network"), ["KH", "VN"], free_base_port())
+    traffic = Traffic(nodes, seed=11)
+    yield traffic
+    traffic.close()
+    stop_network(nodes)
+
+
+def coffee(origin: str) -> list[dict[str, str]]:
+    items = _items(random.Random(1), origin)[:1]
+    items[0] |= {"commodity_code": "09011100", "description": "Green coffee beans",
+                 "quantity_unit": "kg", "quantity": "12000", "net_mass": "12000",
+                 "gross_mass": "12300", "invoice_amount": "27600.00"}
+    return items
+
+
+def run_trade(traffic: Traffic, index: int, flawed: bool):
+    items = coffee("KH")
+    exporter, importer = _party("KH", "exporter"), _party("VN", "importer")
+    export = traffic.export(index, "KH", "VN", exporter, importer, items)
+    certificate = traffic.certify(index, "KH", "VN", exporter, importer, items, flawed)
+    traffic.wait_for_documents("VN", "KH", export["number"], certificate)
+    traffic.import_(index, "KH", "VN", exporter, importer, items, export, certificate)
+    traffic.wait_for_answer("KH", certificate)
+    vn, kh = traffic.desks["VN"], traffic.desks["KH"]
+    imports = vn.call("GET", "/declarations", "officer", params={"limit": 500})["items"]
+    number = next(
+        i["number"] for i in imports
+        if vn.call("GET", f"/declarations/{i['number']}", "officer")["declaration"][
+            "export_reference"] == export["number"]
+    )
+    declaration = vn.call("GET", f"/declarations/{number}", "officer")
+    answer = kh.call("GET", f"/origin/certificates/KH/{certificate['reference']}", "issuer")
+    pre_arrival = vn.call("GET", f"/pre-arrival/KH/{export['number']}", "officer")
+    return declaration, answer, pre_arrival
+
+
+def test_a_trade_from_cambodia_to_viet_nam_gets_the_atiga_rate(network):
+    declaration, answer, pre_arrival = run_trade(network, 1, flawed=False)
+    assert declaration["status"] == "released"
+    duty = declaration["assessment"]["items"][0]["duties"][0]
+    assert duty["tax"] == "import_duty" and duty["preferential"] is True
+    assert Decimal(duty["amount"]) == 0
+    assert answer["status"] == "accepted"
+    assert pre_arrival["import_number"] == declaration["number"]
+    assert not any("ACDD" in reason for reason in declaration["reasons"])
+
+
+def test_a_rejected_e_form_d_pays_the_mfn_rate(network):
+    declaration, answer, _ = run_trade(network, 2, flawed=True)
+    assert declaration["status"] == "released"
+    duty = declaration["assessment"]["items"][0]["duties"][0]
+    assert duty["preferential"] is False and Decimal(duty["amount"]) > 0
+    assert "MFN" in duty["measure"]
+    assert answer["status"] == "rejected"
+    assert answer["reasons"], answer
+    assert any("more than the 6000 kg" in reason for reason in answer["reasons"]), answer
+
+
+def test_every_message_was_delivered_once_with_a_receipt(network):
+    counts = network.message_counts()
+    assert counts["sent"] >= 6 and counts["sent"] == counts["delivered"]
