@@ -92,3 +92,46 @@ def test_a_rejected_e_form_d_pays_the_mfn_rate(network):
 def test_every_message_was_delivered_once_with_a_receipt(network):
     counts = network.message_counts()
     assert counts["sent"] >= 6 and counts["sent"] == counts["delivered"]
+
+
+def test_a_destination_killed_during_traffic_loses_nothing_and_duplicates_nothing(
+    tmp_path,
+):
+    """Cambodia releases exports while Viet Nam's node is killed (SIGKILL) and restarted:
+    every ACDD arrives exactly once."""
+    import signal
+    import time
+
+    nodes = start_network(tmp_path, ["KH", "VN"], free_base_port())
+    traffic = Traffic(nodes, seed=5)
+    kh, vn = traffic.desks["KH"], traffic.desks["VN"]
+    exporter, importer = _party("KH", "exporter"), _party("VN", "importer")
+    numbers = []
+    try:
+        for index in range(30):
+            if index == 10:
+                vn.node.stop(signal.SIGKILL)
+            if index == 20:
+                vn.node.start()
+                vn.node.wait_ready()
+            numbers.append(
+                traffic.export(index, "KH", "VN", exporter, importer, coffee("KH"))["number"]
+            )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            received = vn.call("GET", "/pre-arrival", "officer", params={"limit": 500})
+            if received["total"] >= len(numbers):
+                break
+            time.sleep(0.5)
+        assert sorted(r["export_reference"] for r in received["items"]) == sorted(numbers)
+        inbound = vn.call("GET", "/exchange/messages", "officer",
+                          params={"direction": "inbound", "limit": 500})
+        assert inbound["total"] == len(numbers)
+        assert len({m["message_id"] for m in inbound["items"]}) == len(numbers)
+        counts = traffic.message_counts()
+        assert counts["sent"] == counts["delivered"] == len(numbers)
+        assert kh.call("GET", "/exchange/messages", "officer",
+                       params={"direction": "outbound", "status": "delivered"})["total"] == 30
+    finally:
+        traffic.close()
+        stop_network(nodes)
