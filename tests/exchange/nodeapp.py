@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -42,6 +43,10 @@ def create_app() -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Everything loaded at start-up lives as long as the process: keep it out of the
+        # cyclic garbage collector's full passes (they otherwise cost ~1 ms per message).
+        gc.collect()
+        gc.freeze()
         gateway.start_workers()
         yield
         gateway.stop_workers()

@@ -37,7 +37,7 @@ pre_arrival = APIRouter(prefix="/pre-arrival", tags=["declarations"])
 TraderDep = Annotated[Principal, Depends(require_role(Role.TRADER, Role.ADMIN))]
 
 
-def clearance(request: Request) -> Clearance:
+async def clearance(request: Request) -> Clearance:
     return request.app.state.clearance
 
 
@@ -135,7 +135,7 @@ def register_guarantee(
     return {"reference": body.reference}
 
 
-def pre_arrival_records(request: Request) -> PreArrival:
+async def pre_arrival_records(request: Request) -> PreArrival:
     records = request.app.state.node.pre_arrival
     if records is None:
         raise UnknownPreArrival("this node is not on a network: it receives no ACDD")

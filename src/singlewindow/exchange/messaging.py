@@ -24,7 +24,6 @@ import functools
 import gzip
 import types
 from collections.abc import Callable, Mapping
-from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.parser import BytesParser
@@ -270,7 +269,7 @@ def _dump_to_xml(
             current.text = serialised
     if plan.wildcard is not None and self.etree_element is not None:
         for child in plan.wildcard.get_content_from_element(self.etree_element, plan.own_tags):
-            current.append(deepcopy(child))
+            current.append(child.__copy__())  # what deepcopy() does for an lxml element
     return current
 
 

@@ -110,6 +110,18 @@ class MessageLogRow(Base):
 # --- outbox ------------------------------------------------------------------------------
 
 
+def _due(now: datetime):  # type: ignore[no-untyped-def]
+    return or_(
+        and_(OutboxRow.status.in_([s.value for s in CLAIMABLE]), OutboxRow.next_attempt_at <= now),
+        and_(OutboxRow.status == OutboxStatus.SENDING.value, OutboxRow.claimed_until < now),
+    )
+
+
+def any_due(session: Session, now: datetime) -> bool:
+    """Whether a claim would find work: a read, so an idle worker polls without locking."""
+    return session.scalar(select(OutboxRow.message_id).where(_due(now)).limit(1)) is not None
+
+
 def claim_due(
     session: Session, worker: str, now: datetime, lease: timedelta, limit: int
 ) -> list[OutboxRow]:
@@ -119,10 +131,7 @@ def claim_due(
     SQLite: one `UPDATE … WHERE message_id IN (SELECT …) RETURNING`, atomic under SQLite's
     single writer (a select-then-update would race between processes).
     """
-    due = or_(
-        and_(OutboxRow.status.in_([s.value for s in CLAIMABLE]), OutboxRow.next_attempt_at <= now),
-        and_(OutboxRow.status == OutboxStatus.SENDING.value, OutboxRow.claimed_until < now),
-    )
+    due = _due(now)
     candidates = (
         select(OutboxRow.message_id).where(due).order_by(OutboxRow.next_attempt_at).limit(limit)
     )

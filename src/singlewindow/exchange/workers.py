@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import httpx
+from sqlalchemy.orm import Session
 
 from singlewindow.exchange import messaging, repository
 from singlewindow.exchange.repository import OutboxRow
@@ -104,6 +105,12 @@ class OutboxDeliveryWorker(_Loop):
         self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="exchange-deliver")
 
     def run_once(self) -> int:
+        now = self.gateway.clock()
+        if self.gateway.database.engine.dialect.name == "sqlite":
+            # Idle polls read; only a poll that finds work takes SQLite's write lock.
+            with self.gateway.database.engine.connect() as connection:
+                if not repository.any_due(Session(bind=connection), now):
+                    return 0
         with self.gateway.database.unit_of_work() as session:
             rows = repository.claim_due(
                 session, self.worker_id, self.gateway.clock(), self.lease, self.batch_size
@@ -153,10 +160,24 @@ class InboxProcessor(_Loop):
 
     name = "exchange-inbox"
 
-    def __init__(self, gateway: Gateway, *, batch_size: int = 100, idle_interval: float = 0.05):
+    def __init__(
+        self,
+        gateway: Gateway,
+        *,
+        batch_size: int = 100,
+        idle_interval: float = 0.25,
+        linger: float = 0.005,
+    ):
+        # Woken at once by a message this process stored; the poll is for messages stored
+        # by other processes sharing the database.
         super().__init__(idle_interval, gateway.inbox_event)
         self.gateway = gateway
         self.batch_size = batch_size
+        self.linger = linger
 
     def run_once(self) -> int:
-        return self.gateway.process_inbox(self.batch_size)
+        done = self.gateway.process_inbox(self.batch_size)
+        if done and done < self.batch_size and self.linger:
+            # Let a few more arrive: one transaction for several messages costs less.
+            self._stop.wait(self.linger)
+        return done
