@@ -62,7 +62,9 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Network:
 
 
 def trust(*identities: pki.NodeIdentity, endpoint: str = "http://peer.test/as4") -> pki.TrustList:
-    return pki.TrustList([pki.partner_from_certificate(i.certificate, endpoint) for i in identities])  # noqa: E501
+    return pki.TrustList(
+        [pki.partner_from_certificate(i.certificate, endpoint) for i in identities]
+    )
 
 
 @pytest.fixture

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+import httpx
+from fastapi import FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from singlewindow.core.db import Database
@@ -59,5 +63,29 @@ def create_app() -> FastAPI:
     @app.get("/health")
     def health() -> dict[str, str]:
         return {"party_id": gateway.identity.party_id}
+
+    # --- the benchmark's baseline: plain HTTP between the same two processes -------------
+
+    @app.post("/bench/echo")
+    async def echo(request: Request) -> Response:
+        """What `/as4` costs without the AS4 work: read the body, a thread hop, answer."""
+        body = await request.body()
+        answer = await run_in_threadpool(lambda: body[:2048])
+        return Response(content=answer, media_type="application/octet-stream")
+
+    @app.post("/bench/ping")
+    def ping(url: str, count: int = 1000, size: int = 5000, concurrency: int = 8) -> dict:
+        """POST `count` bodies of `size` bytes to `url` the way the delivery worker posts."""
+        body = b"x" * size
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        with httpx.Client(timeout=30, limits=limits) as client, ThreadPoolExecutor(
+            concurrency
+        ) as pool:
+            client.post(url, content=body)  # connect
+            start = time.perf_counter()
+            statuses = list(pool.map(lambda _: client.post(url, content=body).status_code,
+                                     range(count)))
+            seconds = time.perf_counter() - start
+        return {"count": count, "seconds": seconds, "ok": statuses.count(200)}
 
     return app

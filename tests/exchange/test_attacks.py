@@ -201,7 +201,9 @@ def test_the_library_alone_accepts_a_wrapped_message(network: Network) -> None:
             class Plain(messaging.SingleWindowMessage):
                 @classmethod
                 def process(cls, fields, parse_context, element, attachments):  # type: ignore[no-untyped-def]
-                    return AS4Message.process.__func__(cls, fields, parse_context, element, attachments)  # noqa: E501
+                    return AS4Message.process.__func__(
+                        cls, fields, parse_context, element, attachments
+                    )
 
             return Plain
 

@@ -35,7 +35,9 @@ def test_a_message_built_by_the_library_is_accepted(network: Network, receiver_d
 
     message = build_peppol_message(
         payload=b"<Invoice>42</Invoice>",
-        local_party=create_peppol_internal_party(KH, network.kh.certificate, AS4LocalPrivateKey(key)),  # noqa: E501
+        local_party=create_peppol_internal_party(
+            KH, network.kh.certificate, AS4LocalPrivateKey(key)
+        ),
         remote_party=create_peppol_external_party(VN, network.vn.certificate),
         sender="9932:KH0001",
         recipient="9932:VN0001",

@@ -57,7 +57,8 @@ def test_delivery_receipt_and_handler(kh_gateway: Gateway, vn_gateway: Gateway) 
         second = kh_gateway.send(session, VN, SERVICE, ACTION, b"<two/>", "conv-1", ref_to=first)
     assert deliver_all(kh_gateway, vn_gateway) == 2
 
-    sent = {row.message_id: row for row in kh_gateway.list_messages(direction=Direction.OUTBOUND)[0]}  # noqa: E501
+    outbound, _ = kh_gateway.list_messages(direction=Direction.OUTBOUND)
+    sent = {row.message_id: row for row in outbound}
     assert sent[first].status == OutboxStatus.DELIVERED
     assert sent[first].signal and sent[first].envelope and sent[first].signal_id
     assert vn_gateway.process_inbox() == 2
@@ -92,7 +93,9 @@ def test_unreachable_partner_is_retried_with_backoff(kh_gateway: Gateway) -> Non
 
     with kh_gateway.database.unit_of_work() as session:
         message_id = kh_gateway.send(session, VN, SERVICE, ACTION, DOCUMENT)
-    worker = OutboxDeliveryWorker(kh_gateway, client=httpx.Client(transport=httpx.MockTransport(down)))  # noqa: E501
+    worker = OutboxDeliveryWorker(
+        kh_gateway, client=httpx.Client(transport=httpx.MockTransport(down))
+    )
     assert worker.run_once() == 1
     assert worker.run_once() == 0  # not due yet: back-off
     worker.close()
@@ -103,7 +106,9 @@ def test_unreachable_partner_is_retried_with_backoff(kh_gateway: Gateway) -> Non
         assert "ConnectError" in (row.last_error or "")
 
 
-def test_lost_receipt_then_retry_is_delivered_once(kh_gateway: Gateway, vn_gateway: Gateway) -> None:  # noqa: E501
+def test_lost_receipt_then_retry_is_delivered_once(
+    kh_gateway: Gateway, vn_gateway: Gateway
+) -> None:
     """The receiver kept the message but its receipt was lost: the retry is a duplicate."""
     calls = {"n": 0}
 
@@ -116,7 +121,9 @@ def test_lost_receipt_then_retry_is_delivered_once(kh_gateway: Gateway, vn_gatew
 
     with kh_gateway.database.unit_of_work() as session:
         message_id = kh_gateway.send(session, VN, SERVICE, ACTION, DOCUMENT)
-    worker = OutboxDeliveryWorker(kh_gateway, client=httpx.Client(transport=httpx.MockTransport(lossy)))  # noqa: E501
+    worker = OutboxDeliveryWorker(
+        kh_gateway, client=httpx.Client(transport=httpx.MockTransport(lossy))
+    )
     worker.run_once()
     with kh_gateway.database.unit_of_work() as session:
         row = session.get(OutboxRow, message_id)
@@ -131,7 +138,9 @@ def test_lost_receipt_then_retry_is_delivered_once(kh_gateway: Gateway, vn_gatew
         assert len(session.scalars(select(InboxRow)).all()) == 1
 
 
-def test_rejected_message_is_not_retried_and_can_be_requeued(network, database, receiver_db) -> None:  # type: ignore[no-untyped-def]  # noqa: E501
+def test_rejected_message_is_not_retried_and_can_be_requeued(  # type: ignore[no-untyped-def]
+    network, database, receiver_db
+) -> None:
     from .conftest import pmode_for, trust
 
     kh = Gateway(database, network.kh, trust(network.vn), pmode_for(VN))
@@ -150,7 +159,9 @@ def test_rejected_message_is_not_retried_and_can_be_requeued(network, database, 
     assert kh.get_message(message_id)[0].status == OutboxStatus.PENDING
 
 
-def test_handler_failure_is_recorded_and_retryable(kh_gateway: Gateway, vn_gateway: Gateway) -> None:  # noqa: E501
+def test_handler_failure_is_recorded_and_retryable(
+    kh_gateway: Gateway, vn_gateway: Gateway
+) -> None:
     def broken(session, message):  # type: ignore[no-untyped-def]
         raise ValueError("cannot score this consignment")
 
@@ -198,5 +209,7 @@ def test_claims_do_not_overlap(kh_gateway: Gateway) -> None:
     assert not {r.message_id for r in first} & {r.message_id for r in second}
     # A dead worker's lease runs out and its messages are claimed again.
     with kh_gateway.database.unit_of_work() as session:
-        again = repository.claim_due(session, "w3", now + timedelta(seconds=61), timedelta(seconds=60), 10)  # noqa: E501
+        again = repository.claim_due(
+            session, "w3", now + timedelta(seconds=61), timedelta(seconds=60), 10
+        )
     assert len(again) == 5 and all(r.attempts == 2 for r in again)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from singlewindow import __version__
@@ -76,6 +78,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(exc.status_code, "HTTP error", detail)
 
 
+def _telemetry() -> TelemetryConfig:
+    wanted = os.environ.get("SINGLEWINDOW_TELEMETRY", "") == "1"
+    return {"tracing": wanted, "metrics": wanted, "logs": wanted}
+
+
 def create_app(node: Node) -> FastAPI:
     """The API of one national node; in a network, it also serves the AS4 endpoint and runs
     the exchange workers for as long as it serves."""
@@ -94,6 +101,9 @@ def create_app(node: Node) -> FastAPI:
         version=__version__,
         description="National customs single window: declarations, tariff, selectivity.",
         lifespan=lifespan,
+        # OpenTelemetry costs a provider look-up on every request; operators who collect
+        # traces and metrics switch it on (FASTAPI_OTEL_AUTO_CONFIGURE / an exporter).
+        telemetry=_telemetry(),
     )
     app.state.node = node
     app.state.settings = settings

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 
 from singlewindow.access import services as access
 from singlewindow.access.model import Principal, Role
 from singlewindow.core.config import Settings
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Forbidden, Unauthenticated
-
 
 # Dependencies are `async def` so that FastAPI runs them on the event loop: they are
 # cheap (the token check is a dictionary look-up once a token is known), and a sync
@@ -51,3 +51,18 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 AdminDep = Annotated[Principal, Depends(require_role(Role.ADMIN))]
 OfficerDep = Annotated[Principal, Depends(require_role(Role.OFFICER, Role.ADMIN))]
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+async def run_service(
+    database: Database, use_case: Callable[P, R], *args: P.args, **kwargs: P.kwargs
+) -> R:
+    """Run a use case from an `async` route. SQLite work is short and its writers take turns
+    anyway, so it runs on the event loop, sparing a thread hand-off per request; on
+    PostgreSQL a use case waits on the network, so it runs in the thread pool."""
+    if database.engine.dialect.name == "sqlite":
+        return use_case(*args, **kwargs)
+    return await run_in_threadpool(use_case, *args, **kwargs)

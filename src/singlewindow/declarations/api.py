@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from singlewindow.access.model import Principal, Role
-from singlewindow.api.deps import OfficerDep, PrincipalDep, require_role
+from singlewindow.api.deps import OfficerDep, PrincipalDep, require_role, run_service
 from singlewindow.api.pages import Page
 from singlewindow.declarations.errors import UnknownPreArrival
 from singlewindow.declarations.model import Status
@@ -45,9 +45,10 @@ ClearanceDep = Annotated[Clearance, Depends(clearance)]
 
 
 @router.post("", response_model=DeclarationRead, status_code=201)
-def lodge(body: DeclarationCreate, service: ClearanceDep, who: TraderDep) -> DeclarationRead:
+async def lodge(body: DeclarationCreate, service: ClearanceDep, who: TraderDep) -> DeclarationRead:
     """Lodge a declaration: validated, numbered, assessed and channelled at once."""
-    return DeclarationRead.of(service.lodge(body.to_domain(), who))
+    view = await run_service(service.database, service.lodge, body.to_domain(), who)
+    return DeclarationRead.of(view)
 
 
 @router.get("", response_model=Page[DeclarationSummary])

@@ -21,11 +21,13 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    bindparam,
     func,
     or_,
     select,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from singlewindow.core.db import Base
@@ -117,9 +119,26 @@ def _due(now: datetime):  # type: ignore[no-untyped-def]
     )
 
 
-def any_due(session: Session, now: datetime) -> bool:
+_NOW = bindparam("now", type_=DateTime(timezone=True))
+# Two index range look-ups on (status, next_attempt_at), built once; no scan of the
+# delivered messages, however many the outbox keeps.
+_DUE_PROBES = (
+    select(OutboxRow.message_id)
+    .where(
+        OutboxRow.status.in_([s.value for s in CLAIMABLE]), OutboxRow.next_attempt_at <= _NOW
+    )
+    .limit(1),
+    select(OutboxRow.message_id)
+    .where(OutboxRow.status == OutboxStatus.SENDING.value, OutboxRow.claimed_until < _NOW)
+    .limit(1),
+)
+
+
+def any_due(session: Session | Connection, now: datetime) -> bool:
     """Whether a claim would find work: a read, so an idle worker polls without locking."""
-    return session.scalar(select(OutboxRow.message_id).where(_due(now)).limit(1)) is not None
+    return any(
+        session.execute(probe, {"now": now}).first() is not None for probe in _DUE_PROBES
+    )
 
 
 def claim_due(

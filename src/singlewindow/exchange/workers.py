@@ -16,7 +16,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import httpx
-from sqlalchemy.orm import Session
 
 from singlewindow.exchange import messaging, repository
 from singlewindow.exchange.repository import OutboxRow
@@ -109,7 +108,7 @@ class OutboxDeliveryWorker(_Loop):
         if self.gateway.database.engine.dialect.name == "sqlite":
             # Idle polls read; only a poll that finds work takes SQLite's write lock.
             with self.gateway.database.engine.connect() as connection:
-                if not repository.any_due(Session(bind=connection), now):
+                if not repository.any_due(connection, now):
                     return 0
         with self.gateway.database.unit_of_work() as session:
             rows = repository.claim_due(
