@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from decimal import Decimal
 from pathlib import Path
 
 import orjson
@@ -46,7 +47,14 @@ def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-
 
 
 def _json(value: object) -> str:
-    return orjson.dumps(value).decode()
+    return orjson.dumps(value, default=_exact).decode()
+
+
+def _exact(value: object) -> str:
+    """Decimals are stored as strings, so that no digit is lost on either engine."""
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def make_engine(url: str) -> Engine:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -351,8 +351,9 @@ def record_selections(
                 "model_version": selection.model_version,
                 "reasons": list(selection.reasons),
                 "facts": {
-                    "header": _plain(subject.header),
-                    "items": [_plain(item) for item in subject.items],
+                    # Decimals become strings in the JSON column (core.db).
+                    "header": subject.header,
+                    "items": subject.items,
                 },
             }
         )
@@ -384,7 +385,3 @@ def record_outcome(
         row.outcome = outcome.value
         row.outcome_at = now or utcnow()
         row.duty_difference = duty_difference
-
-
-def _plain(facts: Mapping[str, object]) -> dict[str, object]:
-    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in facts.items()}
