@@ -14,7 +14,6 @@ from pathlib import Path
 
 import httpx
 from rich.console import Console
-from rich.table import Table
 
 from singlewindow.core.countries import member_state
 from singlewindow.exchange import pki
@@ -171,17 +170,11 @@ def stop_network(nodes: list[NodeProcess]) -> None:
 
 
 def show(nodes: list[NodeProcess]) -> None:
-    table = Table("country", "party", "API", "docs", "AS4 endpoint", "tokens")
     for node in nodes:
-        table.add_row(
-            node.country,
-            node.party_id,
-            node.url,
-            f"{node.url}/docs",
-            f"{node.url}/as4",
-            str(node.home / f"tokens-{node.country}.json"),
+        console.print(
+            f"[bold]{node.country}[/] {node.party_id}: API {node.url} (docs {node.url}/docs), "
+            f"AS4 {node.url}/as4, tokens {node.home / f'tokens-{node.country}.json'}"
         )
-    console.print(table)
 
 
 def run_network(
