@@ -93,6 +93,9 @@ def declare(
     party: Annotated[str | None, typer.Option(help="Lodge as this trader (local mode)")] = None,
     node: Annotated[str | None, typer.Option(help="URL of a running node's API")] = None,
     token: Annotated[str | None, typer.Option(help="API token, with --node")] = None,
+    with_sample: bool = typer.Option(
+        False, "--sample", help="Local mode: load the sample users, profiles and guarantee"
+    ),
 ) -> None:
     """Lodge a declaration from a JSON file, locally or through a node's API."""
     from singlewindow.declarations.schemas import DeclarationCreate, DeclarationRead
@@ -113,8 +116,7 @@ def declare(
         return
     from pydantic import ValidationError
 
-    from singlewindow.declarations.services import Clearance
-    from singlewindow.tariff.services import ensure_sample_schedule
+    from singlewindow.node import Node
 
     try:
         draft = DeclarationCreate.model_validate(raw).to_domain()
@@ -122,12 +124,10 @@ def declare(
         for error in invalid.errors():
             errors.print(f"  • {'.'.join(map(str, error['loc']))}: {error['msg']}")
         raise typer.Exit(code=1) from None
-    settings = Settings.from_env(country=country)
-    database = open_database(settings)
-    ensure_sample_schedule(database, country)
+    node = Node.open(Settings.from_env(country=country), with_sample=with_sample)
     actor = Principal(party or draft.declarant.id, Role.TRADER, party or draft.declarant.id)
     try:
-        view = Clearance(database, country).lodge(draft, actor)
+        view = node.clearance.lodge(draft, actor)
     except SingleWindowError as error:
         _fail(error)
     _show(DeclarationRead.of(view))
