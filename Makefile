@@ -18,11 +18,11 @@ run: $(STAMP)
 	$(BIN)/singlewindow up --countries KH,VN,LA,TH,MY,SG --traffic 12
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/clearance.py

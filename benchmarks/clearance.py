@@ -29,10 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.builders import import_declaration  # noqa: E402
-
 from singlewindow.declarations.model import GoodsItem  # noqa: E402
 from singlewindow.declarations.repository import to_document  # noqa: E402
+from tests.builders import import_declaration  # noqa: E402
 
 GOODS = [
     ("09011100", "Green coffee beans", "kg", "2.20"),

@@ -71,9 +71,8 @@ def test_unknown_rule_is_404(node):
 def test_models_comparison_promotion_and_drift(node, database):
     import random
 
-    from tests.risk.conftest import FAST, History, days_ago
-
     from singlewindow.risk.learning import services as learning
+    from tests.risk.conftest import FAST, History, days_ago
 
     history = History(database, random.Random(5))
     history.flow(600, days_ago(50))

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from singlewindow.core.clock import as_utc
 from singlewindow.exchange import messaging
 from singlewindow.exchange.errors import NotAllowedByPMode, UnknownMessage
 from singlewindow.exchange.model import Direction, InboxStatus, OutboxStatus, UserMessage
@@ -213,3 +214,68 @@ def test_claims_do_not_overlap(kh_gateway: Gateway) -> None:
             session, "w3", now + timedelta(seconds=61), timedelta(seconds=60), 10
         )
     assert len(again) == 5 and all(r.attempts == 2 for r in again)
+
+
+def test_a_lost_claim_is_not_overwritten_and_a_batch_records_at_once(
+    kh_gateway: Gateway,
+) -> None:
+    from datetime import timedelta
+
+    from singlewindow.exchange import repository
+    from singlewindow.exchange.services import Attempt
+
+    with kh_gateway.database.unit_of_work() as session:
+        ids = [kh_gateway.send(session, VN, SERVICE, ACTION, DOCUMENT) for _ in range(3)]
+    now = kh_gateway.clock()
+    with kh_gateway.database.unit_of_work() as session:
+        claimed = repository.claim_due(session, "w1", now, timedelta(seconds=60), 10)
+    assert len(claimed) == 3
+    ok = messaging.SignalVerdict(delivered=True, retry=False, receipt_id="r@VN")
+    down = messaging.SignalVerdict(delivered=False, retry=True, detail="ConnectError")
+    # Another worker's outcome for w1's claims changes nothing.
+    assert kh_gateway.record_attempts("w2", [Attempt(ids[0], 1, None, ok, None)]) == [None]
+    outcomes = kh_gateway.record_attempts(
+        "w1",
+        [
+            Attempt(ids[0], 1, None, ok, b"<receipt/>"),
+            Attempt(ids[1], 1, None, down, None),
+            Attempt(ids[2], 1000, None, down, None),  # the P-Mode's last attempt
+        ],
+    )
+    assert outcomes == [OutboxStatus.DELIVERED, OutboxStatus.FAILED, OutboxStatus.GAVE_UP]
+    with kh_gateway.database.unit_of_work() as session:
+        rows = {i: session.get(OutboxRow, i) for i in ids}
+        assert all(row is not None and row.claimed_by is None for row in rows.values())
+        failed = rows[ids[1]]
+        assert failed is not None and failed.last_error == "ConnectError"
+        assert as_utc(failed.next_attempt_at) > now
+    [delivered] = kh_gateway.get_message(ids[0])
+    assert delivered.status == "delivered" and delivered.signal == b"<receipt/>"
+    assert delivered.signal_id == "r@VN"
+    [failed_entry] = kh_gateway.get_message(ids[1])
+    assert failed_entry.status == "failed" and failed_entry.error_detail == "ConnectError"
+    # Recorded once: a second outcome for the same attempt finds no claim.
+    assert kh_gateway.record_attempts("w1", [Attempt(ids[0], 1, None, down, None)]) == [None]
+
+
+def test_one_failing_handler_in_a_batch_fails_alone(
+    kh_gateway: Gateway, vn_gateway: Gateway
+) -> None:
+    handled: list[bytes] = []
+
+    def picky(session, message):  # type: ignore[no-untyped-def]
+        if message.payload == b"<bad/>":
+            raise ValueError("cannot read this one")
+        handled.append(message.payload)
+
+    vn_gateway.register_handler(SERVICE, ACTION, picky)
+    with kh_gateway.database.unit_of_work() as session:
+        for payload in (b"<one/>", b"<bad/>", b"<three/>"):
+            kh_gateway.send(session, VN, SERVICE, ACTION, payload)
+    assert deliver_all(kh_gateway, vn_gateway) == 3
+    assert vn_gateway.process_inbox() == 2
+    assert sorted(handled[-2:]) == [b"<one/>", b"<three/>"]  # the batch ran, then one by one
+    with vn_gateway.database.unit_of_work() as session:
+        statuses = sorted(row.status for row in session.scalars(select(InboxRow)))
+    assert statuses == ["failed", "processed", "processed"]
+    assert vn_gateway.process_inbox() == 0  # nothing processed twice

@@ -10,7 +10,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from tests.builders import COFFEE, SMARTPHONES, import_declaration
 
 from singlewindow.declarations.model import Party as DeclarationParty
 from singlewindow.origin.model import (
@@ -29,6 +28,7 @@ from singlewindow.origin.model import (
     validate,
     verify,
 )
+from tests.builders import COFFEE, SMARTPHONES, import_declaration
 
 from .conftest import COFFEE_LINE, form_d
 

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
-from tests.builders import COFFEE, SMARTPHONES, TRADER, import_declaration
 
 from singlewindow.access.model import Principal, Role
 from singlewindow.core.db import Database
@@ -25,6 +24,7 @@ from singlewindow.origin.model import CertificateStatus, Direction, Party, to_pa
 from singlewindow.origin.services import ACCEPTANCE, FORM_D, REJECTION, SERVICE, Origin
 from singlewindow.risk import services as selectivity
 from singlewindow.tariff.services import ensure_sample_schedule
+from tests.builders import COFFEE, SMARTPHONES, TRADER, import_declaration
 
 from .conftest import (
     ISSUER,

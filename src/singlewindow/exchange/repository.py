@@ -190,42 +190,108 @@ def claim_due(
     return sorted(rows, key=lambda row: row.next_attempt_at)
 
 
-def update_claimed(
-    session: Session, message_id: str, worker: str, values: dict[str, object]
+_OUTBOX = OutboxRow.__table__
+_LOG = MessageLogRow.__table__
+_CLAIM_HELD = and_(
+    _OUTBOX.c.message_id == bindparam("m_id"),
+    _OUTBOX.c.claimed_by == bindparam("m_worker"),
+    _OUTBOX.c.status == OutboxStatus.SENDING.value,
+)
+# Core statements built once (their compiled form is cached): what an attempt writes.
+_RECORD_DELIVERED = (
+    update(_OUTBOX)
+    .where(_CLAIM_HELD)
+    .values(
+        status=bindparam("status"), claimed_by=None, claimed_until=None,
+        delivered_at=bindparam("delivered_at"), last_error=bindparam("last_error"),
+    )
+)
+_RECORD_NOT_DELIVERED = (
+    update(_OUTBOX)
+    .where(_CLAIM_HELD)
+    .values(
+        status=bindparam("status"), claimed_by=None, claimed_until=None,
+        next_attempt_at=bindparam("next_attempt_at"), last_error=bindparam("last_error"),
+    )
+)
+_LOG_KEY = and_(
+    _LOG.c.message_id == bindparam("m_id"), _LOG.c.direction == bindparam("m_direction")
+)
+_LOG_STATUS = (
+    update(_LOG)
+    .where(_LOG_KEY)
+    .values(
+        status=bindparam("status"), updated_at=bindparam("updated_at"),
+        error_code=bindparam("error_code"), error_detail=bindparam("error_detail"),
+    )
+)
+_LOG_EVIDENCE = (
+    update(_LOG)
+    .where(_LOG_KEY)
+    .values(
+        status=bindparam("status"), updated_at=bindparam("updated_at"),
+        error_code=bindparam("error_code"), error_detail=bindparam("error_detail"),
+        envelope=func.coalesce(bindparam("envelope", type_=LargeBinary), _LOG.c.envelope),
+        message_timestamp=func.coalesce(
+            bindparam("message_timestamp", type_=DateTime(timezone=True)),
+            _LOG.c.message_timestamp,
+        ),
+        signal=func.coalesce(bindparam("signal", type_=LargeBinary), _LOG.c.signal),
+        signal_id=func.coalesce(bindparam("signal_id", type_=String(ID)), _LOG.c.signal_id),
+    )
+)
+
+
+def record_outcome(
+    session: Session,
+    message_id: str,
+    worker: str,
+    status: OutboxStatus,
+    *,
+    now: datetime,
+    next_attempt_at: datetime | None,
+    last_error: str | None,
 ) -> bool:
-    """Apply `values` to a message `worker` still holds (SENDING, claimed by it); False if not.
+    """Close `worker`'s claim on a message with `status`; False if it no longer holds it.
 
     A single UPDATE: on SQLite the write lock is taken by the first statement of the
     transaction (no read-then-write upgrade that could fail under concurrent writers).
     """
-    result = session.execute(
-        update(OutboxRow)
-        .where(
-            OutboxRow.message_id == message_id,
-            OutboxRow.claimed_by == worker,
-            OutboxRow.status == OutboxStatus.SENDING.value,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    params: dict[str, object] = {
+        "m_id": message_id, "m_worker": worker, "status": status.value, "last_error": last_error,
+    }
+    if status is OutboxStatus.DELIVERED:
+        statement, params["delivered_at"] = _RECORD_DELIVERED, now
+    else:
+        statement, params["next_attempt_at"] = _RECORD_NOT_DELIVERED, next_attempt_at
+    result = session.connection().execute(statement, params)
+    return bool(result.rowcount == 1)
+
+
+def record_log_outcome(
+    session: Session,
+    message_id: str,
+    direction: Direction,
+    *,
+    status: str,
+    now: datetime,
+    error_code: str | None,
+    error_detail: str | None,
+    evidence: dict[str, object] | None = None,
+) -> None:
+    """Set a log entry's status and error; with `evidence` (envelope, message_timestamp,
+    signal, signal_id: None keeps what is there) for a final outcome."""
+    params: dict[str, object] = {
+        "m_id": message_id, "m_direction": direction.value, "status": status,
+        "updated_at": now, "error_code": error_code, "error_detail": error_detail,
+    }
+    if evidence is None:
+        session.connection().execute(_LOG_STATUS, params)
+        return
+    params.update(
+        {key: evidence.get(key) for key in ("envelope", "message_timestamp", "signal", "signal_id")}
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def claimed_row(session: Session, message_id: str, worker: str) -> OutboxRow | None:
-    """The row if `worker` still holds its claim (locked on PostgreSQL), else None."""
-    row = session.scalars(
-        select(OutboxRow)
-        .where(
-            OutboxRow.message_id == message_id,
-            OutboxRow.claimed_by == worker,
-            OutboxRow.status == OutboxStatus.SENDING.value,
-        )
-        .with_for_update()
-    ).first()
-    return row
-
-
-# --- inbox -------------------------------------------------------------------------------
+    session.connection().execute(_LOG_EVIDENCE, params)
 
 
 def inbox_ids(session: Session, status: InboxStatus, limit: int) -> list[str]:
@@ -259,34 +325,36 @@ def take_inbox_row(session: Session, message_id: str, now: datetime) -> InboxRow
     return session.get(InboxRow, message_id, populate_existing=True)
 
 
+_INBOX = InboxRow.__table__
+_TAKE_INBOX = (
+    update(_INBOX)
+    .where(
+        _INBOX.c.message_id.in_(bindparam("ids", expanding=True)),
+        _INBOX.c.status == InboxStatus.RECEIVED.value,
+    )
+    .values(
+        status=InboxStatus.PROCESSED.value,
+        processed_at=bindparam("now"),
+        attempts=_INBOX.c.attempts + 1,
+    )
+    .returning(_INBOX.c.message_id)
+)
+_INBOX_ROWS = (
+    select(InboxRow)
+    .where(InboxRow.message_id.in_(bindparam("ids", expanding=True)))
+    .execution_options(populate_existing=True)
+)
+
+
 def take_inbox_rows(session: Session, ids: Sequence[str], now: datetime) -> list[InboxRow]:
     """Mark the still RECEIVED ones of `ids` PROCESSED in one statement and return them.
 
     Like `take_inbox_row`, for a batch: the change commits with the handlers' work.
     """
-    taken = list(
-        session.scalars(
-            update(InboxRow)
-            .where(
-                InboxRow.message_id.in_(list(ids)),
-                InboxRow.status == InboxStatus.RECEIVED.value,
-            )
-            .values(
-                status=InboxStatus.PROCESSED.value,
-                processed_at=now,
-                attempts=InboxRow.attempts + 1,
-            )
-            .returning(InboxRow.message_id)
-            .execution_options(synchronize_session=False)
-        )
-    )
+    taken = list(session.connection().scalars(_TAKE_INBOX, {"ids": list(ids), "now": now}))
     if not taken:
         return []
-    rows = session.scalars(
-        select(InboxRow)
-        .where(InboxRow.message_id.in_(taken))
-        .execution_options(populate_existing=True)
-    )
+    rows = session.scalars(_INBOX_ROWS, {"ids": taken})
     return sorted(rows, key=lambda row: (row.received_at, row.message_id))
 
 
@@ -311,33 +379,24 @@ def set_log_status(
     )
 
 
+_LOG_STATUSES = (
+    update(_LOG)
+    .where(
+        _LOG.c.message_id.in_(bindparam("ids", expanding=True)),
+        _LOG.c.direction == bindparam("m_direction"),
+    )
+    .values(status=bindparam("status"), updated_at=bindparam("updated_at"))
+)
+
+
 def set_log_statuses(
     session: Session, ids: Sequence[str], direction: Direction, status: str, now: datetime
 ) -> None:
     if not ids:
         return
-    session.execute(
-        update(MessageLogRow)
-        .where(
-            MessageLogRow.message_id.in_(list(ids)),
-            MessageLogRow.direction == direction.value,
-        )
-        .values(status=status, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def update_log(
-    session: Session, message_id: str, direction: Direction, values: dict[str, object]
-) -> None:
-    session.execute(
-        update(MessageLogRow)
-        .where(
-            MessageLogRow.message_id == message_id,
-            MessageLogRow.direction == direction.value,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    session.connection().execute(
+        _LOG_STATUSES,
+        {"ids": list(ids), "m_direction": direction.value, "status": status, "updated_at": now},
     )
 
 

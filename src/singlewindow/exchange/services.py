@@ -233,37 +233,39 @@ class Gateway:
                 else:
                     target = OutboxStatus.FAILED
                 check_outbox_transition(OutboxStatus.SENDING, target)
-                outbox: dict[str, object] = {
-                    "status": target.value, "claimed_by": None, "claimed_until": None,
-                }
-                if target is OutboxStatus.DELIVERED:
-                    outbox["delivered_at"] = now
-                    outbox["last_error"] = verdict.detail or None
-                else:
-                    outbox["last_error"] = verdict.detail
-                    outbox["next_attempt_at"] = now + self.pmode.retry.delay(tries)
-                entry: dict[str, object] = {
-                    "status": target.value,
-                    "updated_at": now,
-                    "error_code": verdict.error_code,
-                    "error_detail": verdict.detail or None,
-                }
-                final = verdict.delivered or not verdict.retry
-                outbound = attempt.outbound
-                if outbound is not None and final:
-                    entry["envelope"] = outbound.envelope_xml
-                    message = outbound.exchange.message
-                    if message is not None and message.soap_envelope is not None:
-                        info = message.soap_envelope.header.messaging.user_message
-                        if info is not None:
-                            entry["message_timestamp"] = info.message_info.timestamp.value
-                if attempt.signal is not None and final:
-                    entry["signal"] = attempt.signal
-                    entry["signal_id"] = verdict.receipt_id
-                if not repository.update_claimed(session, attempt.message_id, worker, outbox):
+                held = repository.record_outcome(
+                    session, attempt.message_id, worker, target, now=now,
+                    next_attempt_at=(
+                        None if target is OutboxStatus.DELIVERED
+                        else now + self.pmode.retry.delay(tries)
+                    ),
+                    last_error=(
+                        (verdict.detail or None) if target is OutboxStatus.DELIVERED
+                        else verdict.detail
+                    ),
+                )
+                if not held:
                     results.append(None)  # the claim was lost meanwhile
                     continue
-                repository.update_log(session, attempt.message_id, Direction.OUTBOUND, entry)
+                evidence: dict[str, object] | None = None
+                if verdict.delivered or not verdict.retry:  # final: keep the evidence
+                    evidence = {}
+                    outbound = attempt.outbound
+                    if outbound is not None:
+                        evidence["envelope"] = outbound.envelope_xml
+                        message = outbound.exchange.message
+                        if message is not None and message.soap_envelope is not None:
+                            info = message.soap_envelope.header.messaging.user_message
+                            if info is not None:
+                                evidence["message_timestamp"] = info.message_info.timestamp.value
+                    if attempt.signal is not None:
+                        evidence["signal"] = attempt.signal
+                        evidence["signal_id"] = verdict.receipt_id
+                repository.record_log_outcome(
+                    session, attempt.message_id, Direction.OUTBOUND, status=target.value,
+                    now=now, error_code=verdict.error_code,
+                    error_detail=verdict.detail or None, evidence=evidence,
+                )
                 results.append(target)
         return results
 

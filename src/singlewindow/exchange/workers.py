@@ -165,7 +165,7 @@ class InboxProcessor(_Loop):
         *,
         batch_size: int = 100,
         idle_interval: float = 0.25,
-        linger: float = 0.005,
+        linger: float = 0.05,
     ):
         # Woken at once by a message this process stored; the poll is for messages stored
         # by other processes sharing the database.
