@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from singlewindow.declarations.assessment import explained
 from singlewindow.declarations.model import (
     Declaration,
     DeclarationType,
@@ -18,7 +19,7 @@ from singlewindow.declarations.model import (
     SupportingDocument,
 )
 from singlewindow.declarations.repository import to_document
-from singlewindow.declarations.services import DeclarationView, Event, explained
+from singlewindow.declarations.services import DeclarationView, Event
 from singlewindow.risk.model import Channel, InspectionOutcome
 
 

@@ -19,11 +19,18 @@ from sqlalchemy.orm import Session
 
 from singlewindow.access.model import Principal, Role
 from singlewindow.core.clock import utcnow
-from singlewindow.core.countries import ASEAN, member_state
+from singlewindow.core.countries import member_state
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Problem
 from singlewindow.core.ids import new_id
 from singlewindow.core.money import round_to_minor_unit
+from singlewindow.declarations.assessment import (
+    Assessment,
+    PreferenceCheck,
+    assess,
+    documentary_preference_check,
+    risk_subject,
+)
 from singlewindow.declarations.errors import (
     DeclarationConflict,
     DuplicateLrn,
@@ -36,14 +43,10 @@ from singlewindow.declarations.errors import (
 from singlewindow.declarations.model import (
     AMENDABLE,
     Declaration,
-    DeclarationType,
-    GoodsItem,
     Settlement,
     Status,
     TransitionRefused,
-    ValuationLine,
     check_transition,
-    customs_values,
     declaration_number,
     releasable,
     validate,
@@ -63,96 +66,7 @@ from singlewindow.declarations.repository import (
 )
 from singlewindow.risk import services as selectivity
 from singlewindow.risk.model import Channel, InspectionOutcome, RiskSubject, Selection
-from singlewindow.tariff.model import DutyLine, TariffLine, assess_item, duty_formula
 from singlewindow.tariff.services import TariffBook, tariff_book
-
-# Decides whether a preference claim is granted: (declaration, item) -> (granted, why).
-PreferenceCheck = Callable[[Declaration, GoodsItem], tuple[bool, str]]
-
-
-def documentary_preference_check(country: str) -> PreferenceCheck:
-    """Grant ATIGA when it is claimed with a proof-of-origin reference and the goods
-    originate in another ASEAN member state. The exchange of e-Form D replaces this with
-    verification of the certificate itself."""
-
-    def check(declaration: Declaration, item: GoodsItem) -> tuple[bool, str]:
-        if declaration.preference != "ATIGA" or not declaration.proof_of_origin:
-            return False, "no preference claimed"
-        if item.origin_country not in ASEAN or item.origin_country == country:
-            return False, f"origin {item.origin_country} is not another ASEAN member state"
-        return True, f"ATIGA claimed with proof of origin {declaration.proof_of_origin}"
-
-    return check
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """Valuation, duties and their explanation for one version of a declaration."""
-
-    currency: str
-    valuation: tuple[ValuationLine, ...]
-    duties: tuple[tuple[DutyLine, ...], ...]
-    preference_notes: tuple[str, ...]
-
-    @property
-    def total(self) -> Decimal:
-        return sum((d.amount for lines in self.duties for d in lines), Decimal(0))
-
-    def as_document(self) -> dict[str, Any]:
-        totals: dict[str, Decimal] = {}
-        for lines in self.duties:
-            for duty in lines:
-                totals[duty.tax.value] = totals.get(duty.tax.value, Decimal(0)) + duty.amount
-        return {
-            "currency": self.currency,
-            "total": str(self.total),
-            "totals": {tax: str(amount) for tax, amount in totals.items()},
-            "preference": list(self.preference_notes),
-            "items": [
-                {
-                    "sequence": value.item,
-                    "customs_value": str(value.customs_value),
-                    "valuation": value.formula,
-                    "duties": [
-                        {
-                            "tax": duty.tax.value,
-                            "measure": duty.measure,
-                            "base": str(duty.base),
-                            "quantity": str(duty.quantity),
-                            "rate": duty.rate,
-                            "amount": str(duty.amount),
-                            "preferential": duty.preferential,
-                        }
-                        for duty in lines
-                    ],
-                }
-                for value, lines in zip(self.valuation, self.duties, strict=True)
-            ],
-        }
-
-
-def explained(assessment: dict[str, Any]) -> dict[str, Any]:
-    """The stored assessment with the formula of every duty written out. Assessments are
-    stored as figures (base, quantity, rate, amount) and explained when read, because the
-    text costs more to build than the arithmetic and most are never read."""
-    currency = assessment["currency"]
-    items = []
-    for item in assessment["items"]:
-        duties = [
-            duty
-            | {
-                "formula": duty_formula(
-                    duty["rate"],
-                    Decimal(duty["base"]),
-                    Decimal(duty["quantity"]),
-                    Decimal(duty["amount"]),
-                    currency,
-                )
-            }
-            for duty in item["duties"]
-        ]
-        items.append(item | {"duties": duties})
-    return assessment | {"items": items}
 
 
 @dataclass(frozen=True)
@@ -341,81 +255,10 @@ class Clearance:
     def _prepare(
         self, draft: Declaration, book: TariffBook, on: date
     ) -> tuple[Assessment, RiskSubject, Selection]:
-        assessment = self.assess(draft, book, on)
-        subject = self.risk_subject(draft, assessment, book, on)
+        assessment = assess(draft, book, on, self.currency, self.preference_check)
+        subject = risk_subject(draft, assessment, book, on)
         selection = selectivity.decide(self.database, subject, on)
         return assessment, subject, selection
-
-    def assess(self, draft: Declaration, book: TariffBook, on: date) -> Assessment:
-        valuation = customs_values(draft, self.currency)
-        duties: list[tuple[DutyLine, ...]] = []
-        notes: list[str] = []
-        for item, value in zip(draft.items, valuation, strict=True):
-            if draft.type is DeclarationType.EXPORT:
-                duties.append(())
-                continue
-            line = book.line(item.commodity_code, on)
-            assert line is not None  # validated
-            granted, why = (False, "")
-            if draft.preference:
-                granted, why = self.preference_check(draft, item)
-                notes.append(f"item {item.sequence}: {'granted' if granted else 'refused'}: {why}")
-            duties.append(
-                tuple(
-                    assess_item(
-                        line,
-                        value.customs_value,
-                        _dutiable_quantity(item, line),
-                        self.currency,
-                        granted,
-                    )
-                )
-            )
-        return Assessment(self.currency, tuple(valuation), tuple(duties), tuple(notes))
-
-    def risk_subject(
-        self, draft: Declaration, assessment: Assessment, book: TariffBook, on: date
-    ) -> RiskSubject:
-        header = {
-            "type": draft.type.value,
-            "office": draft.office,
-            "export_country": draft.export_country,
-            "destination_country": draft.destination_country,
-            "transport_mode": draft.transport_mode,
-            "incoterm": draft.incoterm,
-            "declarant": draft.declarant.id,
-            "importer": draft.importer.id if draft.importer else None,
-            "exporter": draft.exporter.id if draft.exporter else None,
-            "seller": draft.seller.id if draft.seller else None,
-            "buyer": draft.buyer.id if draft.buyer else None,
-            "preference": draft.preference,
-            "invoice_currency": draft.invoice_currency,
-            "total_customs_value": sum((v.customs_value for v in assessment.valuation), Decimal(0)),
-            "item_count": len(draft.items),
-        }
-        items = []
-        for item, value in zip(draft.items, assessment.valuation, strict=True):
-            line = book.line(item.commodity_code, on)
-            quantity = _dutiable_quantity(item, line) if line else item.quantity
-            unit_value = value.customs_value / quantity if quantity else Decimal(0)
-            ratio = (
-                (unit_value / line.reference_unit_value).quantize(Decimal("0.0001"))
-                if line is not None and line.reference_unit_value
-                else None
-            )
-            items.append(
-                {
-                    "commodity_code": item.commodity_code,
-                    "origin_country": item.origin_country,
-                    "description": item.description,
-                    "quantity": item.quantity,
-                    "net_mass": item.net_mass,
-                    "customs_value": value.customs_value,
-                    "unit_value": unit_value.quantize(Decimal("0.01")),
-                    "unit_value_ratio": ratio,
-                }
-            )
-        return RiskSubject(header, items)
 
     def _new_row(
         self,
@@ -705,7 +548,7 @@ class Clearance:
                     raise InvalidDeclaration(
                         [replace(p, path="corrected." + p.path) for p in problems]
                     )
-                assessment = self.assess(corrected, book, on)
+                assessment = assess(corrected, book, on, self.currency, self.preference_check)
                 difference = assessment.total - Decimal(row.duties)
                 self._keep_version(session, row, actor)
                 row.data = to_document(corrected)
@@ -843,11 +686,6 @@ class Clearance:
                 declaration_id=row.id, at=utcnow(), actor=actor.username, kind=kind, detail=detail
             )
         )
-
-
-def _dutiable_quantity(item: GoodsItem, line: TariffLine) -> Decimal:
-    """Specific rates per kg apply to the net mass; others to the quantity in the line's unit."""
-    return item.net_mass if line.unit == "kg" else item.quantity
 
 
 def _may_see(reader: Principal, row: DeclarationRow) -> bool:

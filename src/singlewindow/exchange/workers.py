@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -95,6 +95,7 @@ class OutboxDeliveryWorker(_Loop):
         super().__init__(idle_interval, gateway.outbox_event)
         self.gateway = gateway
         self.batch_size = batch_size
+        self.concurrency = concurrency
         self.lease = lease
         self.worker_id = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.client = client or httpx.Client(
@@ -103,18 +104,50 @@ class OutboxDeliveryWorker(_Loop):
         )
         self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="exchange-deliver")
 
-    def run_once(self) -> int:
+    def _run(self) -> None:
+        """Deliver continuously: claim more as soon as deliveries end (no batch barrier).
+
+        Up to `2 × concurrency` messages are claimed and in flight; the outcomes of the
+        deliveries that have ended are recorded together, one transaction each time.
+        """
+        in_flight: set[Future[Attempt]] = set()
+        limit = 2 * self.concurrency
+        while not self._stop.is_set() or in_flight:
+            rows: list[OutboxRow] = []
+            if not self._stop.is_set() and len(in_flight) < limit:
+                try:
+                    rows = self.claim(min(self.batch_size, limit - len(in_flight)))
+                except Exception:  # the database may be briefly away
+                    log.exception("%s could not claim; retrying", self.name)
+            in_flight |= {self.pool.submit(self.deliver, row) for row in rows}
+            if not in_flight:
+                self._wake.wait(self.idle_interval)
+                self._wake.clear()
+                continue
+            done, in_flight = wait(
+                in_flight, timeout=self.idle_interval, return_when=FIRST_COMPLETED
+            )
+            if done:
+                try:
+                    self.gateway.record_attempts(self.worker_id, [f.result() for f in done])
+                except Exception:  # unrecorded: the lease runs out, the message goes again
+                    log.exception("%s could not record %d outcomes", self.name, len(done))
+
+    def claim(self, limit: int) -> list[OutboxRow]:
+        """Claim up to `limit` due messages (an idle poll on SQLite only reads)."""
         now = self.gateway.clock()
         if self.gateway.database.engine.dialect.name == "sqlite":
-            # Idle polls read; only a poll that finds work takes SQLite's write lock.
             with self.gateway.database.engine.connect() as connection:
                 if not repository.any_due(connection, now):
-                    return 0
+                    return []
         with self.gateway.database.unit_of_work() as session:
-            rows = repository.claim_due(
-                session, self.worker_id, self.gateway.clock(), self.lease, self.batch_size
-            )
+            rows = repository.claim_due(session, self.worker_id, now, self.lease, limit)
             session.expunge_all()
+        return rows
+
+    def run_once(self) -> int:
+        """Claim one batch, deliver it and record its outcomes (tests and tools)."""
+        rows = self.claim(self.batch_size)
         if not rows:
             return 0
         attempts = list(self.pool.map(self.deliver, rows))
