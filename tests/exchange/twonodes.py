@@ -40,6 +40,7 @@ class Node:
     env: dict[str, str]
     log: Path
     process: subprocess.Popen | None = field(default=None)  # type: ignore[type-arg]
+    workers: int = 1  # uvicorn worker processes (they share the node's database)
 
     @property
     def url(self) -> str:
@@ -53,7 +54,7 @@ class Node:
         command = [
             sys.executable, "-m", "uvicorn", "--app-dir", str(HERE), "--factory",
             "nodeapp:create_app", "--host", "127.0.0.1", "--port", str(self.port),
-            "--log-level", "warning", "--no-access-log",
+            "--log-level", "warning", "--no-access-log", "--workers", str(self.workers),
         ]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
