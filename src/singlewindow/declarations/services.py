@@ -87,8 +87,11 @@ class DeclarationView:
     released_at: datetime | None
 
     @classmethod
-    def of(cls, row: DeclarationRow | dict[str, Any]) -> DeclarationView:
-        """From a stored row, or from the values of a row just inserted."""
+    def of(
+        cls, row: DeclarationRow | dict[str, Any], declaration: Declaration | None = None
+    ) -> DeclarationView:
+        """From a stored row, or from the values of a row just inserted (with the
+        declaration it was made from, which spares reading the document back)."""
         value = row.__getitem__ if isinstance(row, dict) else partial(getattr, row)
         channel = value("channel")
         return cls(
@@ -97,7 +100,7 @@ class DeclarationView:
             status=Status(value("status")),
             version=value("version"),
             channel=Channel(channel) if channel else None,
-            declaration=from_document(value("data")),
+            declaration=declaration or from_document(value("data")),
             assessment=value("assessment"),
             selection=value("selection"),
             settlement=Settlement(
@@ -214,7 +217,9 @@ class Clearance:
             session.execute(DeclarationRow.__table__.insert(), rows)
             session.execute(DeclarationEventRow.__table__.insert(), events)
             selectivity.record_selections(session, selections)
-            views = [DeclarationView.of(row) for row in rows]
+            views = [
+                DeclarationView.of(row, draft) for row, draft in zip(rows, drafts, strict=True)
+            ]
             for view in views:
                 for hook in self.on_lodged:
                     hook(session, view)

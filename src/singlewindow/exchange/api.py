@@ -49,6 +49,12 @@ def list_messages(
     return Page[MessageLogRead](items=items, total=total, limit=limit, offset=offset)
 
 
+@router.get("/exchange/statistics", response_model=dict[str, int])
+def statistics(request: Request, _: OfficerDep) -> dict[str, int]:
+    """Traffic counters: sent, delivered, pending, received, duplicates_dropped, failed_inbound."""
+    return get_gateway(request).statistics()
+
+
 @router.get("/exchange/messages/{message_id}", response_model=list[MessageEvidenceRead])
 def get_message(request: Request, message_id: str, _: OfficerDep) -> list[MessageEvidenceRead]:
     rows = get_gateway(request).get_message(message_id)

@@ -77,6 +77,8 @@ class InboxRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Copies of this message id refused since (EBMS:0004), counted for the statistics.
+    duplicates: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
@@ -356,6 +358,44 @@ def take_inbox_rows(session: Session, ids: Sequence[str], now: datetime) -> list
         return []
     rows = session.scalars(_INBOX_ROWS, {"ids": taken})
     return sorted(rows, key=lambda row: (row.received_at, row.message_id))
+
+
+_COUNT_DUPLICATE = (
+    update(_INBOX)
+    .where(_INBOX.c.message_id == bindparam("m_id"))
+    .values(duplicates=_INBOX.c.duplicates + 1)
+)
+
+
+def count_duplicate(session: Session, message_id: str) -> None:
+    """One more refused copy of the received message `message_id`."""
+    session.connection().execute(_COUNT_DUPLICATE, {"m_id": message_id})
+
+
+def statistics(session: Session) -> dict[str, int]:
+    """The exchange counters (see `Gateway.statistics`): the message log's entries counted
+    by direction and status, and the inbox's duplicate counters summed."""
+    counts: dict[tuple[str, str], int] = {
+        (direction, status): int(count)
+        for direction, status, count in session.execute(
+            select(MessageLogRow.direction, MessageLogRow.status, func.count()).group_by(
+                MessageLogRow.direction, MessageLogRow.status
+            )
+        )
+    }
+    outbound = Direction.OUTBOUND.value
+    inbound = Direction.INBOUND.value
+    sent = sum(n for (direction, _), n in counts.items() if direction == outbound)
+    delivered = counts.get((outbound, OutboxStatus.DELIVERED.value), 0)
+    duplicates = session.scalar(select(func.coalesce(func.sum(InboxRow.duplicates), 0)))
+    return {
+        "sent": sent,
+        "delivered": delivered,
+        "pending": sent - delivered,
+        "received": sum(n for (direction, _), n in counts.items() if direction == inbound),
+        "duplicates_dropped": int(duplicates or 0),
+        "failed_inbound": counts.get((inbound, InboxStatus.FAILED.value), 0),
+    }
 
 
 # --- message log -------------------------------------------------------------------------

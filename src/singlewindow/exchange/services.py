@@ -309,6 +309,7 @@ class Gateway:
                 except IntegrityError:
                     stored = False
                 if not stored:
+                    self._count_duplicate(message.message_id)
                     inbound.refuse(self._duplicate(message))
         headers_out, signal = inbound.signal()
         error = inbound.error
@@ -352,6 +353,11 @@ class Gateway:
             detail=f"{messaging.DUPLICATE_MARK}: {message.message_id} was already received"
         )
 
+    def _count_duplicate(self, message_id: str) -> None:
+        """Count a refused copy of an already received message on its inbox row."""
+        with self.database.unit_of_work() as session:
+            repository.count_duplicate(session, message_id)
+
     def _store_received(
         self, inbound: messaging.InboundMessage, message: UserMessage, signal: bytes
     ) -> bool:
@@ -380,6 +386,7 @@ class Gateway:
                     status=InboxStatus.RECEIVED.value,
                     attempts=0,
                     last_error=None,
+                    duplicates=0,
                     received_at=now,
                     processed_at=None,
                 ),
@@ -515,6 +522,13 @@ class Gateway:
                 limit=limit,
                 offset=offset,
             )
+
+    def statistics(self) -> dict[str, int]:
+        """Counts of this node's traffic: sent, delivered, pending (outbound not yet
+        delivered), received, duplicates_dropped (copies of received messages refused),
+        failed_inbound (received messages whose handler failed)."""
+        with self.database.unit_of_work() as session:
+            return repository.statistics(session)
 
     def get_message(self, message_id: str) -> list[MessageLogRow]:
         """Every log entry of a message id (one per direction this node saw it in)."""

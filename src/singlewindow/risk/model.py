@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from singlewindow.core.errors import Problem
 
@@ -206,9 +207,16 @@ class RiskRule:
             and (self.valid_to is None or day <= self.valid_to)
         )
 
+    @cached_property
+    def _header_criteria(self) -> tuple[Criterion, ...]:
+        return tuple(c for c in self.criteria if c.scope is Scope.HEADER)
+
+    @cached_property
+    def _item_criteria(self) -> tuple[Criterion, ...]:
+        return tuple(c for c in self.criteria if c.scope is Scope.ITEM)
+
     def hit(self, subject: RiskSubject) -> bool:
-        header = [c for c in self.criteria if c.scope is Scope.HEADER]
-        items = [c for c in self.criteria if c.scope is Scope.ITEM]
+        header, items = self._header_criteria, self._item_criteria
         if not all(c.holds(subject.header) for c in header):
             return False
         if not items:

@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("duplicates", sa.Integer(), server_default="0", nullable=False),
         sa.Column("received_at", TZ, nullable=False),
         sa.Column("processed_at", TZ, nullable=True),
         sa.PrimaryKeyConstraint("message_id", name="pk_exchange_inbox"),
