@@ -1,7 +1,7 @@
 """Clearance throughput: lodgement to channel decision.
 
     python benchmarks/clearance.py                 # both modes
-    python benchmarks/clearance.py --mode http --clients 16 --seconds 20 --workers 2
+    python benchmarks/clearance.py --mode http --clients 8 --seconds 20
     python benchmarks/clearance.py --mode batch --count 20000
 
 HTTP mode starts a real node process on SQLite and lodges declarations through its API from
@@ -183,7 +183,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mode", choices=["http", "batch", "both"], default="both")
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--port", type=int, default=8765)
