@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import httpx
+import urllib3
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
@@ -66,26 +66,29 @@ def create_app() -> FastAPI:
 
     # --- the benchmark's baseline: plain HTTP between the same two processes -------------
 
-    @app.post("/bench/echo")
     async def echo(request: Request) -> Response:
-        """What `/as4` costs without the AS4 work: read the body, a thread hop, answer."""
+        """What `/as4` costs without the AS4 work: read the body, a thread hop, answer (a
+        plain Starlette route, like `/as4`)."""
         body = await request.body()
         answer = await run_in_threadpool(lambda: body[:2048])
         return Response(content=answer, media_type="application/octet-stream")
+
+    app.add_route("/bench/echo", echo, methods=["POST"])
 
     @app.post("/bench/ping")
     def ping(url: str, count: int = 1000, size: int = 5000, concurrency: int = 8) -> dict:
         """POST `count` bodies of `size` bytes to `url` the way the delivery worker posts."""
         body = b"x" * size
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        with httpx.Client(timeout=30, limits=limits) as client, ThreadPoolExecutor(
-            concurrency
-        ) as pool:
-            client.post(url, content=body)  # connect
+        http = urllib3.PoolManager(maxsize=concurrency, retries=False, timeout=30.0)
+        with ThreadPoolExecutor(concurrency) as pool:
+            http.request("POST", url, body=body)  # connect
             start = time.perf_counter()
-            statuses = list(pool.map(lambda _: client.post(url, content=body).status_code,
-                                     range(count)))
+            statuses = list(pool.map(
+                lambda _: http.request("POST", url, body=body, redirect=False).status,
+                range(count),
+            ))
             seconds = time.perf_counter() - start
+        http.clear()
         return {"count": count, "seconds": seconds, "ok": statuses.count(200)}
 
     return app

@@ -279,3 +279,25 @@ def test_one_failing_handler_in_a_batch_fails_alone(
         statuses = sorted(row.status for row in session.scalars(select(InboxRow)))
     assert statuses == ["failed", "processed", "processed"]
     assert vn_gateway.process_inbox() == 0  # nothing processed twice
+
+
+def test_the_default_http_pool_reports_an_unreachable_partner(  # type: ignore[no-untyped-def]
+    network, database
+) -> None:
+    """Without a given client the worker posts with urllib3; a refused connection is a retry."""
+    from .conftest import pmode_for, trust
+
+    sender = Gateway(
+        database, network.kh, trust(network.vn, endpoint="http://127.0.0.1:1/as4"), pmode_for(VN)
+    )
+    with sender.database.unit_of_work() as session:
+        message_id = sender.send(session, VN, SERVICE, ACTION, DOCUMENT)
+    worker = OutboxDeliveryWorker(sender, timeout=5.0)
+    try:
+        assert worker.http is not None and worker.run_once() == 1
+    finally:
+        worker.close()
+    with sender.database.unit_of_work() as session:
+        row = session.get(OutboxRow, message_id)
+        assert row is not None and row.status == OutboxStatus.FAILED and row.attempts == 1
+        assert "Connection" in (row.last_error or ""), row.last_error

@@ -122,6 +122,39 @@ def _due(now: datetime):  # type: ignore[no-untyped-def]
 
 
 _NOW = bindparam("now", type_=DateTime(timezone=True))
+_OUTBOX = OutboxRow.__table__
+# SQLite's claim: one `UPDATE … WHERE message_id IN (SELECT … LIMIT n) RETURNING *`, atomic
+# under SQLite's single writer (a select-then-update would race between processes).
+_CLAIM_SQLITE = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.message_id.in_(
+            select(_OUTBOX.c.message_id)
+            .where(
+                or_(
+                    and_(
+                        _OUTBOX.c.status.in_([s.value for s in CLAIMABLE]),
+                        _OUTBOX.c.next_attempt_at <= _NOW,
+                    ),
+                    and_(
+                        _OUTBOX.c.status == OutboxStatus.SENDING.value,
+                        _OUTBOX.c.claimed_until < _NOW,
+                    ),
+                )
+            )
+            .order_by(_OUTBOX.c.next_attempt_at)
+            .limit(bindparam("limit", type_=Integer))
+            .scalar_subquery()
+        )
+    )
+    .values(
+        status=OutboxStatus.SENDING.value,
+        claimed_by=bindparam("m_worker"),
+        claimed_until=bindparam("until", type_=DateTime(timezone=True)),
+        attempts=_OUTBOX.c.attempts + 1,
+    )
+    .returning(*_OUTBOX.c)
+)
 # Two index range look-ups on (status, next_attempt_at), built once; no scan of the
 # delivered messages, however many the outbox keeps.
 _DUE_PROBES = (
@@ -152,38 +185,36 @@ def claim_due(
     SQLite: one `UPDATE … WHERE message_id IN (SELECT …) RETURNING`, atomic under SQLite's
     single writer (a select-then-update would race between processes).
     """
-    due = _due(now)
+    if session.get_bind().dialect.name != "postgresql":
+        # Built once: the due messages claimed and returned in one statement.
+        claimed = session.connection().execute(
+            _CLAIM_SQLITE,
+            {"now": now, "m_worker": worker, "until": now + lease, "limit": limit},
+        )
+        return sorted(
+            (OutboxRow(**row._mapping) for row in claimed), key=lambda row: row.next_attempt_at
+        )
     candidates = (
-        select(OutboxRow.message_id).where(due).order_by(OutboxRow.next_attempt_at).limit(limit)
+        select(OutboxRow.message_id)
+        .where(_due(now))
+        .order_by(OutboxRow.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
-    claim = {
-        "status": OutboxStatus.SENDING.value,
-        "claimed_by": worker,
-        "claimed_until": now + lease,
-        "attempts": OutboxRow.attempts + 1,
-    }
-    if session.get_bind().dialect.name == "postgresql":
-        ids = list(session.scalars(candidates.with_for_update(skip_locked=True)))
-        if not ids:
-            return []
-        session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.message_id.in_(ids))
-            .values(**claim)
-            .execution_options(synchronize_session=False)
+    ids = list(session.scalars(candidates))
+    if not ids:
+        return []
+    session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.message_id.in_(ids))
+        .values(
+            status=OutboxStatus.SENDING.value,
+            claimed_by=worker,
+            claimed_until=now + lease,
+            attempts=OutboxRow.attempts + 1,
         )
-    else:
-        ids = list(
-            session.scalars(
-                update(OutboxRow)
-                .where(OutboxRow.message_id.in_(candidates.scalar_subquery()))
-                .values(**claim)
-                .returning(OutboxRow.message_id)
-                .execution_options(synchronize_session=False)
-            )
-        )
-        if not ids:
-            return []
+        .execution_options(synchronize_session=False)
+    )
     rows = session.scalars(
         select(OutboxRow)
         .where(OutboxRow.message_id.in_(ids))
@@ -192,7 +223,6 @@ def claim_due(
     return sorted(rows, key=lambda row: row.next_attempt_at)
 
 
-_OUTBOX = OutboxRow.__table__
 _LOG = MessageLogRow.__table__
 _CLAIM_HELD = and_(
     _OUTBOX.c.message_id == bindparam("m_id"),
@@ -270,6 +300,42 @@ def record_outcome(
     return bool(result.rowcount == 1)
 
 
+def log_outcome_params(
+    message_id: str,
+    direction: Direction,
+    *,
+    status: str,
+    now: datetime,
+    error_code: str | None,
+    error_detail: str | None,
+    evidence: dict[str, object] | None = None,
+) -> dict[str, object]:
+    """The parameters of a log entry's outcome for `record_log_outcomes`: its status and
+    error; with `evidence` (envelope, message_timestamp, signal, signal_id: None keeps what is
+    there) for a final outcome."""
+    params: dict[str, object] = {
+        "m_id": message_id, "m_direction": direction.value, "status": status,
+        "updated_at": now, "error_code": error_code, "error_detail": error_detail,
+    }
+    if evidence is not None:
+        params.update(
+            {key: evidence.get(key) for key in ("envelope", "message_timestamp", "signal",
+                                                  "signal_id")}
+        )
+    return params
+
+
+def record_log_outcomes(session: Session, outcomes: Sequence[dict[str, object]]) -> None:
+    """Write the outcomes made by `log_outcome_params`: one executemany per statement."""
+    with_evidence = [params for params in outcomes if "envelope" in params]
+    status_only = [params for params in outcomes if "envelope" not in params]
+    connection = session.connection()
+    if with_evidence:
+        connection.execute(_LOG_EVIDENCE, with_evidence)
+    if status_only:
+        connection.execute(_LOG_STATUS, status_only)
+
+
 def record_log_outcome(
     session: Session,
     message_id: str,
@@ -281,19 +347,14 @@ def record_log_outcome(
     error_detail: str | None,
     evidence: dict[str, object] | None = None,
 ) -> None:
-    """Set a log entry's status and error; with `evidence` (envelope, message_timestamp,
-    signal, signal_id: None keeps what is there) for a final outcome."""
-    params: dict[str, object] = {
-        "m_id": message_id, "m_direction": direction.value, "status": status,
-        "updated_at": now, "error_code": error_code, "error_detail": error_detail,
-    }
-    if evidence is None:
-        session.connection().execute(_LOG_STATUS, params)
-        return
-    params.update(
-        {key: evidence.get(key) for key in ("envelope", "message_timestamp", "signal", "signal_id")}
+    """Set one log entry's status and error (and evidence); see `log_outcome_params`."""
+    record_log_outcomes(
+        session,
+        [log_outcome_params(
+            message_id, direction, status=status, now=now, error_code=error_code,
+            error_detail=error_detail, evidence=evidence,
+        )],
     )
-    session.connection().execute(_LOG_EVIDENCE, params)
 
 
 def inbox_ids(session: Session, status: InboxStatus, limit: int) -> list[str]:

@@ -220,6 +220,7 @@ class Gateway:
         """
         now = self.clock()
         results: list[OutboxStatus | None] = []
+        log_outcomes: list[dict[str, object]] = []
         with self.database.unit_of_work() as session:
             for attempt in attempts:
                 tries = attempt.attempts
@@ -261,12 +262,16 @@ class Gateway:
                     if attempt.signal is not None:
                         evidence["signal"] = attempt.signal
                         evidence["signal_id"] = verdict.receipt_id
-                repository.record_log_outcome(
-                    session, attempt.message_id, Direction.OUTBOUND, status=target.value,
-                    now=now, error_code=verdict.error_code,
-                    error_detail=verdict.detail or None, evidence=evidence,
+                log_outcomes.append(
+                    repository.log_outcome_params(
+                        attempt.message_id, Direction.OUTBOUND, status=target.value,
+                        now=now, error_code=verdict.error_code,
+                        error_detail=verdict.detail or None, evidence=evidence,
+                    )
                 )
                 results.append(target)
+            # The log entries of the held claims, one executemany per statement.
+            repository.record_log_outcomes(session, log_outcomes)
         return results
 
     def requeue(self, message_id: str) -> None:
@@ -368,9 +373,11 @@ class Gateway:
         """
         now = self.clock()
         with self.database.unit_of_work() as session:
-            # Core inserts with bound parameters: the statements compile once (cached), the
-            # ORM's per-row bookkeeping is not needed for two rows nobody reads back here.
-            session.execute(
+            # Core inserts with bound parameters, on the session's connection: the statements
+            # compile once (cached), and neither the ORM's execution layer nor its per-row
+            # bookkeeping is needed for two rows nobody reads back here.
+            connection = session.connection()
+            connection.execute(
                 _INSERT_INBOX,
                 dict(
                     message_id=message.message_id,
@@ -391,7 +398,7 @@ class Gateway:
                     processed_at=None,
                 ),
             )
-            session.execute(
+            connection.execute(
                 _INSERT_LOG,
                 dict(
                     message_id=message.message_id,
