@@ -337,14 +337,10 @@ class Traffic:
             self.counts[key] += 1
 
     def message_counts(self) -> dict[str, int]:
-        """Messages sent and delivered across the network, from each node's message log."""
+        """Messages sent, delivered and duplicates dropped across the network."""
         totals: Counter[str] = Counter()
         for desk in self.desks.values():
-            for key, query in (("sent", {"direction": "outbound"}),
-                               ("delivered", {"direction": "outbound", "status": "delivered"})):
-                page = desk.call("GET", "/exchange/messages", "officer",
-                                 params=query | {"limit": 1})
-                totals[key] += page["total"]
+            totals.update(desk.call("GET", "/exchange/statistics", "officer"))
         return dict(totals)
 
 
