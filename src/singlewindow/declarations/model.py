@@ -28,6 +28,7 @@ from singlewindow.core.countries import is_country
 from singlewindow.core.errors import Problem
 from singlewindow.core.ids import with_check_character
 from singlewindow.core.money import is_currency, minor_unit, round_to_minor_unit
+from singlewindow.core.units import UNITS
 from singlewindow.risk.model import Channel
 
 
@@ -76,8 +77,6 @@ INCOTERMS_2020 = {"EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB",
 # Terms under which the invoice price already includes freight and insurance to the border.
 INCOTERMS_WITH_FREIGHT = {"CPT", "CIP", "DAP", "DPU", "DDP", "CFR", "CIF"}
 PREFERENCES = {"ATIGA"}
-# UN/ECE Recommendation 20 units that a goods item's quantity may be declared in.
-UNITS = {"kg", "g", "t", "l", "m", "m2", "m3", "u", "1000u", "pair", "dozen", "kwh"}
 
 
 @dataclass(frozen=True)

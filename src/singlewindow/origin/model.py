@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from singlewindow.core.countries import ASEAN, is_country
 from singlewindow.core.errors import Problem
 from singlewindow.core.money import is_currency
+from singlewindow.core.units import UNITS
 
 if TYPE_CHECKING:  # the declarations room's types, only to name what verification reads
     from singlewindow.declarations.model import Declaration, GoodsItem
@@ -38,8 +39,6 @@ if TYPE_CHECKING:  # the declarations room's types, only to name what verificati
 FORM_D = "ATIGA Form D"
 MINIMUM_RVC = Decimal(40)
 VALIDITY_MONTHS = 12  # ATIGA Annex 8, Rule 10: valid for 12 months from the date of issue
-# UN/ECE Recommendation 20 units a certificate states quantities in (as declarations do).
-UNITS = {"kg", "g", "t", "l", "m", "m2", "m3", "u", "1000u", "pair", "dozen", "kwh"}
 
 
 # --- origin criteria ------------------------------------------------------------------------

@@ -125,7 +125,7 @@ KEY_SPECS: tuple[KeySpec, ...] = (
 )
 
 
-def _text_fields(record: ScoringRecord) -> dict[str, str]:
+def text_fields(record: ScoringRecord) -> dict[str, str]:
     """The record's fields as the strings keys are made of (rates printed the same way)."""
     return {
         "importer": record.importer,
@@ -157,7 +157,7 @@ def _rate_text(rate: float) -> str:
 
 
 def _columns(records: Sequence[ScoringRecord]) -> dict[str, list[str]]:
-    """The key fields of many records, field by field (what `_text_fields` gives for one)."""
+    """The key fields of many records, field by field (what `text_fields` gives for one)."""
     hs6 = [r.hs6 for r in records]
     return {
         "importer": [r.importer for r in records],
@@ -253,7 +253,7 @@ class History:
         self.inspected += 1
         self.frauds += int(fraud)
         self.criticals += int(critical)
-        fields = _text_fields(record)
+        fields = text_fields(record)
         luv = log_unit_value(record)
         for spec in self.specs:
             key = _key(spec, fields)
@@ -281,7 +281,7 @@ class History:
         self.inspected -= 1
         self.frauds -= int(fraud)
         self.criticals -= int(critical)
-        fields = _text_fields(record)
+        fields = text_fields(record)
         luv = log_unit_value(record)
         for spec in self.specs:
             key = _key(spec, fields)
@@ -322,7 +322,7 @@ class History:
             float(record.date.weekday()),
             1.0 if record.departure != record.origin else 0.0,
         ]
-        fields = _text_fields(record)
+        fields = text_fields(record)
         prior = self.fraud_rate
         prior_critical = self.critical_rate
         m = self.smoothing
@@ -350,7 +350,7 @@ class History:
 
     def stats(self, spec_name: str, record: ScoringRecord) -> Stats | None:
         spec = next(s for s in self.specs if s.name == spec_name)
-        key = _key(spec, _text_fields(record))
+        key = _key(spec, text_fields(record))
         return None if key is None else self.tables[spec_name].get(key)
 
     def matrix(self, records: Sequence[ScoringRecord]) -> np.ndarray:

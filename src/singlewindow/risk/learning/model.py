@@ -27,6 +27,7 @@ from singlewindow.risk.learning.features import (
     KeySpec,
     feature_names,
     log_unit_value,
+    text_fields,
     timed_training_matrix,
     training_matrix,
 )
@@ -201,7 +202,7 @@ class RiskModel:
             return _describe_declared(factor, record)
         name, _, aspect = factor.partition(".")
         spec = specs[name]
-        group = spec.label.format(**_label_fields(record))
+        group = spec.label.format(**text_fields(record))
         stats = self.history.stats(name, record)
         if aspect == "unit_value":
             luv = log_unit_value(record)
@@ -265,24 +266,6 @@ def _factor(feature: str) -> str:
     return f"{name}.unit_value" if aspect.startswith("unit_value") else name
 
 
-def _label_fields(record: ScoringRecord) -> dict[str, str]:
-    return {
-        "importer": record.importer,
-        "declarant": record.declarant,
-        "seller": record.seller,
-        "courier": record.courier,
-        "office": record.office,
-        "hs6": record.hs6,
-        "hs4": record.hs6[:4],
-        "hs2": record.hs6[:2],
-        "origin": record.origin,
-        "departure": record.departure,
-        "tax_type": record.tax_type,
-        "tax_rate": f"{record.tax_rate:g}",
-        "procedure": record.procedure,
-        "goods_use": record.goods_use,
-        "transport_mode": record.transport_mode,
-    }
 
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
