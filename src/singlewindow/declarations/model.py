@@ -28,7 +28,7 @@ from singlewindow.core.countries import is_country
 from singlewindow.core.errors import Problem
 from singlewindow.core.ids import with_check_character
 from singlewindow.core.money import is_currency, minor_unit, round_to_minor_unit
-from singlewindow.core.units import UNITS
+from singlewindow.core.units import quantity_problems
 from singlewindow.risk.model import Channel
 
 
@@ -284,15 +284,7 @@ def _check_item(
                 f"{item.origin_country!r} is not an ISO 3166-1 alpha-2 country code",
             )
         )
-    if item.quantity <= 0:
-        problems.append(Problem(f"{path}.quantity", "the quantity must be greater than zero"))
-    if item.quantity_unit not in UNITS:
-        problems.append(
-            Problem(
-                f"{path}.quantity_unit",
-                f"{item.quantity_unit!r} is not a unit of quantity ({', '.join(sorted(UNITS))})",
-            )
-        )
+    problems.extend(quantity_problems(item.quantity, item.quantity_unit, path))
     if item.net_mass <= 0:
         problems.append(Problem(f"{path}.net_mass", "the net mass must be greater than zero"))
     if item.gross_mass < item.net_mass:

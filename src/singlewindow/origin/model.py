@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from singlewindow.core.countries import ASEAN, is_country
 from singlewindow.core.errors import Problem
 from singlewindow.core.money import is_currency
-from singlewindow.core.units import UNITS
+from singlewindow.core.units import quantity_problems
 
 if TYPE_CHECKING:  # the declarations room's types, only to name what verification reads
     from singlewindow.declarations.model import Declaration, GoodsItem
@@ -266,15 +266,7 @@ def _check_item(item: CertificateItem, path: str, problems: list[Problem]) -> No
         problems.append(
             Problem(f"{path}.hs_code", f"{item.hs_code!r} is not an HS 6-digit subheading")
         )
-    if item.quantity <= 0:
-        problems.append(Problem(f"{path}.quantity", "the quantity must be greater than zero"))
-    if item.quantity_unit not in UNITS:
-        problems.append(
-            Problem(
-                f"{path}.quantity_unit",
-                f"{item.quantity_unit!r} is not a unit of quantity ({', '.join(sorted(UNITS))})",
-            )
-        )
+    problems.extend(quantity_problems(item.quantity, item.quantity_unit, path))
     if item.gross_mass <= 0:
         problems.append(Problem(f"{path}.gross_mass", "the gross mass must be greater than zero"))
     if item.fob_value < 0:
