@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from singlewindow.origin.model import (
     CertificateItem,
@@ -102,6 +102,8 @@ class CertificateCreate(BaseModel):
 
 
 class CertificateRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     direction: Direction
     status: CertificateStatus
@@ -123,29 +125,12 @@ class CertificateRead(BaseModel):
 
     @classmethod
     def of(cls, view: CertificateView) -> CertificateRead:
-        return cls(
-            id=view.id,
-            direction=view.direction,
-            status=view.status,
-            reference=view.reference,
-            issuing_country=view.issuing_country,
-            importing_country=view.importing_country,
-            partner=view.partner,
-            issued_at=view.issued_at,
-            issued_by=view.issued_by,
-            reasons=list(view.reasons),
-            verdict=view.verdict,
-            accepted_for=view.accepted_for,
-            message_id=view.message_id,
-            answer_message_id=view.answer_message_id,
-            decided_at=view.decided_at,
-            created_at=view.created_at,
-            updated_at=view.updated_at,
-            document=view.document,
-        )
+        return cls.model_validate(view)
 
 
 class CertificateSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     direction: Direction
     status: CertificateStatus
     reference: str
@@ -157,13 +142,4 @@ class CertificateSummary(BaseModel):
 
     @classmethod
     def of(cls, view: CertificateView) -> CertificateSummary:
-        return cls(
-            direction=view.direction,
-            status=view.status,
-            reference=view.reference,
-            issuing_country=view.issuing_country,
-            importing_country=view.importing_country,
-            partner=view.partner,
-            issued_at=view.issued_at,
-            decided_at=view.decided_at,
-        )
+        return cls.model_validate(view)

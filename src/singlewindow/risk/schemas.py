@@ -104,13 +104,7 @@ class PolicyBase(BaseModel):
 
     @classmethod
     def of(cls, policy: SelectivityPolicy) -> PolicyBase:
-        return cls(
-            random_share=policy.random_share,
-            random_channel=policy.random_channel,
-            red_rate=policy.red_rate,
-            yellow_rate=policy.yellow_rate,
-            aeo_factor=policy.aeo_factor,
-        )
+        return cls.model_validate(policy, from_attributes=True)
 
 
 class ModelRead(BaseModel):
