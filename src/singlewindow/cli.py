@@ -17,6 +17,7 @@ from singlewindow.access.model import Principal, Role
 from singlewindow.bootstrap import open_database
 from singlewindow.core.config import Settings
 from singlewindow.core.errors import SingleWindowError
+from singlewindow.declarations.schemas import DeclarationCreate, DeclarationRead
 
 app = typer.Typer(help="Single Window: a national customs node and the network between nodes.",
                   no_args_is_help=True)
@@ -98,8 +99,6 @@ def declare(
     ),
 ) -> None:
     """Lodge a declaration from a JSON file, locally or through a node's API."""
-    from singlewindow.declarations.schemas import DeclarationCreate, DeclarationRead
-
     raw = json.loads(file.read_text())
     if node:
         import httpx
@@ -133,7 +132,7 @@ def declare(
     _show(DeclarationRead.of(view))
 
 
-def _show(read) -> None:  # type: ignore[no-untyped-def]
+def _show(read: DeclarationRead) -> None:
     console.print(f"[bold]{read.number}[/] (LRN {read.lrn}) is [bold]{read.status.value}[/], "
                   f"channel [bold]{read.channel.value if read.channel else '-'}[/]")
     for reason in read.reasons:
