@@ -75,7 +75,10 @@ def test_a_trade_from_cambodia_to_viet_nam_gets_the_atiga_rate(network):
     assert Decimal(duty["amount"]) == 0
     assert answer["status"] == "accepted"
     assert pre_arrival["import_number"] == declaration["number"]
-    assert not any("ACDD" in reason for reason in declaration["reasons"])
+    # no mismatch with the ACDD (the pre-arrival record itself may be randomly selected)
+    assert not any(
+        reason.startswith(("ACDD", "no ACDD")) for reason in declaration["reasons"]
+    ), declaration["reasons"]
 
 
 def test_a_rejected_e_form_d_pays_the_mfn_rate(network):

@@ -1,12 +1,12 @@
-"""AS4 user messages and signals, built and checked with the `as4` library.
+"""AS4 user messages and signals: what partners send is read and checked with the `as4`
+library; what this node sends is written by `wire`.
 
-The library (Apache-2.0) does all the XML security: RSA-SHA256 signatures over exclusive
-c14n, SHA-256 digests of eb:Messaging, the SOAP Body and each payload, AES-128-GCM payload
-encryption under an RSA-OAEP key, signed non-repudiation receipts and ebMS error signals.
+The library (Apache-2.0) verifies what arrives: RSA-SHA256 signatures over exclusive c14n,
+SHA-256 digests of eb:Messaging, the SOAP Body and each payload, AES-128-GCM payloads under
+an RSA-OAEP key, signed receipts and ebMS error signals; it also writes our error signals.
 It ships the Peppol profile only, so this module is a thin profile of our own
-(`SingleWindowProfile`): our party id type, our service/action/conversation/ref-to values, no
-SBDH, encryption optional per P-Mode. It reuses the Peppol classes' signing and encryption
-steps and closes three gaps we found in the library (see docs/exchange.md):
+(`SingleWindowProfile`): our party id type, no SBDH, encryption optional per P-Mode. It
+closes three gaps we found in the library (see docs/exchange.md):
 
 1. the signer is bound to the eb:From party through our trust list (the library's
    `pinned_certificates` accepts any pinned certificate for any party);
@@ -21,14 +21,11 @@ from __future__ import annotations
 
 import base64
 import functools
-import gzip
-import types
-from collections.abc import Callable, Mapping
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.parser import BytesParser
-from email.policy import compat32
-from typing import Annotated, Any, Self, Union, get_args, get_origin
+from typing import Any, Self
 
 from as4 import (
     AS4BaseCredentials,
@@ -37,10 +34,9 @@ from as4 import (
     AS4InternalParty,
     AS4LocalPrivateKey,
     AS4PartyIdentity,
+    AS4PrivateKey,
     AS4ReceivingExchange,
     AS4References,
-    AS4SendingExchange,
-    ExchangeState,
     ReceiptVerificationError,
     SecurityPolicy,
     UntrustedSignerError,
@@ -57,36 +53,20 @@ from as4.errors import (
     SignatureCoverageException,
     SoapPartNotFoundException,
 )
-from as4.models.common import NAMESPACES, BaseElement
-from as4.models.ebms.message_info import MessageId, MessageInfo, RefToMessageId, Timestamp
-from as4.models.ebms.user_message import (
-    Action,
-    AgreementRef,
-    CollaborationInfo,
-    ConversationId,
-    PartInfo,
-    PartProperties,
-    PartyFrom,
-    PartyInfo,
-    PayloadInfo,
-    Property,
-    Service,
-    UserMessage,
-)
-from as4.models.soap.envelope import Body, Envelope
-from as4.models.soap.header import Header
+from as4.models.dsig.reference import ComparableReferenceFields
+from as4.models.dsig.reference import Reference as DsigReference
+from as4.models.ebms.user_message import PartyFrom
+from as4.models.soap.envelope import Envelope
 from as4.models.wsse.security import Security
 from as4.profiles.peppol.message import PeppolAS4Message
-from as4.utils.cipher_handler import CipherHandler
 from as4.utils.mime_handler import MIMEHandler
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
-from pydantic import BaseModel, ConfigDict, EncodedBytes
-from pydantic.types import Base64Encoder
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
 
-from singlewindow.exchange import model
+from singlewindow.exchange import model, wire
 from singlewindow.exchange.pki import NodeIdentity, Partner, TrustList
 
 PARTY_TYPE = "urn:singlewindow:party"
@@ -95,6 +75,8 @@ AGREEMENT = "urn:singlewindow:agreement:regional-exchange"
 PROFILE_NAME = "singlewindow"
 MESSAGING_TAG = "{http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/}Messaging"
 MAXIMUM_PAYLOAD = 64 * 1024 * 1024
+SIGNAL_CONTENT_TYPE = "application/soap+xml;charset=utf-8"
+WSU_ID = f"{{{wire.WSU}}}Id"
 
 
 # --- ebMS errors raised by our checks (the library raises the others) --------------------
@@ -138,158 +120,9 @@ class EncryptionRequired(BaseAS4ReceiptableError):
 
 
 DUPLICATE_MARK = "DuplicateMessage"
-_MIME_PARSER = BytesParser(policy=compat32)
-
-
-# --- a faster XML serialiser for the library's models ------------------------------------
-#
-# `as4.models.common.BaseElement.dump_to_xml` works out, for every field of every element
-# and on every call, how to serialise it from the field's type annotation (typing
-# introspection, pydantic `model_fields` look-ups): half of the CPU time of building,
-# receipting and logging a message. The plan only depends on the model class, so we compute
-# it once per class and replay it. The output is the same element tree, node for node (see
-# tests/exchange/test_serialiser.py); signing and digests are untouched.
-
-_Serialiser = Callable[[etree._Element, str, Any], Any]
-
-
-def _element_serialiser(parent: etree._Element, alias: str, content: Any) -> Any:
-    return _dump_to_xml(content, alias, parent)
-
-
-def _text_serialiser(_parent: etree._Element, _alias: str, content: Any) -> Any:
-    return str(content)
-
-
-def _datetime_serialiser(_parent: etree._Element, _alias: str, content: Any) -> Any:
-    return content.isoformat(timespec="milliseconds")
-
-
-def _bool_serialiser(_parent: etree._Element, _alias: str, content: Any) -> Any:
-    return content and "true" or "false"
-
-
-def _base64_serialiser(_parent: etree._Element, _alias: str, content: Any) -> Any:
-    return base64.b64encode(content)
-
-
-def _list_serialiser(inner: _Serialiser) -> _Serialiser:
-    def serialise(parent: etree._Element, alias: str, values: Any) -> Any:
-        if values:
-            for value in values:
-                inner(parent, alias, value)
-        return None
-
-    return serialise
-
-
-def _is_element_type(annotation: Any) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, BaseElement)
-
-
-def _serialiser_for(annotation: Any) -> _Serialiser:
-    """The library's `determine_serialiser_method`, decided once per annotation."""
-    if annotation is str:
-        return _text_serialiser
-    if annotation is datetime:
-        return _datetime_serialiser
-    if annotation is bool:
-        return _bool_serialiser
-    if _is_element_type(annotation):
-        return _element_serialiser
-    origin = get_origin(annotation)
-    if origin is Union or origin is types.UnionType:
-        return _serialiser_for(get_args(annotation)[0])  # the library takes the first member
-    if origin is Annotated:
-        inner, *extras = get_args(annotation)
-        if inner is bytes and any(
-            isinstance(extra, EncodedBytes) or getattr(extra, "encoder", None) is Base64Encoder
-            for extra in extras
-        ):
-            return _base64_serialiser
-        if _is_element_type(inner):
-            return _element_serialiser
-    if origin is list:
-        (inner,) = get_args(annotation)
-        return _list_serialiser(_serialiser_for(inner))
-    return _text_serialiser
-
-
-@dataclass(frozen=True)
-class _Plan:
-    fields: tuple[tuple[str, str, _Serialiser], ...]  # (field name, alias, serialiser)
-    wildcard: Any  # the class's WildcardSpecification, or None
-    own_tags: frozenset[str]
-
-
-@functools.cache
-def _plan(cls: type[BaseElement]) -> _Plan:
-    fields = []
-    for name, info in cls.model_fields.items():
-        alias = info.alias
-        if alias is None or alias == "*etree_element" or info.annotation is None:
-            continue
-        fields.append((name, alias, _serialiser_for(info.annotation)))
-    return _Plan(
-        fields=tuple(fields),
-        wildcard=cls.wildcard_specification(),
-        own_tags=frozenset(
-            info.alias for info in cls.model_fields.values() if info.alias
-        ),
-    )
-
-
-def _dump_to_xml(
-    self: BaseElement,
-    clark_name: str,
-    parent_element: etree._Element | None = None,
-    namespaces: dict[str, str] | None = None,
-) -> etree._Element:
-    """Drop-in for `BaseElement.dump_to_xml` with the per-class plan cached."""
-    if parent_element is None:
-        namespace, _, local = clark_name[1:].partition("}")
-        current = (
-            etree.Element(etree.QName(namespace, local))
-            if clark_name.startswith("{")
-            else etree.Element(etree.QName(clark_name))
-        )
-    else:
-        current = etree.SubElement(parent_element, clark_name, nsmap=namespaces or {})
-    plan = _plan(type(self))
-    values = self.__dict__
-    for name, alias, serialiser in plan.fields:
-        content = values.get(name)
-        if content is None:
-            continue
-        serialised = serialiser(current, alias, content)
-        if alias[0] == "@":
-            if serialised:
-                current.attrib[alias[1:]] = serialised
-        elif alias == "#text":
-            current.text = serialised
-    if plan.wildcard is not None and self.etree_element is not None:
-        for child in plan.wildcard.get_content_from_element(self.etree_element, plan.own_tags):
-            current.append(child.__copy__())  # what deepcopy() does for an lxml element
-    return current
-
-
-_library_dump_to_xml = BaseElement.dump_to_xml
-BaseElement.dump_to_xml = _dump_to_xml  # type: ignore[method-assign,assignment]
 
 
 # --- the profile -------------------------------------------------------------------------
-
-
-class SingleWindowBuilderArgs(BaseModel):
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    namespace_map: dict[str, str] = NAMESPACES
-    service: str
-    action: str
-    service_type: str | None = None
-    ref_to_message_id: str | None = None
-    encrypt: bool = True
-    mime_type: str = "application/xml"
 
 
 def _signed_uris(envelope: Envelope) -> set[str]:
@@ -316,121 +149,6 @@ def check_signature_binding(envelope: Envelope) -> str | None:
 
 class SingleWindowMessage(PeppolAS4Message):
     """An ebMS 3.0 user message of our network: Peppol's security steps, our header values."""
-
-    @classmethod
-    def get_user_message(  # type: ignore[override]
-        cls,
-        local_party: AS4InternalParty,
-        remote_party: AS4ExternalParty,
-        builder_args: SingleWindowBuilderArgs,
-        references: AS4References,
-    ) -> UserMessage:
-        return UserMessage(
-            message_info=MessageInfo(
-                timestamp=Timestamp(value=datetime.now(UTC)),
-                message_id=MessageId(value=references.message_id),
-                ref_to_message_id=(
-                    RefToMessageId(value=builder_args.ref_to_message_id)
-                    if builder_args.ref_to_message_id
-                    else None
-                ),
-            ),
-            party_info=PartyInfo(
-                party_from=local_party.identity.to_party_from(),
-                party_to=remote_party.identity.to_party_to(),
-            ),
-            collaboration_info=CollaborationInfo(
-                agreement_ref=AgreementRef(value=AGREEMENT),
-                service=Service(value=builder_args.service, type_value=builder_args.service_type),
-                action=Action(value=builder_args.action),
-                conversation_id=ConversationId(value=references.conversation_id),
-            ),
-            payload_info=PayloadInfo(
-                part_info=[
-                    PartInfo(
-                        part_properties=PartProperties(
-                            properties=[
-                                Property(name="MimeType", value=builder_args.mime_type),
-                                Property(name="CompressionType", value="application/gzip"),
-                            ]
-                        ),
-                        href=f"cid:{attachment_id}",
-                    )
-                    for attachment_id in references.attachment_id_encrypted_data_id_map
-                ]
-            ),
-        )
-
-    @classmethod
-    def get_signed_only_envelope(
-        cls,
-        local_party: AS4InternalParty,
-        remote_party: AS4ExternalParty,
-        builder_args: SingleWindowBuilderArgs,
-        references: AS4References,
-        compressed_payloads: dict[str, bytes],
-    ) -> Envelope:
-        user_message = cls.get_user_message(local_party, remote_party, builder_args, references)
-        messaging = cls.get_messaging(references=references, user_message=user_message)
-        body = Body(body_id=references.body_id)
-        signed_info = cls.get_signed_info(references, messaging, body, compressed_payloads)
-        signature = cls.get_signature(local_party, builder_args, references, signed_info)  # type: ignore[arg-type]
-        return Envelope(
-            header=Header(
-                security=Security(
-                    binary_security_tokens=[
-                        cls.get_local_binary_security_token(local_party, references)
-                    ],
-                    signature=signature,
-                ),
-                messaging=messaging,
-            ),
-            body=body,
-        )
-
-    @classmethod
-    def build_message(  # type: ignore[override]
-        cls,
-        payload: bytes,
-        *,
-        local_party: AS4InternalParty,
-        remote_party: AS4ExternalParty,
-        builder_args: SingleWindowBuilderArgs,
-        references: AS4References,
-    ) -> Self:
-        compressed = gzip.compress(payload, compresslevel=6, mtime=0)
-        attachment_id, _ = references.encrypted_data_attachment_mapping()
-        if builder_args.encrypt:
-            session_key, attachment = CipherHandler.encrypt_payload(compressed)
-            encrypted_session_key = remote_party.credentials.rsa_public_key.encrypt(
-                session_key,
-                padding.OAEP(
-                    mgf=padding.MGF1(algorithm=hashes.SHA256()),
-                    algorithm=hashes.SHA256(),
-                    label=b"",
-                ),
-            )
-            envelope = cls.get_soap_envelope(
-                local_party,
-                remote_party,
-                builder_args,  # type: ignore[arg-type]
-                references,
-                encrypted_session_key,
-                compressed_payloads={attachment_id: compressed},
-            )
-        else:
-            attachment = compressed
-            envelope = cls.get_signed_only_envelope(
-                local_party, remote_party, builder_args, references, {attachment_id: compressed}
-            )
-        return cls(
-            soap_envelope=envelope,
-            message_id=references.message_id,
-            messaging_id=references.messaging_id,
-            mime_attachments={attachment_id: attachment},
-            decrypted_data={attachment_id: payload},
-            profile_name=PROFILE_NAME,
-        )
 
     @classmethod
     def get_decrypted_data(
@@ -502,6 +220,13 @@ class SingleWindowMessage(PeppolAS4Message):
 
 
 class SingleWindowReceipt(AS4Receipt):
+    """A receipt or error signal. Our receipts are written by `wire` (kept as `written`);
+    error signals, rare, by the library; partners' receipts are parsed by the library, with
+    our coverage check."""
+
+    written: bytes | None = None
+    signal_id: str | None = None
+
     @classmethod
     def parse(cls, receipt_data: bytes, expected_signer: x509.Certificate) -> Self:
         receipt = super().parse(receipt_data, expected_signer)
@@ -511,10 +236,119 @@ class SingleWindowReceipt(AS4Receipt):
                 raise ReceiptVerificationError(f"Receipt refused: {problem}")
         return receipt
 
+    @classmethod
+    def create_non_repudiation_receipt(  # type: ignore[override]
+        cls,
+        referenced_message_id: str,
+        referenced_messaging_id: str,
+        non_repudiated_references: list[DsigReference],
+        local_party: AS4InternalParty,
+        references: AS4References | None = None,
+    ) -> Self:
+        credentials = local_party.credentials
+        written = wire.write_receipt(
+            _signer(credentials.private_key, credentials.certificate),
+            signal_id=f"{uuid.uuid4()}@{local_party.identity.party_id}",
+            ref_to_message_id=referenced_message_id,
+            acknowledged=[
+                wire.SignedReference(
+                    uri=reference.uri or "",
+                    transforms=tuple(
+                        t.algorithm for t in reference.transforms.transforms if t.algorithm
+                    ),
+                    digest_method=reference.digest_method.algorithm,
+                    digest_value=reference.digest_value.text.strip(),
+                )
+                for reference in non_repudiated_references
+            ],
+        )
+        return cls(
+            written=written.envelope,
+            signal_id=written.signal_id,
+            original_message_id=referenced_message_id,
+        )
 
-class SingleWindowProfile(
-    AS4Profile[SingleWindowMessage, SingleWindowReceipt, SingleWindowBuilderArgs]
-):
+    def get_request_data(self) -> tuple[dict[str, str], bytes]:
+        if self.written is None:
+            return super().get_request_data()
+        return {"Content-Type": SIGNAL_CONTENT_TYPE}, self.written
+
+
+@functools.lru_cache(maxsize=16)
+def _signer(private_key: AS4PrivateKey, certificate: x509.Certificate) -> wire.Signer:
+    return wire.Signer.of(private_key, certificate)
+
+
+@functools.lru_cache(maxsize=64)
+def _recipient(certificate: x509.Certificate) -> wire.Recipient:
+    return wire.Recipient.of(certificate)
+
+
+def unpack_multipart(content_type: str, body: bytes) -> tuple[bytes, dict[str, bytes]]:
+    """The SOAP part and the payload parts (by Content-ID) of a multipart/related message.
+
+    The rules of the library's Peppol profile (the first application/soap+xml part is the
+    envelope, every application/octet-stream part a payload with a Content-ID), parsed with
+    python-multipart: the stdlib's `email` parser costs more than the signature check.
+    """
+    media_type, options = parse_options_header(content_type)
+    boundary = options.get(b"boundary")
+    if media_type != b"multipart/related" or not boundary:
+        raise SoapPartNotFoundException()
+    parts: list[tuple[dict[bytes, bytes], list[bytes]]] = []
+    field: list[bytes] = []
+    value: list[bytes] = []
+
+    def header_end() -> None:
+        parts[-1][0][b"".join(field).strip().lower()] = b"".join(value).strip()
+        field.clear()
+        value.clear()
+
+    parser = MultipartParser(boundary, {
+        "on_part_begin": lambda: parts.append(({}, [])),
+        "on_header_field": lambda data, start, end: field.append(data[start:end]),
+        "on_header_value": lambda data, start, end: value.append(data[start:end]),
+        "on_header_end": header_end,
+        "on_part_data": lambda data, start, end: parts[-1][1].append(data[start:end]),
+    }, max_size=MAXIMUM_PAYLOAD)
+    try:
+        parser.write(body)
+        parser.finalize()
+    except MultipartParseError as exc:
+        raise SoapPartNotFoundException(detail=f"unreadable MIME body: {exc}") from exc
+    soap: bytes | None = None
+    attachments: dict[str, bytes] = {}
+    for headers, chunks in parts:
+        data = b"".join(chunks)
+        encoding = headers.get(b"content-transfer-encoding", b"binary").lower()
+        if encoding == b"base64":
+            data = base64.b64decode(data)
+        elif encoding not in (b"binary", b"8bit", b"7bit"):
+            raise PayloadPartNotFoundException(detail=f"unsupported transfer encoding {encoding!r}")
+        part_type = parse_options_header(headers.get(b"content-type", b""))[0]
+        if part_type == b"application/soap+xml" and soap is None:
+            soap = data
+        elif part_type == b"application/octet-stream":
+            content_id = headers.get(b"content-id", b"").decode("latin-1").strip("<> ")
+            if not content_id:
+                raise PayloadPartNotFoundException(detail="a payload part has no Content-ID")
+            attachments[content_id] = data
+    if soap is None:
+        raise SoapPartNotFoundException()
+    if not attachments:
+        raise PayloadPartNotFoundException()
+    return soap, attachments
+
+
+@dataclass(frozen=True)
+class BuilderArgs:
+    """What the library's `AS4SendingExchange.build` passes to our profile."""
+
+    collaboration: wire.Collaboration
+    encrypt: bool = True
+
+
+class SingleWindowProfile(AS4Profile[SingleWindowMessage, SingleWindowReceipt, BuilderArgs]):
     @classmethod
     def get_profile_name(cls) -> str:
         return PROFILE_NAME
@@ -529,32 +363,17 @@ class SingleWindowProfile(
 
     @classmethod
     def unpack_message(cls, payload: bytes) -> tuple[bytes, dict[str, bytes]]:
-        """The SOAP part and the payload parts of a multipart/related AS4 message.
-
-        The same rules as the library's Peppol profile, parsed with the stdlib's compat32
-        policy: the `default` policy's header registry costs more than the cryptography.
-        """
-        parsed = _MIME_PARSER.parsebytes(payload)
-        if parsed.get_content_type() != "multipart/related" or not parsed.is_multipart():
-            raise SoapPartNotFoundException()
-        soap: bytes | None = None
-        attachments: dict[str, bytes] = {}
-        for part in parsed.get_payload():
-            content_type = part.get_content_type()
-            if content_type == "application/soap+xml" and soap is None:
-                data = part.get_payload(decode=True)
-                soap = data if isinstance(data, bytes) else None
-            elif content_type == "application/octet-stream":
-                content_id = str(part.get("content-id", "")).strip().strip("<>")
-                data = part.get_payload(decode=True)
-                if not content_id or not isinstance(data, bytes):
-                    raise PayloadPartNotFoundException(detail="a payload part has no Content-ID")
-                attachments[content_id] = data
-        if soap is None:
-            raise SoapPartNotFoundException()
-        if not attachments:
-            raise PayloadPartNotFoundException()
-        return soap, attachments
+        """`unpack_multipart` of a payload given as MIME headers, a blank line and the body."""
+        head, _, body = payload.partition(b"\r\n\r\n")
+        content_type = next(
+            (
+                line.split(b":", 1)[1].decode("latin-1")
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-type:")
+            ),
+            "",
+        )
+        return unpack_multipart(content_type, body)
 
     @classmethod
     def parse_receipt(
@@ -569,15 +388,27 @@ class SingleWindowProfile(
         *,
         local_party: AS4InternalParty,
         remote_party: AS4ExternalParty,
-        builder_args: SingleWindowBuilderArgs,
+        builder_args: BuilderArgs,
         references: AS4References | None = None,
     ) -> SingleWindowMessage:
-        return SingleWindowMessage.build_message(
+        """For the library's `AS4SendingExchange.build`: written by `wire`, read back as the
+        library's model (the gateway itself uses `build_user_message`)."""
+        credentials = local_party.credentials
+        written = wire.write_user_message(
+            _signer(credentials.private_key, credentials.certificate),
+            _recipient(remote_party.credentials.certificate),
+            builder_args.collaboration,
             payload,
-            local_party=local_party,
-            remote_party=remote_party,
-            builder_args=builder_args,
-            references=references or AS4References(),
+            encrypt=builder_args.encrypt,
+        )
+        envelope = etree.fromstring(written.envelope)
+        return SingleWindowMessage(
+            soap_envelope=Envelope.model_validate_etree(envelope),
+            message_id=builder_args.collaboration.message_id,
+            messaging_id=envelope.find(".//{*}Messaging").get(WSU_ID),  # type: ignore[union-attr]
+            mime_attachments={written.attachment_id: written.attachment},
+            decrypted_data={written.attachment_id: payload},
+            profile_name=PROFILE_NAME,
         )
 
 
@@ -636,21 +467,21 @@ def security_policy(trust_list: TrustList) -> SecurityPolicy:
 # --- sending -----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class OutboundMessage:
-    """A built user message: what to POST, and the exchange that will judge the answer."""
+    """A written user message: what to POST, and what its receipt must prove."""
 
-    exchange: AS4SendingExchange
+    message_id: str
     headers: dict[str, str]
     body: bytes
-    envelope: bytes = b""  # the signed SOAP envelope exactly as posted (the evidence)
+    envelope: bytes  # the signed SOAP envelope exactly as posted (the evidence)
+    timestamp: datetime  # its eb:Timestamp
+    expected_signer: x509.Certificate  # the receiver's certificate, from the trust list
+    references: list[ComparableReferenceFields]  # what the receipt must acknowledge
 
-    @property
-    def envelope_xml(self) -> bytes:
-        if self.envelope:
-            return self.envelope
-        assert self.exchange.message is not None
-        return self.exchange.message.soap_envelope_xml
+
+def node_signer(identity: NodeIdentity) -> wire.Signer:
+    return _signer(AS4LocalPrivateKey(identity.private_key), identity.certificate)
 
 
 def build_user_message(
@@ -665,49 +496,49 @@ def build_user_message(
     ref_to_message_id: str | None = None,
     service_type: str | None = None,
     encrypt: bool = True,
-    local_party: AS4InternalParty | None = None,
-    remote_party: AS4ExternalParty | None = None,
+    signer: wire.Signer | None = None,
 ) -> OutboundMessage:
-    """Build, sign (and encrypt) a user message; the parties may be passed in, made once."""
-    exchange: AS4SendingExchange = AS4SendingExchange(
-        profile=SingleWindowProfile,
-        local_party=local_party or internal_party(identity),
-        remote_party=remote_party or external_party(partner),
-        identifiers=AS4References(message_id=message_id, conversation_id=conversation_id),
-    )
-    # `AS4SendingExchange.build`, step by step, to pass our User-Agent: without one the
-    # library reads its own package metadata from disk for every message.
-    message = SingleWindowProfile.build_message(
-        payload,
-        local_party=exchange.local_party,
-        remote_party=exchange.remote_party,
-        builder_args=SingleWindowBuilderArgs(
+    """Write, sign (and encrypt) a user message for `partner`; `signer` may be made once."""
+    written = wire.write_user_message(
+        signer or node_signer(identity),
+        _recipient(partner.certificate),
+        wire.Collaboration(
+            message_id=message_id,
+            conversation_id=conversation_id,
+            from_party=identity.party_id,
+            to_party=partner.party_id,
+            party_type=PARTY_TYPE,
+            agreement=AGREEMENT,
             service=service,
             service_type=service_type,
             action=action,
             ref_to_message_id=ref_to_message_id,
-            encrypt=encrypt,
         ),
-        references=exchange.identifiers,
-    )
-    # `message.get_request_data()`, keeping the envelope bytes: they go to the message log
-    # as sent, instead of serialising the envelope a second time.
-    envelope = etree.tostring(
-        message.require_soap_envelope().dump_to_xml(
-            "{http://www.w3.org/2003/05/soap-envelope}Envelope"
-        )
+        payload,
+        encrypt=encrypt,
     )
     body, boundary = MIMEHandler.build_request_data(
-        envelope, attachments=list(message.mime_attachments.items())
+        written.envelope, attachments=[(written.attachment_id, written.attachment)]
     )
-    headers = message.get_http_headers(boundary, user_agent=USER_AGENT)
-    headers.pop("Message-ID", None)
-    exchange.message = message
-    exchange.message_id = message.message_id
-    exchange.messaging_id = message.messaging_id
-    exchange.signed_references = message.signed_references
-    exchange.state = ExchangeState.SENT
-    return OutboundMessage(exchange=exchange, headers=headers, body=body, envelope=envelope)
+    return OutboundMessage(
+        message_id=message_id,
+        headers=MIMEHandler.build_request_headers(
+            boundary, message_id=f"<{message_id}>", user_agent=USER_AGENT
+        ),
+        body=body,
+        envelope=written.envelope,
+        timestamp=written.timestamp,
+        expected_signer=partner.certificate,
+        references=[
+            ComparableReferenceFields(
+                uri=reference.uri,
+                transform_algorithms=list(reference.transforms),
+                digest_algorithm=reference.digest_method,
+                digest_value=reference.digest_value,
+            )
+            for reference in written.references
+        ],
+    )
 
 
 @dataclass(frozen=True)
@@ -723,14 +554,23 @@ class SignalVerdict:
 
 
 def judge_signal(outbound: OutboundMessage, response_body: bytes) -> SignalVerdict:
-    """Verify the answer to `outbound`: a receipt proving delivery, an ebMS error, or nothing."""
-    exchange = outbound.exchange
+    """Verify the answer to `outbound`: a receipt proving delivery, an ebMS error, or nothing.
+
+    The library verifies the signal (signature by the expected partner, digests, and for a
+    receipt that it acknowledges exactly the references we signed), as its
+    `AS4SendingExchange.receive_signal` does.
+    """
     try:
-        exchange.receive_signal(response_body)
+        receipt = SingleWindowReceipt.parse(response_body, outbound.expected_signer)
+        if receipt.original_message_id != outbound.message_id:
+            raise ReceiptVerificationError(
+                f"the signal refers to {receipt.original_message_id!r}, "
+                f"not to {outbound.message_id!r}"
+            )
+        if receipt.error is None:
+            receipt.verify_non_repudiation(outbound.references)
     except ReceiptVerificationError as exc:
         return SignalVerdict(delivered=False, retry=True, detail=f"no valid receipt: {exc}")
-    receipt = exchange.receipt
-    assert receipt is not None
     signal = receipt.require_soap_envelope().header.messaging.signal_message
     receipt_id = signal.message_info.message_id.value if signal else None
     error = receipt.error
@@ -786,7 +626,10 @@ class InboundMessage:
     @property
     def signal_id(self) -> str:
         receipt = self.exchange.receipt
-        assert receipt is not None and receipt.soap_envelope is not None
+        assert isinstance(receipt, SingleWindowReceipt)
+        if receipt.signal_id is not None:
+            return receipt.signal_id
+        assert receipt.soap_envelope is not None
         signal = receipt.soap_envelope.header.messaging.signal_message
         assert signal is not None
         return signal.message_info.message_id.value
@@ -805,15 +648,22 @@ def open_user_message(
     exchange: AS4ReceivingExchange = AS4ReceivingExchange(
         profile=SingleWindowProfile, local_party=local_party or internal_party(identity)
     )
-    mime_headers = {
-        name: value
-        for name, value in headers.items()
-        if name.lower() in ("content-type", "mime-version")
-    }
+    policy = policy or security_policy(trust_list)
     try:
-        exchange.receive(
-            mime_headers, body, security_policy=policy or security_policy(trust_list)
+        content_type = next(
+            (value for name, value in headers.items() if name.lower() == "content-type"), ""
         )
+        try:
+            soap, attachments = unpack_multipart(content_type, body)
+        except BaseAS4ReceiptableError as error:
+            message = SingleWindowMessage(parse_error=error)
+        else:
+            message = SingleWindowMessage.parse(
+                AS4ParseContext(local_party=exchange.local_party, security_policy=policy),
+                soap,
+                attachments,
+            )
+        exchange.receive_message(message)
     except Exception:  # anything the parser did not anticipate is a malformed message
         exchange.receive_message(
             SingleWindowMessage(parse_error=MalformedSoapEnvelopeException(detail="unreadable"))

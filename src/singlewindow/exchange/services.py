@@ -95,10 +95,11 @@ class Gateway:
         self.clock = clock
         self.handlers: dict[tuple[str, str], Handler] = {}
         self._workers: list = []  # type: ignore[type-arg]
-        # Made once, used for every message: the library's party objects and our policy.
+        # Made once, used for every message: the library's party object, our policy, and
+        # the signing key and certificate as the writers use them.
         self._local_party = messaging.internal_party(identity)
-        self._remote_parties: dict[str, messaging.AS4ExternalParty] = {}
         self._policy = messaging.security_policy(trust_list)
+        self._signer = messaging.node_signer(identity)
         # Wake-ups for the workers of this process (they also poll, for other processes).
         self.outbox_event = threading.Event()
         self.inbox_event = threading.Event()
@@ -185,20 +186,12 @@ class Gateway:
     def _wake_outbox(self, _session: Session) -> None:
         self.outbox_event.set()
 
-    def remote_party(self, party_id: str) -> messaging.AS4ExternalParty:
-        partner = self.partner(party_id)
-        party = self._remote_parties.get(party_id)
-        if party is None or party.credentials.certificate is not partner.certificate:
-            party = self._remote_parties[party_id] = messaging.external_party(partner)
-        return party
-
     def build(self, row: OutboxRow) -> messaging.OutboundMessage:
         mode = self.pmode.partner(row.to_party)
         return messaging.build_user_message(
             self.identity,
             self.partner(row.to_party),
-            local_party=self._local_party,
-            remote_party=self.remote_party(row.to_party),
+            signer=self._signer,
             message_id=row.message_id,
             conversation_id=row.conversation_id,
             service=row.service,
@@ -253,12 +246,8 @@ class Gateway:
                     evidence = {}
                     outbound = attempt.outbound
                     if outbound is not None:
-                        evidence["envelope"] = outbound.envelope_xml
-                        message = outbound.exchange.message
-                        if message is not None and message.soap_envelope is not None:
-                            info = message.soap_envelope.header.messaging.user_message
-                            if info is not None:
-                                evidence["message_timestamp"] = info.message_info.timestamp.value
+                        evidence["envelope"] = outbound.envelope
+                        evidence["message_timestamp"] = outbound.timestamp
                     if attempt.signal is not None:
                         evidence["signal"] = attempt.signal
                         evidence["signal_id"] = verdict.receipt_id
