@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import orjson
-from sqlalchemy import JSON, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -105,6 +105,13 @@ class Database:
                 raise
             finally:
                 session.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A Core transaction, for hot paths that only run prepared statements: no ORM
+        session to set up and tear down (commits at the end, rolls back on any exception)."""
+        with self._turn, self.engine.begin() as connection:
+            yield connection
 
     def session(self) -> Session:
         return self._sessions()

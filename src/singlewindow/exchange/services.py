@@ -361,11 +361,9 @@ class Gateway:
         inbox's primary key (IntegrityError, handled by the caller).
         """
         now = self.clock()
-        with self.database.unit_of_work() as session:
-            # Core inserts with bound parameters, on the session's connection: the statements
-            # compile once (cached), and neither the ORM's execution layer nor its per-row
-            # bookkeeping is needed for two rows nobody reads back here.
-            connection = session.connection()
+        # Core inserts with bound parameters in a Core transaction: the statements compile
+        # once (cached), and no ORM session is needed for two rows nobody reads back here.
+        with self.database.transaction() as connection:
             connection.execute(
                 _INSERT_INBOX,
                 dict(
