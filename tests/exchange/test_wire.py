@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from as4 import AS4ParseContext, SecurityPolicy, pinned_certificates
+from as4 import AS4ParseContext, AS4SendingExchange, SecurityPolicy, pinned_certificates
 from as4.core.message import AS4Message
 from as4.core.receipt import AS4Receipt
 from as4.errors import PayloadPartNotFoundException, SoapPartNotFoundException
@@ -169,3 +169,24 @@ def test_unpacking_refuses_what_is_not_an_as4_message(
 ) -> None:
     with pytest.raises(error):
         messaging.unpack_multipart(content_type, body)
+
+
+def test_the_library_exchange_builds_through_our_profile(network: Network) -> None:
+    exchange = AS4SendingExchange(
+        profile=messaging.SingleWindowProfile,
+        local_party=messaging.internal_party(network.kh),
+        remote_party=messaging.external_party(
+            partner_from_certificate(network.vn.certificate, "http://vn/as4")
+        ),
+    )
+    collaboration = wire.Collaboration(
+        message_id="lib-1@KH-CUSTOMS", conversation_id="c", from_party="KH-CUSTOMS",
+        to_party=VN, party_type=messaging.PARTY_TYPE, agreement=messaging.AGREEMENT,
+        service=SERVICE, action=ACTION,
+    )
+    headers, body = exchange.build(DOCUMENT, messaging.BuilderArgs(collaboration))
+    inbound = messaging.open_user_message(network.vn, trust(network.kh), body, headers)
+    assert inbound.error is None
+    assert inbound.message.to_user_message().payload == DOCUMENT
+    exchange.receive_signal(inbound.signal()[1])
+    assert exchange.successful
