@@ -59,6 +59,9 @@ def test_a_genuine_message_is_accepted(network: Network, vn_gateway: Gateway) ->
     result = vn_gateway.receive(outbound.body, outbound.headers)
     assert result.accepted and result.status == 200
     assert messaging.judge_signal(outbound, result.body).delivered
+    # the evidence: the signed envelope byte for byte as posted, and the receipt as answered
+    [entry] = vn_gateway.get_message(outbound.message_id)
+    assert entry.envelope == outbound.envelope and entry.signal == result.body
 
 
 @pytest.mark.parametrize("encrypt, code", [(True, "EBMS:0102"), (False, "EBMS:0101")])

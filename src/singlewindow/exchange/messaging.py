@@ -182,15 +182,6 @@ class SingleWindowMessage(PeppolAS4Message):
     # --- reading -------------------------------------------------------------------------
 
     @property
-    def envelope_as_received(self) -> bytes:
-        """The signed SOAP envelope as it came (re-serialised from the parsed tree, unindented:
-        pretty-printing would add whitespace inside the signed elements)."""
-        envelope = self.require_soap_envelope()
-        if envelope.etree_element is not None:
-            return etree.tostring(envelope.etree_element)
-        return self.soap_envelope_xml
-
-    @property
     def encrypted(self) -> bool:
         return (
             self.soap_envelope is not None
@@ -599,6 +590,7 @@ class InboundMessage:
     """A parsed, verified (or refused) user message and the signal that answers it."""
 
     exchange: AS4ReceivingExchange
+    envelope: bytes = b""  # the SOAP part exactly as received (the evidence)
     _signal: tuple[dict[str, str], bytes] | None = None
 
     @property
@@ -649,6 +641,7 @@ def open_user_message(
         profile=SingleWindowProfile, local_party=local_party or internal_party(identity)
     )
     policy = policy or security_policy(trust_list)
+    soap = b""
     try:
         content_type = next(
             (value for name, value in headers.items() if name.lower() == "content-type"), ""
@@ -668,4 +661,4 @@ def open_user_message(
         exchange.receive_message(
             SingleWindowMessage(parse_error=MalformedSoapEnvelopeException(detail="unreadable"))
         )
-    return InboundMessage(exchange=exchange)
+    return InboundMessage(exchange=exchange, envelope=soap)

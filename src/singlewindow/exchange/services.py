@@ -400,7 +400,7 @@ class Gateway:
                     message_timestamp=message.timestamp,
                     payload_digest=payload_digest(message.payload),
                     encrypted=inbound.message.encrypted,
-                    envelope=inbound.message.envelope_as_received,
+                    envelope=inbound.envelope,
                     signal_id=inbound.signal_id,
                     signal=signal,
                     error_code=None,
