@@ -242,14 +242,7 @@ class SingleWindowReceipt(AS4Receipt):
             signal_id=f"{uuid.uuid4()}@{local_party.identity.party_id}",
             ref_to_message_id=referenced_message_id,
             acknowledged=[
-                wire.SignedReference(
-                    uri=reference.uri or "",
-                    transforms=tuple(
-                        t.algorithm for t in reference.transforms.transforms if t.algorithm
-                    ),
-                    digest_method=reference.digest_method.algorithm,
-                    digest_value=reference.digest_value.text.strip(),
-                )
+                ComparableReferenceFields.from_reference(reference)
                 for reference in non_repudiated_references
             ],
         )
@@ -520,15 +513,7 @@ def build_user_message(
         envelope=written.envelope,
         timestamp=written.timestamp,
         expected_signer=partner.certificate,
-        references=[
-            ComparableReferenceFields(
-                uri=reference.uri,
-                transform_algorithms=list(reference.transforms),
-                digest_algorithm=reference.digest_method,
-                digest_value=reference.digest_value,
-            )
-            for reference in written.references
-        ],
+        references=list(written.references),
     )
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from as4 import AS4PrivateKey, const
+from as4.models.dsig.reference import ComparableReferenceFields
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -80,16 +81,6 @@ def _id(prefix: str = "") -> str:
 
 
 @dataclass(frozen=True)
-class SignedReference:
-    """A ds:Reference of a signature: what a receipt must acknowledge, field by field."""
-
-    uri: str
-    transforms: tuple[str, ...]
-    digest_value: str
-    digest_method: str = const.XMLENC_SHA256
-
-
-@dataclass(frozen=True)
 class Signer:
     """This node's signing key (the library's key interface: a local key or an HSM's) and
     certificate, prepared once."""
@@ -110,7 +101,10 @@ class Signer:
         return security, token_id
 
     def sign(
-        self, security: etree._Element, token_id: str, references: Iterable[SignedReference]
+        self,
+        security: etree._Element,
+        token_id: str,
+        references: Iterable[ComparableReferenceFields],
     ) -> None:
         """Append the ds:Signature over `references` (digests already computed)."""
         signature = _sub(security, DS, "Signature", Id=_id("SIG-"))
@@ -131,20 +125,21 @@ def token_value(certificate: x509.Certificate) -> str:
     return base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode("ascii")
 
 
-def _binary_security_token(parent: etree._Element, value: str, token_id: str) -> None:
+def _binary_security_token(parent: etree._Element, value: str, token_id: str) -> etree._Element:
     token = _sub(
         parent, WSSE, "BinarySecurityToken", value,
         EncodingType=const.BASE_64_BINARY, ValueType=const.X509_V3,
     )
     token.set(_tag(WSU, "Id"), token_id)
+    return token
 
 
-def _reference(parent: etree._Element, reference: SignedReference) -> None:
+def _reference(parent: etree._Element, reference: ComparableReferenceFields) -> None:
     element = _sub(parent, DS, "Reference", URI=reference.uri)
     transforms = _sub(element, DS, "Transforms")
-    for algorithm in reference.transforms:
+    for algorithm in reference.transform_algorithms:
         _sub(transforms, DS, "Transform", Algorithm=algorithm)
-    _sub(element, DS, "DigestMethod", Algorithm=reference.digest_method)
+    _sub(element, DS, "DigestMethod", Algorithm=reference.digest_algorithm)
     _sub(element, DS, "DigestValue", reference.digest_value)
 
 
@@ -164,10 +159,11 @@ def _messaging(header: etree._Element) -> etree._Element:
     return messaging
 
 
-def _element_reference(element: etree._Element) -> SignedReference:
-    return SignedReference(
+def _element_reference(element: etree._Element) -> ComparableReferenceFields:
+    return ComparableReferenceFields(
         uri=f"#{element.get(_tag(WSU, 'Id'))}",
-        transforms=(const.XML_EXC_C14N,),
+        transform_algorithms=[const.XML_EXC_C14N],
+        digest_algorithm=const.XMLENC_SHA256,
         digest_value=_digest(_c14n(element)),
     )
 
@@ -206,7 +202,7 @@ class WrittenMessage:
     attachment_id: str  # the Content-ID of the payload part
     attachment: bytes  # the payload part: gzip, then AES-128-GCM (nonce ‖ ciphertext ‖ tag)
     timestamp: datetime
-    references: tuple[SignedReference, ...]  # what the receipt must acknowledge
+    references: tuple[ComparableReferenceFields, ...]  # what the receipt must acknowledge
 
 
 @dataclass(frozen=True)
@@ -258,9 +254,10 @@ def write_user_message(
     references = (
         _element_reference(messaging),
         _element_reference(body),
-        SignedReference(
+        ComparableReferenceFields(
             uri=f"cid:{attachment_id}",
-            transforms=(const.SWA_ATTACHMENT_CONTENT_SIGNATURE_TRANSFORM,),
+            transform_algorithms=[const.SWA_ATTACHMENT_CONTENT_SIGNATURE_TRANSFORM],
+            digest_algorithm=const.XMLENC_SHA256,
             digest_value=_digest(compressed),
         ),
     )
@@ -282,13 +279,9 @@ def _encryption_headers(
     They go before the signature (the library's order); the recipient's token comes first.
     """
     recipient_token_id = _id()
-    token = etree.Element(
-        _tag(WSSE, "BinarySecurityToken"),
-        EncodingType=const.BASE_64_BINARY, ValueType=const.X509_V3,
+    security.insert(
+        0, _binary_security_token(security, recipient.certificate_b64, recipient_token_id)
     )
-    token.text = recipient.certificate_b64
-    token.set(_tag(WSU, "Id"), recipient_token_id)
-    security.insert(0, token)
     key_id, data_id = _id("EK-"), _id("ED-")
 
     key = _sub(security, ENC, "EncryptedKey", Id=key_id)
@@ -357,7 +350,7 @@ class WrittenReceipt:
 
 def write_receipt(
     signer: Signer, signal_id: str, ref_to_message_id: str,
-    acknowledged: Iterable[SignedReference],
+    acknowledged: Iterable[ComparableReferenceFields],
 ) -> WrittenReceipt:
     """A signed non-repudiation receipt: eb:Receipt carrying, in ebbp:NonRepudiationInformation,
     the ds:References of the received message's signature (so the digests of what arrived)."""
