@@ -97,8 +97,8 @@ def test_a_signed_only_message_carries_the_compressed_payload_in_clear(network: 
     envelope = etree.fromstring(outbound.envelope)
     assert envelope.find(f"{SECURITY}/{{{wire.ENC}}}EncryptedKey") is None
     inbound = receive(network, outbound)
-    assert inbound.error is None and not inbound.message.encrypted
-    assert inbound.message.to_user_message().payload == DOCUMENT
+    assert inbound.error is None and not inbound.encrypted
+    assert inbound.message.payload == DOCUMENT
 
 
 def test_the_library_verifies_a_written_receipt(network: Network) -> None:
@@ -114,7 +114,7 @@ def test_the_library_verifies_a_written_receipt(network: Network) -> None:
 
     library = AS4Receipt.create_non_repudiation_receipt(
         referenced_message_id=outbound.message_id, referenced_messaging_id="m",
-        non_repudiated_references=inbound.message.signature_references,
+        non_repudiated_references=library_parse(network, outbound).signature_references,
         local_party=messaging.internal_party(network.vn),
     ).get_request_data()[1]
     assert skeleton(etree.fromstring(body)) == skeleton(etree.fromstring(library))
@@ -187,6 +187,6 @@ def test_the_library_exchange_builds_through_our_profile(network: Network) -> No
     headers, body = exchange.build(DOCUMENT, messaging.BuilderArgs(collaboration))
     inbound = messaging.open_user_message(network.vn, trust(network.kh), body, headers)
     assert inbound.error is None
-    assert inbound.message.to_user_message().payload == DOCUMENT
+    assert inbound.message.payload == DOCUMENT
     exchange.receive_signal(inbound.signal()[1])
     assert exchange.successful

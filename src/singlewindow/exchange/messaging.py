@@ -1,12 +1,11 @@
-"""AS4 user messages and signals: what partners send is read and checked with the `as4`
-library; what this node sends is written by `wire`.
+"""AS4 user messages and signals of this node: what partners send is read and verified by
+`reader`, what this node sends is written by `wire`; both straight from and to lxml trees.
 
-The library (Apache-2.0) verifies what arrives: RSA-SHA256 signatures over exclusive c14n,
-SHA-256 digests of eb:Messaging, the SOAP Body and each payload, AES-128-GCM payloads under
-an RSA-OAEP key, signed receipts and ebMS error signals; it also writes our error signals.
-It ships the Peppol profile only, so this module is a thin profile of our own
-(`SingleWindowProfile`): our party id type, no SBDH, encryption optional per P-Mode. It
-closes three gaps we found in the library (see docs/exchange.md):
+The `as4` library (Apache-2.0) is the reference they are tested against, and still writes
+our (rare) ebMS error signals. Since it ships the Peppol profile only, this module also
+carries a thin profile of our own (`SingleWindowProfile`: our party id type, no SBDH,
+encryption optional per P-Mode) for the library's own exchanges, with the three checks we
+add to what the library verifies (see docs/exchange.md):
 
 1. the signer is bound to the eb:From party through our trust list (the library's
    `pinned_certificates` accepts any pinned certificate for any party);
@@ -21,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,7 +35,6 @@ from as4 import (
     AS4LocalPrivateKey,
     AS4PartyIdentity,
     AS4PrivateKey,
-    AS4ReceivingExchange,
     AS4References,
     ReceiptVerificationError,
     SecurityPolicy,
@@ -52,6 +51,7 @@ from as4.errors import (
     PayloadPartNotFoundException,
     SignatureCoverageException,
     SoapPartNotFoundException,
+    UntrustedSignerException,
 )
 from as4.models.dsig.reference import ComparableReferenceFields
 from as4.models.dsig.reference import Reference as DsigReference
@@ -66,8 +66,10 @@ from lxml import etree
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from singlewindow.exchange import model, wire
+from singlewindow.exchange import model, reader, wire
 from singlewindow.exchange.pki import NodeIdentity, Partner, TrustList
+
+log = logging.getLogger("singlewindow.exchange")
 
 PARTY_TYPE = "urn:singlewindow:party"
 USER_AGENT = "singlewindow-exchange (as4 0.2.0)"
@@ -416,25 +418,40 @@ def external_party(partner: Partner) -> AS4ExternalParty:
     )
 
 
+def resolve_signer(
+    trust_list: TrustList, party_id: str, embedded: x509.Certificate
+) -> x509.Certificate:
+    """The certificate the trust list holds for eb:From `party_id`, if the message's own
+    certificate (`embedded`) is that one and it is valid now."""
+    partner = trust_list.get(party_id)
+    if partner is None:
+        raise UntrustedSignerException(detail=f"{party_id} is not on the trust list")
+    if embedded.fingerprint(hashes.SHA256()) != partner.sha256_fingerprint:
+        raise UntrustedSignerException(
+            detail=f"{embedded.subject.rfc4514_string()} is not the certificate of "
+            f"{partner.party_id} on the trust list"
+        )
+    now = datetime.now(UTC)
+    certificate = partner.certificate
+    if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+        raise UntrustedSignerException(detail=f"the certificate of {party_id} is not valid now")
+    return certificate
+
+
+def signer_resolver(trust_list: TrustList) -> reader.SignerResolver:
+    return functools.partial(resolve_signer, trust_list)
+
+
 def trust_list_resolver(trust_list: TrustList):  # type: ignore[no-untyped-def]
-    """A signer resolver binding eb:From to the certificate the trust list holds for it."""
+    """`resolve_signer` as the library's signer resolver (for its own exchanges)."""
 
     def resolve(party_from: PartyFrom, embedded: x509.Certificate | None) -> x509.Certificate:
-        partner = trust_list.get(party_from.party_id.value)
-        if partner is None:
-            raise UntrustedSignerError(f"{party_from.party_id.value} is not on the trust list")
         if embedded is None:
             raise UntrustedSignerError("no certificate accompanied the signature")
-        if embedded.fingerprint(hashes.SHA256()) != partner.sha256_fingerprint:
-            raise UntrustedSignerError(
-                f"{embedded.subject.rfc4514_string()} is not the certificate of "
-                f"{partner.party_id} on the trust list"
-            )
-        now = datetime.now(UTC)
-        certificate = partner.certificate
-        if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
-            raise UntrustedSignerError(f"the certificate of {partner.party_id} is not valid now")
-        return certificate
+        try:
+            return resolve_signer(trust_list, party_from.party_id.value, embedded)
+        except UntrustedSignerException as exc:
+            raise UntrustedSignerError(exc.detail) from exc
 
     return resolve
 
@@ -532,39 +549,49 @@ class SignalVerdict:
 def judge_signal(outbound: OutboundMessage, response_body: bytes) -> SignalVerdict:
     """Verify the answer to `outbound`: a receipt proving delivery, an ebMS error, or nothing.
 
-    The library verifies the signal (signature by the expected partner, digests, and for a
-    receipt that it acknowledges exactly the references we signed), as its
-    `AS4SendingExchange.receive_signal` does.
+    As the library's `AS4SendingExchange.receive_signal` does: the signal must be signed by
+    the partner we sent to, refer to our message, and a receipt must acknowledge exactly the
+    references we signed.
     """
     try:
-        receipt = SingleWindowReceipt.parse(response_body, outbound.expected_signer)
-        if receipt.original_message_id != outbound.message_id:
+        signal = reader.read_signal(response_body, outbound.expected_signer)
+        if signal.ref_to_message_id != outbound.message_id:
             raise ReceiptVerificationError(
-                f"the signal refers to {receipt.original_message_id!r}, "
+                f"the signal refers to {signal.ref_to_message_id!r}, "
                 f"not to {outbound.message_id!r}"
             )
-        if receipt.error is None:
-            receipt.verify_non_repudiation(outbound.references)
+        if signal.error is None:
+            _acknowledges_exactly(signal.acknowledged, outbound.references)
     except ReceiptVerificationError as exc:
         return SignalVerdict(delivered=False, retry=True, detail=f"no valid receipt: {exc}")
-    signal = receipt.require_soap_envelope().header.messaging.signal_message
-    receipt_id = signal.message_info.message_id.value if signal else None
-    error = receipt.error
+    error = signal.error
     if error is None:
-        return SignalVerdict(delivered=True, retry=False, receipt_id=receipt_id)
-    detail = error.error_detail.value if error.error_detail else ""
-    description = error.description.value if error.description else ""
-    if error.error_code == DuplicateMessage.error_code and description.startswith(DUPLICATE_MARK):
+        return SignalVerdict(delivered=True, retry=False, receipt_id=signal.signal_id)
+    if (
+        error.error_code == DuplicateMessage.error_code
+        and error.description.startswith(DUPLICATE_MARK)
+    ):
         # The receiver has had this message id from us before: an earlier attempt was
         # delivered and its receipt lost on the way back. Delivered, and not again.
         return SignalVerdict(
-            delivered=True, retry=False, error_code=error.error_code, detail=detail,
-            receipt_id=receipt_id, duplicate=True,
+            delivered=True, retry=False, error_code=error.error_code, detail=error.detail,
+            receipt_id=signal.signal_id, duplicate=True,
         )
     return SignalVerdict(
-        delivered=False, retry=False, error_code=error.error_code, detail=detail,
-        receipt_id=receipt_id,
+        delivered=False, retry=False, error_code=error.error_code, detail=error.detail,
+        receipt_id=signal.signal_id,
     )
+
+
+def _acknowledges_exactly(
+    acknowledged: tuple[reader.ReferenceKey, ...], sent: list[ComparableReferenceFields]
+) -> None:
+    signed = {reader.reference_key(reference) for reference in sent}
+    for key in acknowledged:
+        if key not in signed:
+            raise ReceiptVerificationError(f"Receipt acknowledges {key[0]!r}, which was not sent")
+    for key in signed - set(acknowledged):
+        raise ReceiptVerificationError(f"Receipt does not acknowledge {key[0]!r}")
 
 
 # --- receiving ---------------------------------------------------------------------------
@@ -572,44 +599,60 @@ def judge_signal(outbound: OutboundMessage, response_body: bytes) -> SignalVerdi
 
 @dataclass
 class InboundMessage:
-    """A parsed, verified (or refused) user message and the signal that answers it."""
+    """A posted user message, read and verified (or refused), and the signal that answers it."""
 
-    exchange: AS4ReceivingExchange
-    envelope: bytes = b""  # the SOAP part exactly as received (the evidence)
+    envelope: bytes  # the SOAP part exactly as received (the evidence)
+    message_id: str  # "" when the message was unreadable
+    messaging_id: str
+    read: reader.ReadMessage | None
+    error: BaseAS4ReceiptableError | None
+    local_party: AS4InternalParty
+    signer: wire.Signer
     _signal: tuple[dict[str, str], bytes] | None = None
+    _signal_id: str | None = None
 
     @property
-    def message(self) -> SingleWindowMessage:
-        message = self.exchange.message
-        assert isinstance(message, SingleWindowMessage)
-        return message
+    def message(self) -> model.UserMessage:
+        assert self.read is not None, "an unreadable message has no contents"
+        return self.read.message
 
     @property
-    def error(self) -> BaseAS4ReceiptableError | None:
-        return self.message.parse_error
+    def encrypted(self) -> bool:
+        return self.read is not None and self.read.encrypted
 
     def refuse(self, error: BaseAS4ReceiptableError) -> None:
         """Answer with `error` instead of a receipt."""
-        self.message.parse_error = error
-        self.exchange.receive_message(self.message)
-        self._signal = None
+        self.error = error
+        self._signal = self._signal_id = None
 
     def signal(self) -> tuple[dict[str, str], bytes]:
-        """The receipt or error signal, serialised once."""
+        """The receipt (written by `wire`) or the error signal (the library's), made once."""
         if self._signal is None:
-            self._signal = self.exchange.build_signal()
+            if self.error is None:
+                assert self.read is not None
+                written = wire.write_receipt(
+                    self.signer,
+                    signal_id=f"{uuid.uuid4()}@{self.local_party.identity.party_id}",
+                    ref_to_message_id=self.message_id,
+                    acknowledged=self.read.references,
+                )
+                self._signal = {"Content-Type": SIGNAL_CONTENT_TYPE}, written.envelope
+                self._signal_id = written.signal_id
+            else:
+                self._signal = SingleWindowReceipt.create_error_signal_from_exception(
+                    exception=self.error,
+                    local_party=self.local_party,
+                    referenced_message_id=self.message_id,
+                    referenced_messaging_id=self.messaging_id,
+                ).get_request_data()
         return self._signal
 
     @property
     def signal_id(self) -> str:
-        receipt = self.exchange.receipt
-        assert isinstance(receipt, SingleWindowReceipt)
-        if receipt.signal_id is not None:
-            return receipt.signal_id
-        assert receipt.soap_envelope is not None
-        signal = receipt.soap_envelope.header.messaging.signal_message
-        assert signal is not None
-        return signal.message_info.message_id.value
+        """The message id of our receipt."""
+        self.signal()
+        assert self._signal_id is not None, "an error signal is not kept"
+        return self._signal_id
 
 
 def open_user_message(
@@ -619,31 +662,39 @@ def open_user_message(
     headers: Mapping[str, str],
     *,
     local_party: AS4InternalParty | None = None,
-    policy: SecurityPolicy | None = None,
+    signer: wire.Signer | None = None,
 ) -> InboundMessage:
     """Unpack, verify and decrypt a posted message; never raises for what the sender did."""
-    exchange: AS4ReceivingExchange = AS4ReceivingExchange(
-        profile=SingleWindowProfile, local_party=local_party or internal_party(identity)
-    )
-    policy = policy or security_policy(trust_list)
+    local_party = local_party or internal_party(identity)
     soap = b""
+    message_id = messaging_id = ""
+    read: reader.ReadMessage | None = None
+    error: BaseAS4ReceiptableError | None = None
     try:
         content_type = next(
             (value for name, value in headers.items() if name.lower() == "content-type"), ""
         )
-        try:
-            soap, attachments = unpack_multipart(content_type, body)
-        except BaseAS4ReceiptableError as error:
-            message = SingleWindowMessage(parse_error=error)
-        else:
-            message = SingleWindowMessage.parse(
-                AS4ParseContext(local_party=exchange.local_party, security_policy=policy),
-                soap,
-                attachments,
-            )
-        exchange.receive_message(message)
-    except Exception:  # anything the parser did not anticipate is a malformed message
-        exchange.receive_message(
-            SingleWindowMessage(parse_error=MalformedSoapEnvelopeException(detail="unreadable"))
+        soap, attachments = unpack_multipart(content_type, body)
+        document = reader.parse_envelope(soap)
+        message_id, messaging_id = document.message_id, document.messaging_id
+        read = reader.read_user_message(
+            document,
+            attachments,
+            resolve_signer=signer_resolver(trust_list),
+            private_key=local_party.credentials.private_key,
+            maximum_size=MAXIMUM_PAYLOAD,
         )
-    return InboundMessage(exchange=exchange, envelope=soap)
+    except BaseAS4ReceiptableError as exc:
+        error = exc
+    except Exception:  # anything the reader did not anticipate is a malformed message
+        log.exception("unreadable message %r", message_id)
+        error = MalformedSoapEnvelopeException(detail="unreadable")
+    return InboundMessage(
+        envelope=soap,
+        message_id=message_id,
+        messaging_id=messaging_id,
+        read=read,
+        error=error,
+        local_party=local_party,
+        signer=signer or node_signer(identity),
+    )

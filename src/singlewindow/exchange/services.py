@@ -98,7 +98,6 @@ class Gateway:
         # Made once, used for every message: the library's party object, our policy, and
         # the signing key and certificate as the writers use them.
         self._local_party = messaging.internal_party(identity)
-        self._policy = messaging.security_policy(trust_list)
         self._signer = messaging.node_signer(identity)
         # Wake-ups for the workers of this process (they also poll, for other processes).
         self.outbox_event = threading.Event()
@@ -289,11 +288,11 @@ class Gateway:
         """
         inbound = messaging.open_user_message(
             self.identity, self.trust_list, body, headers,
-            local_party=self._local_party, policy=self._policy,
+            local_party=self._local_party, signer=self._signer,
         )
-        if inbound.error is None:
-            message = inbound.message.to_user_message()
-            problem = self._refusal(message, encrypted=inbound.message.encrypted)
+        if inbound.read is not None and inbound.error is None:
+            message = inbound.read.message
+            problem = self._refusal(message, encrypted=inbound.read.encrypted)
             if problem is not None:
                 inbound.refuse(problem)
             else:
@@ -310,7 +309,7 @@ class Gateway:
         if error is not None:
             log.info(
                 "refused message %r: %s %s",
-                inbound.message.message_id,
+                inbound.message_id,
                 error.error_code,
                 error.detail,
             )
@@ -399,7 +398,7 @@ class Gateway:
                     status=InboxStatus.RECEIVED.value,
                     message_timestamp=message.timestamp,
                     payload_digest=payload_digest(message.payload),
-                    encrypted=inbound.message.encrypted,
+                    encrypted=inbound.encrypted,
                     envelope=inbound.envelope,
                     signal_id=inbound.signal_id,
                     signal=signal,
