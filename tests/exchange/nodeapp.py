@@ -1,4 +1,5 @@
-"""A minimal node for end-to-end tests and the benchmark: the exchange router and workers.
+"""A minimal node for end-to-end tests and the benchmark: the AS4 endpoint, the exchange
+router and workers.
 
     SW_NODE_DIR=… SW_TRUST_LIST=… SW_PMODE=… SW_DATABASE_URL=… \
         python -m uvicorn --app-dir tests/exchange --factory nodeapp:create_app --port 8001
@@ -15,8 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import urllib3
-from fastapi import FastAPI, Request, Response
-from fastapi.concurrency import run_in_threadpool
+from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
 from singlewindow.core.db import Database
@@ -25,13 +25,20 @@ from singlewindow.exchange import api, configure
 from singlewindow.exchange.model import UserMessage
 from singlewindow.exchange.pki import NodeIdentity, TrustList
 from singlewindow.exchange.pmode import ProcessingModes
+from singlewindow.exchange.services import ReceiveResult
 
 
 def accept(session: Session, message: UserMessage) -> None:
     """The business side of the test node: nothing to do beyond being called once."""
 
 
-def create_app() -> FastAPI:
+def echo(body: bytes, headers: dict[str, str]) -> ReceiveResult:
+    """The benchmark's baseline, `POST /bench/echo`: what `/as4` costs without the AS4 work
+    (served the same way: the body read, a thread hop, an answer)."""
+    return ReceiveResult(200, body[:2048], {"content-type": "application/octet-stream"}, True)
+
+
+def create_app() -> api.AS4Endpoint:
     database = Database(os.environ["SW_DATABASE_URL"])
     upgrade(database)
     pmode = ProcessingModes.load(Path(os.environ["SW_PMODE"]))
@@ -64,17 +71,6 @@ def create_app() -> FastAPI:
     def health() -> dict[str, str]:
         return {"party_id": gateway.identity.party_id}
 
-    # --- the benchmark's baseline: plain HTTP between the same two processes -------------
-
-    async def echo(request: Request) -> Response:
-        """What `/as4` costs without the AS4 work: read the body, a thread hop, answer (a
-        plain Starlette route, like `/as4`)."""
-        body = await request.body()
-        answer = await run_in_threadpool(lambda: body[:2048])
-        return Response(content=answer, media_type="application/octet-stream")
-
-    app.add_route("/bench/echo", echo, methods=["POST"])
-
     @app.post("/bench/ping")
     def ping(url: str, count: int = 1000, size: int = 5000, concurrency: int = 8) -> dict:
         """POST `count` bodies of `size` bytes to `url` the way the delivery worker posts."""
@@ -91,4 +87,4 @@ def create_app() -> FastAPI:
         http.clear()
         return {"count": count, "seconds": seconds, "ok": statuses.count(200)}
 
-    return app
+    return api.AS4Endpoint(app, handlers={"/bench/echo": echo})

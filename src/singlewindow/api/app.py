@@ -84,8 +84,9 @@ def _telemetry() -> TelemetryConfig:
 
 
 def create_app(node: Node) -> FastAPI:
-    """The API of one national node; in a network, it also serves the AS4 endpoint and runs
-    the exchange workers for as long as it serves."""
+    """The API of one national node; in a network, it also runs the exchange workers for as
+    long as it serves. The AS4 endpoint (`POST /as4`) is served in front of this app:
+    `exchange.api.with_as4_endpoint`, as `server.node_app` does."""
     settings = node.settings
 
     @asynccontextmanager
