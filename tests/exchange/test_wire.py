@@ -190,3 +190,17 @@ def test_the_library_exchange_builds_through_our_profile(network: Network) -> No
     assert inbound.message.payload == DOCUMENT
     exchange.receive_signal(inbound.signal()[1])
     assert exchange.successful
+
+
+def test_values_with_markup_are_escaped(network: Network) -> None:
+    outbound = messaging.build_user_message(
+        network.kh, partner_from_certificate(network.vn.certificate, "http://vn/as4"),
+        message_id='m-<1>&"x"@KH-CUSTOMS', conversation_id="a<b&c\"d'e", service=SERVICE,
+        action=ACTION, payload=DOCUMENT, service_type='t"<', encrypt=False,
+    )
+    inbound = receive(network, outbound)
+    assert inbound.error is None, inbound.error
+    assert inbound.message.message_id == 'm-<1>&"x"@KH-CUSTOMS'
+    assert inbound.message.conversation_id == "a<b&c\"d'e"
+    assert inbound.message.service_type == 't"<'
+    assert messaging.judge_signal(outbound, inbound.signal()[1]).delivered
