@@ -130,12 +130,13 @@ def _children(parent: etree._Element, namespace: str, local: str) -> list[etree.
 
 
 def _optional(parent: etree._Element, namespace: str, local: str) -> etree._Element | None:
-    found = _children(parent, namespace, local)
-    if len(found) > 1:
+    found = parent.iterchildren(f"{{{namespace}}}{local}")
+    first = next(found, None)
+    if first is not None and next(found, None) is not None:
         raise DuplicateHeaderElementException(
             detail=f"Repeated element at: {_where(parent)}/{local}"
         )
-    return found[0] if found else None
+    return first
 
 
 def _one(parent: etree._Element, namespace: str, local: str) -> etree._Element:
