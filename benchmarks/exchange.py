@@ -8,7 +8,7 @@ gives the throughput (messages with a verified receipt per second); then a stead
 
 Baseline, in the same run and between the same two processes: plain HTTP round-trips/s from
 KH to VN (same client settings and concurrency as the delivery worker, a body of the size of
-a message, VN answering through the same FastAPI stack and thread hop as `/as4`). The ratio
+a message, VN answering through the same raw ASGI endpoint and thread hop as `/as4`). The ratio
 msg/s ÷ round-trips/s says how much of the transport's capacity the AS4 work leaves; it is
 what to compare between runs on a machine whose load varies (the load average is printed).
 Floor (issue): 200 signed messages/s with p99 < 200 ms on 2 idle cores.

@@ -8,16 +8,20 @@ use case leaves nothing half-written.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Connection, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, Connection, Engine, Executable, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.compiler import SQLCompiler
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -92,6 +96,13 @@ class Database:
         self._turn: AbstractContextManager[object] = (
             threading.RLock() if url.startswith("sqlite") else nullcontext()
         )
+        # SQLite: since writers take turns anyway, Core transactions reuse one kept
+        # connection (no pool check-out and reset per transaction on the hot paths).
+        self._keep_writer = url.startswith("sqlite") and not isinstance(
+            self.engine.pool, StaticPool
+        )
+        self._writer: Connection | None = None
+        self._writer_busy = False
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -110,11 +121,231 @@ class Database:
     def transaction(self) -> Iterator[Connection]:
         """A Core transaction, for hot paths that only run prepared statements: no ORM
         session to set up and tear down (commits at the end, rolls back on any exception)."""
-        with self._turn, self.engine.begin() as connection:
-            yield connection
+        with self._turn:
+            if not self._keep_writer or self._writer_busy:  # nested: a connection of its own
+                with self.engine.begin() as connection:
+                    yield connection
+                return
+            if self._writer is None or self._writer.closed:
+                self._writer = self.engine.connect()
+            writer = self._writer
+            self._writer_busy = True
+            try:
+                with writer.begin():
+                    yield writer
+            finally:
+                self._writer_busy = False
 
     def session(self) -> Session:
         return self._sessions()
 
+    def watch(self) -> ChangeWatch:
+        """A connection of its own for a poller, which tells whether anything may have
+        been committed since its last look (see `ChangeWatch`)."""
+        return ChangeWatch(self)
+
     def dispose(self) -> None:
+        with self._turn:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
         self.engine.dispose()
+
+
+class ChangeWatch:
+    """A poller's own connection, and whether another connection may have committed since
+    its last look.
+
+    SQLite: `PRAGMA data_version` on this connection changes whenever another connection,
+    in this process or another, commits to the file; reading it costs microseconds, so an
+    idle poller skips its queries while nothing changes. PostgreSQL and in-memory SQLite
+    (whose connections are all one) cannot tell: every look answers "maybe".
+
+    The connection is in autocommit (one statement is one round trip, no transaction held
+    open between looks), and `read()` runs a `Prepared` statement: with the caches cold
+    after a sleep, SQLAlchemy's work per execution costs a poller more than the query.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._connection: Connection | None = None
+        self._version: int | None = None
+        self._versioned = database.url.startswith("sqlite") and not isinstance(
+            database.engine.pool, StaticPool
+        )
+
+    @property
+    def connection(self) -> Connection:
+        if self._connection is None:
+            self._connection = self.database.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
+            )
+        return self._connection
+
+    def changed(self) -> bool:
+        """Whether another connection may have committed since the last call (the first
+        call: yes). Call it before reading, so that a commit made meanwhile shows next time."""
+        if not self._versioned:
+            return True
+        try:
+            cursor = driver_connection(self.connection).execute("PRAGMA data_version")
+            version = int(cursor.fetchone()[0])
+        except BaseException:
+            self.forget()
+            raise
+        changed, self._version = version != self._version, version
+        return changed
+
+    def read(self, statement: Prepared) -> Sequence[Any] | None:
+        """The first row of a prepared select (None if none)."""
+        try:
+            rows = statement.rows(self.connection, {})
+        except BaseException:
+            self.forget()
+            raise
+        return rows[0] if rows else None
+
+    def forget(self) -> None:
+        """Make the next `changed()` say yes, and start again on a new connection (after
+        a failed read: the connection may be broken, and what was missed is unknown)."""
+        self._version = None
+        self.close()
+
+    def close(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.close()
+            finally:
+                self._connection = None
+
+
+def driver_connection(connection: Connection) -> Any:
+    """The DBAPI connection under a SQLAlchemy connection (in its transaction, if any)."""
+    return connection.connection.dbapi_connection
+
+
+class Prepared:
+    """A Core statement compiled once per dialect and run through the driver directly.
+
+    For hot paths that run the same statement all the time: there, SQLAlchemy's work per
+    execution (cache look-up, execution context, result set-up) costs more than the
+    database's. What reaches the database is what SQLAlchemy would send: the same SQL, the
+    parameters through their types' bind processors (SQLite: datetimes as text), literal
+    values as compiled, and the rows through the result processors; the driver's errors are
+    raised as SQLAlchemy's (`IntegrityError`, …). It runs on a `Connection`, in its
+    transaction. Not for statements with expanding (IN) parameters or column defaults to
+    fill in: give every value.
+    """
+
+    def __init__(self, statement: Executable, keys: Sequence[str] | None = None) -> None:
+        """`keys`: an INSERT's columns (all given on every execution)."""
+        self.statement = statement
+        self.keys = list(keys) if keys is not None else None
+        self._plans: dict[str, _Plan] = {}
+
+    def _plan(self, connection: Connection) -> _Plan:
+        dialect = connection.dialect
+        plan = self._plans.get(dialect.name)
+        if plan is None:
+            plan = self._plans[dialect.name] = _Plan(self.statement, dialect, self.keys)
+        return plan
+
+    def execute(self, connection: Connection, parameters: Mapping[str, Any]) -> int:
+        """Run it once; the number of rows it changed."""
+        plan = self._plan(connection)
+        values = plan.bind(parameters)
+        with _driver_errors(connection, plan, values) as cursor:
+            cursor.execute(plan.sql, values)
+            return int(cursor.rowcount)
+
+    def executemany(
+        self, connection: Connection, parameters: Sequence[Mapping[str, Any]]
+    ) -> int:
+        """Run it for each set of parameters; the number of rows changed in all."""
+        plan = self._plan(connection)
+        values = [plan.bind(each) for each in parameters]
+        with _driver_errors(connection, plan, values) as cursor:
+            cursor.executemany(plan.sql, values)
+            return int(cursor.rowcount)
+
+    def rows(self, connection: Connection, parameters: Mapping[str, Any]) -> list[list[Any]]:
+        """Run it once and fetch what it returns (a select, or RETURNING)."""
+        plan = self._plan(connection)
+        values = plan.bind(parameters)
+        with _driver_errors(connection, plan, values) as cursor:
+            cursor.execute(plan.sql, values)
+            fetched = cursor.fetchall()
+        convert = plan.results
+        return [
+            [
+                value if processor is None or value is None else processor(value)
+                for processor, value in zip(convert, row, strict=True)
+            ]
+            for row in fetched
+        ]
+
+
+class _Plan:
+    """A statement compiled for one dialect, with its parameters' and columns' processors."""
+
+    def __init__(
+        self, statement: Executable, dialect: Dialect, keys: list[str] | None
+    ) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=keys)
+        assert isinstance(compiled, SQLCompiler)
+        if compiled.literal_execute_params or compiled.post_compile_params:
+            raise ValueError("a prepared statement takes no IN lists (expanding parameters)")
+        self.sql = compiled.string
+        self.positions = compiled.positiontup  # None: the driver takes named parameters
+        # What each bound name of the SQL takes: the caller's value of its key, processed
+        # by its type; failing that, for a literal of the statement, its value (processed
+        # once, here). An INSERT's columns are all required: no defaults are filled in.
+        self.slots: list[tuple[str, str, Callable[[Any], Any] | None]] = []
+        self.literals: dict[str, Any] = {}
+        for bind, name in compiled.bind_names.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            self.slots.append((name, bind.key, processor))
+            if not bind.required and (keys is None or bind.key not in keys):
+                value = bind.effective_value
+                self.literals[name] = (
+                    processor(value) if processor is not None and value is not None else value
+                )
+        columns = getattr(statement, "exported_columns", ())
+        self.results: list[Callable[[Any], Any] | None] = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in columns
+        ]
+
+    def bind(self, parameters: Mapping[str, Any]) -> Any:
+        values = dict(self.literals)
+        for name, key, processor in self.slots:
+            if key in parameters:
+                value = parameters[key]
+                values[name] = (
+                    processor(value) if processor is not None and value is not None else value
+                )
+            elif name not in values:
+                raise KeyError(f"no value for the parameter {key!r}")
+        if self.positions is None:
+            return values
+        return [values[name] for name in self.positions]
+
+
+@contextmanager
+def _driver_errors(connection: Connection, plan: _Plan, values: Any) -> Iterator[Any]:
+    """A driver cursor on the connection; the driver's errors raised as SQLAlchemy's (a
+    lost connection is invalidated, as SQLAlchemy would)."""
+    dialect = connection.dialect
+    cursor = driver_connection(connection).cursor()
+    try:
+        yield cursor
+    except dialect.loaded_dbapi.Error as error:
+        lost = dialect.is_disconnect(error, driver_connection(connection), cursor)
+        if lost:
+            connection.invalidate(error)
+        raise DBAPIError.instance(
+            plan.sql, values, error, dialect.loaded_dbapi.Error,
+            connection_invalidated=lost, dialect=dialect,
+        ) from error
+    finally:
+        cursor.close()  # SQLite: ends the statement, so no read snapshot stays open

@@ -11,18 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import (
     Boolean,
+    Column,
     DateTime,
     Index,
     Integer,
     LargeBinary,
+    ScalarSelect,
     String,
     Text,
     and_,
     bindparam,
     func,
+    insert,
     or_,
     select,
     update,
@@ -30,8 +34,15 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from singlewindow.core.db import Base
-from singlewindow.exchange.model import CLAIMABLE, Direction, InboxStatus, OutboxStatus
+from singlewindow.core.clock import as_utc
+from singlewindow.core.db import Base, ChangeWatch, Prepared
+from singlewindow.exchange.model import (
+    CLAIMABLE,
+    Direction,
+    InboxStatus,
+    OutboxStatus,
+    UserMessage,
+)
 
 ID = 255
 PARTY = 128
@@ -113,143 +124,209 @@ class MessageLogRow(Base):
 
 # --- outbox ------------------------------------------------------------------------------
 
+_OUTBOX = OutboxRow.__table__
+_INBOX = InboxRow.__table__
+_LOG = MessageLogRow.__table__
 
-def _due(now: datetime):  # type: ignore[no-untyped-def]
-    return or_(
-        and_(OutboxRow.status.in_([s.value for s in CLAIMABLE]), OutboxRow.next_attempt_at <= now),
-        and_(OutboxRow.status == OutboxStatus.SENDING.value, OutboxRow.claimed_until < now),
-    )
+_OUTBOX_KEYS = (
+    "message_id", "to_party", "service", "service_type", "action", "conversation_id",
+    "ref_to_message_id", "payload", "status", "attempts", "next_attempt_at", "created_at",
+)
+_ENQUEUE_OUTBOX = Prepared(insert(_OUTBOX), _OUTBOX_KEYS)  # type: ignore[arg-type]
+_OUTBOUND_LOG_KEYS = (
+    "message_id", "direction", "from_party", "to_party", "service", "action",
+    "conversation_id", "ref_to_message_id", "status", "payload_digest", "encrypted",
+    "created_at", "updated_at",
+)
+_ENQUEUE_LOG = Prepared(insert(_LOG), _OUTBOUND_LOG_KEYS)  # type: ignore[arg-type]
+
+
+def enqueue(
+    bind: Session | Connection, outbox: dict[str, object], log: dict[str, object]
+) -> None:
+    """Insert an outbound message's outbox row and log entry (in the caller's transaction;
+    no ORM objects to build and flush for rows nobody reads back there). `outbox` and `log`
+    give every column of `_OUTBOX_KEYS` and `_OUTBOUND_LOG_KEYS`."""
+    connection = _connection(bind)
+    _ENQUEUE_OUTBOX.execute(connection, outbox)
+    _ENQUEUE_LOG.execute(connection, log)
+
+
+_INBOX_KEYS = (
+    "message_id", "from_party", "to_party", "service", "service_type", "action",
+    "conversation_id", "ref_to_message_id", "message_timestamp", "payload", "status",
+    "attempts", "last_error", "duplicates", "received_at", "processed_at",
+)
+_KEEP_INBOX = Prepared(insert(_INBOX), _INBOX_KEYS)  # type: ignore[arg-type]
+_INBOUND_LOG_KEYS = (
+    "message_id", "direction", "from_party", "to_party", "service", "action",
+    "conversation_id", "ref_to_message_id", "status", "message_timestamp", "payload_digest",
+    "encrypted", "envelope", "signal_id", "signal", "error_code", "error_detail",
+    "created_at", "updated_at",
+)
+_KEEP_LOG = Prepared(insert(_LOG), _INBOUND_LOG_KEYS)  # type: ignore[arg-type]
+
+
+def keep_received(
+    connection: Connection, inbox: dict[str, object], log: dict[str, object]
+) -> None:
+    """Insert a received message's inbox row and log entry; `IntegrityError` when its id
+    was received before (the inbox's primary key). Every column of `_INBOX_KEYS` and
+    `_INBOUND_LOG_KEYS` is given."""
+    _KEEP_INBOX.execute(connection, inbox)
+    _KEEP_LOG.execute(connection, log)
+
+
+class OutboxClaim(NamedTuple):
+    """A claimed outbound message: what a delivery needs, read by the claim itself (a plain
+    tuple: nobody changes it through the ORM)."""
+
+    message_id: str
+    to_party: str
+    service: str
+    service_type: str | None
+    action: str
+    conversation_id: str
+    ref_to_message_id: str | None
+    payload: bytes
+    attempts: int  # counting the attempt this claim is for
+    next_attempt_at: datetime
 
 
 _NOW = bindparam("now", type_=DateTime(timezone=True))
-_OUTBOX = OutboxRow.__table__
-# SQLite's claim: one `UPDATE … WHERE message_id IN (SELECT … LIMIT n) RETURNING *`, atomic
+_DUE_NOW = or_(
+    and_(
+        or_(*(_OUTBOX.c.status == status.value for status in CLAIMABLE)),
+        _OUTBOX.c.next_attempt_at <= _NOW,
+    ),
+    and_(_OUTBOX.c.status == OutboxStatus.SENDING.value, _OUTBOX.c.claimed_until < _NOW),
+)
+_CLAIM_VALUES = dict(
+    status=OutboxStatus.SENDING.value,
+    claimed_by=bindparam("m_worker"),
+    claimed_until=bindparam("until", type_=DateTime(timezone=True)),
+    attempts=_OUTBOX.c.attempts + 1,
+)
+_CLAIMED = [_OUTBOX.c[name] for name in OutboxClaim._fields]
+# SQLite's claim: one `UPDATE … WHERE message_id IN (SELECT … LIMIT n) RETURNING …`, atomic
 # under SQLite's single writer (a select-then-update would race between processes).
-_CLAIM_SQLITE = (
+_CLAIM_SQLITE = Prepared(
     update(_OUTBOX)
     .where(
         _OUTBOX.c.message_id.in_(
             select(_OUTBOX.c.message_id)
-            .where(
-                or_(
-                    and_(
-                        _OUTBOX.c.status.in_([s.value for s in CLAIMABLE]),
-                        _OUTBOX.c.next_attempt_at <= _NOW,
-                    ),
-                    and_(
-                        _OUTBOX.c.status == OutboxStatus.SENDING.value,
-                        _OUTBOX.c.claimed_until < _NOW,
-                    ),
-                )
-            )
+            .where(_DUE_NOW)
             .order_by(_OUTBOX.c.next_attempt_at)
             .limit(bindparam("limit", type_=Integer))
             .scalar_subquery()
         )
     )
-    .values(
-        status=OutboxStatus.SENDING.value,
-        claimed_by=bindparam("m_worker"),
-        claimed_until=bindparam("until", type_=DateTime(timezone=True)),
-        attempts=_OUTBOX.c.attempts + 1,
-    )
-    .returning(*_OUTBOX.c)
+    .values(**_CLAIM_VALUES)
+    .returning(*_CLAIMED)
 )
-# Two index range look-ups on (status, next_attempt_at), built once; no scan of the
-# delivered messages, however many the outbox keeps.
-_DUE_PROBES = (
-    select(OutboxRow.message_id)
-    .where(
-        OutboxRow.status.in_([s.value for s in CLAIMABLE]), OutboxRow.next_attempt_at <= _NOW
-    )
-    .limit(1),
-    select(OutboxRow.message_id)
-    .where(OutboxRow.status == OutboxStatus.SENDING.value, OutboxRow.claimed_until < _NOW)
-    .limit(1),
+# PostgreSQL's: the due rows locked (skipping those another worker has locked) in a CTE,
+# which PostgreSQL runs once (a locking CTE is never inlined), then updated and returned:
+# one round trip, and workers never wait for each other.
+_CLAIMABLE_POSTGRESQL = (
+    select(_OUTBOX.c.message_id)
+    .where(_DUE_NOW)
+    .order_by(_OUTBOX.c.next_attempt_at)
+    .limit(bindparam("limit", type_=Integer))
+    .with_for_update(skip_locked=True)
+    .cte("claimable")
 )
-
-
-def any_due(session: Session | Connection, now: datetime) -> bool:
-    """Whether a claim would find work: a read, so an idle worker polls without locking."""
-    return any(
-        session.execute(probe, {"now": now}).first() is not None for probe in _DUE_PROBES
-    )
+_CLAIM_POSTGRESQL = Prepared(
+    update(_OUTBOX)
+    .where(_OUTBOX.c.message_id == _CLAIMABLE_POSTGRESQL.c.message_id)
+    .values(**_CLAIM_VALUES)
+    .returning(*_CLAIMED)
+)
 
 
 def claim_due(
-    session: Session, worker: str, now: datetime, lease: timedelta, limit: int
-) -> list[OutboxRow]:
-    """Claim up to `limit` due messages for `worker`, safely beside other workers/processes.
+    bind: Session | Connection, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[OutboxClaim]:
+    """Claim up to `limit` due messages for `worker`, safely beside other workers/processes,
+    in one statement; the oldest due first.
 
-    PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED`, so workers never wait for each other.
-    SQLite: one `UPDATE … WHERE message_id IN (SELECT …) RETURNING`, atomic under SQLite's
-    single writer (a select-then-update would race between processes).
+    PostgreSQL: the rows are locked `FOR UPDATE SKIP LOCKED`, so workers never wait for each
+    other. SQLite: one `UPDATE … WHERE message_id IN (SELECT …) RETURNING`, atomic under
+    SQLite's single writer (a select-then-update would race between processes).
     """
-    if session.get_bind().dialect.name != "postgresql":
-        # Built once: the due messages claimed and returned in one statement.
-        claimed = session.connection().execute(
-            _CLAIM_SQLITE,
-            {"now": now, "m_worker": worker, "until": now + lease, "limit": limit},
-        )
-        return sorted(
-            (OutboxRow(**row._mapping) for row in claimed), key=lambda row: row.next_attempt_at
-        )
-    candidates = (
-        select(OutboxRow.message_id)
-        .where(_due(now))
-        .order_by(OutboxRow.next_attempt_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    connection = _connection(bind)
+    statement = (
+        _CLAIM_POSTGRESQL if connection.dialect.name == "postgresql" else _CLAIM_SQLITE
     )
-    ids = list(session.scalars(candidates))
-    if not ids:
-        return []
-    session.execute(
-        update(OutboxRow)
-        .where(OutboxRow.message_id.in_(ids))
-        .values(
-            status=OutboxStatus.SENDING.value,
-            claimed_by=worker,
-            claimed_until=now + lease,
-            attempts=OutboxRow.attempts + 1,
-        )
-        .execution_options(synchronize_session=False)
+    claimed = statement.rows(
+        connection, {"now": now, "m_worker": worker, "until": now + lease, "limit": limit}
     )
-    rows = session.scalars(
-        select(OutboxRow)
-        .where(OutboxRow.message_id.in_(ids))
-        .execution_options(populate_existing=True)
-    )
-    return sorted(rows, key=lambda row: row.next_attempt_at)
+    rows = [OutboxClaim(*row) for row in claimed]
+    rows.sort(key=_attempt_time)
+    return rows
 
 
-_LOG = MessageLogRow.__table__
+def _attempt_time(row: OutboxClaim) -> datetime:
+    return row.next_attempt_at
+
+
+def _first(status: OutboxStatus, column: Column[datetime | None]) -> ScalarSelect[datetime | None]:
+    # One index look-up on (status, next_attempt_at), or a scan of the few SENDING rows.
+    return (
+        select(column)
+        .where(_OUTBOX.c.status == status.value, column.is_not(None))
+        .order_by(column)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+# When each kind of claimable message next becomes due, in one statement: a PENDING or
+# FAILED message at its next_attempt_at, a SENDING one when its claim's lease runs out.
+_NEXT_DUE = Prepared(
+    select(
+        *(_first(status, _OUTBOX.c.next_attempt_at) for status in CLAIMABLE),
+        _first(OutboxStatus.SENDING, _OUTBOX.c.claimed_until),
+    )
+)
+
+
+def next_due(reader: ChangeWatch | Connection) -> datetime | None:
+    """The earliest moment a claim will find work (in the past: it would now), or None when
+    no message waits at all: a read, so an idle worker polls without locking."""
+    row = (
+        reader.read(_NEXT_DUE) if isinstance(reader, ChangeWatch)
+        else _NEXT_DUE.rows(reader, {})[0]
+    )
+    moments = [as_utc(moment) for moment in row or () if moment is not None]
+    return min(moments) if moments else None
+
+
 _CLAIM_HELD = and_(
     _OUTBOX.c.message_id == bindparam("m_id"),
     _OUTBOX.c.claimed_by == bindparam("m_worker"),
     _OUTBOX.c.status == OutboxStatus.SENDING.value,
 )
-# Core statements built once (their compiled form is cached): what an attempt writes.
-_RECORD_DELIVERED = (
+# What an attempt writes, prepared once. One statement for every outcome (a value left None
+# keeps the column), so that a batch of outcomes is one executemany.
+_RECORD = Prepared(
     update(_OUTBOX)
     .where(_CLAIM_HELD)
     .values(
         status=bindparam("status"), claimed_by=None, claimed_until=None,
-        delivered_at=bindparam("delivered_at"), last_error=bindparam("last_error"),
-    )
-)
-_RECORD_NOT_DELIVERED = (
-    update(_OUTBOX)
-    .where(_CLAIM_HELD)
-    .values(
-        status=bindparam("status"), claimed_by=None, claimed_until=None,
-        next_attempt_at=bindparam("next_attempt_at"), last_error=bindparam("last_error"),
+        delivered_at=func.coalesce(
+            bindparam("delivered_at", type_=DateTime(timezone=True)), _OUTBOX.c.delivered_at
+        ),
+        next_attempt_at=func.coalesce(
+            bindparam("next_attempt_at", type_=DateTime(timezone=True)),
+            _OUTBOX.c.next_attempt_at,
+        ),
+        last_error=bindparam("last_error", type_=Text),
     )
 )
 _LOG_KEY = and_(
     _LOG.c.message_id == bindparam("m_id"), _LOG.c.direction == bindparam("m_direction")
 )
-_LOG_STATUS = (
+_LOG_STATUS = Prepared(
     update(_LOG)
     .where(_LOG_KEY)
     .values(
@@ -257,7 +334,7 @@ _LOG_STATUS = (
         error_code=bindparam("error_code"), error_detail=bindparam("error_detail"),
     )
 )
-_LOG_EVIDENCE = (
+_LOG_EVIDENCE = Prepared(
     update(_LOG)
     .where(_LOG_KEY)
     .values(
@@ -274,30 +351,61 @@ _LOG_EVIDENCE = (
 )
 
 
+class Outcome(NamedTuple):
+    """How a delivery attempt ended, to be written on its outbox row."""
+
+    message_id: str
+    status: OutboxStatus
+    next_attempt_at: datetime | None  # when not delivered: the next attempt's time
+    last_error: str | None
+
+
+class LostClaim(Exception):
+    """A worker no longer holds the claim of a message it records an outcome for."""
+
+
+def _record_params(worker: str, outcome: Outcome, now: datetime) -> dict[str, object]:
+    delivered = outcome.status is OutboxStatus.DELIVERED
+    return {
+        "m_id": outcome.message_id, "m_worker": worker, "status": outcome.status.value,
+        "delivered_at": now if delivered else None,
+        "next_attempt_at": None if delivered else outcome.next_attempt_at,
+        "last_error": outcome.last_error,
+    }
+
+
 def record_outcome(
-    session: Session,
-    message_id: str,
-    worker: str,
-    status: OutboxStatus,
-    *,
-    now: datetime,
-    next_attempt_at: datetime | None,
-    last_error: str | None,
+    bind: Session | Connection, worker: str, outcome: Outcome, *, now: datetime
 ) -> bool:
-    """Close `worker`'s claim on a message with `status`; False if it no longer holds it.
+    """Close `worker`'s claim on a message with its outcome; False if it no longer holds it.
 
     A single UPDATE: on SQLite the write lock is taken by the first statement of the
     transaction (no read-then-write upgrade that could fail under concurrent writers).
     """
-    params: dict[str, object] = {
-        "m_id": message_id, "m_worker": worker, "status": status.value, "last_error": last_error,
-    }
-    if status is OutboxStatus.DELIVERED:
-        statement, params["delivered_at"] = _RECORD_DELIVERED, now
-    else:
-        statement, params["next_attempt_at"] = _RECORD_NOT_DELIVERED, next_attempt_at
-    result = session.connection().execute(statement, params)
-    return bool(result.rowcount == 1)
+    return _RECORD.execute(_connection(bind), _record_params(worker, outcome, now)) == 1
+
+
+def record_outcomes(
+    bind: Session | Connection, worker: str, outcomes: Sequence[Outcome], *, now: datetime
+) -> None:
+    """Close `worker`'s claims on several messages in one executemany.
+
+    Raises `LostClaim` when it no longer holds one of them: some outcomes were then written
+    and others not, so the caller rolls its transaction back and records one by one
+    (`record_outcome`), which tells which. Lost claims are rare (a lease that ran out).
+    """
+    if not outcomes:
+        return
+    changed = _RECORD.executemany(
+        _connection(bind), [_record_params(worker, outcome, now) for outcome in outcomes]
+    )
+    if changed != len(outcomes):
+        raise LostClaim(f"{len(outcomes) - changed} of {len(outcomes)} claims lost")
+
+
+def _connection(bind: Session | Connection) -> Connection:
+    """The connection to run Core statements on (a session's: in its transaction)."""
+    return bind.connection() if isinstance(bind, Session) else bind
 
 
 def log_outcome_params(
@@ -325,19 +433,21 @@ def log_outcome_params(
     return params
 
 
-def record_log_outcomes(session: Session, outcomes: Sequence[dict[str, object]]) -> None:
+def record_log_outcomes(
+    bind: Session | Connection, outcomes: Sequence[dict[str, object]]
+) -> None:
     """Write the outcomes made by `log_outcome_params`: one executemany per statement."""
     with_evidence = [params for params in outcomes if "envelope" in params]
     status_only = [params for params in outcomes if "envelope" not in params]
-    connection = session.connection()
+    connection = _connection(bind)
     if with_evidence:
-        connection.execute(_LOG_EVIDENCE, with_evidence)
+        _LOG_EVIDENCE.executemany(connection, with_evidence)
     if status_only:
-        connection.execute(_LOG_STATUS, status_only)
+        _LOG_STATUS.executemany(connection, status_only)
 
 
 def record_log_outcome(
-    session: Session,
+    bind: Session | Connection,
     message_id: str,
     direction: Direction,
     *,
@@ -349,7 +459,7 @@ def record_log_outcome(
 ) -> None:
     """Set one log entry's status and error (and evidence); see `log_outcome_params`."""
     record_log_outcomes(
-        session,
+        bind,
         [log_outcome_params(
             message_id, direction, status=status, now=now, error_code=error_code,
             error_detail=error_detail, evidence=evidence,
@@ -357,38 +467,24 @@ def record_log_outcome(
     )
 
 
-def inbox_ids(session: Session, status: InboxStatus, limit: int) -> list[str]:
-    return list(
-        session.scalars(
-            select(InboxRow.message_id)
-            .where(InboxRow.status == status.value)
-            .order_by(InboxRow.received_at)
-            .limit(limit)
-        )
-    )
+_INBOX_IDS = Prepared(
+    select(_INBOX.c.message_id)
+    .where(_INBOX.c.status == bindparam("status", type_=String))
+    .order_by(_INBOX.c.received_at)
+    .limit(bindparam("limit", type_=Integer))
+)
 
 
-def take_inbox_row(session: Session, message_id: str, now: datetime) -> InboxRow | None:
-    """Mark a RECEIVED message PROCESSED, atomically: only one processor wins it.
-
-    The change commits with the handler's work, or rolls back with it.
-    """
-    result = session.execute(
-        update(InboxRow)
-        .where(InboxRow.message_id == message_id, InboxRow.status == InboxStatus.RECEIVED.value)
-        .values(
-            status=InboxStatus.PROCESSED.value,
-            processed_at=now,
-            attempts=InboxRow.attempts + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return session.get(InboxRow, message_id, populate_existing=True)
+def inbox_ids(bind: Session | Connection, status: InboxStatus, limit: int) -> list[str]:
+    """The ids of up to `limit` inbox messages in `status`, the longest waiting first."""
+    rows = _INBOX_IDS.rows(_connection(bind), {"status": status.value, "limit": limit})
+    return [message_id for message_id, in rows]
 
 
-_INBOX = InboxRow.__table__
+_TAKEN = (
+    "message_id", "message_timestamp", "from_party", "to_party", "service", "service_type",
+    "action", "conversation_id", "ref_to_message_id", "payload", "received_at",
+)
 _TAKE_INBOX = (
     update(_INBOX)
     .where(
@@ -397,28 +493,38 @@ _TAKE_INBOX = (
     )
     .values(
         status=InboxStatus.PROCESSED.value,
-        processed_at=bindparam("now"),
+        processed_at=bindparam("now", type_=DateTime(timezone=True)),
         attempts=_INBOX.c.attempts + 1,
     )
-    .returning(_INBOX.c.message_id)
-)
-_INBOX_ROWS = (
-    select(InboxRow)
-    .where(InboxRow.message_id.in_(bindparam("ids", expanding=True)))
-    .execution_options(populate_existing=True)
+    .returning(*(_INBOX.c[name] for name in _TAKEN))
 )
 
 
-def take_inbox_rows(session: Session, ids: Sequence[str], now: datetime) -> list[InboxRow]:
-    """Mark the still RECEIVED ones of `ids` PROCESSED in one statement and return them.
+def take_received(
+    bind: Session | Connection, ids: Sequence[str], now: datetime
+) -> list[UserMessage]:
+    """Mark the still RECEIVED ones of `ids` PROCESSED and return them as messages for their
+    handlers, the longest waiting first: one statement, and only one processor wins each.
 
-    Like `take_inbox_row`, for a batch: the change commits with the handlers' work.
+    The change commits with the handlers' work, or rolls back with it.
     """
-    taken = list(session.connection().scalars(_TAKE_INBOX, {"ids": list(ids), "now": now}))
-    if not taken:
-        return []
-    rows = session.scalars(_INBOX_ROWS, {"ids": taken})
-    return sorted(rows, key=lambda row: (row.received_at, row.message_id))
+    taken = _connection(bind).execute(_TAKE_INBOX, {"ids": list(ids), "now": now}).all()
+    taken.sort(key=lambda row: (row.received_at, row.message_id))
+    return [
+        UserMessage(
+            message_id=row.message_id,
+            timestamp=as_utc(row.message_timestamp),
+            from_party=row.from_party,
+            to_party=row.to_party,
+            service=row.service,
+            service_type=row.service_type,
+            action=row.action,
+            conversation_id=row.conversation_id,
+            ref_to_message_id=row.ref_to_message_id,
+            payload=row.payload,
+        )
+        for row in taken
+    ]
 
 
 _COUNT_DUPLICATE = (
@@ -428,9 +534,9 @@ _COUNT_DUPLICATE = (
 )
 
 
-def count_duplicate(session: Session, message_id: str) -> None:
+def count_duplicate(bind: Session | Connection, message_id: str) -> None:
     """One more refused copy of the received message `message_id`."""
-    session.connection().execute(_COUNT_DUPLICATE, {"m_id": message_id})
+    _connection(bind).execute(_COUNT_DUPLICATE, {"m_id": message_id})
 
 
 def statistics(session: Session) -> dict[str, int]:
@@ -491,11 +597,15 @@ _LOG_STATUSES = (
 
 
 def set_log_statuses(
-    session: Session, ids: Sequence[str], direction: Direction, status: str, now: datetime
+    bind: Session | Connection,
+    ids: Sequence[str],
+    direction: Direction,
+    status: str,
+    now: datetime,
 ) -> None:
     if not ids:
         return
-    session.connection().execute(
+    _connection(bind).execute(
         _LOG_STATUSES,
         {"ids": list(ids), "m_direction": direction.value, "status": status, "updated_at": now},
     )

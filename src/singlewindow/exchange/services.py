@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import event, insert
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,12 +35,10 @@ from singlewindow.exchange.model import (
 )
 from singlewindow.exchange.pki import NodeIdentity, Partner, TrustList
 from singlewindow.exchange.pmode import ProcessingModes
-from singlewindow.exchange.repository import InboxRow, MessageLogRow, OutboxRow
+from singlewindow.exchange.repository import InboxRow, MessageLogRow, OutboxClaim, OutboxRow
 
 log = logging.getLogger("singlewindow.exchange")
 
-_INSERT_INBOX = insert(InboxRow.__table__)  # type: ignore[arg-type]
-_INSERT_LOG = insert(MessageLogRow.__table__)  # type: ignore[arg-type]
 
 Handler = Callable[[Session, UserMessage], None]
 
@@ -145,8 +143,9 @@ class Gateway:
         now = self.clock()
         message_id = message_id or new_message_id(self.identity.party_id)
         conversation_id = conversation_id or str(uuid.uuid4())
-        session.add(
-            OutboxRow(
+        repository.enqueue(
+            session,
+            dict(
                 message_id=message_id,
                 to_party=to_party,
                 service=service,
@@ -159,10 +158,8 @@ class Gateway:
                 attempts=0,
                 next_attempt_at=now,
                 created_at=now,
-            )
-        )
-        session.add(
-            MessageLogRow(
+            ),
+            dict(
                 message_id=message_id,
                 direction=Direction.OUTBOUND.value,
                 from_party=self.identity.party_id,
@@ -176,7 +173,7 @@ class Gateway:
                 encrypted=mode.encrypt if mode else True,
                 created_at=now,
                 updated_at=now,
-            )
+            ),
         )
         if not event.contains(session, "after_commit", self._wake_outbox):
             event.listen(session, "after_commit", self._wake_outbox, once=True)
@@ -185,7 +182,7 @@ class Gateway:
     def _wake_outbox(self, _session: Session) -> None:
         self.outbox_event.set()
 
-    def build(self, row: OutboxRow) -> messaging.OutboundMessage:
+    def build(self, row: OutboxClaim) -> messaging.OutboundMessage:
         mode = self.pmode.partner(row.to_party)
         return messaging.build_user_message(
             self.identity,
@@ -211,56 +208,72 @@ class Gateway:
         took it).
         """
         now = self.clock()
-        results: list[OutboxStatus | None] = []
+        outcomes: list[repository.Outcome] = []
         log_outcomes: list[dict[str, object]] = []
-        with self.database.unit_of_work() as session:
-            for attempt in attempts:
-                tries = attempt.attempts
-                verdict = attempt.verdict
-                if verdict.delivered:
-                    target = OutboxStatus.DELIVERED
-                elif not verdict.retry:
-                    target = OutboxStatus.REJECTED
-                elif self.pmode.retry.exhausted(tries):
-                    target = OutboxStatus.GAVE_UP
-                else:
-                    target = OutboxStatus.FAILED
-                check_outbox_transition(OutboxStatus.SENDING, target)
-                held = repository.record_outcome(
-                    session, attempt.message_id, worker, target, now=now,
-                    next_attempt_at=(
-                        None if target is OutboxStatus.DELIVERED
-                        else now + self.pmode.retry.delay(tries)
-                    ),
-                    last_error=(
-                        (verdict.detail or None) if target is OutboxStatus.DELIVERED
-                        else verdict.detail
-                    ),
+        for attempt in attempts:
+            tries = attempt.attempts
+            verdict = attempt.verdict
+            if verdict.delivered:
+                target = OutboxStatus.DELIVERED
+            elif not verdict.retry:
+                target = OutboxStatus.REJECTED
+            elif self.pmode.retry.exhausted(tries):
+                target = OutboxStatus.GAVE_UP
+            else:
+                target = OutboxStatus.FAILED
+            check_outbox_transition(OutboxStatus.SENDING, target)
+            delivered = target is OutboxStatus.DELIVERED
+            outcomes.append(
+                repository.Outcome(
+                    attempt.message_id,
+                    target,
+                    next_attempt_at=None if delivered else now + self.pmode.retry.delay(tries),
+                    last_error=(verdict.detail or None) if delivered else verdict.detail,
                 )
-                if not held:
-                    results.append(None)  # the claim was lost meanwhile
-                    continue
-                evidence: dict[str, object] | None = None
-                if verdict.delivered or not verdict.retry:  # final: keep the evidence
-                    evidence = {}
-                    outbound = attempt.outbound
-                    if outbound is not None:
-                        evidence["envelope"] = outbound.envelope
-                        evidence["message_timestamp"] = outbound.timestamp
-                    if attempt.signal is not None:
-                        evidence["signal"] = attempt.signal
-                        evidence["signal_id"] = verdict.receipt_id
-                log_outcomes.append(
-                    repository.log_outcome_params(
-                        attempt.message_id, Direction.OUTBOUND, status=target.value,
-                        now=now, error_code=verdict.error_code,
-                        error_detail=verdict.detail or None, evidence=evidence,
-                    )
+            )
+            evidence: dict[str, object] | None = None
+            if verdict.delivered or not verdict.retry:  # final: keep the evidence
+                evidence = {}
+                outbound = attempt.outbound
+                if outbound is not None:
+                    evidence["envelope"] = outbound.envelope
+                    evidence["message_timestamp"] = outbound.timestamp
+                if attempt.signal is not None:
+                    evidence["signal"] = attempt.signal
+                    evidence["signal_id"] = verdict.receipt_id
+            log_outcomes.append(
+                repository.log_outcome_params(
+                    attempt.message_id, Direction.OUTBOUND, status=target.value,
+                    now=now, error_code=verdict.error_code,
+                    error_detail=verdict.detail or None, evidence=evidence,
                 )
-                results.append(target)
-            # The log entries of the held claims, one executemany per statement.
-            repository.record_log_outcomes(session, log_outcomes)
-        return results
+            )
+        # Usually every claim is still held: the outcomes and their log entries are then
+        # one executemany each. Otherwise that transaction rolls back, and one UPDATE per
+        # message tells which claims were lost (their outcomes are dropped).
+        held: list[bool] | None = None
+        if len(outcomes) > 1:
+            try:
+                with self.database.transaction() as connection:
+                    repository.record_outcomes(connection, worker, outcomes, now=now)
+                    repository.record_log_outcomes(connection, log_outcomes)
+                held = [True] * len(outcomes)
+            except repository.LostClaim:
+                held = None
+        if held is None:
+            with self.database.transaction() as connection:
+                held = [
+                    repository.record_outcome(connection, worker, outcome, now=now)
+                    for outcome in outcomes
+                ]
+                repository.record_log_outcomes(
+                    connection,
+                    [params for params, kept in zip(log_outcomes, held, strict=True) if kept],
+                )
+        return [
+            outcome.status if kept else None
+            for outcome, kept in zip(outcomes, held, strict=True)
+        ]
 
     def requeue(self, message_id: str) -> None:
         """Send a REJECTED or GAVE_UP message again (after fixing what made it fail)."""
@@ -348,8 +361,8 @@ class Gateway:
 
     def _count_duplicate(self, message_id: str) -> None:
         """Count a refused copy of an already received message on its inbox row."""
-        with self.database.unit_of_work() as session:
-            repository.count_duplicate(session, message_id)
+        with self.database.transaction() as connection:
+            repository.count_duplicate(connection, message_id)
 
     def _store_received(
         self, inbound: messaging.InboundMessage, message: UserMessage, signal: bytes
@@ -360,11 +373,11 @@ class Gateway:
         inbox's primary key (IntegrityError, handled by the caller).
         """
         now = self.clock()
-        # Core inserts with bound parameters in a Core transaction: the statements compile
-        # once (cached), and no ORM session is needed for two rows nobody reads back here.
+        # Two prepared inserts (compiled once, run through the driver) in a Core transaction:
+        # no ORM session is needed for two rows nobody reads back here.
         with self.database.transaction() as connection:
-            connection.execute(
-                _INSERT_INBOX,
+            repository.keep_received(
+                connection,
                 dict(
                     message_id=message.message_id,
                     from_party=message.from_party,
@@ -383,9 +396,6 @@ class Gateway:
                     received_at=now,
                     processed_at=None,
                 ),
-            )
-            connection.execute(
-                _INSERT_LOG,
                 dict(
                     message_id=message.message_id,
                     direction=Direction.INBOUND.value,
@@ -422,8 +432,9 @@ class Gateway:
         messages are handled again one by one, each in its own transaction, so that only the
         failing message is marked FAILED (its handler's work never commits).
         """
-        with self.database.unit_of_work() as session:
-            ids = repository.inbox_ids(session, InboxStatus.RECEIVED, limit)
+        # A plain read first: an idle poll takes no write lock.
+        with self.database.transaction() as connection:
+            ids = repository.inbox_ids(connection, InboxStatus.RECEIVED, limit)
         if not ids:
             return 0
         if len(ids) > 1:
@@ -436,31 +447,36 @@ class Gateway:
     def _process_batch(self, ids: Sequence[str]) -> int:
         now = self.clock()
         with self.database.unit_of_work() as session:
-            rows = repository.take_inbox_rows(session, ids, now)
-            for row in rows:
-                handler = self.handlers.get((row.service, row.action))
+            messages = repository.take_received(session, ids, now)
+            for message in messages:
+                handler = self.handlers.get((message.service, message.action))
                 if handler is None:
-                    raise LookupError(f"no handler is registered for {row.service} / {row.action}")
-                handler(session, inbox_message(row))
+                    raise LookupError(
+                        f"no handler is registered for {message.service} / {message.action}"
+                    )
+                handler(session, message)
             repository.set_log_statuses(
-                session, [row.message_id for row in rows], Direction.INBOUND,
+                session, [message.message_id for message in messages], Direction.INBOUND,
                 InboxStatus.PROCESSED.value, now,
             )
-            return len(rows)
+            return len(messages)
 
     def _process_one(self, message_id: str) -> int:
         now = self.clock()
         try:
             with self.database.unit_of_work() as session:
-                row = repository.take_inbox_row(session, message_id, now)
-                if row is None:
+                taken = repository.take_received(session, [message_id], now)
+                if not taken:
                     return 0  # another processor has it
-                handler = self.handlers.get((row.service, row.action))
+                [message] = taken
+                handler = self.handlers.get((message.service, message.action))
                 if handler is None:
-                    raise LookupError(f"no handler is registered for {row.service} / {row.action}")
-                handler(session, inbox_message(row))
-                repository.set_log_status(
-                    session, message_id, Direction.INBOUND, InboxStatus.PROCESSED.value, now
+                    raise LookupError(
+                        f"no handler is registered for {message.service} / {message.action}"
+                    )
+                handler(session, message)
+                repository.set_log_statuses(
+                    session, [message_id], Direction.INBOUND, InboxStatus.PROCESSED.value, now
                 )
             return 1
         except Exception as exc:  # the handler's failure is recorded, not propagated
@@ -553,19 +569,6 @@ class Gateway:
         self._workers.clear()
 
 
-def inbox_message(row: InboxRow) -> UserMessage:
-    return UserMessage(
-        message_id=row.message_id,
-        timestamp=as_utc(row.message_timestamp),
-        from_party=row.from_party,
-        to_party=row.to_party,
-        service=row.service,
-        service_type=row.service_type,
-        action=row.action,
-        conversation_id=row.conversation_id,
-        ref_to_message_id=row.ref_to_message_id,
-        payload=row.payload,
-    )
 
 
 # --- the configured gateway, for capabilities that only need `send` and handlers ---------

@@ -10,19 +10,21 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import uuid
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import httpx
 import urllib3
 
 from singlewindow.exchange import messaging, repository
-from singlewindow.exchange.repository import OutboxRow
+from singlewindow.exchange.repository import OutboxClaim
 from singlewindow.exchange.services import Attempt
 
 if TYPE_CHECKING:
+    from singlewindow.core.db import ChangeWatch
     from singlewindow.exchange.services import Gateway
 
 log = logging.getLogger("singlewindow.exchange.workers")
@@ -91,16 +93,19 @@ class OutboxDeliveryWorker(_Loop):
         idle_interval: float = 0.02,
         lease: timedelta = timedelta(seconds=60),
         timeout: float = 30.0,
+        record_delay: float = 0.01,
         client: httpx.Client | None = None,
     ) -> None:
-        """`client`: an httpx client to post with (tests give one with a mock transport);
-        by default a urllib3 connection pool with kept-alive connections, a few times cheaper
-        per request than httpx."""
+        """`record_delay`: how long (s) the outcome of a delivery may wait to be recorded
+        with others; `client`: an httpx client to post with (tests give one with a mock
+        transport); by default a urllib3 connection pool with kept-alive connections, a few
+        times cheaper per request than httpx."""
         super().__init__(idle_interval, gateway.outbox_event)
         self.gateway = gateway
         self.batch_size = batch_size
         self.concurrency = concurrency
         self.lease = lease
+        self.record_delay = record_delay
         self.worker_id = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.client = client
         self.http: urllib3.PoolManager | None = None
@@ -112,17 +117,25 @@ class OutboxDeliveryWorker(_Loop):
                 timeout=urllib3.Timeout(total=timeout),
             )
         self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="exchange-deliver")
+        self._watch: ChangeWatch | None = None
+        # The earliest moment a message becomes due, from the last probe (None: none waits).
+        self._next_due: datetime | None = None
+        self._full = False
 
     def _run(self) -> None:
         """Deliver continuously: claim more as soon as deliveries end (no batch barrier).
 
-        Up to `2 × concurrency` messages are claimed and in flight; the outcomes of the
-        deliveries that have ended are recorded together, one transaction each time.
+        Up to `2 × concurrency` messages are claimed and in flight. The outcomes of the
+        deliveries that have ended are recorded together, one transaction each time, at the
+        latest `record_delay` after the first of them ended (deliveries end one at a time:
+        a transaction for each would cost more than their outcomes).
         """
         in_flight: set[Future[Attempt]] = set()
+        ended: list[Attempt] = []  # not recorded yet
+        first_ended = 0.0
         limit = 2 * self.concurrency
-        while not self._stop.is_set() or in_flight:
-            rows: list[OutboxRow] = []
+        while not self._stop.is_set() or in_flight or ended:
+            rows: list[OutboxClaim] = []
             # Refill once at most `concurrency` are in flight (every thread still has one
             # queued behind it): a claim is a write transaction, one per batch, not per
             # delivery that ends.
@@ -132,30 +145,57 @@ class OutboxDeliveryWorker(_Loop):
                 except Exception:  # the database may be briefly away
                     log.exception("%s could not claim; retrying", self.name)
             in_flight |= {self.pool.submit(self.deliver, row) for row in rows}
-            if not in_flight:
+            if not in_flight and not ended:
                 self._wake.wait(self.idle_interval)
                 self._wake.clear()
                 continue
-            done, in_flight = wait(
-                in_flight, timeout=self.idle_interval, return_when=FIRST_COMPLETED
-            )
-            if done:
+            if in_flight:
+                timeout = self.idle_interval
+                if ended:
+                    timeout = max(0.0, first_ended + self.record_delay - time.monotonic())
+                done, in_flight = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
+                if done and not ended:
+                    first_ended = time.monotonic()
+                ended += [future.result() for future in done]
+            if ended and (
+                not in_flight
+                or len(ended) >= self.concurrency
+                or time.monotonic() - first_ended >= self.record_delay
+            ):
                 try:
-                    self.gateway.record_attempts(self.worker_id, [f.result() for f in done])
+                    self.gateway.record_attempts(self.worker_id, ended)
                 except Exception:  # unrecorded: the lease runs out, the message goes again
-                    log.exception("%s could not record %d outcomes", self.name, len(done))
+                    log.exception("%s could not record %d outcomes", self.name, len(ended))
+                ended = []
 
-    def claim(self, limit: int) -> list[OutboxRow]:
-        """Claim up to `limit` due messages (an idle poll on SQLite only reads)."""
+    def claim(self, limit: int) -> list[OutboxClaim]:
+        """Claim up to `limit` due messages; nothing (and no write) when none is due."""
         now = self.gateway.clock()
-        if self.gateway.database.engine.dialect.name == "sqlite":
-            with self.gateway.database.engine.connect() as connection:
-                if not repository.any_due(connection, now):
-                    return []
-        with self.gateway.database.unit_of_work() as session:
-            rows = repository.claim_due(session, self.worker_id, now, self.lease, limit)
-            session.expunge_all()
+        if not self._full and not self._maybe_due(now):
+            return []
+        with self.gateway.database.transaction() as connection:
+            rows = repository.claim_due(connection, self.worker_id, now, self.lease, limit)
+        # A full batch: more may be due, the next claim need not look first.
+        self._full = len(rows) == limit
         return rows
+
+    def _maybe_due(self, now: datetime) -> bool:
+        """Whether a claim may find work now, as cheaply as possible.
+
+        The due-probe (one read) runs only when another connection may have committed since
+        the last look (SQLite tells: `ChangeWatch`; PostgreSQL cannot, so it probes every
+        time) or when the earliest moment known from the last probe has come: a failed
+        message becomes due again at its next_attempt_at, and a claim whose lease runs out
+        too, without any write.
+        """
+        if self._watch is None:
+            self._watch = self.gateway.database.watch()
+        watch = self._watch
+        if not watch.changed() and (self._next_due is None or now < self._next_due):
+            return False
+        next_due = repository.next_due(watch)  # a failed read: the watch forgets, we look again
+        self._next_due = next_due
+        return next_due is not None and next_due <= now
 
     def run_once(self) -> int:
         """Claim one batch, deliver it and record its outcomes (tests and tools)."""
@@ -167,7 +207,7 @@ class OutboxDeliveryWorker(_Loop):
         self.gateway.record_attempts(self.worker_id, attempts)
         return len(rows)
 
-    def deliver(self, row: OutboxRow) -> Attempt:
+    def deliver(self, row: OutboxClaim) -> Attempt:
         """One attempt: build, post, judge the answer (recorded by the caller)."""
         outbound: messaging.OutboundMessage | None = None
         signal: bytes | None = None
@@ -205,6 +245,9 @@ class OutboxDeliveryWorker(_Loop):
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
         if self.client is not None:
             self.client.close()
         if self.http is not None:
@@ -230,10 +273,25 @@ class InboxProcessor(_Loop):
         self.gateway = gateway
         self.batch_size = batch_size
         self.linger = linger
+        self._watch: ChangeWatch | None = None
 
     def run_once(self) -> int:
-        done = self.gateway.process_inbox(self.batch_size)
+        # Nothing was committed since the last look (SQLite tells): nothing new to handle.
+        if self._watch is None:
+            self._watch = self.gateway.database.watch()
+        if not self._watch.changed():
+            return 0
+        try:
+            done = self.gateway.process_inbox(self.batch_size)
+        except BaseException:
+            self._watch.forget()
+            raise
         if done and done < self.batch_size and self.linger:
             # Let a few more arrive: one transaction for several messages costs less.
             self._stop.wait(self.linger)
         return done
+
+    def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
