@@ -24,7 +24,7 @@ import functools
 import hashlib
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from as4 import AS4PrivateKey, ReceiptVerificationError, const
@@ -469,33 +469,21 @@ def read_user_message(
     if compression == "application/gzip":
         payload = gunzip(payload, maximum_size)
     return ReadMessage(
-        message=model.UserMessage(**header.__dict__, payload=payload),
+        message=replace(header, payload=payload),
         encrypted=encrypted_key is not None,
         signer=signer,
         references=tuple(r.fields() for r in signature.references),
     )
 
 
-@dataclass(frozen=True)
-class _Header:
-    message_id: str
-    timestamp: datetime
-    from_party: str
-    to_party: str
-    service: str
-    service_type: str | None
-    action: str
-    conversation_id: str
-    ref_to_message_id: str | None
-
-
-def _header_values(user_message: etree._Element) -> _Header:
+def _header_values(user_message: etree._Element) -> model.UserMessage:
+    """The header values of a user message (its payload comes once verified)."""
     info = _one(user_message, EB3, "MessageInfo")
     parties = _one(user_message, EB3, "PartyInfo")
     collaboration = _one(user_message, EB3, "CollaborationInfo")
     service = _one(collaboration, EB3, "Service")
     ref_to = _optional(info, EB3, "RefToMessageId")
-    return _Header(
+    return model.UserMessage(
         message_id=_text(info, EB3, "MessageId"),
         timestamp=_timestamp(_text(info, EB3, "Timestamp")),
         from_party=_text(_one(parties, EB3, "From"), EB3, "PartyId"),
