@@ -446,27 +446,6 @@ def record_log_outcomes(
         _LOG_STATUS.executemany(connection, status_only)
 
 
-def record_log_outcome(
-    bind: Session | Connection,
-    message_id: str,
-    direction: Direction,
-    *,
-    status: str,
-    now: datetime,
-    error_code: str | None,
-    error_detail: str | None,
-    evidence: dict[str, object] | None = None,
-) -> None:
-    """Set one log entry's status and error (and evidence); see `log_outcome_params`."""
-    record_log_outcomes(
-        bind,
-        [log_outcome_params(
-            message_id, direction, status=status, now=now, error_code=error_code,
-            error_detail=error_detail, evidence=evidence,
-        )],
-    )
-
-
 _INBOX_IDS = Prepared(
     select(_INBOX.c.message_id)
     .where(_INBOX.c.status == bindparam("status", type_=String))
