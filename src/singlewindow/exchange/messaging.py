@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import functools
 import logging
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -181,36 +180,6 @@ class SingleWindowMessage(PeppolAS4Message):
             raise SignatureCoverageException([problem])
         return fields
 
-    # --- reading -------------------------------------------------------------------------
-
-    @property
-    def encrypted(self) -> bool:
-        return (
-            self.soap_envelope is not None
-            and self.soap_envelope.header.security.encrypted_key is not None
-        )
-
-    def to_user_message(self) -> model.UserMessage:
-        user_message = self.require_soap_envelope().header.messaging.user_message
-        assert user_message is not None
-        info = user_message.message_info
-        collaboration = user_message.collaboration_info
-        timestamp = info.timestamp.value
-        if timestamp.tzinfo is None:
-            timestamp = timestamp.replace(tzinfo=UTC)
-        return model.UserMessage(
-            message_id=info.message_id.value,
-            timestamp=timestamp,
-            from_party=user_message.party_info.party_from.party_id.value,
-            to_party=user_message.party_info.party_to.party_id.value,
-            service=collaboration.service.value,
-            service_type=collaboration.service.type_value,
-            action=collaboration.action.value,
-            conversation_id=collaboration.conversation_id.value,
-            ref_to_message_id=info.ref_to_message_id.value if info.ref_to_message_id else None,
-            payload=next(iter(self.decrypted_data.values()), b""),
-        )
-
 
 class SingleWindowReceipt(AS4Receipt):
     """A receipt or error signal. Our receipts are written by `wire` (kept as `written`);
@@ -241,7 +210,7 @@ class SingleWindowReceipt(AS4Receipt):
         credentials = local_party.credentials
         written = wire.write_receipt(
             _signer(credentials.private_key, credentials.certificate),
-            signal_id=f"{uuid.uuid4()}@{local_party.identity.party_id}",
+            party_id=local_party.identity.party_id,
             ref_to_message_id=referenced_message_id,
             acknowledged=[
                 ComparableReferenceFields.from_reference(reference)
@@ -632,7 +601,7 @@ class InboundMessage:
                 assert self.read is not None
                 written = wire.write_receipt(
                     self.signer,
-                    signal_id=f"{uuid.uuid4()}@{self.local_party.identity.party_id}",
+                    party_id=self.local_party.identity.party_id,
                     ref_to_message_id=self.message_id,
                     acknowledged=self.read.references,
                 )

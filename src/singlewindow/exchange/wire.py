@@ -359,11 +359,13 @@ class WrittenReceipt:
 
 
 def write_receipt(
-    signer: Signer, signal_id: str, ref_to_message_id: str,
+    signer: Signer, party_id: str, ref_to_message_id: str,
     acknowledged: Iterable[ComparableReferenceFields],
 ) -> WrittenReceipt:
     """A signed non-repudiation receipt: eb:Receipt carrying, in ebbp:NonRepudiationInformation,
-    the ds:References of the received message's signature (so the digests of what arrived)."""
+    the ds:References of the received message's signature (so the digests of what arrived).
+    Its own message id is `<uuid>@<party_id>`, as our user messages' are."""
+    signal_id = f"{uuid.uuid4()}@{party_id}"
     token, token_id = signer.token()
     information = "".join(
         f"<ebbpsig:MessagePartNRInformation>{_reference(reference)}"
