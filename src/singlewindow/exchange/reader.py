@@ -441,9 +441,8 @@ def read_user_message(
     problem = _covered(document, signature)
     if problem is not None:
         raise SignatureCoverageException([problem])
-    hrefs = _payload_hrefs(user_message)
-    signed_parts = {r.uri for r in signature.references if r.uri.startswith("cid:")}
-    if not set(hrefs) <= signed_parts:
+    href, compression = _payload(user_message)
+    if href not in {reference.uri for reference in signature.references}:
         raise SignatureCoverageException(["payloads"])
     _check_element_digests(signature, ids)
 
@@ -461,7 +460,6 @@ def read_user_message(
         if not reference.matches(content, const.SWA_ATTACHMENT_CONTENT_SIGNATURE_TRANSFORM):
             raise DigestMismatchException(reference.uri)
 
-    href, compression = next(iter(hrefs.items()))
     part = href.removeprefix("cid:")
     if part not in attachments:
         raise PartInfoWithoutMimePartException(href)
@@ -506,27 +504,24 @@ def _timestamp(text: str) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _payload_hrefs(user_message: etree._Element) -> dict[str, str]:
-    """The payloads the message declares: cid: href → compression type ("" for none)."""
+def _payload(user_message: etree._Element) -> tuple[str, str]:
+    """The one payload the message declares: its cid: href and compression ("" for none)."""
     payload_info = _optional(user_message, EB3, "PayloadInfo")
     parts = _children(payload_info, EB3, "PartInfo") if payload_info is not None else []
     if not parts:
         raise PayloadInfoNotFoundException()
     if len(parts) > 1:
         raise MoreThanOnePayload()
-    hrefs: dict[str, str] = {}
-    for part in parts:
-        href = part.get("href") or ""
-        if not href.startswith("cid:"):
-            raise PartInfoWithoutMimePartException(href or "(none)")
-        properties = _optional(part, EB3, "PartProperties")
-        compression = ""
-        if properties is not None:
-            for item in _children(properties, EB3, "Property"):
-                if item.get("name") == "CompressionType":
-                    compression = (item.text or "").strip()
-        hrefs[href] = compression
-    return hrefs
+    href = parts[0].get("href") or ""
+    if not href.startswith("cid:"):
+        raise PartInfoWithoutMimePartException(href or "(none)")
+    properties = _optional(parts[0], EB3, "PartProperties")
+    compression = ""
+    if properties is not None:
+        for item in _children(properties, EB3, "Property"):
+            if item.get("name") == "CompressionType":
+                compression = (item.text or "").strip()
+    return href, compression
 
 
 def _decrypt(
