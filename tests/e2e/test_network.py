@@ -97,6 +97,23 @@ def test_every_message_was_delivered_once_with_a_receipt(network):
     assert counts["sent"] >= 6 and counts["sent"] == counts["delivered"]
 
 
+def test_a_second_run_on_the_same_network_lodges_its_own_declarations(network):
+    """Traffic with the same seed on a kept network (`singlewindow up` run again) plans the
+    same trades: its local references must still be new, not refused as lodged before."""
+    nodes = [desk.node for desk in network.desks.values()]
+    runs = [Traffic(nodes, seed=7), Traffic(nodes, seed=7)]
+    try:
+        exporter, importer = _party("KH", "exporter"), _party("VN", "importer")
+        numbers = {
+            run.export(900, "KH", "VN", exporter, importer, coffee("KH"))["number"]
+            for run in runs
+        }
+        assert len(numbers) == 2
+    finally:
+        for run in runs:
+            run.close()
+
+
 def test_a_destination_killed_during_traffic_loses_nothing_and_duplicates_nothing(
     tmp_path,
 ):
