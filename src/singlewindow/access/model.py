@@ -11,6 +11,7 @@ class Role(enum.StrEnum):
     OFFICER = "officer"  # works the declarations of its customs office
     ADMIN = "admin"  # manages tariffs, risk rules and users
     ISSUER = "issuer"  # an issuing authority for certificates of origin
+    BANK = "bank"  # a bank or the treasury: confirms payments of duties and taxes
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class Principal:
 
     username: str
     role: Role
-    party_id: str | None = None  # the trader's identifier (TIN/EORI-like), for traders
+    party_id: str | None = None  # the trader's or bank's identifier (TIN/EORI-like, BIC)
     office: str | None = None  # the customs office code, for officers
 
     def owns(self, party_id: str) -> bool:

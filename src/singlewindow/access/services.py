@@ -31,8 +31,10 @@ def create_user(
     problems = []
     if not username or len(username) > 64:
         problems.append(Problem("username", "must be 1 to 64 characters"))
-    if role is Role.TRADER and not party_id:
-        problems.append(Problem("party_id", "a trader needs the party identifier it acts for"))
+    if role in (Role.TRADER, Role.BANK) and not party_id:
+        problems.append(
+            Problem("party_id", f"a {role.value} needs the party identifier it acts for")
+        )
     if role is Role.OFFICER and not office:
         problems.append(Problem("office", "an officer needs the customs office it works at"))
     if problems:
