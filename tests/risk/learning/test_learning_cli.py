@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -23,6 +24,8 @@ def _slice(source, path, rows: int, skip: int = 0) -> None:
     path.write_text("\n".join([lines[0], *lines[1 + skip: 1 + skip + rows]]) + "\n")
 
 
+@pytest.mark.skipif(not (TRAIN_FILE.exists() and VALID_FILE.exists()),
+                    reason="the CIDD data set is not at ../shared/data/cidd")
 def test_train_then_evaluate(tmp_path):
     first, second, later = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
     _slice(TRAIN_FILE, first, 600)
