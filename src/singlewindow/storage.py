@@ -15,6 +15,7 @@ ROOMS_WITH_TABLES = (
     "singlewindow.risk.learning.repository",
     "singlewindow.exchange.repository",
     "singlewindow.origin.repository",
+    "singlewindow.reference.repository",
 )
 
 
