@@ -71,6 +71,12 @@ def national_currency(country: str) -> str:
 # Files: the rate table (docs/exchange-rates-csv.md) and the packaged sample register
 
 
+def _summary(what: str, problems: list[Problem]) -> str:
+    shown = "; ".join(f"{p.path}: {p.message}" if p.path else p.message for p in problems[:3])
+    more = f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
+    return f"{what} has {len(problems)} problem(s), nothing was loaded: {shown}{more}"
+
+
 def _read_source(source: str | Path | TextIO) -> str:
     """A `str` is the CSV text itself; a `Path` is a file to read; else a text stream."""
     if isinstance(source, Path):
@@ -171,7 +177,7 @@ def parse_rate_table(source: str | Path | TextIO) -> tuple[list[RateEntry], list
     if not entries and not problems:
         problems.append(Problem("file", "the file has no rates"))
     if problems:
-        raise InvalidRateTable(problems, f"the rate table has {len(problems)} problem(s)")
+        raise InvalidRateTable(problems, _summary("the rate table", problems))
     return entries, paths
 
 
@@ -199,7 +205,7 @@ def parse_offices(source: str | Path | TextIO) -> list[Office]:
             continue
         offices.append(Office(cells["code"], cells["name"], kind, procedures, valid_from, valid_to))
     if problems:
-        raise InvalidOffice(problems, f"the register file has {len(problems)} problem(s)")
+        raise InvalidOffice(problems, _summary("the register file", problems))
     return offices
 
 
@@ -311,14 +317,14 @@ def publish_rates(
     if not rates:
         problems.append(Problem("", "the table has no rates"))
     if problems:
-        raise InvalidRateTable(problems, f"the rate table has {len(problems)} problem(s)")
+        raise InvalidRateTable(problems, _summary("the rate table", problems))
     now = utcnow()
     with database.unit_of_work() as session:
         revision = repository.bump_revision(session, country, now)
         stored = RateTable(national, repository.rates_of(session, country))
         plan, own, conflicts = plan_rate_load(stored, rates, where)
         if own:
-            raise InvalidRateTable(own, f"the rate table overlaps itself {len(own)} time(s)")
+            raise InvalidRateTable(own, _summary("the rate table", own))
         if conflicts:
             raise OverlappingRates(conflicts)
         for old in plan.superseded_samples:
