@@ -1,8 +1,18 @@
 import pytest
 
 from singlewindow.access import services
-from singlewindow.access.errors import InvalidUser, UnknownToken, UsernameTaken
+from singlewindow.access.errors import (
+    AccountConflict,
+    InvalidUser,
+    UnknownToken,
+    UnknownTokenId,
+    UnknownUser,
+    UsernameTaken,
+)
 from singlewindow.access.model import Role
+from singlewindow.access.repository import TokenRow
+from singlewindow.core.clock import utcnow
+from singlewindow.core.errors import Invalid
 
 
 def test_a_token_authenticates_its_user(database):
@@ -40,3 +50,87 @@ def test_users_need_what_their_role_needs(database):
     services.create_user(database, "x", Role.ADMIN)
     with pytest.raises(UsernameTaken):
         services.create_user(database, "x", Role.ADMIN)
+
+
+def test_a_disabled_users_tokens_stop_working_until_it_is_enabled(database):
+    token = services.create_user(database, "t", Role.TRADER, party_id="VN1")
+    services.create_user(database, "root", Role.ADMIN)
+    services.authenticate(database, token)  # cached from here on
+    disabled = services.disable_user(database, "t")
+    assert disabled.disabled and disabled.disabled_at is not None
+    with pytest.raises(UnknownToken):
+        services.authenticate(database, token)
+    with pytest.raises(AccountConflict):
+        services.disable_user(database, "t")
+    with pytest.raises(AccountConflict):
+        services.issue_token(database, "t")  # no new token for a disabled user
+    assert not services.enable_user(database, "t").disabled
+    assert services.authenticate(database, token).username == "t"
+    with pytest.raises(AccountConflict):
+        services.enable_user(database, "t")
+
+
+def test_the_last_enabled_admin_cannot_be_disabled(database):
+    services.create_user(database, "root", Role.ADMIN)
+    services.create_user(database, "deputy", Role.ADMIN)
+    services.disable_user(database, "deputy")
+    with pytest.raises(AccountConflict, match="last enabled admin"):
+        services.disable_user(database, "root")
+    services.enable_user(database, "deputy")
+    services.disable_user(database, "root")
+    users, total = services.list_users(database)
+    assert total == 2
+    assert {u.username: u.disabled for u in users} == {"deputy": False, "root": True}
+
+
+def test_unknown_users_are_not_found(database):
+    for change in (services.disable_user, services.enable_user, services.issue_token,
+                   services.list_tokens):
+        with pytest.raises(UnknownUser):
+            change(database, "nobody")
+
+
+def test_a_token_is_revoked_by_its_id_and_never_works_again(database):
+    first = services.create_user(database, "o", Role.OFFICER, office="VNHCM01")
+    second = services.issue_token(database, "o")
+    services.authenticate(database, first)
+    services.authenticate(database, second)
+    listed = services.list_tokens(database, "o")
+    assert sorted(t.token_id for t in listed) == sorted(
+        services.token_id(t) for t in (first, second))
+    assert all(len(t.token_id) == 12 and t.revoked_at is None for t in listed)
+    revoked = services.revoke_token_id(database, services.token_id(first).upper())
+    assert revoked.revoked_at is not None
+    with pytest.raises(UnknownToken):
+        services.authenticate(database, first)
+    assert services.authenticate(database, second).username == "o"  # the other one still works
+    with pytest.raises(AccountConflict, match="already revoked"):
+        services.revoke_token_id(database, services.token_id(first))
+    services.disable_user(database, "o")
+    services.enable_user(database, "o")
+    with pytest.raises(UnknownToken):  # enabling the user does not bring a revoked token back
+        services.authenticate(database, first)
+    states = {t.token_id: t.revoked_at is not None for t in services.list_tokens(database, "o")}
+    assert states == {services.token_id(first): True, services.token_id(second): False}
+
+
+def test_a_token_id_must_look_like_one_and_exist(database):
+    services.create_user(database, "a", Role.ADMIN)
+    for bad in ("", "abc", "zzzzzzzzzzzz", "1234567890ab%"):
+        with pytest.raises(Invalid) as raised:
+            services.revoke_token_id(database, bad)
+        assert raised.value.problems[0].path == "token_id"
+    with pytest.raises(UnknownTokenId):
+        services.revoke_token_id(database, "0" * 12)
+
+
+def test_an_id_shared_by_two_tokens_revokes_neither(database):
+    services.create_user(database, "a", Role.ADMIN, token="first")
+    services.issue_token(database, "a")
+    with database.unit_of_work() as session:
+        # A second digest with the same 12 leading characters: rare, but refused plainly.
+        twin = services._digest("first")[:12] + "0" * 52
+        session.add(TokenRow(digest=twin, username="a", created_at=utcnow()))
+    with pytest.raises(AccountConflict, match="more than one token"):
+        services.revoke_token_id(database, services.token_id("first"))
+    assert services.authenticate(database, "first").username == "a"

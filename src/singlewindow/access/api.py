@@ -3,7 +3,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from singlewindow.access import services
-from singlewindow.access.schemas import UserCreate, UserCreated, UserRead
+from singlewindow.access.schemas import (
+    TokenIssued,
+    TokenRead,
+    UserCreate,
+    UserCreated,
+    UserRead,
+)
 from singlewindow.api.deps import AdminDep, DatabaseDep, PrincipalDep
 from singlewindow.api.pages import Page
 
@@ -31,3 +37,41 @@ def list_users(
     users, total = services.list_users(database, limit, offset)
     items = [UserRead.model_validate(u, from_attributes=True) for u in users]
     return Page[UserRead](items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/users/{username}/disabling", response_model=UserRead)
+def disable_user(username: str, database: DatabaseDep, _: AdminDep) -> UserRead:
+    """Disable a user (admin): none of its tokens works until it is enabled again. The
+    node's last enabled admin cannot be disabled."""
+    account = services.disable_user(database, username)
+    return UserRead.model_validate(account, from_attributes=True)
+
+
+@router.post("/users/{username}/enabling", response_model=UserRead)
+def enable_user(username: str, database: DatabaseDep, _: AdminDep) -> UserRead:
+    """Enable a disabled user (admin); its tokens that were not revoked work again."""
+    account = services.enable_user(database, username)
+    return UserRead.model_validate(account, from_attributes=True)
+
+
+@router.get("/users/{username}/tokens", response_model=list[TokenRead])
+def list_tokens(username: str, database: DatabaseDep, _: AdminDep) -> list[TokenRead]:
+    """A user's tokens by id, revoked ones included (admin); the tokens themselves are
+    never shown again."""
+    tokens = services.list_tokens(database, username)
+    return [TokenRead.model_validate(t, from_attributes=True) for t in tokens]
+
+
+@router.post("/users/{username}/tokens", response_model=TokenIssued, status_code=201)
+def issue_token(username: str, database: DatabaseDep, _: AdminDep) -> TokenIssued:
+    """Issue a new token to an enabled user (admin); it is in this answer only."""
+    token = services.issue_token(database, username)
+    return TokenIssued(token_id=services.token_id(token), username=username, token=token)
+
+
+@router.post("/tokens/{token_id}/revocation", response_model=TokenRead)
+def revoke_token(token_id: str, database: DatabaseDep, _: AdminDep) -> TokenRead:
+    """Revoke a token by its id (admin), as `GET /users/{username}/tokens` lists it; it
+    never works again."""
+    token = services.revoke_token_id(database, token_id)
+    return TokenRead.model_validate(token, from_attributes=True)

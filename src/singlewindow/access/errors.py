@@ -15,3 +15,12 @@ class UsernameTaken(Conflict):
 
 class InvalidUser(Invalid):
     pass
+
+
+class UnknownTokenId(NotFound):
+    pass
+
+
+class AccountConflict(Conflict):
+    """The account or token is in a state that refuses the change (already disabled, the
+    last admin, already revoked)."""

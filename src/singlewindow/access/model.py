@@ -1,9 +1,20 @@
-"""Who may do what: users with one role each, and the principal a request acts as."""
+"""Who may do what: users with one role each, and the principal a request acts as.
+
+A user's account is enabled or disabled; while it is disabled none of its tokens is
+accepted (they come back when it is enabled again). A token, once revoked, never does.
+"""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
+
+from singlewindow.access.errors import AccountConflict
+
+# A token is known by the first characters of its digest: enough to tell tokens apart
+# (48 bits), and nothing about the token itself, which is never kept.
+TOKEN_ID_LENGTH = 12
 
 
 class Role(enum.StrEnum):
@@ -25,3 +36,53 @@ class Principal:
 
     def owns(self, party_id: str) -> bool:
         return self.role is Role.TRADER and self.party_id == party_id
+
+
+@dataclass
+class UserAccount:
+    """A user as an administrator manages it."""
+
+    username: str
+    role: Role
+    party_id: str | None
+    office: str | None
+    created_at: datetime
+    disabled_at: datetime | None = None
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_at is not None
+
+    def disable(self, at: datetime, other_enabled_admins: int) -> None:
+        if self.disabled_at is not None:
+            raise AccountConflict(f"user {self.username!r} is already disabled "
+                                  f"(since {self.disabled_at.isoformat()})")
+        if self.role is Role.ADMIN and other_enabled_admins == 0:
+            # Nobody could enable it again, nor manage users, tariffs or the policy.
+            raise AccountConflict(f"user {self.username!r} is the node's last enabled admin")
+        self.disabled_at = at
+
+    def enable(self) -> None:
+        if self.disabled_at is None:
+            raise AccountConflict(f"user {self.username!r} is not disabled")
+        self.disabled_at = None
+
+    def may_receive_token(self) -> None:
+        if self.disabled_at is not None:
+            raise AccountConflict(f"user {self.username!r} is disabled; enable it first")
+
+
+@dataclass
+class ApiToken:
+    """One of a user's bearer tokens, known by its id (the token itself is shown once)."""
+
+    token_id: str
+    username: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    def revoke(self, at: datetime) -> None:
+        if self.revoked_at is not None:
+            raise AccountConflict(f"token {self.token_id} was already revoked "
+                                  f"(at {self.revoked_at.isoformat()})")
+        self.revoked_at = at

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from singlewindow.access.model import Principal, Role
+from singlewindow.access.model import TOKEN_ID_LENGTH, ApiToken, Principal, Role, UserAccount
+from singlewindow.core.clock import as_utc
 from singlewindow.core.db import Base
 
 
@@ -24,6 +25,19 @@ class UserRow(Base):
     def principal(self) -> Principal:
         return Principal(self.username, Role(self.role), self.party_id, self.office)
 
+    def account(self) -> UserAccount:
+        return UserAccount(
+            self.username,
+            Role(self.role),
+            self.party_id,
+            self.office,
+            as_utc(self.created_at),
+            as_utc(self.disabled_at) if self.disabled_at else None,
+        )
+
+    def save(self, account: UserAccount) -> None:
+        self.disabled_at = account.disabled_at
+
 
 class TokenRow(Base):
     __tablename__ = "api_token"
@@ -32,6 +46,17 @@ class TokenRow(Base):
     username: Mapped[str] = mapped_column(ForeignKey("user_account.username"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def token(self) -> ApiToken:
+        return ApiToken(
+            self.digest[:TOKEN_ID_LENGTH],
+            self.username,
+            as_utc(self.created_at),
+            as_utc(self.revoked_at) if self.revoked_at else None,
+        )
+
+    def save(self, token: ApiToken) -> None:
+        self.revoked_at = token.revoked_at
 
 
 def principal_for_digest(session: Session, digest: str) -> Principal | None:
@@ -45,3 +70,37 @@ def principal_for_digest(session: Session, digest: str) -> Principal | None:
         )
     ).scalar_one_or_none()
     return row.principal() if row else None
+
+
+def enabled_admins(session: Session, other_than: str) -> int:
+    """How many other admins are enabled; their rows stay locked to the end of the unit of
+    work, so that two admins disabling each other at once cannot leave the node with none."""
+    return len(
+        session.scalars(
+            select(UserRow.username)
+            .where(
+                UserRow.role == Role.ADMIN.value,
+                UserRow.disabled_at.is_(None),
+                UserRow.username != other_than,
+            )
+            .with_for_update()
+        ).all()
+    )
+
+
+def tokens_with_id(session: Session, token_id: str) -> list[TokenRow]:
+    """The tokens whose digest starts with `token_id`: one, unless the id is ambiguous (a
+    revocation is rare; a prefix LIKE keeps clear of the engines' collation rules)."""
+    return list(
+        session.scalars(select(TokenRow).where(TokenRow.digest.startswith(token_id)).limit(2))
+    )
+
+
+def tokens_of(session: Session, username: str) -> list[TokenRow]:
+    return list(
+        session.scalars(
+            select(TokenRow)
+            .where(TokenRow.username == username)
+            .order_by(TokenRow.created_at, TokenRow.digest)
+        )
+    )
