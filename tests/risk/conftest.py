@@ -13,6 +13,8 @@ import pytest
 from singlewindow.core.clock import utcnow
 from singlewindow.core.db import Database
 from singlewindow.risk import services as selectivity
+from singlewindow.risk.learning import services as learning
+from singlewindow.risk.learning.registry import ModelVersion
 from singlewindow.risk.model import Channel, InspectionOutcome, RiskSubject, Selection
 
 CODES = ("09011100", "85171300", "40012100", "24022090", "61091000", "87032390")
@@ -74,14 +76,14 @@ class History:
                 selectivity.record_outcome(session, ref, outcome, now=at + result_after)
         return ref
 
-    def flow(self, count: int, start: datetime, inspected: float = 0.5) -> None:
-        """Many consignments 37 minutes apart, a share of them inspected two days later."""
+    def flow(self, count: int, start: datetime, inspected: float = 0.5,
+             spacing: timedelta = timedelta(minutes=37)) -> None:
+        """Many consignments `spacing` apart, a share of them inspected two days later."""
         results = []
         with self.database.unit_of_work() as session:
             for i in range(count):
                 self.count += 1
-                ref, at, s = f"DEC{self.count:06d}", start + timedelta(minutes=37 * i), \
-                    subject(self.rng)
+                ref, at, s = f"DEC{self.count:06d}", start + spacing * i, subject(self.rng)
                 selectivity.record_selections(
                     session, [(ref, "declaration", s, Selection(Channel.GREEN, ("test",)))],
                     now=at)
@@ -105,3 +107,19 @@ def days_ago(days: float) -> datetime:
 
 
 FAST = {"rounds": 60, "parameters": {"num_threads": 1}}
+
+
+def enough_history(history: History, count: int = 2400, days: float = 60,
+                   end: float = 2) -> None:
+    """A flow lodged from `days` to `end` days ago, 60 % inspected: with the latest 30 days of
+    results held out, enough to train a model the promotion gates accept and to judge it."""
+    history.flow(count, days_ago(days), inspected=0.6,
+                 spacing=timedelta(days=days - end) / count)
+
+
+def promote_first(history: History) -> ModelVersion:
+    """Train, compare out of time and promote a first model, as an officer would."""
+    candidate = learning.train_candidate(history.database, **FAST)
+    learning.compare_latest(history.database, candidate.version)
+    learning.promote(history.database, candidate.version, by="admin")
+    return candidate

@@ -20,14 +20,13 @@ from singlewindow.risk.model import (
     SelectivityPolicy,
 )
 
-from .conftest import FAST, days_ago, subject
+from .conftest import FAST, days_ago, enough_history, promote_first, subject
 
 
-def _in_service(history, count=900):
-    history.flow(count, days_ago(60))
-    candidate = learning.train_candidate(history.database, **FAST)
-    learning.promote(history.database, candidate.version, by="admin")
-    return candidate
+def _in_service(history, count=2400, **period):
+    """A first model on enough history, compared out of time and promoted through the gates."""
+    enough_history(history, count, **period)
+    return promote_first(history)
 
 
 def test_features_never_see_results_recorded_after_lodgement(history):
@@ -60,7 +59,7 @@ def test_features_never_see_results_recorded_after_lodgement(history):
 def test_train_register_calibrate_promote_and_decide(history):
     candidate = _in_service(history)
     assert candidate.status is ModelStatus.CANDIDATE
-    assert candidate.metrics["calibration"]["population"] == 900
+    assert candidate.metrics["calibration"]["population"] == 2400
     listed = learning.models(history.database)
     assert [(v.version, v.status) for v in listed] == [(candidate.version,
                                                          ModelStatus.IN_SERVICE)]
@@ -70,7 +69,7 @@ def test_train_register_calibrate_promote_and_decide(history):
 
 
 def test_thresholds_follow_the_policy_rates_and_the_random_share_holds(history):
-    _in_service(history, count=1500)
+    _in_service(history, count=2400)
     selectivity.set_policy(history.database, SelectivityPolicy(
         random_share=0.1, random_channel=Channel.YELLOW, red_rate=0.04, yellow_rate=0.1),
         "admin")
@@ -120,10 +119,10 @@ def test_an_aeo_operator_is_scored_down_across_the_threshold(history):
 
 
 def test_retraining_on_new_results_changes_the_model(history):
-    first = _in_service(history, count=600)
+    first = _in_service(history, count=2400, days=100, end=32)
     probe = [subject(random.Random(i)) for i in range(50)]
     before = registry.load(history.database, first.version)
-    history.flow(600, days_ago(25))
+    history.flow(1200, days_ago(30), inspected=0.6, spacing=timedelta(days=28) / 1200)
     second = learning.train_candidate(history.database, **FAST)
     after = registry.load(history.database, second.version)
     assert second.declarations > first.declarations
@@ -133,7 +132,9 @@ def test_retraining_on_new_results_changes_the_model(history):
     with pytest.raises(registry.ModelStateConflict):
         learning.promote(history.database, second.version, by="admin")
     report = learning.compare_latest(history.database, second.version)
-    assert report.in_service == first.version and report.candidate_trained_on_period
+    # Judged out of time: on declarations lodged after its training data.
+    assert report.in_service == first.version and not report.candidate_trained_on_period
+    assert report.period_from > second.data_to and report.candidate_better, report.verdict()
     promoted = learning.promote(history.database, second.version, by="admin")
     assert promoted.status is ModelStatus.IN_SERVICE
     selection = selectivity.decide(history.database, probe[0], days_ago(1).date())
@@ -142,8 +143,8 @@ def test_retraining_on_new_results_changes_the_model(history):
 
 def test_backfill_and_drift(history):
     history.flow(300, days_ago(40), inspected=0.0)  # lodged before any model: no scores
-    model = _in_service(history, count=600)
-    assert learning.backfill(history.database, since=days_ago(70).date()) == 900
+    model = _in_service(history, count=2400)
+    assert learning.backfill(history.database, since=days_ago(70).date()) == 2700
     with history.database.unit_of_work() as session:
         scored = session.scalars(
             registry.repository.select(selectivity.SelectionRow.score)
@@ -151,13 +152,13 @@ def test_backfill_and_drift(history):
     assert all(s is not None for s in scored)
     report = learning.drift(history.database, weeks=12)
     assert report.version == model.version and report.threshold is not None
-    assert sum(w.declarations for w in report.weeks) == 900
+    assert sum(w.declarations for w in report.weeks) == 2700
     assert any(w.hit_rate is not None for w in report.weeks)
     assert all(0 <= w.high_share <= 1 for w in report.weeks)
 
 
 def test_pre_arrival_subjects_lacking_fields_are_scored(history):
-    _in_service(history, count=600)
+    _in_service(history)
     bare = RiskSubject({"type": "import", "export_country": "KH", "importer": "VNIMP001"},
                        [{"commodity_code": "090111", "origin_country": "KH",
                          "quantity": "10", "net_mass": "10"}])

@@ -14,6 +14,8 @@ from singlewindow.risk.schemas import (
     ComparisonRead,
     DriftRead,
     ModelRead,
+    ModelRollbackCreate,
+    ModelRollbackRead,
     PolicyBase,
     RuleCreate,
     RuleRead,
@@ -97,8 +99,20 @@ def compare_model(
 
 @router.post("/models/{version}/promotion", response_model=ModelRead)
 def promote_model(version: int, database: DatabaseDep, who: AdminDep) -> ModelRead:
-    """Put a model in service; the one in service retires."""
+    """Put a model in service; the one in service retires. Refused (409, naming each failed
+    gate with its figures) unless it was trained on enough inspected declarations with both
+    outcomes, won a comparison on a period later than its training data, and would keep the
+    red and yellow rates inside the policy."""
     return ModelRead.of(learning.promote(database, version, by=who.username))
+
+
+@router.post("/models/rollback", response_model=ModelRollbackRead)
+def roll_back_model(
+    body: ModelRollbackCreate, database: DatabaseDep, who: AdminDep
+) -> ModelRollbackRead:
+    """Withdraw the model in service and put back the one it replaced (or none: selection on
+    rules only), recorded with who and why; 409 when no model is in service."""
+    return ModelRollbackRead.of(learning.rollback(database, by=who.username, reason=body.reason))
 
 
 @router.get("/drift", response_model=DriftRead)

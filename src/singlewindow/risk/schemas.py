@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from singlewindow.risk.learning.evaluation import Metrics
-from singlewindow.risk.learning.registry import Comparison, ModelVersion
+from singlewindow.risk.learning.registry import Comparison, ModelVersion, Rollback
 from singlewindow.risk.learning.repository import ModelStatus
 from singlewindow.risk.learning.services import DriftReport
 from singlewindow.risk.model import Channel, RuleStatus, SelectivityPolicy
@@ -160,7 +160,15 @@ class ComparisonRead(BaseModel):
     candidate_metrics: MetricsRead
     in_service_metrics: MetricsRead | None
     candidate_trained_on_period: bool
-    candidate_better: bool
+    candidate_better: bool = Field(
+        description="The candidate wins the comparison gate of promotion (out of time, enough "
+        "results, and better than the model in service or the no-skill baseline)"
+    )
+    verdict: str | None = Field(description="Why it does not win; null when it does")
+    inspection_rate: float = Field(description="The policy's red + yellow rate it was judged at")
+    candidate_precision_at_rate: float
+    in_service_precision_at_rate: float | None
+    base_hit_rate: float = Field(description="Findings among the period's inspected items")
 
     @classmethod
     def of(cls, report: Comparison) -> ComparisonRead:
@@ -186,6 +194,37 @@ class ComparisonRead(BaseModel):
             in_service_metrics=metrics(report.in_service_metrics),
             candidate_trained_on_period=report.candidate_trained_on_period,
             candidate_better=report.candidate_better,
+            verdict=report.verdict(),
+            inspection_rate=report.inspection_rate,
+            candidate_precision_at_rate=report.candidate_precision_at_rate,
+            in_service_precision_at_rate=report.in_service_precision_at_rate,
+            base_hit_rate=report.base_hit_rate,
+        )
+
+
+class ModelRollbackCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(
+        min_length=1, max_length=500, description="Why the model in service is withdrawn"
+    )
+
+
+class ModelRollbackRead(BaseModel):
+    withdrawn: int = Field(description="The model taken out of service")
+    reinstated: int | None = Field(description="The model put back; null: rules only")
+    by: str
+    reason: str
+    at: datetime
+
+    @classmethod
+    def of(cls, done: Rollback) -> ModelRollbackRead:
+        return cls(
+            withdrawn=done.withdrawn,
+            reinstated=done.reinstated,
+            by=done.by,
+            reason=done.reason,
+            at=done.at,
         )
 
 

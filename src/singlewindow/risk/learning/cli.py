@@ -5,7 +5,8 @@
 
     singlewindow risk train --country VN            (on the node's inspection results)
     singlewindow risk compare VERSION --country VN  (against the model in service)
-    singlewindow risk promote VERSION --country VN --by NAME
+    singlewindow risk promote VERSION --country VN --by NAME   (through the promotion gates)
+    singlewindow risk rollback --country VN --by NAME --reason TEXT
     singlewindow risk models --country VN
     singlewindow risk drift --country VN
     singlewindow risk score --country VN --since DATE   (backfill stored selections)

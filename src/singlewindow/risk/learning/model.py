@@ -83,6 +83,10 @@ class TrainingSummary:
     frauds: int
     rounds: int
     parameters: dict[str, Any] = field(default_factory=dict)
+    # `declarations` and `frauds` count goods items (what the trees learn from); these count
+    # declarations, what the promotion gates ask for (None in model files from before them).
+    inspected_declarations: int | None = None
+    declarations_with_findings: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +94,8 @@ class TrainingSummary:
             "data_to": self.data_to.isoformat(),
             "declarations": self.declarations,
             "frauds": self.frauds,
+            "inspected_declarations": self.inspected_declarations,
+            "declarations_with_findings": self.declarations_with_findings,
             "rounds": self.rounds,
             "parameters": self.parameters,
         }
@@ -103,6 +109,8 @@ class TrainingSummary:
             frauds=int(data["frauds"]),
             rounds=int(data["rounds"]),
             parameters=dict(data.get("parameters", {})),
+            inspected_declarations=data.get("inspected_declarations"),
+            declarations_with_findings=data.get("declarations_with_findings"),
         )
 
 
@@ -158,6 +166,9 @@ class RiskModel:
             frauds=int(labels.sum()),
             rounds=rounds,
             parameters=params,
+        )
+        summary.inspected_declarations, summary.declarations_with_findings = declaration_counts(
+            ordered
         )
         return cls(booster, history, summary)
 
@@ -258,14 +269,22 @@ class RiskModel:
         return cls.from_bytes(Path(path).read_bytes())
 
 
+def declaration_counts(records: Iterable[ScoringRecord]) -> tuple[int, int]:
+    """Inspected declarations and those with findings: a node's records are goods items named
+    `REFERENCE#n`; a file's records (CIDD) are one declaration each."""
+    found: dict[str, bool] = {}
+    for record in records:
+        reference = record.declaration_id.partition("#")[0]
+        found[reference] = found.get(reference, False) or bool(record.fraud)
+    return len(found), sum(found.values())
+
+
 def _factor(feature: str) -> str:
     """The group a feature's contribution is told under: unit-value figures apart from rates."""
     if feature in DECLARED_FEATURES:
         return feature
     name, _, aspect = feature.partition(".")
     return f"{name}.unit_value" if aspect.startswith("unit_value") else name
-
-
 
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

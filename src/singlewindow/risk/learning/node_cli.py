@@ -1,6 +1,7 @@
 """The learned model's commands on a node's own database: train on its inspection results,
-compare, promote, list versions, watch drift, backfill scores. Each opens the node's database
-(migrated), calls one service and prints the result."""
+compare, promote (through the promotion gates), roll back, list versions, watch drift,
+backfill scores. Each opens the node's database (migrated), calls one service and prints the
+result; a refusal is printed as one message, never a traceback."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from rich.table import Table
 from singlewindow.core.db import Database
 from singlewindow.core.errors import SingleWindowError
 from singlewindow.risk.learning import services
+from singlewindow.risk.learning.promotion import PromotionGates, TrainingEvidence
 from singlewindow.risk.learning.registry import Comparison
 
 Country = Annotated[str, typer.Option("--country", "-c", help="The node's country")]
@@ -52,6 +54,16 @@ def train(console: Console, country: str, note: str) -> None:
         )
         + f". Compare it: singlewindow risk compare {candidate.version} --country {country}"
     )
+    evidence, gates = TrainingEvidence.from_document(training), PromotionGates()
+    if (
+        evidence.inspected < gates.minimum_inspected
+        or min(evidence.hits, evidence.clean) < gates.minimum_each_outcome
+    ):
+        console.print(
+            f"note: {evidence.inspected:,} inspected declarations ({evidence.hits:,} with "
+            f"findings, {evidence.clean:,} clean) are too few to promote it: a model in "
+            f"service needs {gates.describe()}"
+        )
 
 
 def compare(
@@ -91,8 +103,23 @@ def print_comparison(console: Console, report: Comparison) -> None:
     console.print(table)
     if report.candidate_trained_on_period:
         console.print("note: the candidate learnt from part of this period; its figures flatter it")
-    verdict = "better or equal" if report.candidate_better else "worse"
-    console.print(f"candidate is {verdict} at 5 % and 10 % inspection rates")
+    rate = f"{report.inspection_rate:.1%}"
+    theirs = report.in_service_precision_at_rate
+    console.print(
+        f"precision at the policy's inspection rate ({rate}): candidate "
+        f"{report.candidate_precision_at_rate:.3f}"
+        + (f", in service {theirs:.3f}" if theirs is not None else "")
+        + f"; base hit rate of the period {report.base_hit_rate:.3f}"
+    )
+    reason = report.verdict()
+    if reason is None:
+        against = f"model v{report.in_service}" if report.in_service else "the no-skill baseline"
+        console.print(
+            f"candidate v{report.candidate} wins against {against}: "
+            f"singlewindow risk promote {report.candidate} --country COUNTRY --by NAME"
+        )
+    else:
+        console.print(f"candidate v{report.candidate} cannot be promoted: {reason}")
 
 
 def promote(
@@ -104,6 +131,22 @@ def promote(
     with _node(country) as database:
         promoted = services.promote(database, version, by=by)
     Console().print(f"model v{promoted.version} in service, promoted by {promoted.promoted_by}")
+
+
+def rollback(
+    by: Annotated[str, typer.Option("--by", help="Who withdraws the model (kept in the log)")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the log)")],
+    country: Country = "VN",
+) -> None:
+    """Withdraw the model in service and put the previous one back (or none: rules only)."""
+    with _node(country) as database:
+        done = services.rollback(database, by=by, reason=reason)
+    back = (
+        f"model v{done.reinstated} back in service"
+        if done.reinstated is not None
+        else "no model in service: selection runs on the rules and the random share"
+    )
+    Console().print(f"model v{done.withdrawn} withdrawn by {done.by}; {back}")
 
 
 def models(country: Country = "VN") -> None:
@@ -184,6 +227,7 @@ def score(
 def register(app: typer.Typer) -> None:
     app.command("compare")(compare)
     app.command("promote")(promote)
+    app.command("rollback")(rollback)
     app.command("models")(models)
     app.command("drift")(drift)
     app.command("score")(score)

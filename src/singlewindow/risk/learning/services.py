@@ -1,6 +1,10 @@
 """The learned model on the node's own history: train a candidate on the inspected selections,
-calibrate its thresholds, compare it with the model in service on the latest results, promote
-it, backfill scores, and watch drift.
+calibrate its thresholds, compare it with the model in service on later results, promote it
+through the promotion gates (`promotion.py`), roll back, backfill scores, and watch drift.
+
+Out of time. A candidate is trained on the results recorded up to `COMPARISON_DAYS` before the
+latest one; the declarations lodged after its training data, whose results came in since, are
+the later period it is compared on. What is promoted is the model so judged.
 
 The labelled history is `risk_selection`: every channel decision with the facts it was made on;
 those with an inspection outcome are the training data (fraud: the inspection found something;
@@ -27,14 +31,20 @@ from sqlalchemy import select, update
 
 from singlewindow.core.clock import as_utc, utcnow
 from singlewindow.core.db import Database
-from singlewindow.core.errors import Conflict, Invalid
+from singlewindow.core.errors import Conflict
 from singlewindow.risk import services as selectivity
 from singlewindow.risk.learning import registry
 from singlewindow.risk.learning import repository as learned
 from singlewindow.risk.learning.facts import records_from_facts
-from singlewindow.risk.learning.model import DEFAULT_ROUNDS, RiskModel
+from singlewindow.risk.learning.model import (
+    DEFAULT_ROUNDS,
+    InvalidModel,
+    RiskModel,
+    declaration_counts,
+)
+from singlewindow.risk.learning.promotion import PromotionGates
 from singlewindow.risk.learning.record import ScoringRecord
-from singlewindow.risk.learning.registry import Comparison, ModelVersion, WeekDrift
+from singlewindow.risk.learning.registry import Comparison, ModelVersion, Rollback, WeekDrift
 from singlewindow.risk.model import InspectionOutcome, RiskSubject, ScoreCalibration
 from singlewindow.risk.repository import SelectionRow
 
@@ -47,6 +57,10 @@ COMPARISON_DAYS = 30
 
 class NoModelInService(Conflict):
     pass
+
+
+class NotEnoughHistory(Conflict):
+    """The node's inspection results cannot train or judge a model yet."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,27 @@ class LabelledHistory:
             for r, (_, known) in zip(self.records, self.timeline, strict=True)
             if start < known <= end
         ]
+
+    def recorded_by(self, moment: datetime) -> LabelledHistory:
+        """The part of the history whose results were recorded by `moment`."""
+        kept = [
+            (r, times)
+            for r, times in zip(self.records, self.timeline, strict=True)
+            if times[1] <= moment
+        ]
+        return LabelledHistory([r for r, _ in kept], [t for _, t in kept])
+
+    @property
+    def latest_result(self) -> datetime | None:
+        return max((known for _, known in self.timeline), default=None)
+
+    def declarations(self) -> tuple[int, int]:
+        """Inspected declarations and those with findings (the records are goods items)."""
+        return declaration_counts(self.records)
+
+    def describe(self) -> str:
+        inspected, hits = self.declarations()
+        return f"{inspected:,} inspected declarations ({hits:,} with findings)"
 
 
 def labelled_history(database: Database, *, until: datetime | None = None) -> LabelledHistory:
@@ -106,13 +141,38 @@ def train_candidate(
     rounds: int = DEFAULT_ROUNDS,
     parameters: dict[str, Any] | None = None,
     now: datetime | None = None,
+    holdout_days: int = COMPARISON_DAYS,
 ) -> ModelVersion:
     """Train on the node's inspected history (each declaration's features read only results
-    recorded before it was lodged) and register the model as a candidate, calibrated."""
+    recorded before it was lodged) and register the model as a candidate, calibrated.
+
+    The results of the latest `holdout_days` are held out, so that the candidate can be
+    compared on declarations later than its training data (0: train on everything, and the
+    candidate cannot be promoted until later results come in)."""
     history = labelled_history(database, until=until)
-    model = RiskModel.train(
-        history.records, timeline=history.timeline, rounds=rounds, parameters=parameters
-    )
+    latest = history.latest_result
+    if latest is None:
+        raise NotEnoughHistory(
+            "no inspection results recorded yet: a model learns from inspected declarations "
+            f"({PromotionGates().describe()} to be promoted); record inspection results first"
+        )
+    training = history.recorded_by(latest - timedelta(days=holdout_days))
+    try:
+        model = RiskModel.train(
+            training.records, timeline=training.timeline, rounds=rounds, parameters=parameters
+        )
+    except InvalidModel:
+        held = (
+            f"; the results of the latest {holdout_days} days are held out to judge it on "
+            "later declarations"
+            if holdout_days
+            else ""
+        )
+        raise NotEnoughHistory(
+            f"not enough inspection results to train: {history.describe()} recorded, "
+            f"{training.describe()} to train on{held}. A model needs results with and "
+            f"without findings ({PromotionGates().describe()} to be promoted)"
+        ) from None
     candidate = registry.register_candidate(
         database, model, note=note or "trained on the node's inspection results", now=now
     )
@@ -254,25 +314,57 @@ def compare_latest(
     days: int = COMPARISON_DAYS,
     now: datetime | None = None,
 ) -> Comparison:
-    """Compare a candidate with the model in service on the results recorded in the last
-    `days` before the latest result (kept with the candidate for whoever promotes it)."""
+    """Compare a candidate with the model in service (or, with none, with the no-skill
+    baseline) on the declarations lodged after its training data whose results were recorded
+    in the last `days` before the latest result; the report is kept with the candidate for
+    whoever promotes it, at the policy's inspection rate."""
+    candidate = registry.version(database, version)  # UnknownModel first: say what is missing
     history = labelled_history(database, until=now)
-    if not history.records:
-        raise Invalid("no inspection results recorded yet: nothing to compare on")
-    latest = max(known for _, known in history.timeline)
-    period = history.outcomes_recorded(latest - timedelta(days=days), latest)
-    return registry.compare(database, version, period)
+    latest = history.latest_result
+    if latest is None:
+        raise NotEnoughHistory("no inspection results recorded yet: nothing to compare on")
+    period = [
+        r
+        for r, (_, known) in zip(history.records, history.timeline, strict=True)
+        if r.date > candidate.data_to and latest - timedelta(days=days) < known
+    ]
+    if not period:
+        raise NotEnoughHistory(
+            f"no inspection results yet on declarations lodged after {candidate.data_to}, the "
+            f"end of model v{version}'s training data: nothing later to judge it on. Train a "
+            "candidate that holds out the latest results (the default) or wait for new ones"
+        )
+    policy = selectivity.get_policy(database)
+    return registry.compare(
+        database, version, period, inspection_rate=policy.red_rate + policy.yellow_rate
+    )
 
 
 def promote(
-    database: Database, version: int, *, by: str, now: datetime | None = None
+    database: Database,
+    version: int,
+    *,
+    by: str,
+    now: datetime | None = None,
+    gates: PromotionGates | None = None,
 ) -> ModelVersion:
-    """Recalibrate the model on the latest flow and put it in service (the one in service
-    retires); every process picks it up at its next refresh, this one at once."""
+    """Recalibrate the model on the latest flow and put it in service through the promotion
+    gates (the one in service retires); every process picks it up at its next refresh, this
+    one at once."""
+    registry.version(database, version)  # UnknownModel before any work
     calibrate(database, version, now=now)
-    promoted = registry.promote(database, version, by=by, now=now)
+    promoted = registry.promote(
+        database, version, by=by, policy=selectivity.get_policy(database), gates=gates, now=now
+    )
     selectivity.forget(database)
     return promoted
+
+
+def rollback(database: Database, *, by: str, reason: str, now: datetime | None = None) -> Rollback:
+    """Withdraw the model in service and put the previous one back (or none: rules only)."""
+    done = registry.rollback(database, by=by, reason=reason, now=now)
+    selectivity.forget(database)
+    return done
 
 
 def models(database: Database) -> list[ModelVersion]:
