@@ -95,7 +95,7 @@ def import_(
     finally:
         database.dispose()
     console.print(
-        f"[green]{settings.country}[/green]: {report.rates} rates ({report.inserted} new, "
+        f"[green]{settings.country}[/green]: {report.rates} rate(s) ({report.inserted} new, "
         f"{report.unchanged} already published, {report.samples_replaced} sample rates "
         f"replaced); revision {report.revision}"
     )
