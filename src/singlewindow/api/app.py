@@ -3,28 +3,50 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from singlewindow import __version__
 from singlewindow.access.api import router as access_router
+from singlewindow.api.middleware import (
+    MAXIMUM_BODY,
+    BodyLimit,
+    BodyTooLarge,
+    ServerErrorProblem,
+    too_large_problem,
+)
 from singlewindow.core.errors import SingleWindowError
 from singlewindow.declarations.api import guarantees as guarantees_router
+from singlewindow.declarations.api import payments as payments_router
 from singlewindow.declarations.api import pre_arrival as pre_arrival_router
+from singlewindow.declarations.api import representations as representations_router
 from singlewindow.declarations.api import router as declarations_router
 from singlewindow.exchange.api import router as exchange_router
 from singlewindow.node import Node
 from singlewindow.origin.api import router as origin_router
+from singlewindow.reference.api import router as reference_router
 from singlewindow.risk.api import router as risk_router
 from singlewindow.tariff.api import router as tariff_router
 
 PROBLEM = "application/problem+json"
+
+SWAGGER_UI = Path(__file__).parent / "static" / "swagger-ui"
+"""Swagger UI's files, served by the node itself (no CDN: a node may run offline)."""
+
+LARGER_BODIES: Mapping[str, int] = {
+    # A national tariff schedule as CSV (10,000+ lines with their history) is a few MiB.
+    "/tariff/schedules/": 32 * 1024 * 1024,
+}
+"""Path prefixes whose request bodies may exceed `middleware.MAXIMUM_BODY`."""
 
 
 def problem(
@@ -32,6 +54,7 @@ def problem(
     title: str,
     detail: str,
     errors: list[dict[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, object] = {
         "type": "about:blank",
@@ -41,7 +64,7 @@ def problem(
     }
     if errors is not None:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def _path(location: tuple[object, ...] | list[object]) -> str:
@@ -49,6 +72,29 @@ def _path(location: tuple[object, ...] | list[object]) -> str:
     if parts and parts[0] in ("body", "query", "path", "header"):
         parts = parts[1:]
     return ".".join(parts)
+
+
+def _where(document: str, offset: int) -> str:
+    """A character offset in a document, in words: line and column, as an editor counts."""
+    line = document.count("\n", 0, offset) + 1
+    column = offset - (document.rfind("\n", 0, offset) + 1) + 1
+    return f"line {line}, column {column} (character {offset})"
+
+
+def _validation_problems(exc: RequestValidationError) -> list[dict[str, str]]:
+    problems = []
+    for error in exc.errors():
+        location = error["loc"]
+        if error["type"] == "json_invalid":
+            # FastAPI puts the character offset where a path belongs: ("body", 123).
+            offset = location[-1] if isinstance(location[-1], int) else 0
+            document = exc.body if isinstance(exc.body, str) else ""
+            reason = (error.get("ctx") or {}).get("error", "JSON decode error")
+            message = f"the body is not valid JSON: {reason} at {_where(document, offset)}"
+            problems.append({"path": "", "message": message})
+        else:
+            problems.append({"path": _path(location), "message": error["msg"]})
+    return problems
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -64,9 +110,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def malformed(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"path": _path(e["loc"]), "message": e["msg"]} for e in exc.errors()]
-        detail = "; ".join(f"{e['path']}: {e['message']}" for e in errors)
+        errors = _validation_problems(exc)
+        detail = "; ".join(f"{e['path']}: {e['message']}" if e["path"] else e["message"]
+                           for e in errors)
         return problem(422, "Invalid input", detail, errors)
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
+        return JSONResponse(too_large_problem(exc.limit), status_code=413, media_type=PROBLEM,
+                            headers=exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -75,12 +127,30 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = f"no route {request.method} {request.url.path}"
         elif exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}"
-        return problem(exc.status_code, "HTTP error", detail)
+        return problem(exc.status_code, "HTTP error", detail, headers=exc.headers)
 
 
 def _telemetry() -> TelemetryConfig:
     wanted = os.environ.get("SINGLEWINDOW_TELEMETRY", "") == "1"
     return {"tracing": wanted, "metrics": wanted, "logs": wanted}
+
+
+def install_docs(app: FastAPI, path: str = "/docs") -> None:
+    """Swagger UI at `path`, its files served from the package under `path`/swagger-ui."""
+    assets = f"{path}/swagger-ui"
+    app.mount(assets, StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
+
+    @app.get(path, include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} — API",
+            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+            swagger_css_url=f"{assets}/swagger-ui.css",
+            swagger_favicon_url=f"{assets}/favicon-32x32.png",
+            # Swagger UI's default sends the schema to validator.swagger.io for a badge.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
 
 
 def create_app(node: Node) -> FastAPI:
@@ -105,6 +175,10 @@ def create_app(node: Node) -> FastAPI:
         # OpenTelemetry costs a provider look-up on every request; operators who collect
         # traces and metrics switch it on (FASTAPI_OTEL_AUTO_CONFIGURE / an exporter).
         telemetry=_telemetry(),
+        # Swagger UI from the package (see `install_docs`); no ReDoc, which would be a
+        # second bundle to vendor for the same page.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.node = node
     app.state.settings = settings
@@ -112,11 +186,18 @@ def create_app(node: Node) -> FastAPI:
     app.state.clearance = node.clearance
     app.state.exchange = node.gateway
     install_error_handlers(app)
+    install_docs(app)
+    # Added last is outermost: errors of the body limit itself are caught too.
+    app.add_middleware(BodyLimit, maximum=MAXIMUM_BODY, larger=LARGER_BODIES)
+    app.add_middleware(ServerErrorProblem)
     routers = [
         access_router,
         declarations_router,
         guarantees_router,
+        payments_router,
+        representations_router,
         pre_arrival_router,
+        reference_router,
         risk_router,
         tariff_router,
     ]
@@ -127,6 +208,7 @@ def create_app(node: Node) -> FastAPI:
 
     @app.get("/health", tags=["node"])
     def health() -> dict[str, str]:
+        """Whether the node serves, its country and version; no token needed (for probes)."""
         return {"status": "ok", "country": settings.country, "version": __version__}
 
     return app

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, ParamSpec, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
 from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from singlewindow.access import services as access
 from singlewindow.access.model import Principal, Role
@@ -27,13 +28,24 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-async def current_principal(request: Request) -> Principal:
+# Declares the scheme in the OpenAPI schema (Swagger UI's Authorize button) on every
+# operation that depends on `current_principal`. `auto_error=False`: a missing or non-bearer
+# header is ours to answer, as a 401 problem+json like every other error.
+bearer = HTTPBearer(
+    scheme_name="bearer",
+    description="A node user's API token: `Authorization: Bearer <token>`.",
+    auto_error=False,
+)
+
+
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+) -> Principal:
     """The caller, from `Authorization: Bearer <token>`."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    if credentials is None:
         raise Unauthenticated("send a bearer token in the Authorization header")
-    return access.authenticate(request.app.state.database, token.strip())
+    return access.authenticate(request.app.state.database, credentials.credentials)
 
 
 def require_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import socket
 
 from starlette.types import ASGIApp
 
@@ -24,3 +25,20 @@ def node_app() -> ASGIApp:
     # the process: keep it out of the collector's scans, which otherwise cost latency spikes.
     gc.freeze()
     return app
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether a server could listen on `host:port` now: `serve` checks before it says it
+    serves (uvicorn would print its failure after). As uvicorn binds: the first address
+    `host` resolves to, with SO_REUSEADDR (a port in TIME_WAIT is free). False too when `host`
+    is no address of this machine. Another process may still take the port in between."""
+    try:
+        family, kind, protocol, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, protocol) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError:  # in use, not ours, or not resolvable (socket.gaierror)
+        return False
+    return True
