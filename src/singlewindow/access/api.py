@@ -18,11 +18,14 @@ router = APIRouter(tags=["access"])
 
 @router.get("/me", response_model=UserRead)
 def who_am_i(principal: PrincipalDep) -> UserRead:
+    """The caller as the node knows it: username, role, and the party or office it acts for."""
     return UserRead.model_validate(principal, from_attributes=True)
 
 
 @router.post("/users", response_model=UserCreated, status_code=201)
 def create_user(body: UserCreate, database: DatabaseDep, _: AdminDep) -> UserCreated:
+    """Create a user (admin) with its role, and its party (a trader) or office (an
+    officer); its first token is in this answer only."""
     token = services.create_user(database, body.username, body.role, body.party_id, body.office)
     return UserCreated(**body.model_dump(), token=token)
 
@@ -34,6 +37,7 @@ def list_users(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> Page[UserRead]:
+    """The node's users, a page at a time (admin)."""
     users, total = services.list_users(database, limit, offset)
     items = [UserRead.model_validate(u, from_attributes=True) for u in users]
     return Page[UserRead](items=items, total=total, limit=limit, offset=offset)

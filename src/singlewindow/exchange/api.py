@@ -167,6 +167,8 @@ def list_messages(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> Page[MessageLogRead]:
+    """Messages sent to and received from other nodes (officer), newest first, filtered
+    by partner, action, status, direction or conversation."""
     rows, total = get_gateway(request).list_messages(
         party=party, action=action, status=status, direction=direction,
         conversation_id=conversation_id, limit=limit, offset=offset,
@@ -183,5 +185,7 @@ def statistics(request: Request, _: OfficerDep) -> dict[str, int]:
 
 @router.get("/exchange/messages/{message_id}", response_model=list[MessageEvidenceRead])
 def get_message(request: Request, message_id: str, _: OfficerDep) -> list[MessageEvidenceRead]:
+    """One message's evidence (officer): each entry of its log, with the signed envelope
+    and the signal (receipt or error) in base64."""
     rows = get_gateway(request).get_message(message_id)
     return [MessageEvidenceRead.from_row(row) for row in rows]

@@ -52,6 +52,8 @@ def list_certificates(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> Page[CertificateSummary]:
+    """e-Forms D issued here or received from other nodes, a page at a time; a trader
+    sees only those naming it as exporter or consignee."""
     views, total = service.list(
         direction=direction, status=status, party_id=_party_of(who), limit=limit, offset=offset
     )
@@ -68,6 +70,9 @@ def read(
     who: PrincipalDep,
     direction: Direction | None = None,
 ) -> CertificateRead:
+    """One e-Form D by its issuing country and reference, with its status and the
+    verdict of its last verification; a trader only one naming it. `direction` tells an
+    issued one from a received one of the same reference."""
     view = service.get(issuing_country, reference, direction)
     if not _may_see(who, view):
         raise UnknownCertificate(f"no e-Form D {reference} of {issuing_country} at this node")

@@ -39,11 +39,14 @@ def search_nomenclature(
     prefix: str = Query("", description="keep codes starting with this"),
     limit: int = Query(50, ge=1, le=500),
 ) -> list[NomenclatureRead]:
+    """Search the Harmonized System nomenclature by words or code prefix."""
     return [NomenclatureRead.of(e) for e in nomenclature.search(q, prefix=prefix, limit=limit)]
 
 
 @router.get("/nomenclature/{code}", response_model=NomenclatureDetail)
 def get_nomenclature(code: str, _: PrincipalDep) -> NomenclatureDetail:
+    """One nomenclature code: its section, the chapter, heading and subheading above it,
+    and the codes below it."""
     return NomenclatureDetail.of(nomenclature.get(code))
 
 
@@ -58,6 +61,8 @@ def search_schedule(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> Page[TariffLineRead]:
+    """A country's national tariff lines, a page at a time: by words, code prefix, and
+    the day they are in force."""
     lines = services.search_schedule(database, country.upper(), q, on, prefix=prefix)
     items = [TariffLineRead.of(line) for line in lines[offset : offset + limit]]
     return Page[TariffLineRead](items=items, total=len(lines), limit=limit, offset=offset)
@@ -71,6 +76,8 @@ def get_line(
     _: PrincipalDep,
     on: date | None = Query(None, description="default: today"),
 ) -> TariffLineRead:
+    """The tariff line of a code in force on a day (default: today), with its MFN,
+    ATIGA, VAT and excise rates."""
     return TariffLineRead.of(services.find_line(database, country.upper(), code, on or today()))
 
 
@@ -92,5 +99,9 @@ def import_schedule(
     body: Annotated[str, Depends(csv_body)],
     replace: bool = Query(False, description="delete the country's stored schedule first"),
 ) -> ImportReportRead:
+    """Load a country's tariff schedule from CSV (admin; the format of docs/tariff-csv.md),
+    all or nothing: if a line is wrong, nothing is stored and the answer lists the problems.
+    A line replaces the stored one of the same code and start date; `replace` deletes the
+    country's stored schedule first."""
     report = services.import_schedule(database, country.upper(), body, replace=replace)
     return ImportReportRead.of(report)
