@@ -27,6 +27,8 @@ router = APIRouter(prefix="/risk", tags=["risk"])
 
 @router.post("/rules", response_model=RuleRead, status_code=201)
 def create_rule(body: RuleCreate, database: DatabaseDep, who: OfficerDep) -> RuleRead:
+    """Create a selectivity rule (officer): criteria on the declaration, the channel it
+    sends matching declarations to, its validity; recorded with who created it."""
     draft = services.RuleDraft(
         name=body.name,
         description=body.description,
@@ -48,6 +50,8 @@ def list_rules(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> Page[RuleRead]:
+    """The rules, a page at a time (officer), each with its selections, inspections,
+    findings and hit rate; `status` keeps one status."""
     reports, total = services.list_rules(database, status, limit, offset)
     return Page[RuleRead](
         items=[RuleRead.of(r) for r in reports], total=total, limit=limit, offset=offset
@@ -56,6 +60,7 @@ def list_rules(
 
 @router.get("/rules/{rule_id}", response_model=RuleRead)
 def read_rule(rule_id: str, database: DatabaseDep, _: OfficerDep) -> RuleRead:
+    """One rule with its selections, inspections, findings and hit rate (officer)."""
     return RuleRead.of(services.get_rule(database, rule_id))
 
 
@@ -70,6 +75,8 @@ def set_status(
 
 @router.get("/policy", response_model=PolicyBase)
 def read_policy(database: DatabaseDep, _: OfficerDep) -> PolicyBase:
+    """The selectivity policy in force (officer): the random share, the model's red and
+    yellow inspection rates and the AEO factor."""
     return PolicyBase.of(services.get_policy(database))
 
 
