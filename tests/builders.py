@@ -20,6 +20,7 @@ OTHER_TRADER = Principal("other", Role.TRADER, party_id="VNTRADER0002")
 OFFICER = Principal("officer", Role.OFFICER, office="VNHCM01")
 OTHER_OFFICER = Principal("officer2", Role.OFFICER, office="VNHAN01")
 ADMIN = Principal("admin", Role.ADMIN)
+BANK = Principal("bank", Role.BANK, party_id="VNSAMPLEBANK")
 
 COFFEE = GoodsItem(
     sequence=1,
@@ -73,3 +74,15 @@ def as_json(declaration: Declaration) -> dict[str, Any]:
     from singlewindow.declarations.repository import to_document
 
     return to_document(declaration)
+
+
+def pay(clearance: Any, number: str, amount: Decimal | None = None, reference: str = "B-1") -> Any:
+    """The sample bank confirms a payment against the declaration's open notice (all of it
+    unless `amount` says otherwise)."""
+    from singlewindow.declarations.settlement import Payments
+
+    notice = clearance.get(number, ADMIN).payment_notice
+    assert notice is not None, f"{number} has no open payment notice"
+    return Payments(clearance).confirm(
+        notice.reference, notice.amount if amount is None else amount, "VND", reference, BANK
+    )

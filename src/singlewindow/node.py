@@ -15,6 +15,7 @@ from singlewindow.exchange import services as exchange
 from singlewindow.exchange.pki import NodeIdentity, TrustList
 from singlewindow.exchange.pmode import ProcessingModes
 from singlewindow.origin.services import Origin
+from singlewindow.reference.services import ensure_sample_reference
 from singlewindow.risk import services as selectivity
 from singlewindow.tariff.services import ensure_sample_schedule
 
@@ -45,6 +46,8 @@ class Node:
             # A node cannot clear anything without a tariff; until the real schedule is
             # imported it runs on the packaged sample, which says it is one.
             ensure_sample_schedule(database, settings.country)
+            # Likewise the office register and exchange rates, marked as samples.
+            ensure_sample_reference(database, settings.country)
         selectivity.configure(database, settings.random_inspection_share, settings.random_seed)
         node = cls(settings, database, Clearance(database, settings.country))
         if settings.exchange_dir is not None:

@@ -15,6 +15,8 @@ from singlewindow.access.model import Principal, Role
 from singlewindow.access.repository import UserRow
 from singlewindow.core.db import Database
 from singlewindow.declarations.services import Clearance
+from singlewindow.declarations.settlement import Guarantees
+from singlewindow.reference.services import ensure_sample_reference
 from singlewindow.risk import services as risk
 from singlewindow.risk.model import Channel
 from singlewindow.tariff.services import ensure_sample_schedule
@@ -30,8 +32,10 @@ class SampleUsers:
     officer: str
     trader: str
     issuer: str
+    bank: str
     trader_party: str
     office: str
+    bank_party: str
 
     def as_dict(self) -> dict[str, str]:
         return self.__dict__.copy()
@@ -41,10 +45,16 @@ def trader_party(country: str) -> str:
     return f"{country}TRADER0001"
 
 
+def bank_party(country: str) -> str:
+    """The sample bank that collects duties and confirms them to customs."""
+    return f"{country}SAMPLEBANK"
+
+
 def load(database: Database, country: str, home: Path) -> SampleUsers:
     """Load the sample content once; tokens are written to HOME/tokens-COUNTRY.json."""
     tokens_file = home / f"tokens-{country}.json"
     ensure_sample_schedule(database, country)
+    ensure_sample_reference(database, country)
     with database.unit_of_work() as session:
         loaded = session.get(UserRow, "admin") is not None
     if loaded and tokens_file.exists():
@@ -56,11 +66,13 @@ def load(database: Database, country: str, home: Path) -> SampleUsers:
         officer=access.create_user(database, "officer", Role.OFFICER, office=office),
         trader=access.create_user(database, "trader", Role.TRADER, party_id=party),
         issuer=access.create_user(database, "issuer", Role.ISSUER),
+        bank=access.create_user(database, "bank", Role.BANK, party_id=bank_party(country)),
         trader_party=party,
         office=office,
+        bank_party=bank_party(country),
     )
     admin = Principal("admin", Role.ADMIN)
-    Clearance(database, country).register_guarantee(
+    Guarantees(Clearance(database, country)).register(
         f"{country}GUA0001", party, Decimal("10000000000"), admin
     )
     for draft in _sample_rules():

@@ -17,7 +17,11 @@ def test_lodgement_answers_number_duties_and_channel(node):
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["status"] == "channelled" and body["channel"] == "green"
-    assert body["reasons"]
+    # The trader learns what the channel asks of it, never why customs chose it.
+    assert body["reasons"] is None and "released once the duties are paid" in body["requirement"]
+    as_officer = node.client.get(f"/declarations/{body['number']}", headers=node.as_("officer"))
+    assert as_officer.json()["reasons"]
+    assert body["payment_notice"]["amount"] == body["settlement"]["outstanding"]
     duties = body["assessment"]["items"][0]["duties"]
     assert [d["tax"] for d in duties] == ["import_duty", "vat"]
     assert all(d["formula"] and d["base"] for d in duties)
@@ -95,8 +99,9 @@ def test_red_flow_inspection_payment_release(node):
     created = node.client.post("/declarations", json=phones, headers=node.as_("trader"))
     assert created.status_code == 201, created.text
     body = created.json()
-    assert body["channel"] == "red" and "Cigarettes" in body["reasons"][0]
     number = body["number"]
+    seen = node.client.get(f"/declarations/{number}", headers=node.as_("officer")).json()
+    assert body["channel"] == "red" and "Cigarettes" in seen["reasons"][0]
     excise = [d for d in body["assessment"]["items"][0]["duties"] if d["tax"] == "excise"]
     assert excise and Decimal(excise[0]["amount"]) > 0
     trader_inspects = node.client.post(f"/declarations/{number}/inspection",
@@ -109,11 +114,16 @@ def test_red_flow_inspection_payment_release(node):
                                  json={"outcome": "no_discrepancy", "findings": "as declared"},
                                  headers=node.as_("officer"))
     assert inspected.json()["status"] == "inspected"
-    owed = inspected.json()["settlement"]["outstanding"]
-    paid = node.client.post(f"/declarations/{number}/payments",
-                            json={"amount": owed, "bank_reference": "VCB-2026-1"},
-                            headers=node.as_("trader"))
+    notice = inspected.json()["payment_notice"]
+    payment = {"notice": notice["reference"], "amount": notice["amount"], "currency": "VND",
+               "bank_reference": "VCB-2026-1"}
+    on_the_trader_s_word = node.client.post("/payments", json=payment,
+                                            headers=node.as_("trader"))
+    assert on_the_trader_s_word.status_code == 403
+    paid = node.client.post("/payments", json=payment, headers=node.as_("bank"))
+    assert paid.status_code == 201, paid.text
     assert paid.json()["status"] == "released"
+    assert paid.json()["released_by"].startswith("rule: inspection result recorded")
     events = node.client.get(f"/declarations/{number}/events", headers=node.as_("officer"))
     assert [e["kind"] for e in events.json()][-3:] == ["inspected", "paid", "released"]
     rules = node.client.get("/risk/rules", headers=node.as_("officer")).json()["items"]
@@ -190,8 +200,9 @@ def test_users_are_managed_by_admins(node):
                                             "party_id": "VNBROKER1"}, headers=node.as_("admin"))
     assert made.status_code == 201 and made.json()["token"]
     me = node.client.get("/me", headers={"Authorization": f"Bearer {made.json()['token']}"})
-    assert me.json() == {"username": "broker", "role": Role.TRADER.value,
-                         "party_id": "VNBROKER1", "office": None}
+    assert me.json() | {"disabled_at": None} == {
+        "username": "broker", "role": Role.TRADER.value, "party_id": "VNBROKER1",
+        "office": None, "disabled_at": None}
     assert node.client.post("/users", json={"username": "x", "role": "admin"},
                             headers=node.as_("officer")).status_code == 403
     duplicate = node.client.post("/users", json={"username": "broker", "role": "trader",
@@ -201,7 +212,7 @@ def test_users_are_managed_by_admins(node):
                                 headers=node.as_("admin"))
     assert no_party.status_code == 422 and no_party.json()["errors"][0]["path"] == "party_id"
     listed = node.client.get("/users?limit=2", headers=node.as_("admin")).json()
-    assert listed["total"] == 5 and len(listed["items"]) == 2
+    assert listed["total"] == 6 and len(listed["items"]) == 2  # the sample's five and broker
 
 
 def test_openapi_schema_lists_the_routes(node):

@@ -15,7 +15,6 @@ from singlewindow.declarations.model import (
     check_transition,
     customs_values,
     declaration_number,
-    releasable,
     validate,
 )
 from singlewindow.risk.model import Channel
@@ -139,18 +138,6 @@ def test_the_transition_table_refuses_what_it_does_not_list(status):
 def test_final_states_lead_nowhere():
     for final in (Status.RELEASED, Status.CANCELLED, Status.SEIZED):
         assert TRANSITIONS[final] == frozenset()
-
-
-def test_release_needs_inspection_on_yellow_and_red_and_settled_duties():
-    owed = Settlement("VND", Decimal(100), Decimal(30), Decimal(0))
-    settled = Settlement("VND", Decimal(100), Decimal(60), Decimal(40))
-    assert owed.outstanding == Decimal(70)
-    assert settled.settled
-    assert "inspection" in releasable(Status.CHANNELLED, Channel.RED, settled)
-    assert "70 VND" in releasable(Status.CHANNELLED, Channel.GREEN, owed)
-    assert releasable(Status.CHANNELLED, Channel.GREEN, settled) is None
-    assert releasable(Status.INSPECTED, Channel.RED, settled) is None
-    assert releasable(Status.RELEASED, Channel.GREEN, settled) is not None
 
 
 def test_declaration_number_carries_a_valid_check_character():

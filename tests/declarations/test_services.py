@@ -19,6 +19,7 @@ from singlewindow.declarations.repository import DeclarationEventRow, Declaratio
 from singlewindow.risk import services as selectivity
 from singlewindow.risk.model import Channel, InspectionOutcome
 from singlewindow.risk.services import RuleDraft
+from singlewindow.declarations.settlement import Guarantees
 from tests.builders import (
     ADMIN,
     COFFEE,
@@ -28,6 +29,7 @@ from tests.builders import (
     SMARTPHONES,
     TRADER,
     import_declaration,
+    pay,
 )
 
 
@@ -100,8 +102,14 @@ def test_preference_only_with_proof_and_asean_origin(clearance):
     atiga = clearance.lodge(
         import_declaration("LRN-P", preference="ATIGA", proof_of_origin="KH-FD-1"), TRADER
     )
-    assert atiga.assessment["totals"]["import_duty"] == "0"
-    assert atiga.assessment["items"][0]["duties"][0]["preferential"] is True
+    # Off a network the proof cannot be verified: MFN until the documentary check accepts it.
+    assert atiga.preference_pending and atiga.channel is Channel.YELLOW
+    assert atiga.assessment["totals"]["import_duty"] != "0"
+    assert "pending" in atiga.assessment["preference"][0]
+    checked = clearance.record_inspection(atiga.number, InspectionOutcome.NO_DISCREPANCY, OFFICER)
+    assert checked.assessment["totals"]["import_duty"] == "0"
+    assert checked.assessment["items"][0]["duties"][0]["preferential"] is True
+    assert not checked.preference_pending
     chinese = replace(COFFEE, origin_country="CN")
     refused = clearance.lodge(
         import_declaration("LRN-Q", preference="ATIGA", proof_of_origin="X-1",
@@ -113,35 +121,36 @@ def test_preference_only_with_proof_and_asean_origin(clearance):
 def test_payment_releases_a_green_declaration(clearance):
     view = clearance.lodge(import_declaration(), TRADER)
     half = (view.settlement.assessed / 2).quantize(Decimal(1))
-    partly = clearance.record_payment(view.number, half, "BANK-1", TRADER)
+    partly = pay(clearance, view.number, half, "BANK-1")
     assert partly.status is Status.CHANNELLED
     assert partly.settlement.outstanding == view.settlement.assessed - half
-    paid = clearance.record_payment(view.number, partly.settlement.outstanding, "BANK-2",
-                                    TRADER)
+    assert partly.payment_notice.amount == partly.settlement.outstanding
+    paid = pay(clearance, view.number, reference="BANK-2")
     assert paid.status is Status.RELEASED
     assert paid.released_at is not None
-    with pytest.raises(DeclarationConflict):
-        clearance.record_payment(view.number, Decimal(1), "BANK-3", TRADER)
+    assert paid.released_by.startswith("rule: green channel")
+    assert paid.payment_notice is None
 
 
 def test_a_bank_reference_is_recorded_once(clearance):
     view = clearance.lodge(import_declaration(), TRADER)
-    clearance.record_payment(view.number, Decimal(1000), "BANK-1", TRADER)
-    with pytest.raises(DeclarationConflict, match="already recorded"):
-        clearance.record_payment(view.number, Decimal(1000), "BANK-1", TRADER)
+    pay(clearance, view.number, Decimal(1000), "BANK-1")
+    with pytest.raises(DeclarationConflict, match="already confirmed"):
+        pay(clearance, view.number, Decimal(1000), "BANK-1")
 
 
 def test_a_guarantee_secures_the_duties(clearance):
-    clearance.register_guarantee("GUA-1", "VNTRADER0001", Decimal("300000000"), ADMIN)
+    guarantees = Guarantees(clearance)
+    guarantees.register("GUA-1", "VNTRADER0001", Decimal("300000000"), ADMIN)
     view = clearance.lodge(import_declaration(), TRADER)
-    secured = clearance.secure(view.number, "GUA-1", TRADER)
+    secured = guarantees.secure(view.number, "GUA-1", TRADER)
     assert secured.status is Status.RELEASED
     assert secured.settlement.secured == view.settlement.assessed
     second = clearance.lodge(import_declaration("LRN-2"), TRADER)
     with pytest.raises(DeclarationConflict, match="available"):
-        clearance.secure(second.number, "GUA-1", TRADER)
+        guarantees.secure(second.number, "GUA-1", TRADER)
     with pytest.raises(UnknownGuarantee):
-        clearance.secure(second.number, "GUA-NONE", TRADER)
+        guarantees.secure(second.number, "GUA-NONE", TRADER)
 
 
 def test_red_channel_waits_for_the_officer(clearance, database):
@@ -149,7 +158,7 @@ def test_red_channel_waits_for_the_officer(clearance, database):
     view = clearance.lodge(import_declaration(), TRADER)
     assert view.channel is Channel.RED
     assert "coffee check" in view.selection["reasons"][0]
-    clearance.record_payment(view.number, view.settlement.assessed, "BANK-1", TRADER)
+    pay(clearance, view.number)
     assert clearance.get(view.number, TRADER).status is Status.CHANNELLED
     with pytest.raises(DeclarationConflict, match="inspection"):
         clearance.release(view.number, OFFICER)
@@ -173,8 +182,7 @@ def test_a_discrepancy_corrects_data_and_duties_and_feeds_the_hit_rate(clearance
     stats = rules[0].statistics
     assert (stats.selections, stats.inspected, stats.findings) == (1, 1, 1)
     assert stats.hit_rate == 1.0
-    released = clearance.record_payment(view.number, inspected.settlement.outstanding, "B-9",
-                                        TRADER)
+    released = pay(clearance, view.number, reference="B-9")
     assert released.status is Status.RELEASED
 
 
@@ -209,18 +217,21 @@ def test_amendments_keep_versions_and_refuse_stale_copies(clearance):
 
 
 def test_an_amendment_cannot_change_the_lrn_or_escape_a_selection(clearance, database):
-    red_rule(database)
     view = clearance.lodge(import_declaration(), TRADER)
     with pytest.raises(InvalidDeclaration):
         clearance.amend(view.number, import_declaration("OTHER"), 1, TRADER)
+    red_rule(database, prefix="8517")
     phones = replace(SMARTPHONES, sequence=1)
     amended = clearance.amend(view.number, import_declaration(items=(phones,)), 1, TRADER)
     assert amended.channel is Channel.RED
+    # Once selected, the declarant amends no more, whatever it would change.
+    with pytest.raises(DeclarationConflict, match="only an officer corrects"):
+        clearance.amend(view.number, import_declaration(), 2, TRADER)
 
 
 def test_released_declarations_are_not_amended_or_cancelled(clearance):
     view = clearance.lodge(import_declaration(), TRADER)
-    clearance.record_payment(view.number, view.settlement.assessed, "B-1", TRADER)
+    pay(clearance, view.number)
     with pytest.raises(DeclarationConflict):
         clearance.amend(view.number, import_declaration(), 1, TRADER)
     with pytest.raises(DeclarationConflict):
@@ -229,25 +240,31 @@ def test_released_declarations_are_not_amended_or_cancelled(clearance):
 
 def test_cancellation_gives_back_the_guarantee(clearance, database):
     red_rule(database)
-    clearance.register_guarantee("GUA-1", "VNTRADER0001", Decimal("300000000"), ADMIN)
+    guarantees = Guarantees(clearance)
+    guarantees.register("GUA-1", "VNTRADER0001", Decimal("300000000"), ADMIN)
     view = clearance.lodge(import_declaration(), TRADER)
-    clearance.secure(view.number, "GUA-1", TRADER)
-    cancelled = clearance.cancel(view.number, "wrong consignment", TRADER)
+    guarantees.secure(view.number, "GUA-1", TRADER)
+    cancelled = clearance.cancel(view.number, "wrong consignment", OFFICER)
     assert cancelled.status is Status.CANCELLED
+    assert guarantees.get("GUA-1", TRADER).in_use == 0
     again = clearance.lodge(import_declaration("LRN-2"), TRADER)
-    assert clearance.secure(again.number, "GUA-1", TRADER).settlement.outstanding == 0
+    assert guarantees.secure(again.number, "GUA-1", TRADER).settlement.outstanding == 0
 
 
 def test_the_event_log_says_who_did_what(clearance, database):
     red_rule(database)
     view = clearance.lodge(import_declaration(), TRADER)
-    clearance.record_payment(view.number, view.settlement.assessed, "B-1", TRADER)
+    pay(clearance, view.number)
     clearance.record_inspection(view.number, InspectionOutcome.NO_DISCREPANCY, OFFICER)
     events = clearance.events(view.number, OFFICER)
     assert [e.kind for e in events] == [
         "lodged", "accepted", "assessed", "channelled", "paid", "inspected", "released"
     ]
-    assert events[0].actor == "trader" and events[-1].actor == "officer"
+    assert events[0].actor == "trader" and events[4].actor == "bank"
+    assert events[5].actor == "officer"
+    # No person released it: the rule did, once the officer's result and the payment were in.
+    assert events[-1].actor == "customs-system"
+    assert events[-1].detail["by"].startswith("rule: inspection result recorded")
     assert events[4].detail["bank_reference"] == "B-1"
     with database.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(DeclarationEventRow)) == 7

@@ -21,23 +21,44 @@ from singlewindow.risk.model import RiskSubject
 from singlewindow.tariff.model import DutyLine, TariffLine, TaxType, assess_item, duty_formula
 from singlewindow.tariff.services import TariffBook
 
-# Decides whether a preference claim is granted: (declaration, item) -> (granted, why).
-PreferenceCheck = Callable[[Declaration, GoodsItem], tuple[bool, str]]
+# Decides a preference claim: (declaration, item) -> (granted, why), where granted is None
+# while the proof waits for an officer's documentary check.
+PreferenceCheck = Callable[[Declaration, GoodsItem], tuple[bool | None, str]]
 
 
 def documentary_preference_check(country: str) -> PreferenceCheck:
-    """Grant ATIGA when it is claimed with a proof-of-origin reference and the goods
-    originate in another ASEAN member state. The exchange of e-Form D replaces this with
-    verification of the certificate itself."""
+    """A node outside a network cannot verify a proof of origin electronically: a plausible
+    ATIGA claim (a proof reference, goods of another ASEAN member state) waits for the
+    officer's documentary check, and until then the MFN rate is assessed. On a network the
+    e-Form D's verification replaces this."""
 
-    def check(declaration: Declaration, item: GoodsItem) -> tuple[bool, str]:
+    def check(declaration: Declaration, item: GoodsItem) -> tuple[bool | None, str]:
         if declaration.preference != "ATIGA" or not declaration.proof_of_origin:
             return False, "no preference claimed"
         if item.origin_country not in ASEAN or item.origin_country == country:
             return False, f"origin {item.origin_country} is not another ASEAN member state"
-        return True, f"ATIGA claimed with proof of origin {declaration.proof_of_origin}"
+        return None, (
+            f"ATIGA claimed with proof of origin {declaration.proof_of_origin}, which this node"
+            " cannot verify electronically: the MFN rate applies until an officer accepts the"
+            " proof at the documentary check"
+        )
 
     return check
+
+
+def accepted_after_documentary_check(check: PreferenceCheck, officer: str) -> PreferenceCheck:
+    """The check once an officer has accepted the proof: what was pending is granted."""
+
+    def accepted(declaration: Declaration, item: GoodsItem) -> tuple[bool | None, str]:
+        granted, why = check(declaration, item)
+        if granted is None:
+            return True, (
+                f"ATIGA granted: proof of origin {declaration.proof_of_origin} accepted at the"
+                f" documentary check by {officer}"
+            )
+        return granted, why
+
+    return accepted
 
 
 @dataclass(frozen=True)
@@ -48,6 +69,12 @@ class Assessment:
     valuation: tuple[ValuationLine, ...]
     duties: tuple[tuple[DutyLine, ...], ...]
     preference_notes: tuple[str, ...]
+    # Items whose preference waits for the officer's documentary check of the proof.
+    pending: tuple[int, ...] = ()
+
+    @property
+    def preference_pending(self) -> bool:
+        return bool(self.pending)
 
     @property
     def total(self) -> Decimal:
@@ -63,6 +90,7 @@ class Assessment:
             "total": str(self.total),
             "totals": {tax: str(amount) for tax, amount in totals.items()},
             "preference": list(self.preference_notes),
+            "preference_pending": list(self.pending),
             "items": [
                 {
                     "sequence": value.item,
@@ -121,16 +149,26 @@ def assess(
     valuation = customs_values(draft, currency)
     duties: list[tuple[DutyLine, ...]] = []
     notes: list[str] = []
+    pending: list[int] = []
     for item, value in zip(draft.items, valuation, strict=True):
         if draft.type is DeclarationType.EXPORT:
             duties.append(())
             continue
         line = book.line(item.commodity_code, on)
         assert line is not None  # validated
-        granted, why = (False, "")
+        granted: bool | None = False
         if draft.preference:
             granted, why = preference_check(draft, item)
-            notes.append(f"item {item.sequence}: {'granted' if granted else 'refused'}: {why}")
+            if granted is None:
+                pending.append(item.sequence)
+                notes.append(f"item {item.sequence}: pending: {why}")
+            elif granted and line.atiga is None:
+                notes.append(
+                    f"item {item.sequence}: not applied: tariff line {line.dotted_code} has no"
+                    " ATIGA rate, so the MFN rate applies"
+                )
+            else:
+                notes.append(f"item {item.sequence}: {'granted' if granted else 'refused'}: {why}")
         duties.append(
             tuple(
                 assess_item(
@@ -138,11 +176,11 @@ def assess(
                     value.customs_value,
                     dutiable_quantity(item, line),
                     currency,
-                    granted,
+                    bool(granted),
                 )
             )
         )
-    return Assessment(currency, tuple(valuation), tuple(duties), tuple(notes))
+    return Assessment(currency, tuple(valuation), tuple(duties), tuple(notes), tuple(pending))
 
 
 def risk_subject(

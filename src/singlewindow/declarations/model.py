@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from singlewindow.core.countries import is_country
@@ -29,7 +29,6 @@ from singlewindow.core.errors import Problem
 from singlewindow.core.ids import with_check_character
 from singlewindow.core.money import is_currency, minor_unit, round_to_minor_unit
 from singlewindow.core.units import quantity_problems
-from singlewindow.risk.model import Channel
 
 
 class DeclarationType(enum.StrEnum):
@@ -59,9 +58,6 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.CANCELLED: frozenset(),
 }
 
-AMENDABLE = frozenset({Status.ACCEPTED, Status.ASSESSED, Status.CHANNELLED, Status.INSPECTED})
-
-
 # UN/ECE Recommendation 19: mode of transport at the border.
 TRANSPORT_MODES = {
     "1": "sea",
@@ -74,8 +70,13 @@ TRANSPORT_MODES = {
     "9": "own propulsion",
 }
 INCOTERMS_2020 = {"EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF"}
-# Terms under which the invoice price already includes freight and insurance to the border.
+# Terms under which the invoice price already includes the freight to the place of import.
 INCOTERMS_WITH_FREIGHT = {"CPT", "CIP", "DAP", "DPU", "DDP", "CFR", "CIF"}
+# ... and the insurance (CIF, CIP) or the seller's risk to destination (the D terms).
+INCOTERMS_WITH_INSURANCE = {"CIP", "CIF", "DAP", "DPU", "DDP"}
+# Terms under which the buyer pays the main carriage: the customs value (CIF) needs the
+# freight added, so it must be declared.
+INCOTERMS_WITHOUT_FREIGHT = {"EXW", "FCA", "FAS", "FOB"}
 PREFERENCES = {"ATIGA"}
 
 
@@ -122,7 +123,9 @@ class Declaration:
     transport_mode: str
     incoterm: str
     invoice_currency: str
-    exchange_rate: Decimal  # national currency per unit of invoice currency
+    # National currency per unit of invoice currency: customs' published rate for the
+    # period, filled in at lodgement when the declarant leaves it out (None).
+    exchange_rate: Decimal | None
     items: tuple[GoodsItem, ...]
     importer: Party | None = None
     exporter: Party | None = None
@@ -199,16 +202,35 @@ def validate(
         "invoice_currency",
         f"{d.invoice_currency!r} is not an ISO 4217 currency code",
     )
-    need(d.exchange_rate > 0, "exchange_rate", "the exchange rate must be greater than zero")
+    need(
+        d.exchange_rate is not None and d.exchange_rate > 0,
+        "exchange_rate",
+        "the exchange rate must be greater than zero",
+    )
     need(d.freight >= 0, "freight", "freight cannot be negative")
     need(d.insurance >= 0, "insurance", "insurance cannot be negative")
-    if d.incoterm in INCOTERMS_WITH_FREIGHT and (d.freight or d.insurance):
+    if d.incoterm in INCOTERMS_WITH_FREIGHT and d.freight:
         problems.append(
             Problem(
                 "freight",
-                f"under {d.incoterm} the invoice price already includes freight and insurance;"
-                " declare them as 0",
+                f"under {d.incoterm} the invoice price already includes the freight;"
+                " declare it as 0",
             )
+        )
+    if d.incoterm in INCOTERMS_WITH_INSURANCE and d.insurance:
+        problems.append(
+            Problem(
+                "insurance",
+                f"under {d.incoterm} the invoice price already includes the insurance;"
+                " declare it as 0",
+            )
+        )
+    if d.type is DeclarationType.IMPORT and d.incoterm in INCOTERMS_WITHOUT_FREIGHT:
+        need(
+            d.freight > 0,
+            "freight",
+            f"under {d.incoterm} the buyer pays the carriage: declare the freight to the"
+            " place of import (it is part of the customs value)",
         )
     if d.preference is not None:
         need(
@@ -330,6 +352,7 @@ def customs_values(declaration: Declaration, national_currency: str) -> list[Val
         freight = d.freight * share
         insurance = d.insurance * share
         cif = item.invoice_amount + freight + insurance
+        assert d.exchange_rate is not None  # filled in from customs' rates and validated
         value = round_to_minor_unit(cif * d.exchange_rate, national_currency)
         formula = (
             f"({item.invoice_amount} + freight {freight:.2f} + insurance {insurance:.2f}) "
@@ -347,16 +370,6 @@ def customs_values(declaration: Declaration, national_currency: str) -> list[Val
             )
         )
     return lines
-
-
-@dataclass(frozen=True)
-class Event:
-    """One entry of a declaration's event log: who did what, when."""
-
-    at: datetime
-    actor: str
-    kind: str
-    detail: dict[str, object] = field(default_factory=dict)
 
 
 class TransitionRefused(Exception):
@@ -387,20 +400,6 @@ class Settlement:
     @property
     def settled(self) -> bool:
         return self.outstanding == 0
-
-
-def releasable(status: Status, channel: Channel | None, settlement: Settlement) -> str | None:
-    """Why the goods cannot be released yet, or None when they can."""
-    if status is Status.CHANNELLED and channel is not None and channel.needs_inspection():
-        return f"the {channel.value} channel needs the officer's inspection result first"
-    if status not in (Status.CHANNELLED, Status.INSPECTED):
-        return f"a declaration that is {status.value} cannot be released"
-    if not settlement.settled:
-        return (
-            f"{settlement.outstanding} {settlement.currency} of duties and taxes are neither "
-            "paid nor secured"
-        )
-    return None
 
 
 def declaration_number(country: str, year: date, office: str, serial: int) -> str:

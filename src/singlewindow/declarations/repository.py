@@ -3,12 +3,14 @@ need, every earlier version, the event log, payments, guarantees and the number 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -22,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from singlewindow.core.db import Base, Document
+from singlewindow.declarations.lifecycle import Representation, RepresentationKind
 from singlewindow.declarations.model import (
     Declaration,
     DeclarationType,
@@ -57,6 +60,12 @@ class DeclarationRow(Base):
     lodged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The state the clearance rules decide on (declarations.lifecycle).
+    inspection: Mapped[str | None] = mapped_column(String(16))
+    finding: Mapped[bool] = mapped_column(Boolean, default=False)
+    preference_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    refundable: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    released_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class DeclarationVersionRow(Base):
@@ -89,7 +98,23 @@ class DeclarationEventRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(Document)
 
 
+class PaymentNoticeRow(Base):
+    """What the declaration asks to be paid: the reference a bank collects against."""
+
+    __tablename__ = "payment_notice"
+
+    reference: Mapped[str] = mapped_column(String(24), primary_key=True)
+    declaration_id: Mapped[str] = mapped_column(ForeignKey("declaration.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # open, paid, superseded
+
+
 class PaymentRow(Base):
+    """A payment a bank confirmed (never one a trader reported)."""
+
     __tablename__ = "payment"
 
     bank_reference: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -98,6 +123,41 @@ class PaymentRow(Base):
     currency: Mapped[str] = mapped_column(String(3))
     paid_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recorded_by: Mapped[str] = mapped_column(String(64))
+    bank_id: Mapped[str | None] = mapped_column(String(35))
+    notice_reference: Mapped[str | None] = mapped_column(String(24))
+
+
+class RefundRow(Base):
+    """A credit from an overpayment or a cancellation, refunded when an officer decides."""
+
+    __tablename__ = "refund"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    declaration_id: Mapped[str] = mapped_column(ForeignKey("declaration.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(12), index=True)  # pending, refunded, refused
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class RepresentationRow(Base):
+    """A declarant's authority to act for an importer or exporter (EU UCC art. 18-19)."""
+
+    __tablename__ = "representation"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    declarant_id: Mapped[str] = mapped_column(String(35), index=True)
+    represented_id: Mapped[str] = mapped_column(String(35), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_on: Mapped[date | None] = mapped_column(Date)
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class GuaranteeRow(Base):
@@ -121,6 +181,9 @@ class GuaranteeUseRow(Base):
     declaration_id: Mapped[str] = mapped_column(ForeignKey("declaration.id"), primary_key=True)
     amount: Mapped[Decimal] = mapped_column(Amount)
     secured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The part of `amount` given back to the guarantee (paid, or the declaration cancelled).
+    discharged: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    discharged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ReferenceCounterRow(Base):
@@ -176,8 +239,36 @@ def lodged_numbers(session: Session, keys: list[tuple[str, str]]) -> list[tuple[
     return [(r[0], r[1], r[2]) for r in rows]
 
 
-def find(session: Session, number: str) -> DeclarationRow | None:
-    return session.scalars(select(DeclarationRow).where(DeclarationRow.number == number)).first()
+def find(session: Session, number: str, lock: bool = False) -> DeclarationRow | None:
+    """The declaration with this number; `lock` holds it for the change that follows, so
+    that two concurrent steps (a payment and a correction) are taken one after the other."""
+    query = select(DeclarationRow).where(DeclarationRow.number == number)
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def representations_between(
+    session: Session, declarant_id: str, represented_id: str
+) -> list[Representation]:
+    rows = session.scalars(
+        select(RepresentationRow).where(
+            RepresentationRow.declarant_id == declarant_id,
+            RepresentationRow.represented_id == represented_id,
+        )
+    )
+    return [representation_of(row) for row in rows]
+
+
+def representation_of(row: RepresentationRow) -> Representation:
+    return Representation(
+        row.declarant_id,
+        row.represented_id,
+        RepresentationKind(row.kind),
+        row.valid_from,
+        row.valid_to,
+        row.revoked_on,
+    )
 
 
 # The declaration document: the domain object in plain JSON, amounts as strings so that no
@@ -205,7 +296,7 @@ def to_document(d: Declaration) -> dict[str, Any]:
         "transport_mode": d.transport_mode,
         "incoterm": d.incoterm,
         "invoice_currency": d.invoice_currency,
-        "exchange_rate": str(d.exchange_rate),
+        "exchange_rate": str(d.exchange_rate) if d.exchange_rate is not None else None,
         "freight": str(d.freight),
         "insurance": str(d.insurance),
         "preference": d.preference,
@@ -250,7 +341,7 @@ def from_document(doc: dict[str, Any]) -> Declaration:
         transport_mode=doc["transport_mode"],
         incoterm=doc["incoterm"],
         invoice_currency=doc["invoice_currency"],
-        exchange_rate=Decimal(doc["exchange_rate"]),
+        exchange_rate=Decimal(doc["exchange_rate"]) if doc.get("exchange_rate") else None,
         freight=Decimal(doc["freight"]),
         insurance=Decimal(doc["insurance"]),
         preference=doc.get("preference"),

@@ -3,13 +3,17 @@ rules hold for the API, the command line and the batch path."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from singlewindow.access.model import Principal, Role
+from singlewindow.core.fields import FreeText, LineText
+from singlewindow.core.money import round_to_minor_unit
 from singlewindow.declarations.assessment import explained
+from singlewindow.declarations.lifecycle import RepresentationKind
 from singlewindow.declarations.model import (
     Declaration,
     DeclarationType,
@@ -19,7 +23,9 @@ from singlewindow.declarations.model import (
     SupportingDocument,
 )
 from singlewindow.declarations.repository import to_document
-from singlewindow.declarations.services import DeclarationView, Event
+from singlewindow.declarations.representation import RegisteredRepresentation
+from singlewindow.declarations.services import DeclarationView, Event, PaymentNotice
+from singlewindow.declarations.settlement import Guarantee, Refund
 from singlewindow.risk.model import Channel, InspectionOutcome
 
 
@@ -27,53 +33,77 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Bounds a real declaration needs (WCO Data Model lengths where it has them): texts by
+# length, amounts and masses by magnitude and decimals, so nothing unbounded is stored. What
+# a value means (a known code, a positive mass) the domain checks, so that one answer lists
+# every problem of a declaration.
+PartyId = Annotated[LineText, Field(max_length=35)]
+Name = Annotated[LineText, Field(max_length=140)]
+Code = Annotated[LineText, Field(max_length=8)]
+CountryCode = Annotated[Code, Field(description="ISO 3166-1 alpha-2")]
+Reference = Annotated[LineText, Field(max_length=35)]
+Reason = Annotated[FreeText, Field(max_length=500)]
+# Below 10^12 with 4 decimals (masses in kg, quantities, amounts in an invoice currency).
+Quantity = Annotated[Decimal, Field(max_digits=16, decimal_places=4)]
+Amount = Quantity
+# A payment or guarantee in national currency: up to 10^14, to the minor unit.
+NationalAmount = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4)]
+Rate = Annotated[Decimal, Field(max_digits=18, decimal_places=8)]
+
+
 class PartyBase(_Strict):
-    id: str = Field(description="Identifier of the party (TIN, EORI-like)")
-    name: str
-    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2")
+    id: PartyId = Field(description="Identifier of the party (TIN, EORI-like)")
+    name: Name
+    country: CountryCode | None = None
 
 
 class DocumentBase(_Strict):
-    code: str = Field(description="Document code, e.g. N380 commercial invoice")
-    reference: str
+    code: Code = Field(description="Document code, e.g. N380 commercial invoice")
+    reference: Annotated[LineText, Field(max_length=70)]
 
 
 class GoodsItemBase(_Strict):
-    sequence: int | None = Field(default=None, description="Item number; defaults to position")
-    commodity_code: str = Field(description="8-digit national tariff line (AHTN 2022)")
-    description: str
-    origin_country: str = Field(description="ISO 3166-1 alpha-2")
-    quantity: Decimal
-    quantity_unit: str = Field(description="kg, l, u, pair, m2, …")
-    net_mass: Decimal = Field(description="kg")
-    gross_mass: Decimal = Field(description="kg")
-    invoice_amount: Decimal = Field(description="In the invoice currency")
+    sequence: int | None = Field(
+        default=None, ge=1, le=999, description="Item number; defaults to position"
+    )
+    commodity_code: Code = Field(description="8-digit national tariff line (AHTN 2022)")
+    description: Annotated[FreeText, Field(max_length=512)]
+    origin_country: CountryCode
+    quantity: Quantity
+    quantity_unit: Code = Field(description="kg, l, u, pair, m2, …")
+    net_mass: Quantity = Field(description="kg")
+    gross_mass: Quantity = Field(description="kg")
+    invoice_amount: Amount = Field(description="In the invoice currency")
 
 
 class DeclarationCreate(_Strict):
     type: DeclarationType
-    lrn: str = Field(description="Local reference number given by the declarant")
+    lrn: Reference = Field(description="Local reference number given by the declarant")
     declarant: PartyBase
     importer: PartyBase | None = None
     exporter: PartyBase | None = None
     seller: PartyBase | None = None
     buyer: PartyBase | None = None
-    office: str = Field(description="Customs office of declaration")
-    export_country: str
-    destination_country: str
-    transport_mode: str = Field(description="UN/ECE Rec. 19 mode of transport at the border")
-    incoterm: str = Field(description="Incoterms 2020")
-    invoice_currency: str = Field(description="ISO 4217")
-    exchange_rate: Decimal = Field(description="National currency per unit of invoice currency")
-    freight: Decimal = Decimal(0)
-    insurance: Decimal = Decimal(0)
-    preference: str | None = Field(default=None, description="ATIGA when claimed")
-    proof_of_origin: str | None = Field(default=None, description="e-Form D reference")
-    export_reference: str | None = Field(
+    office: Code = Field(description="Customs office of declaration (the node's register)")
+    export_country: CountryCode
+    destination_country: CountryCode
+    transport_mode: Code = Field(description="UN/ECE Rec. 19 mode of transport at the border")
+    incoterm: Code = Field(description="Incoterms 2020")
+    invoice_currency: Code = Field(description="ISO 4217")
+    exchange_rate: Rate | None = Field(
+        default=None,
+        description="National currency per unit of invoice currency. Leave it out: customs"
+        " fills in its published rate for the period; a different rate is refused.",
+    )
+    freight: Amount = Decimal(0)
+    insurance: Amount = Decimal(0)
+    preference: Code | None = Field(default=None, description="ATIGA when claimed")
+    proof_of_origin: Reference | None = Field(default=None, description="e-Form D reference")
+    export_reference: Annotated[LineText, Field(max_length=40)] | None = Field(
         default=None, description="Number of the export declaration at origin (ACDD)"
     )
-    documents: list[DocumentBase] = []
-    items: list[GoodsItemBase]
+    documents: list[DocumentBase] = Field(default=[], max_length=99)
+    items: list[GoodsItemBase] = Field(max_length=999)
 
     def to_domain(self) -> Declaration:
         def party(p: PartyBase | None) -> Party | None:
@@ -120,7 +150,16 @@ class DeclarationCreate(_Strict):
 
 
 class DeclarationUpdate(DeclarationCreate):
-    expected_version: int = Field(description="The version being amended (optimistic lock)")
+    expected_version: int = Field(
+        ge=1, le=1_000_000, description="The version being amended (optimistic lock)"
+    )
+
+
+class CorrectionCreate(DeclarationCreate):
+    """An officer's correction of the data, with its reason."""
+
+    expected_version: int = Field(ge=1, le=1_000_000, description="The version being corrected")
+    reason: Reason
 
 
 class SettlementRead(BaseModel):
@@ -129,6 +168,48 @@ class SettlementRead(BaseModel):
     paid: Decimal
     secured: Decimal
     outstanding: Decimal
+    refundable: Decimal = Field(description="Paid beyond the duties: a credit an officer refunds")
+
+
+class PaymentNoticeRead(BaseModel):
+    """What to pay and the reference to pay it under, at a bank that confirms to customs."""
+
+    reference: str
+    declaration: str
+    amount: Decimal
+    currency: str
+    due_on: date
+    status: str
+
+    @classmethod
+    def of(cls, notice: PaymentNotice) -> PaymentNoticeRead:
+        return cls(
+            reference=notice.reference,
+            declaration=notice.declaration,
+            amount=_in_minor_unit(notice.amount, notice.currency),
+            currency=notice.currency,
+            due_on=notice.due_on,
+            status=notice.status,
+        )
+
+
+# What each channel asks of the declarant: the trader's side of a selection.
+REQUIREMENTS = {
+    Channel.GREEN: "no check: the goods are released once the duties are paid or secured",
+    Channel.YELLOW: "documentary check: keep the invoice, transport document and any proof"
+    " of origin ready for the officer of the office of declaration",
+    Channel.RED: "physical examination: present the goods to the office of declaration",
+}
+
+
+def _in_minor_unit(amount: Decimal, currency: str) -> Decimal:
+    """Amounts owed are in the currency's minor unit, the same on every route and engine."""
+    return round_to_minor_unit(amount, currency)
+
+
+def sees_risk(reader: Principal | None) -> bool:
+    """Officers see why customs selected a declaration; traders never see the criteria."""
+    return reader is not None and reader.role in (Role.OFFICER, Role.ADMIN)
 
 
 class DeclarationRead(BaseModel):
@@ -138,17 +219,27 @@ class DeclarationRead(BaseModel):
     status: Status
     version: int
     channel: Channel | None
-    reasons: list[str]
+    requirement: str | None = Field(description="What the channel asks of the declarant")
+    reasons: list[str] | None = Field(
+        description="Why customs chose the channel (officers only; traders get null)"
+    )
     assessment: dict[str, Any]
     settlement: SettlementRead
+    payment_notice: PaymentNoticeRead | None
+    preference_pending: bool = Field(
+        description="A preference waits for the officer's documentary check of its proof"
+    )
+    inspection: InspectionOutcome | None
     declaration: dict[str, Any]
     lodged_at: datetime
     updated_at: datetime
     released_at: datetime | None
+    released_by: str | None = Field(description="The officer, or the rule, that released it")
 
     @classmethod
-    def of(cls, view: DeclarationView) -> DeclarationRead:
+    def of(cls, view: DeclarationView, reader: Principal | None = None) -> DeclarationRead:
         s = view.settlement
+        currency = s.currency
         return cls(
             number=view.number,
             lrn=view.declaration.lrn,
@@ -156,19 +247,27 @@ class DeclarationRead(BaseModel):
             status=view.status,
             version=view.version,
             channel=view.channel,
-            reasons=list(view.selection.get("reasons", [])),
+            requirement=REQUIREMENTS[view.channel] if view.channel else None,
+            reasons=list(view.selection.get("reasons", [])) if sees_risk(reader) else None,
             assessment=explained(view.assessment),
             settlement=SettlementRead(
-                currency=s.currency,
-                assessed=s.assessed,
-                paid=s.paid,
-                secured=s.secured,
-                outstanding=s.outstanding,
+                currency=currency,
+                assessed=_in_minor_unit(s.assessed, currency),
+                paid=_in_minor_unit(s.paid, currency),
+                secured=_in_minor_unit(s.secured, currency),
+                outstanding=_in_minor_unit(s.outstanding, currency),
+                refundable=_in_minor_unit(view.refundable, currency),
             ),
+            payment_notice=PaymentNoticeRead.of(view.payment_notice)
+            if view.payment_notice
+            else None,
+            preference_pending=view.preference_pending,
+            inspection=view.inspection,
             declaration=to_document(view.declaration),
             lodged_at=view.lodged_at,
             updated_at=view.updated_at,
             released_at=view.released_at,
+            released_by=view.released_by,
         )
 
 
@@ -187,6 +286,7 @@ class DeclarationSummary(BaseModel):
     @classmethod
     def of(cls, view: DeclarationView) -> DeclarationSummary:
         trader = view.declaration.trader
+        currency = view.settlement.currency
         return cls(
             number=view.number,
             lrn=view.declaration.lrn,
@@ -195,8 +295,8 @@ class DeclarationSummary(BaseModel):
             channel=view.channel,
             office=view.declaration.office,
             trader=trader.id if trader else None,
-            duties=view.settlement.assessed,
-            outstanding=view.settlement.outstanding,
+            duties=_in_minor_unit(view.settlement.assessed, currency),
+            outstanding=_in_minor_unit(view.settlement.outstanding, currency),
             lodged_at=view.lodged_at,
         )
 
@@ -208,8 +308,11 @@ class EventRead(BaseModel):
     detail: dict[str, Any]
 
     @classmethod
-    def of(cls, event: Event) -> EventRead:
-        return cls(at=event.at, actor=event.actor, kind=event.kind, detail=event.detail)
+    def of(cls, event: Event, reader: Principal | None = None) -> EventRead:
+        detail = event.detail
+        if event.kind == "channelled" and not sees_risk(reader):
+            detail = {"channel": detail.get("channel")}
+        return cls(at=event.at, actor=event.actor, kind=event.kind, detail=detail)
 
 
 class VersionRead(BaseModel):
@@ -219,30 +322,131 @@ class VersionRead(BaseModel):
 
 
 class PaymentCreate(_Strict):
-    amount: Decimal
-    bank_reference: str
+    """A bank's confirmation that it collected a payment against a notice."""
+
+    notice: Annotated[LineText, Field(min_length=1, max_length=24)] = Field(
+        description="The payment notice's reference"
+    )
+    amount: NationalAmount = Field(description="Exactly as collected, in the minor unit")
+    currency: Code
+    bank_reference: Reference = Field(description="The bank's own reference of the payment")
 
 
 class GuaranteeUse(_Strict):
-    guarantee: str = Field(description="Reference of the guarantee that secures the duties")
+    guarantee: Reference = Field(description="Reference of the guarantee that secures the duties")
 
 
 class GuaranteeCreate(_Strict):
+    reference: Reference
+    holder_id: PartyId
+    amount: NationalAmount
+
+
+class GuaranteeUseRead(BaseModel):
+    declaration: str
+    amount: Decimal
+    discharged: Decimal
+    secured_at: datetime
+    discharged_at: datetime | None
+
+
+class GuaranteeRead(BaseModel):
     reference: str
     holder_id: str
+    currency: str
     amount: Decimal
+    in_use: Decimal
+    available: Decimal
+    uses: list[GuaranteeUseRead]
+
+    @classmethod
+    def of(cls, guarantee: Guarantee) -> GuaranteeRead:
+        c = guarantee.currency
+        return cls(
+            reference=guarantee.reference,
+            holder_id=guarantee.holder_id,
+            currency=c,
+            amount=_in_minor_unit(guarantee.amount, c),
+            in_use=_in_minor_unit(guarantee.in_use, c),
+            available=_in_minor_unit(guarantee.available, c),
+            uses=[
+                GuaranteeUseRead(
+                    declaration=u.declaration,
+                    amount=_in_minor_unit(u.amount, c),
+                    discharged=_in_minor_unit(u.discharged, c),
+                    secured_at=u.secured_at,
+                    discharged_at=u.discharged_at,
+                )
+                for u in guarantee.uses
+            ],
+        )
+
+
+class RefundRead(BaseModel):
+    id: str
+    declaration: str
+    amount: Decimal
+    currency: str
+    status: str
+    created_at: datetime
+    decided_by: str | None
+    reason: str | None
+
+    @classmethod
+    def of(cls, refund: Refund) -> RefundRead:
+        return cls(
+            id=refund.id,
+            declaration=refund.declaration,
+            amount=_in_minor_unit(refund.amount, refund.currency),
+            currency=refund.currency,
+            status=refund.status,
+            created_at=refund.created_at,
+            decided_by=refund.decided_by,
+            reason=refund.reason,
+        )
+
+
+class RefundDecision(_Strict):
+    approve: bool = Field(description="true: pay the credit back; false: keep it, with a reason")
+    reason: Reason
 
 
 class InspectionCreate(_Strict):
     outcome: InspectionOutcome
-    findings: str = ""
+    findings: Annotated[FreeText, Field(max_length=2000)] = ""
     corrected: DeclarationCreate | None = Field(
         default=None, description="The corrected declaration, with a discrepancy"
     )
 
 
 class CancellationCreate(_Strict):
-    reason: str
+    reason: Reason
+
+
+class RepresentationCreate(_Strict):
+    declarant_id: PartyId = Field(description="The representative who lodges")
+    represented_id: PartyId = Field(description="The importer or exporter it acts for")
+    kind: RepresentationKind = Field(
+        description="direct: in the represented party's name; indirect: in its own name"
+    )
+    valid_from: date
+    valid_to: date | None = None
+
+
+class RepresentationRead(BaseModel):
+    id: str
+    declarant_id: str
+    represented_id: str
+    kind: RepresentationKind
+    valid_from: date
+    valid_to: date | None
+    recorded_by: str
+    recorded_at: datetime
+    revoked_on: date | None
+
+    @classmethod
+    def of(cls, r: RegisteredRepresentation) -> RepresentationRead:
+        return cls.model_validate(r, from_attributes=True)
 
 
 class PreArrivalRead(BaseModel):

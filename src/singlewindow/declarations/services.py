@@ -1,17 +1,20 @@
-"""Use cases of clearance: lodge, amend, pay, secure, inspect, release, cancel, read.
+"""Use cases of clearance: lodge, amend, correct, inspect, release, cancel, read.
 
 Lodgement runs validation, valuation, duties and selectivity in one unit of work, so a
-declaration is either stored with its number, duties and channel, or not stored at all.
+declaration is either stored with its number, duties, channel and payment notice, or not
+stored at all. Every later step loads the declaration's state, asks the rules of
+`declarations.lifecycle` and saves what they decided. Payments, refunds and guarantees are in
+`declarations.settlement`; representations in `declarations.representation`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -22,33 +25,34 @@ from singlewindow.core.clock import utcnow
 from singlewindow.core.countries import member_state
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Problem
-from singlewindow.core.ids import new_id
-from singlewindow.core.money import round_to_minor_unit
+from singlewindow.core.ids import new_id, with_check_character
 from singlewindow.declarations.assessment import (
     Assessment,
     PreferenceCheck,
+    accepted_after_documentary_check,
     assess,
     documentary_preference_check,
     risk_subject,
 )
 from singlewindow.declarations.errors import (
-    DeclarationConflict,
     DuplicateLrn,
     InvalidDeclaration,
     NotYours,
     StaleVersion,
     UnknownDeclaration,
-    UnknownGuarantee,
+)
+from singlewindow.declarations.lifecycle import (
+    PAYMENT_TERM_DAYS,
+    Actor,
+    LodgedDeclaration,
+    representation_problem,
 )
 from singlewindow.declarations.model import (
-    AMENDABLE,
     Declaration,
+    DeclarationType,
     Settlement,
     Status,
-    TransitionRefused,
-    check_transition,
     declaration_number,
-    releasable,
     validate,
 )
 from singlewindow.declarations.repository import (
@@ -57,16 +61,60 @@ from singlewindow.declarations.repository import (
     DeclarationVersionRow,
     GuaranteeRow,
     GuaranteeUseRow,
-    PaymentRow,
+    PaymentNoticeRow,
+    RefundRow,
     find,
     from_document,
     lodged_numbers,
     next_serials,
+    representations_between,
     to_document,
 )
+from singlewindow.reference.errors import OfficeRefused
+from singlewindow.reference.model import Procedure
+from singlewindow.reference.services import ReferenceData
 from singlewindow.risk import services as selectivity
 from singlewindow.risk.model import Channel, InspectionOutcome, RiskSubject, Selection
 from singlewindow.tariff.services import TariffBook, tariff_book
+
+# Who logs the steps no person takes (a release by rule, a notice renewed).
+SYSTEM = "customs-system"
+
+
+class ReferenceBook(Protocol):
+    """What clearance asks of the node's reference data (offices, exchange rates)."""
+
+    def office_problem(self, code: str, procedure: str, on: date) -> str | None: ...
+
+    def exchange_rate(self, currency: str, on: date) -> Decimal | None: ...
+
+
+class PublishedReference:
+    """The reference room's register and rate table, as clearance asks them."""
+
+    def __init__(self, data: ReferenceData) -> None:
+        self.data = data
+
+    def office_problem(self, code: str, procedure: str, on: date) -> str | None:
+        try:
+            self.data.check_office(code, Procedure(procedure), on)
+        except OfficeRefused as refused:
+            return refused.problems[0].message
+        return None
+
+    def exchange_rate(self, currency: str, on: date) -> Decimal | None:
+        published = self.data.rate(currency, on)
+        return published.rate if published is not None else None
+
+
+@dataclass(frozen=True)
+class PaymentNotice:
+    reference: str
+    declaration: str
+    amount: Decimal
+    currency: str
+    due_on: date
+    status: str
 
 
 @dataclass(frozen=True)
@@ -85,15 +133,24 @@ class DeclarationView:
     lodged_at: datetime
     updated_at: datetime
     released_at: datetime | None
+    released_by: str | None = None
+    inspection: InspectionOutcome | None = None
+    preference_pending: bool = False
+    refundable: Decimal = Decimal(0)
+    payment_notice: PaymentNotice | None = None
 
     @classmethod
     def of(
-        cls, row: DeclarationRow | dict[str, Any], declaration: Declaration | None = None
+        cls,
+        row: DeclarationRow | dict[str, Any],
+        declaration: Declaration | None = None,
+        notice: PaymentNotice | None = None,
     ) -> DeclarationView:
         """From a stored row, or from the values of a row just inserted (with the
         declaration it was made from, which spares reading the document back)."""
         value = row.__getitem__ if isinstance(row, dict) else partial(getattr, row)
         channel = value("channel")
+        inspection = value("inspection")
         return cls(
             id=value("id"),
             number=value("number"),
@@ -112,11 +169,12 @@ class DeclarationView:
             lodged_at=value("lodged_at"),
             updated_at=value("updated_at"),
             released_at=value("released_at"),
+            released_by=value("released_by"),
+            inspection=InspectionOutcome(inspection) if inspection else None,
+            preference_pending=bool(value("preference_pending")),
+            refundable=Decimal(value("refundable")),
+            payment_notice=notice,
         )
-
-
-def _settlement(row: DeclarationRow) -> Settlement:
-    return Settlement(row.currency, Decimal(row.duties), Decimal(row.paid), Decimal(row.secured))
 
 
 @dataclass(frozen=True)
@@ -127,6 +185,32 @@ class Event:
     detail: dict[str, Any]
 
 
+def lodged_state(row: DeclarationRow) -> LodgedDeclaration:
+    """The rules' view of a stored declaration."""
+    return LodgedDeclaration(
+        number=row.number,
+        status=Status(row.status),
+        channel=Channel(row.channel) if row.channel else None,
+        currency=row.currency,
+        duties=Decimal(row.duties),
+        paid=Decimal(row.paid),
+        secured=Decimal(row.secured),
+        refundable=Decimal(row.refundable),
+        inspection=InspectionOutcome(row.inspection) if row.inspection else None,
+        finding=row.finding,
+        preference_pending=row.preference_pending,
+        released_by=row.released_by,
+    )
+
+
+def actor_kind(principal: Principal) -> Actor:
+    if principal.role in (Role.OFFICER, Role.ADMIN):
+        return Actor.OFFICER
+    if principal.role is Role.BANK:
+        return Actor.BANK
+    return Actor.TRADER
+
+
 class Clearance:
     """The clearance use cases of one national node."""
 
@@ -135,11 +219,13 @@ class Clearance:
         database: Database,
         country: str,
         preference_check: PreferenceCheck | None = None,
+        reference: ReferenceBook | None = None,
     ) -> None:
         self.database = database
         self.country = country
         self.currency = member_state(country).currency
         self.preference_check = preference_check or documentary_preference_check(country)
+        self.reference = reference or PublishedReference(ReferenceData(database, country))
         # Other rooms subscribe here (e.g. the ACDD goes out when an export is released);
         # each hook runs in the release's transaction, so its effects commit with it.
         self.on_release: list[Callable[[Session, DeclarationView], None]] = []
@@ -165,20 +251,22 @@ class Clearance:
         book = tariff_book(self.database, self.country)
         problems: list[Problem] = []
         prepared: list[tuple[Assessment, RiskSubject, Selection]] = []
+        checked: list[Declaration] = []
         for index, draft in enumerate(drafts):
             prefix = f"{index}." if len(drafts) > 1 else ""
-            found = self._check(draft, actor, book, on)
+            draft, found = self._check(draft, actor, book, on)
+            checked.append(draft)
             problems.extend(Problem(prefix + p.path, p.message) for p in found)
             if not found:
                 prepared.append(self._prepare(draft, book, on))
         if problems:
             raise InvalidDeclaration(problems)
-        keys = [(d.declarant.id, d.lrn) for d in drafts]
+        keys = [(d.declarant.id, d.lrn) for d in checked]
         if len(set(keys)) < len(keys):
             raise DuplicateLrn("the same LRN appears twice in the batch")
         now = utcnow()
         try:
-            return self._store(drafts, prepared, actor, now)
+            return self._store(checked, prepared, actor, now)
         except IntegrityError:
             # The unique (declarant, LRN) index refused the batch; nothing was stored. Say
             # which LRNs were lodged before (a query only on this rare path).
@@ -188,7 +276,8 @@ class Clearance:
                 raise
             raise DuplicateLrn(
                 "; ".join(
-                    f"LRN {lrn} of declarant {d} was already lodged as {number}"
+                    f"LRN {lrn} of declarant {d} was already lodged as {number}; a new"
+                    " declaration needs a new LRN"
                     for d, lrn, number in lodged
                 )
             ) from None
@@ -204,6 +293,7 @@ class Clearance:
             serials = next_serials(session, f"declaration-{self.country}-{now:%y}", len(drafts))
             rows: list[dict[str, Any]] = []
             events: list[dict[str, Any]] = []
+            notices: list[dict[str, Any]] = []
             selections = []
             for serial, draft, (assessment, subject, selection) in zip(
                 serials, drafts, prepared, strict=True
@@ -213,12 +303,16 @@ class Clearance:
                 rows.append(row)
                 events.extend(self._lodgement_events(row, actor, assessment, selection, now))
                 selections.append((row["number"], "declaration", subject, selection))
+                if row["status"] != Status.RELEASED.value and assessment.total > 0:
+                    notices.append(row)
             # Core inserts: one statement per table for the whole batch.
             session.execute(DeclarationRow.__table__.insert(), rows)
             session.execute(DeclarationEventRow.__table__.insert(), events)
+            issued = self._issue_notices(session, notices, now)
             selectivity.record_selections(session, selections)
             views = [
-                DeclarationView.of(row, draft) for row, draft in zip(rows, drafts, strict=True)
+                DeclarationView.of(row, draft, issued.get(row["id"]))
+                for row, draft in zip(rows, drafts, strict=True)
             ]
             for view in views:
                 for hook in self.on_lodged:
@@ -234,20 +328,25 @@ class Clearance:
         mismatches = [reason for check in self.cross_checks for reason in check(session, draft)]
         if not mismatches:
             return selection
-        channel = max(selection.channel, Channel.YELLOW, key=lambda c: c.severity)
-        return replace(selection, channel=channel, reasons=selection.reasons + tuple(mismatches))
+        return _at_least_yellow(selection, mismatches)
 
     def _check(
         self, draft: Declaration, actor: Principal, book: TariffBook, on: date
-    ) -> list[Problem]:
+    ) -> tuple[Declaration, list[Problem]]:
+        """The draft with customs' exchange rate filled in, and every problem with it."""
         if actor.role is Role.TRADER and draft.declarant.id != actor.party_id:
             raise NotYours(
                 f"you act for {actor.party_id}; a declaration you lodge names you as declarant"
             )
-        problems = validate(draft, self.country, lambda code: book.line(code, on) is not None)
+        draft, problems = self._with_exchange_rate(draft, on)
+        problems += validate(draft, self.country, lambda code: book.line(code, on) is not None)
+        procedure = "import" if draft.type is DeclarationType.IMPORT else "export"
+        office = self.reference.office_problem(draft.office, procedure, on)
+        if office:
+            problems.append(Problem("office", office))
         for index, item in enumerate(draft.items):
             line = book.line(item.commodity_code, on)
-            if line is not None and line.unit != "kg" and item.quantity_unit != line.unit:
+            if line is not None and item.quantity_unit != line.unit:
                 problems.append(
                     Problem(
                         f"items.{index}.quantity_unit",
@@ -255,7 +354,43 @@ class Clearance:
                         f"not {item.quantity_unit}",
                     )
                 )
-        return problems
+        trader = draft.trader
+        if trader is not None and trader.id != draft.declarant.id:
+            with self.database.unit_of_work() as session:
+                held = representations_between(session, draft.declarant.id, trader.id)
+            why_not = representation_problem(draft.declarant.id, trader.id, held, on)
+            if why_not:
+                problems.append(Problem("declarant", why_not))
+        return draft, problems
+
+    def _with_exchange_rate(
+        self, draft: Declaration, on: date
+    ) -> tuple[Declaration, list[Problem]]:
+        """Customs publishes the rate of each currency for each period; the declaration
+        uses it (filled in when left out, refused when it differs)."""
+        currency = draft.invoice_currency
+        if currency == self.currency:
+            rate: Decimal | None = Decimal(1)
+        else:
+            rate = self.reference.exchange_rate(currency, on)
+        if rate is None:
+            return draft, [
+                Problem(
+                    "invoice_currency",
+                    f"customs publishes no exchange rate for {currency} on {on}",
+                )
+            ]
+        if draft.exchange_rate is None:
+            return replace(draft, exchange_rate=rate), []
+        if draft.exchange_rate != rate:
+            return draft, [
+                Problem(
+                    "exchange_rate",
+                    f"customs' rate for {currency} on {on} is {rate} {self.currency};"
+                    f" {draft.exchange_rate} was declared (leave it out to have it filled in)",
+                )
+            ]
+        return draft, []
 
     def _prepare(
         self, draft: Declaration, book: TariffBook, on: date
@@ -263,6 +398,14 @@ class Clearance:
         assessment = assess(draft, book, on, self.currency, self.preference_check)
         subject = risk_subject(draft, assessment, book, on)
         selection = selectivity.decide(self.database, subject, on)
+        if assessment.preference_pending:
+            selection = _at_least_yellow(
+                selection,
+                [
+                    f"preference claimed on proof of origin {draft.proof_of_origin}, which this"
+                    " node cannot verify electronically: documentary check of the proof"
+                ],
+            )
         return assessment, subject, selection
 
     def _new_row(
@@ -276,9 +419,10 @@ class Clearance:
         number = declaration_number(self.country, now.date(), draft.office, serial)
         duties = assessment.total
         status = Status.CHANNELLED
-        released_at = None
+        released_at = released_by = None
         if selection.channel is Channel.GREEN and duties == 0:
             status, released_at = Status.RELEASED, now
+            released_by = "rule: green channel, nothing owed"
         trader = draft.trader
         return {
             "id": new_id(),
@@ -301,6 +445,11 @@ class Clearance:
             "lodged_at": now,
             "updated_at": now,
             "released_at": released_at,
+            "released_by": released_by,
+            "inspection": None,
+            "finding": False,
+            "preference_pending": assessment.preference_pending,
+            "refundable": Decimal(0),
         }
 
     def _lodgement_events(
@@ -311,11 +460,11 @@ class Clearance:
         selection: Selection,
         now: datetime,
     ) -> list[dict[str, Any]]:
-        def event(kind: str, detail: dict[str, Any]) -> dict[str, Any]:
+        def event(kind: str, detail: dict[str, Any], by: str = actor.username) -> dict[str, Any]:
             return {
                 "declaration_id": row["id"],
                 "at": now,
-                "actor": actor.username,
+                "actor": by,
                 "kind": kind,
                 "detail": detail,
             }
@@ -327,14 +476,45 @@ class Clearance:
             event("channelled", selection.as_dict()),
         ]
         if row["status"] == Status.RELEASED.value:
-            events.append(event("released", {"reason": "green channel, nothing owed"}))
+            events.append(event("released", {"by": row["released_by"]}, SYSTEM))
         return events
+
+    def _issue_notices(
+        self, session: Session, rows: Sequence[DeclarationRow | dict[str, Any]], now: datetime
+    ) -> dict[str, PaymentNotice]:
+        """A payment notice for each declaration's debt: the reference a bank collects."""
+        if not rows:
+            return {}
+        serials = next_serials(session, f"notice-{self.country}-{now:%y}", len(rows))
+        due = now.date() + timedelta(days=PAYMENT_TERM_DAYS)
+        values, issued = [], {}
+        for serial, row in zip(serials, rows, strict=True):
+            value = row.__getitem__ if isinstance(row, dict) else partial(getattr, row)
+            amount = max(Decimal(value("duties")) - Decimal(value("paid")), Decimal(0))
+            reference = with_check_character(f"{self.country}PN{now:%y}{serial:09d}")
+            values.append(
+                {
+                    "reference": reference,
+                    "declaration_id": value("id"),
+                    "amount": amount,
+                    "currency": value("currency"),
+                    "issued_at": now,
+                    "due_on": due,
+                    "status": "open",
+                }
+            )
+            issued[value("id")] = PaymentNotice(
+                reference, value("number"), amount, value("currency"), due, "open"
+            )
+        session.execute(PaymentNoticeRow.__table__.insert(), values)
+        return issued
 
     # -- reading ---------------------------------------------------------------------
 
     def get(self, number: str, reader: Principal) -> DeclarationView:
         with self.database.unit_of_work() as session:
-            return DeclarationView.of(self._visible(session, number, reader))
+            row = self._visible(session, number, reader)
+            return DeclarationView.of(row, notice=open_notice(session, row))
 
     def list(
         self,
@@ -393,48 +573,32 @@ class Clearance:
             raise UnknownDeclaration(f"no declaration {number} that you may see")
         return row
 
-    # -- changes ---------------------------------------------------------------------
+    # -- changes of data -------------------------------------------------------------
 
     def amend(
         self, number: str, draft: Declaration, expected_version: int, actor: Principal
     ) -> DeclarationView:
-        """Replace the declaration's data before release; duties are re-assessed and the
-        channel can only get stricter (an amendment must not undo a selection)."""
+        """The declarant replaces the data of an unselected declaration before release;
+        duties are re-assessed and the channel can only get stricter."""
         on = utcnow().date()
         book = tariff_book(self.database, self.country)
         with self.database.unit_of_work() as session:
-            row = self._changeable(session, number, actor)
-            if row.version != expected_version:
-                raise StaleVersion(
-                    f"declaration {number} is at version {row.version}, not {expected_version};"
-                    " read it again and amend the current version"
-                )
-            if Status(row.status) not in AMENDABLE:
-                raise DeclarationConflict(
-                    f"a declaration that is {row.status} can no longer be amended"
-                )
-            current = from_document(row.data)
-            if (draft.lrn, draft.declarant.id, draft.type) != (
-                current.lrn,
-                current.declarant.id,
-                current.type,
-            ):
-                raise InvalidDeclaration(
-                    [Problem("lrn", "an amendment keeps the LRN, declarant and type")]
-                )
-            problems = self._check(draft, actor, book, on)
+            row = self._changeable(session, number, actor, expected_version)
+            state = lodged_state(row)
+            state.check_trader_amendment()
+            draft = self._same_identity(row, draft, "")
+            draft, problems = self._check(draft, actor, book, on)
             if problems:
                 raise InvalidDeclaration(problems)
             assessment, subject, selection = self._prepare(draft, book, on)
             self._keep_version(session, row, actor)
-            row.data = to_document(draft)
-            row.assessment = assessment.as_document()
-            row.duties = assessment.total
-            row.version += 1
-            row.updated_at = utcnow()
+            self._replace_data(row, draft, assessment)
+            state.reassess(assessment.total, Actor.TRADER)
+            state.preference_pending = assessment.preference_pending
             old = Channel(row.channel) if row.channel else Channel.GREEN
             if selection.channel.severity > old.severity and row.status == Status.CHANNELLED:
                 row.channel = selection.channel.value
+                state.channel = selection.channel
                 row.selection = selection.as_dict()
                 selectivity.record_selections(
                     session, [(number, "declaration", subject, selection)]
@@ -446,79 +610,48 @@ class Clearance:
                 "amended",
                 {"version": row.version, "total": str(assessment.total)},
             )
-            return DeclarationView.of(row)
+            return self._save(session, row, state, actor)
 
-    def record_payment(
-        self, number: str, amount: Decimal, bank_reference: str, actor: Principal
+    def correct(
+        self,
+        number: str,
+        draft: Declaration,
+        reason: str,
+        expected_version: int,
+        actor: Principal,
     ) -> DeclarationView:
-        problems = []
-        if amount <= 0:
-            problems.append(Problem("amount", "a payment is greater than zero"))
-        if not bank_reference.strip():
-            problems.append(Problem("bank_reference", "the bank reference is required"))
-        if problems:
-            raise InvalidDeclaration(problems)
+        """An officer corrects the data before release, with a reason. A correction that
+        lowers the duties is a finding of its own in the event log."""
+        if actor_kind(actor) is not Actor.OFFICER:
+            raise NotYours("only a customs officer corrects a declaration's data")
+        on = utcnow().date()
+        book = tariff_book(self.database, self.country)
         with self.database.unit_of_work() as session:
-            row = self._changeable(session, number, actor)
-            if session.get(PaymentRow, bank_reference) is not None:
-                raise DeclarationConflict(f"payment {bank_reference} was already recorded")
-            if Status(row.status) in (Status.RELEASED, Status.CANCELLED, Status.SEIZED):
-                raise DeclarationConflict(f"a declaration that is {row.status} takes no payment")
-            amount = round_to_minor_unit(amount, row.currency)
-            session.add(
-                PaymentRow(
-                    bank_reference=bank_reference,
-                    declaration_id=row.id,
-                    amount=amount,
-                    currency=row.currency,
-                    paid_at=utcnow(),
-                    recorded_by=actor.username,
-                )
-            )
-            row.paid = Decimal(row.paid) + amount
+            row = self._changeable(session, number, actor, expected_version)
+            state = lodged_state(row)
+            state.check_officer_correction(reason)
+            draft = self._same_identity(row, draft, "")
+            draft, problems = self._check(draft, actor, book, on)
+            if problems:
+                raise InvalidDeclaration(problems)
+            assessment = assess(draft, book, on, self.currency, self.preference_check)
+            before = Decimal(row.duties)
+            self._keep_version(session, row, actor)
+            self._replace_data(row, draft, assessment)
+            state.reassess(assessment.total, Actor.OFFICER, reason)
+            state.preference_pending = assessment.preference_pending
             self._log(
                 session,
                 row,
                 actor,
-                "paid",
-                {"amount": str(amount), "bank_reference": bank_reference},
+                "corrected",
+                {
+                    "version": row.version,
+                    "reason": reason,
+                    "duty_difference": str(assessment.total - before),
+                },
             )
-            self._release_if_due(session, row, actor)
-            return DeclarationView.of(row)
-
-    def secure(self, number: str, guarantee_ref: str, actor: Principal) -> DeclarationView:
-        """Secure what is still owed against the trader's guarantee."""
-        with self.database.unit_of_work() as session:
-            row = self._changeable(session, number, actor)
-            guarantee = session.get(GuaranteeRow, guarantee_ref, with_for_update=True)
-            if guarantee is None or not _may_use(actor, guarantee, row):
-                raise UnknownGuarantee(f"no guarantee {guarantee_ref} for {row.trader_id}")
-            owed = _settlement(row).outstanding
-            if owed == 0:
-                raise DeclarationConflict(f"nothing is owed on {number}")
-            if guarantee.currency != row.currency:
-                raise DeclarationConflict(f"guarantee {guarantee_ref} is in {guarantee.currency}")
-            available = Decimal(guarantee.amount) - Decimal(guarantee.used)
-            if available < owed:
-                raise DeclarationConflict(
-                    f"guarantee {guarantee_ref} has {available} {guarantee.currency} available;"
-                    f" {owed} is owed"
-                )
-            guarantee.used = Decimal(guarantee.used) + owed
-            session.add(
-                GuaranteeUseRow(
-                    guarantee_ref=guarantee_ref,
-                    declaration_id=row.id,
-                    amount=owed,
-                    secured_at=utcnow(),
-                )
-            )
-            row.secured = Decimal(row.secured) + owed
-            self._log(
-                session, row, actor, "secured", {"guarantee": guarantee_ref, "amount": str(owed)}
-            )
-            self._release_if_due(session, row, actor)
-            return DeclarationView.of(row)
+            return self._save(session, row, state, actor)
 
     def record_inspection(
         self,
@@ -529,23 +662,24 @@ class Clearance:
         corrected: Declaration | None = None,
     ) -> DeclarationView:
         """The officer's result; a discrepancy comes with corrected data and re-assessed
-        duties; every result goes back to selectivity (hit rates, learning)."""
+        duties; a clean documentary check accepts a proof of origin the node could not
+        verify; every result goes back to selectivity (hit rates, learning)."""
         on = utcnow().date()
         with self.database.unit_of_work() as session:
             row = self._officer_row(session, number, actor)
-            current = Status(row.status)
-            try:
-                check_transition(current, Status.INSPECTED)
-            except TransitionRefused as refused:
-                raise DeclarationConflict(str(refused)) from None
+            state = lodged_state(row)
             if outcome is InspectionOutcome.DISCREPANCY and corrected is None:
                 raise InvalidDeclaration(
                     [Problem("corrected", "a discrepancy comes with the corrected declaration")]
                 )
+            state.record_inspection(outcome)
+            book = tariff_book(self.database, self.country)
             difference = None
             if corrected is not None:
-                book = tariff_book(self.database, self.country)
-                corrected = replace(corrected, lrn=from_document(row.data).lrn)
+                current = from_document(row.data)
+                corrected = replace(corrected, lrn=current.lrn)
+                if corrected.exchange_rate is None:
+                    corrected = replace(corrected, exchange_rate=current.exchange_rate)
                 problems = validate(
                     corrected, self.country, lambda code: book.line(code, on) is not None
                 )
@@ -556,12 +690,23 @@ class Clearance:
                 assessment = assess(corrected, book, on, self.currency, self.preference_check)
                 difference = assessment.total - Decimal(row.duties)
                 self._keep_version(session, row, actor)
-                row.data = to_document(corrected)
-                row.assessment = assessment.as_document()
-                row.duties = assessment.total
-                row.version += 1
-            row.status = Status.INSPECTED.value
-            row.updated_at = utcnow()
+                self._replace_data(row, corrected, assessment)
+                state.reassess(assessment.total, Actor.OFFICER, findings)
+                state.preference_pending = assessment.preference_pending
+            elif state.preference_pending and outcome is InspectionOutcome.NO_DISCREPANCY:
+                draft = from_document(row.data)
+                check = accepted_after_documentary_check(self.preference_check, actor.username)
+                assessment = assess(draft, book, on, self.currency, check)
+                self._keep_version(session, row, actor)
+                self._replace_data(row, draft, assessment)
+                state.grant_pending_preference(assessment.total)
+                self._log(
+                    session,
+                    row,
+                    actor,
+                    "preference granted",
+                    {"proof_of_origin": draft.proof_of_origin, "total": str(assessment.total)},
+                )
             self._log(
                 session,
                 row,
@@ -575,72 +720,66 @@ class Clearance:
             )
             selectivity.record_outcome(session, number, outcome, difference)
             if outcome is InspectionOutcome.SEIZURE:
-                row.status = Status.SEIZED.value
                 self._log(session, row, actor, "seized", {"findings": findings})
-            else:
-                self._release_if_due(session, row, actor)
-            return DeclarationView.of(row)
+            return self._save(session, row, state, actor)
 
     def release(self, number: str, actor: Principal) -> DeclarationView:
         with self.database.unit_of_work() as session:
             row = self._officer_row(session, number, actor)
-            why_not = releasable(
-                Status(row.status), Channel(row.channel) if row.channel else None, _settlement(row)
-            )
-            if why_not:
-                raise DeclarationConflict(f"{number} cannot be released: {why_not}")
-            self._release(session, row, actor)
-            return DeclarationView.of(row)
+            state = lodged_state(row)
+            state.release(actor.username)
+            return self._save(session, row, state, actor)
 
     def cancel(self, number: str, reason: str, actor: Principal) -> DeclarationView:
         with self.database.unit_of_work() as session:
             row = self._changeable(session, number, actor)
-            try:
-                check_transition(Status(row.status), Status.CANCELLED)
-            except TransitionRefused as refused:
-                raise DeclarationConflict(str(refused)) from None
-            if Decimal(row.paid) > 0:
-                raise DeclarationConflict(
-                    f"{row.paid} {row.currency} were paid on {number}; a refund comes first"
-                )
-            row.status = Status.CANCELLED.value
-            row.updated_at = utcnow()
-            self._release_guarantees(session, row)
+            state = lodged_state(row)
+            state.cancel(actor_kind(actor), reason)
             self._log(session, row, actor, "cancelled", {"reason": reason})
-            return DeclarationView.of(row)
-
-    def register_guarantee(
-        self, reference: str, holder_id: str, amount: Decimal, actor: Principal
-    ) -> None:
-        if amount <= 0:
-            raise InvalidDeclaration([Problem("amount", "a guarantee amount is above zero")])
-        with self.database.unit_of_work() as session:
-            if session.get(GuaranteeRow, reference) is not None:
-                raise DeclarationConflict(f"guarantee {reference} is already registered")
-            session.add(
-                GuaranteeRow(
-                    reference=reference,
-                    holder_id=holder_id,
-                    currency=self.currency,
-                    amount=amount,
-                    used=Decimal(0),
-                    registered_at=utcnow(),
-                    registered_by=actor.username,
-                )
-            )
+            return self._save(session, row, state, actor)
 
     # -- internals -------------------------------------------------------------------
 
-    def _changeable(self, session: Session, number: str, actor: Principal) -> DeclarationRow:
-        row = find(session, number)
+    def _changeable(
+        self,
+        session: Session,
+        number: str,
+        actor: Principal,
+        expected_version: int | None = None,
+    ) -> DeclarationRow:
+        row = find(session, number, lock=True)
         if row is None or not _may_see(actor, row):
             raise UnknownDeclaration(f"no declaration {number} that you may change")
+        if expected_version is not None and row.version != expected_version:
+            raise StaleVersion(
+                f"declaration {number} is at version {row.version}, not {expected_version};"
+                " read it again and change the current version"
+            )
         return row
 
     def _officer_row(self, session: Session, number: str, actor: Principal) -> DeclarationRow:
-        if actor.role not in (Role.OFFICER, Role.ADMIN):
+        if actor_kind(actor) is not Actor.OFFICER:
             raise NotYours("only a customs officer records inspections and releases goods")
         return self._changeable(session, number, actor)
+
+    def _same_identity(self, row: DeclarationRow, draft: Declaration, path: str) -> Declaration:
+        current = from_document(row.data)
+        if (draft.lrn, draft.declarant.id, draft.type) != (
+            current.lrn,
+            current.declarant.id,
+            current.type,
+        ):
+            raise InvalidDeclaration(
+                [Problem(path + "lrn", "a change keeps the LRN, declarant and type")]
+            )
+        return draft
+
+    def _replace_data(
+        self, row: DeclarationRow, draft: Declaration, assessment: Assessment
+    ) -> None:
+        row.data = to_document(draft)
+        row.assessment = assessment.as_document()
+        row.version += 1
 
     def _keep_version(self, session: Session, row: DeclarationRow, actor: Principal) -> None:
         session.add(
@@ -654,29 +793,81 @@ class Clearance:
             )
         )
 
-    def _release_if_due(self, session: Session, row: DeclarationRow, actor: Principal) -> None:
-        channel = Channel(row.channel) if row.channel else None
-        if releasable(Status(row.status), channel, _settlement(row)) is None:
-            self._release(session, row, actor)
-
-    def _release(self, session: Session, row: DeclarationRow, actor: Principal) -> None:
-        check_transition(Status(row.status), Status.RELEASED)
+    def _save(
+        self, session: Session, row: DeclarationRow, state: LodgedDeclaration, actor: Principal
+    ) -> DeclarationView:
+        """Write back what the rules decided: release by rule when it is due, discharge
+        guarantees no longer needed, credit overpayments, renew the payment notice."""
+        if state.status is not Status.RELEASED:
+            rule = state.release_rule()
+            if rule is not None:
+                state.release(rule)
         now = utcnow()
-        row.status = Status.RELEASED.value
-        row.released_at = now
+        was_released = row.status == Status.RELEASED.value
+        discharged = Decimal(row.secured) - state.secured
+        row.status = state.status.value
+        row.channel = state.channel.value if state.channel else None
+        row.duties = state.duties
+        row.paid = state.paid
+        row.secured = state.secured
+        row.refundable = state.refundable
+        row.inspection = state.inspection.value if state.inspection else None
+        row.finding = state.finding
+        row.preference_pending = state.preference_pending
         row.updated_at = now
-        self._log(session, row, actor, "released", {})
-        for hook in self.on_release:
-            hook(session, DeclarationView.of(row))
+        if discharged > 0:
+            discharge_guarantees(session, row, discharged, now)
+        for kind, detail in state.events:
+            if kind == "credited":
+                session.add(
+                    RefundRow(
+                        id=new_id(),
+                        declaration_id=row.id,
+                        amount=Decimal(str(detail["amount"])),
+                        currency=row.currency,
+                        created_at=now,
+                        status="pending",
+                    )
+                )
+            self._log(session, row, actor, kind, detail)
+        state.events.clear()
+        notice = self._renew_notice(session, row, state, now)
+        if state.status is Status.RELEASED and not was_released:
+            row.released_at = now
+            row.released_by = state.released_by
+            by = SYSTEM if (state.released_by or "").startswith("rule:") else actor.username
+            session.add(
+                DeclarationEventRow(
+                    declaration_id=row.id,
+                    at=now,
+                    actor=by,
+                    kind="released",
+                    detail={"by": state.released_by},
+                )
+            )
+            view = DeclarationView.of(row, notice=notice)
+            for hook in self.on_release:
+                hook(session, view)
+            return view
+        return DeclarationView.of(row, notice=notice)
 
-    def _release_guarantees(self, session: Session, row: DeclarationRow) -> None:
-        for use in session.scalars(
-            select(GuaranteeUseRow).where(GuaranteeUseRow.declaration_id == row.id)
-        ):
-            guarantee = session.get(GuaranteeRow, use.guarantee_ref)
-            assert guarantee is not None
-            guarantee.used = Decimal(guarantee.used) - Decimal(use.amount)
-        row.secured = Decimal(0)
+    def _renew_notice(
+        self, session: Session, row: DeclarationRow, state: LodgedDeclaration, now: datetime
+    ) -> PaymentNotice | None:
+        """One open notice, for exactly the debt: a changed debt supersedes it."""
+        current = session.scalars(
+            select(PaymentNoticeRow).where(
+                PaymentNoticeRow.declaration_id == row.id, PaymentNoticeRow.status == "open"
+            )
+        ).first()
+        debt = 0 if state.status in (Status.CANCELLED, Status.SEIZED) else state.debt
+        if current is not None and Decimal(current.amount) == debt:
+            return notice_of(current, row.number)
+        if current is not None:
+            current.status = "paid" if debt == 0 and state.paid > 0 else "superseded"
+        if debt == 0:
+            return None
+        return self._issue_notices(session, [row], now)[row.id]
 
     def _log(
         self,
@@ -693,11 +884,57 @@ class Clearance:
         )
 
 
+def _at_least_yellow(selection: Selection, reasons: Iterable[str]) -> Selection:
+    channel = max(selection.channel, Channel.YELLOW, key=lambda c: c.severity)
+    return replace(selection, channel=channel, reasons=selection.reasons + tuple(reasons))
+
+
+def notice_of(row: PaymentNoticeRow, number: str) -> PaymentNotice:
+    return PaymentNotice(
+        row.reference, number, Decimal(row.amount), row.currency, row.due_on, row.status
+    )
+
+
+def open_notice(session: Session, row: DeclarationRow) -> PaymentNotice | None:
+    found = session.scalars(
+        select(PaymentNoticeRow).where(
+            PaymentNoticeRow.declaration_id == row.id, PaymentNoticeRow.status == "open"
+        )
+    ).first()
+    return notice_of(found, row.number) if found else None
+
+
+def discharge_guarantees(
+    session: Session, row: DeclarationRow, amount: Decimal, now: datetime
+) -> None:
+    """Give `amount` of security back to the guarantees that secured this declaration,
+    oldest use first."""
+    for use in session.scalars(
+        select(GuaranteeUseRow)
+        .where(GuaranteeUseRow.declaration_id == row.id)
+        .order_by(GuaranteeUseRow.secured_at)
+    ):
+        held = Decimal(use.amount) - Decimal(use.discharged)
+        part = min(held, amount)
+        if part <= 0:
+            continue
+        use.discharged = Decimal(use.discharged) + part
+        use.discharged_at = now
+        guarantee = session.get(GuaranteeRow, use.guarantee_ref, with_for_update=True)
+        assert guarantee is not None
+        guarantee.used = Decimal(guarantee.used) - part
+        amount -= part
+        if amount <= 0:
+            break
+
+
 def _may_see(reader: Principal, row: DeclarationRow) -> bool:
     if reader.role is Role.ADMIN:
         return True
     if reader.role is Role.OFFICER:
         return row.office == reader.office
+    if reader.role is not Role.TRADER:
+        return False
     return reader.party_id in (row.declarant_id, row.trader_id)
 
 
@@ -709,9 +946,3 @@ def _visibility(reader: Principal) -> Iterable[Any]:
             DeclarationRow.declarant_id == reader.party_id,
             DeclarationRow.trader_id == reader.party_id,
         )
-
-
-def _may_use(actor: Principal, guarantee: GuaranteeRow, row: DeclarationRow) -> bool:
-    return guarantee.holder_id in (row.trader_id, row.declarant_id) and (
-        actor.role is not Role.TRADER or actor.party_id in (row.trader_id, row.declarant_id)
-    )
