@@ -33,7 +33,8 @@ def test_a_model_trained_on_five_declarations_cannot_go_into_service(history):
         learning.promote(history.database, junk.version, by="chief")
     assert isinstance(refused.value, Conflict)
     message = refused.value.detail
-    assert "training gate: trained on 5 inspected declarations (2 with findings, 3 clean)" in message
+    assert ("training gate: trained on 5 inspected declarations (2 with findings, 3 clean)"
+            in message)
     assert "comparison gate" in message
     assert _statuses(history.database) == {junk.version: ModelStatus.CANDIDATE}
     # Nothing later than its training data to judge it on.

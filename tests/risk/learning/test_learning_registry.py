@@ -2,13 +2,28 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 
-from singlewindow.risk.learning import registry
+from singlewindow.risk.learning import registry, repository
 from singlewindow.risk.learning.model import RiskModel
+from singlewindow.risk.learning.promotion import PromotionGates
 from singlewindow.risk.learning.repository import ModelStatus
 
 NOW = datetime(2021, 4, 1, 9, 0, tzinfo=UTC)
+# These tests are about the registry's bookkeeping; models trained in seconds on a CIDD slice
+# rank at an AUC of about 0.61, so the floor and margin are lowered (the gates themselves are
+# tested in test_promotion.py and on the node's history in tests/risk/test_model_service.py).
+SLICE_GATES = PromotionGates(auc_floor=0.6, auc_margin=0.05)
+
+
+def _calibrated(database, version: int, model: RiskModel, flow) -> None:
+    """Score quantiles of a flow kept with the version, as `services.calibrate` keeps them."""
+    quantiles = np.quantile(model.score_batch(flow), np.linspace(0.0, 1.0, 1001))
+    with database.unit_of_work() as session:
+        row = repository.get(session, version)
+        row.metrics = {**row.metrics, "calibration": {
+            "population": len(flow), "quantiles": [float(q) for q in quantiles]}}
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +40,14 @@ def test_register_compare_promote(database, models, later_slice):
     assert (first.data_from, first.data_to) == (older.summary.data_from, older.summary.data_to)
     assert registry.in_service(database) is None
 
-    # The first model has nothing to be compared with.
-    promoted = registry.promote(database, first.version, by="officer.nguyen", now=NOW)
+    # The first model is compared with the no-skill baseline, on a later period.
+    with pytest.raises(registry.PromotionRefused, match="not been compared"):
+        registry.promote(database, first.version, by="officer.nguyen", now=NOW)
+    baseline = registry.compare(database, first.version, later_slice)
+    assert baseline.in_service is None and baseline.verdict(SLICE_GATES) is None
+    _calibrated(database, first.version, older, later_slice)
+    promoted = registry.promote(database, first.version, by="officer.nguyen", now=NOW,
+                                gates=SLICE_GATES)
     assert promoted.status is ModelStatus.IN_SERVICE
     assert promoted.promoted_by == "officer.nguyen" and promoted.promoted_at == NOW
 
@@ -42,7 +63,8 @@ def test_register_compare_promote(database, models, later_slice):
     stored = registry.version(database, second.version)
     assert stored.metrics["comparison"]["candidate"] == second.version
 
-    registry.promote(database, second.version, by="officer.tran", now=NOW)
+    _calibrated(database, second.version, newer, later_slice)
+    registry.promote(database, second.version, by="officer.tran", now=NOW, gates=SLICE_GATES)
     statuses = {v.version: v.status for v in registry.versions(database)}
     assert statuses == {first.version: ModelStatus.RETIRED, second.version: ModelStatus.IN_SERVICE}
     assert registry.version(database, first.version).retired_at == NOW
@@ -54,13 +76,15 @@ def test_register_compare_promote(database, models, later_slice):
     assert registry.in_service(database)[1] is model
 
 
-def test_unknown_and_refused_transitions(database, models):
+def test_unknown_and_refused_transitions(database, models, later_slice):
     with pytest.raises(registry.UnknownModel):
         registry.promote(database, 999, by="x")
     first = registry.register_candidate(database, models[0], now=NOW)
-    registry.promote(database, first.version, by="x", now=NOW)
+    registry.compare(database, first.version, later_slice)
+    _calibrated(database, first.version, models[0], later_slice)
+    registry.promote(database, first.version, by="x", now=NOW, gates=SLICE_GATES)
     with pytest.raises(registry.ModelStateConflict):
-        registry.promote(database, first.version, by="x", now=NOW)
+        registry.promote(database, first.version, by="x", now=NOW, gates=SLICE_GATES)
 
 
 def test_drift_by_week(models, later_slice):
