@@ -1,42 +1,123 @@
-"""The `singlewindow` command line: thin commands that call the rooms' services."""
+"""The `singlewindow` command line: thin commands that call the rooms' services.
+
+What a user can get wrong — a file that is missing or not JSON, a node that is down or is
+not a node, a refusal by the rules — ends in one line on stderr (and the problems under it)
+with exit code 1; a command used wrongly exits with 2. A traceback means a bug.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
+import click
+import httpx
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
 from singlewindow.access import services as access
 from singlewindow.access.model import Principal, Role
 from singlewindow.bootstrap import open_database
 from singlewindow.core.config import Settings
+from singlewindow.core.db import Database
 from singlewindow.core.errors import SingleWindowError
+from singlewindow.declarations.errors import DuplicateLrn
 from singlewindow.declarations.schemas import DeclarationCreate, DeclarationRead
 
+if TYPE_CHECKING:
+    from singlewindow.node import Node
+
+
+class CommandFailed(Exception):
+    """A command cannot go on, for a reason its user can fix: said in one line."""
+
+
+class _Commands(TyperGroup):
+    """Ends every command's foreseeable failures, its rooms' commands included, in a line on
+    stderr and exit code 1 instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SingleWindowError as error:
+            _say_refusal(error)
+        except CommandFailed as error:
+            _say(str(error))
+        except OSError as error:  # a file a room's command could not read or write
+            where = f"{error.filename}: " if error.filename else ""
+            _say(f"{where}{error.strerror or error}")
+        raise typer.Exit(code=1)
+
+
 app = typer.Typer(help="Single Window: a national customs node and the network between nodes.",
-                  no_args_is_help=True)
-users_app = typer.Typer(help="Users and API tokens of a node", no_args_is_help=True)
+                  no_args_is_help=True, cls=_Commands)
+users_app = typer.Typer(
+    help="Users and API tokens of a node, on its database (SINGLEWINDOW_DATABASE_URL, or "
+    "SINGLEWINDOW_HOME/COUNTRY.db: var/network/VN for the VN node of `singlewindow up`)",
+    no_args_is_help=True,
+)
 risk_app = typer.Typer(help="Selectivity and the learned risk model", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(risk_app, name="risk")
 
 console = Console()
-errors = Console(stderr=True)
+# Never wrapped: an error is one line, whatever the terminal's width.
+errors = Console(stderr=True, soft_wrap=True, highlight=False)
 
 CountryOption = Annotated[str, typer.Option("--country", "-c", help="The node's country")]
 
 
+def _say(message: str, *details: str) -> None:
+    errors.print(f"[bold red]error[/]: {escape(message)}")
+    for detail in details:
+        errors.print(f"  • {escape(detail)}")
+
+
+def _say_refusal(error: SingleWindowError, hint: str | None = None) -> None:
+    problems = getattr(error, "problems", [])
+    errors.print(f"[bold red]{escape(error.title)}[/]: {escape(error.detail)}")
+    for problem in problems:
+        errors.print(f"  • {escape(problem.path or '(declaration)')}: {escape(problem.message)}")
+    if hint:
+        errors.print(escape(hint))
+
+
 def _fail(error: SingleWindowError) -> None:
-    errors.print(f"[bold red]{error.title}[/]: {error.detail}")
-    for problem in getattr(error, "problems", []):
-        errors.print(f"  • {problem.path or '(declaration)'}: {problem.message}")
+    _say_refusal(error)
     raise typer.Exit(code=1)
+
+
+def _read_json(file: Path) -> Any:
+    """The JSON in `file`, or a CommandFailed saying what is wrong with it and where."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CommandFailed(f"{file}: no such file") from None
+    except IsADirectoryError:
+        raise CommandFailed(f"{file}: is a directory, not a JSON file") from None
+    except UnicodeDecodeError as error:
+        raise CommandFailed(f"{file}: not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise CommandFailed(f"{file}: cannot read it ({error.strerror})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CommandFailed(
+            f"{file}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from None
+
+
+def _node_database(country: str) -> Database:
+    return open_database(Settings.from_env(country=country))
 
 
 @app.command()
@@ -50,6 +131,7 @@ def serve(
     """Serve one national node's API."""
     import uvicorn
 
+    _check_port_free(host, port)
     os.environ["SINGLEWINDOW_COUNTRY"] = country
     if with_sample:
         os.environ["SINGLEWINDOW_SAMPLE"] = "1"
@@ -63,6 +145,14 @@ def serve(
     console.print(f"Node {country} on http://{host}:{port} (API docs at /docs)")
     uvicorn.run("singlewindow.api.server:node_app", factory=True, host=host, port=port,
                 workers=workers, log_level="warning")
+
+
+def _check_port_free(host: str, port: int) -> None:
+    from singlewindow.api.server import port_is_free
+
+    if not port_is_free(host, port):
+        raise CommandFailed(f"cannot serve on {host}:{port}: the port is in use (or {host} is "
+                            "not an address of this machine); choose another --port")
 
 
 @app.command()
@@ -92,50 +182,136 @@ def declare(
     file: Path,
     country: CountryOption = "VN",
     party: Annotated[str | None, typer.Option(help="Lodge as this trader (local mode)")] = None,
-    node: Annotated[str | None, typer.Option(help="URL of a running node's API")] = None,
-    token: Annotated[str | None, typer.Option(help="API token, with --node")] = None,
+    node: Annotated[
+        str | None, typer.Option(help="URL of a running node's API: lodge there")
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="SINGLEWINDOW_TOKEN", show_envvar=True,
+                     help="The trader's API token, with --node"),
+    ] = None,
     with_sample: bool = typer.Option(
         False, "--sample", help="Local mode: load the sample users, profiles and guarantee"
     ),
+    database: Annotated[
+        str | None,
+        typer.Option(help="Local mode: lodge into this database URL and keep the declaration "
+                     "(by default a throw-away database: nothing is kept)"),
+    ] = None,
 ) -> None:
-    """Lodge a declaration from a JSON file, locally or through a node's API."""
-    raw = json.loads(file.read_text())
+    """Lodge a declaration from a JSON file through a node's API (--node), or try it locally
+    on a throw-away node with the packaged sample tariff."""
+    if node and not token:
+        raise typer.BadParameter("--node needs the trader's token: --token TOKEN or the "
+                                 "environment variable SINGLEWINDOW_TOKEN", param_hint="--token")
+    if node and (database or party):
+        raise typer.BadParameter("--database and --party are for local mode; the node keeps "
+                                 "the declaration and the token says who lodges",
+                                 param_hint="--node")
+    raw = _read_json(file)
+    if not isinstance(raw, dict):
+        raise CommandFailed(f"{file}: a declaration is a JSON object, not a "
+                            f"{type(raw).__name__}")
     if node:
-        import httpx
-
-        response = httpx.post(f"{node.rstrip('/')}/declarations", json=raw,
-                              headers={"Authorization": f"Bearer {token}"}, timeout=30)
-        if response.status_code != 201:
-            body = response.json()
-            errors.print(f"[bold red]{response.status_code}[/]: {body.get('detail')}")
-            for problem in body.get("errors", []):
-                errors.print(f"  • {problem['path']}: {problem['message']}")
-            raise typer.Exit(code=1)
-        _show(DeclarationRead.model_validate(response.json()))
+        assert token is not None
+        _show(_lodge_at(node, token, raw, file))
         return
     from pydantic import ValidationError
-
-    from singlewindow.node import Node
 
     try:
         draft = DeclarationCreate.model_validate(raw).to_domain()
     except ValidationError as invalid:
+        errors.print(f"[bold red]Invalid input[/]: {escape(str(file))} "
+                     f"({invalid.error_count()} problems)")
         for error in invalid.errors():
-            errors.print(f"  • {'.'.join(map(str, error['loc']))}: {error['msg']}")
+            errors.print(f"  • {escape('.'.join(map(str, error['loc'])))}: {escape(error['msg'])}")
         raise typer.Exit(code=1) from None
-    node = Node.open(Settings.from_env(country=country), with_sample=with_sample)
-    actor = Principal(party or draft.declarant.id, Role.TRADER, party or draft.declarant.id)
+    with _local_node(country, database, with_sample) as local:
+        actor = Principal(party or draft.declarant.id, Role.TRADER, party or draft.declarant.id)
+        try:
+            view = local.clearance.lodge(draft, actor)
+        except DuplicateLrn as error:
+            _say_refusal(error, _new_lrn_hint(file))
+            raise typer.Exit(code=1) from None
+        _show(DeclarationRead.of(view))
+    if database is None:
+        console.print("[dim]Tried on a throw-away database: nothing was kept. To lodge, "
+                      "--node URL --token TOKEN; to keep it locally, --database URL.[/]")
+
+
+def _new_lrn_hint(file: Path) -> str:
+    return (f'Each declaration needs an LRN of its own: give the "lrn" in {file} a new value '
+            "to lodge it again.")
+
+
+@contextmanager
+def _local_node(country: str, database_url: str | None, with_sample: bool) -> Iterator[Node]:
+    """A node outside any network, on `database_url` or, by default, on a throw-away SQLite
+    database: a try-out must neither see nor change what `serve` keeps, and must work again
+    with the same file."""
+    from singlewindow.node import Node
+
+    with tempfile.TemporaryDirectory(prefix="singlewindow-declare-") as scratch:
+        settings = Settings.from_env(
+            country=country,
+            home=Path(scratch),
+            database_url=database_url or f"sqlite:///{scratch}/{country}.db",
+            exchange_dir=None,
+        )
+        local = Node.open(settings, with_sample=with_sample)
+        try:
+            yield local
+        finally:
+            local.database.dispose()
+
+
+def _lodge_at(node: str, token: str, raw: dict[str, Any], file: Path) -> DeclarationRead:
+    from pydantic import ValidationError
+
+    url = f"{node.rstrip('/')}/declarations"
     try:
-        view = node.clearance.lodge(draft, actor)
-    except SingleWindowError as error:
-        _fail(error)
-    _show(DeclarationRead.of(view))
+        response = httpx.post(url, json=raw, headers={"Authorization": f"Bearer {token}"},
+                              timeout=30)
+    except httpx.ConnectError:
+        raise CommandFailed(f"cannot reach the node at {node}: is it running, "
+                            "and is the URL right?") from None
+    except httpx.TimeoutException:
+        raise CommandFailed(f"the node at {node} did not answer within 30 s") from None
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
+        raise CommandFailed(f"cannot send to {node}: {error}") from None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        kind = response.headers.get("content-type", "no content type").split(";")[0]
+        raise CommandFailed(f"{url} answered {response.status_code} with {kind}, not a "
+                            "node's JSON: is --node the URL of a node's API?")
+    if response.status_code != 201:
+        detail = str(body.get("detail") or response.reason_phrase)
+        problems = [f"{p.get('path') or '(declaration)'}: {p.get('message')}"
+                    for p in body.get("errors") or [] if isinstance(p, dict)]
+        errors.print(f"[bold red]{response.status_code} {escape(str(body.get('title', '')))}"
+                     f"[/]: {escape(detail)}")
+        for problem in problems:
+            errors.print(f"  • {escape(problem)}")
+        if response.status_code == 409 and "already lodged" in detail:
+            errors.print(escape(_new_lrn_hint(file)))
+        elif response.status_code == 401:
+            errors.print("Check the token (--token or SINGLEWINDOW_TOKEN) against the "
+                         "node's tokens file.")
+        raise typer.Exit(code=1)
+    try:
+        return DeclarationRead.model_validate(body)
+    except ValidationError as error:
+        raise CommandFailed(f"{url} answered 201 with something that is not a declaration "
+                            f"({error.error_count()} problems): is --node a node's API?") from None
 
 
 def _show(read: DeclarationRead) -> None:
     console.print(f"[bold]{read.number}[/] (LRN {read.lrn}) is [bold]{read.status.value}[/], "
                   f"channel [bold]{read.channel.value if read.channel else '-'}[/]")
-    for reason in read.reasons:
+    for reason in read.reasons or []:  # shown to officers only
         console.print(f"  reason: {reason}")
     table = Table("item", "tax", "base", "rate", "amount", "formula")
     for item in read.assessment.get("items", []):
@@ -157,7 +333,7 @@ def create_user(
     office: str | None = None,
 ) -> None:
     """Create a user and print its API token (shown once)."""
-    database = open_database(Settings.from_env(country=country))
+    database = _node_database(country)
     try:
         token = access.create_user(database, username, role, party_id, office)
     except SingleWindowError as error:
@@ -165,11 +341,80 @@ def create_user(
     console.print(token)
 
 
+@users_app.command("list")
+def list_users(country: CountryOption = "VN") -> None:
+    """List the node's users: role, party or office, enabled or disabled."""
+    database = _node_database(country)
+    table = Table("user", "role", "party", "office", "status")
+    offset, total = 0, 1
+    while offset < total:
+        users, total = access.list_users(database, limit=500, offset=offset)
+        offset += 500
+        for user in users:
+            status = (f"disabled since {user.disabled_at:%Y-%m-%d %H:%M} UTC"
+                      if user.disabled_at else "enabled")
+            table.add_row(user.username, user.role.value, user.party_id or "",
+                          user.office or "", status)
+    console.print(table)
+    console.print(f"{total} users")
+
+
+@users_app.command("disable")
+def disable_user(username: str, country: CountryOption = "VN") -> None:
+    """Disable a user: none of its tokens is accepted until it is enabled again."""
+    access.disable_user(_node_database(country), username)
+    console.print(f"{username} is disabled; its tokens are refused.")
+    _warn_running_nodes()
+
+
+@users_app.command("enable")
+def enable_user(username: str, country: CountryOption = "VN") -> None:
+    """Enable a disabled user; its tokens that were not revoked work again."""
+    access.enable_user(_node_database(country), username)
+    console.print(f"{username} is enabled.")
+
+
+@users_app.command("token")
+def issue_token(username: str, country: CountryOption = "VN") -> None:
+    """Issue a new API token to a user and print it (shown once; only its digest is kept)."""
+    token = access.issue_token(_node_database(country), username)
+    console.print(token)
+    errors.print(f"token id {access.token_id(token)} (revoke it with "
+                 f"`singlewindow users revoke {access.token_id(token)}`)")
+
+
+@users_app.command("tokens")
+def list_tokens(username: str, country: CountryOption = "VN") -> None:
+    """List a user's tokens by id (the tokens themselves are never shown again)."""
+    table = Table("token id", "issued", "revoked")
+    for token in access.list_tokens(_node_database(country), username):
+        revoked = f"{token.revoked_at:%Y-%m-%d %H:%M} UTC" if token.revoked_at else ""
+        table.add_row(token.token_id, f"{token.created_at:%Y-%m-%d %H:%M} UTC", revoked)
+    console.print(table)
+
+
+@users_app.command("revoke")
+def revoke_token(
+    token_id: Annotated[str, typer.Argument(help="The token's id, as `users tokens` lists it")],
+    country: CountryOption = "VN",
+) -> None:
+    """Revoke a token by its id: it never works again."""
+    token = access.revoke_token_id(_node_database(country), token_id)
+    console.print(f"token {token.token_id} of {token.username} is revoked.")
+    _warn_running_nodes()
+
+
+def _warn_running_nodes() -> None:
+    # Each node process caches the tokens it has seen; this process cannot clear theirs.
+    errors.print("Note: a node process already serving this database keeps accepting the "
+                 "tokens it has seen until it restarts (its cache is its own).")
+
+
 @app.command("migrate")
 def migrate(country: CountryOption = "VN") -> None:
     """Bring the node's database to the latest schema."""
     settings = Settings.from_env(country=country)
-    open_database(settings)
+    open_database(settings).dispose()
     console.print(f"{settings.database_url}: schema up to date")
 
 
