@@ -9,11 +9,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from rich.console import Console
+from rich.console import Console, Group
+from rich.table import Table
 
 from singlewindow.core.countries import member_state
 from singlewindow.exchange import pki
@@ -169,12 +171,57 @@ def stop_network(nodes: list[NodeProcess]) -> None:
         node.stop()
 
 
+# Where each node serves its API documentation.
+DOCS_PATH = "/docs"
+
+# What `run_traffic` counts, in the order a trade goes, with the words the summary uses.
+COUNTED = [
+    ("trades", "trades completed"),
+    ("exports_released", "exports released"),
+    ("acdd_delivered", "ACDD delivered before arrival"),
+    ("eformd_accepted", "e-Form D accepted"),
+    ("eformd_rejected", "e-Form D rejected"),
+    ("imports_released", "imports released"),
+    ("messages_sent", "AS4 messages sent"),
+    ("messages_delivered", "AS4 messages delivered"),
+    ("duplicates_dropped", "duplicates dropped"),
+]
+
+
 def show(nodes: list[NodeProcess]) -> None:
+    console.print(
+        f"{len(nodes)} nodes up: "
+        + ", ".join(f"[bold]{node.country}[/] {node.url}" for node in nodes)
+    )
+
+
+def traffic_summary(counts: Mapping[str, int], requested: int) -> Table:
+    """What the traffic did, as `singlewindow up --traffic N` prints it when it is done."""
+    table = Table("", "count", title=f"Traffic: {requested} cross-border trades",
+                  title_justify="left")
+    for key, words in COUNTED:
+        value = f"{counts.get(key, 0):,}"
+        if key == "trades":
+            value = f"{value} of {requested:,}"
+        table.add_row(words, value)
+    return table
+
+
+def where_next(nodes: list[NodeProcess]) -> Group:
+    """Each node's API, its documentation and its sample users' tokens; where their data is.
+    Lines rather than a table: a narrow terminal wraps them, it never cuts a URL short."""
+    lines = ["[bold]Where to go next[/]"]
     for node in nodes:
-        console.print(
-            f"[bold]{node.country}[/] {node.party_id}: API {node.url} (docs {node.url}/docs), "
-            f"AS4 {node.url}/as4, tokens {node.home / f'tokens-{node.country}.json'}"
+        lines.append(
+            f"  [bold]{node.country}[/] API {node.url}  docs {node.url}{DOCS_PATH}  "
+            f"tokens {node.home / f'tokens-{node.country}.json'}"
         )
+    kept = ", ".join(str(home) for home in sorted({node.home.parent for node in nodes}))
+    lines += [
+        "Call an API with a token: curl -H 'Authorization: Bearer TOKEN' URL/declarations",
+        f"The nodes' databases, keys and logs stay in {kept} (delete it to start afresh).",
+    ]
+    return Group(*lines)
 
 
 def run_network(
@@ -194,9 +241,11 @@ def run_network(
             if once:
                 print(json.dumps(counts))
                 return
+            console.print(traffic_summary(counts, traffic))
         elif once:
             return
-        console.print("Serving until interrupted (Ctrl-C).")
+        console.print(where_next(nodes))
+        console.print("Serving until interrupted: [bold]Ctrl-C[/] stops every node.")
         while all(node.process is not None and node.process.poll() is None for node in nodes):
             time.sleep(0.5)
         raise SystemExit("a node stopped; see its node.log")
