@@ -173,6 +173,9 @@ def lodgement_latency(model: RiskModel, records: list[ScoringRecord]) -> bool:
                 )
         started = time.perf_counter()
         version = registry.register_candidate(database, model).version
+        # Promotion needs an out-of-time comparison won: the 2021 records, later than the
+        # model's 2020 training data.
+        registry.compare(database, version, records[5_000:8_000])
         learning.promote(database, version, by="bench")
         print(
             f"\nregistered, calibrated on 5,000 consignments and promoted in "

@@ -14,6 +14,8 @@ from singlewindow.access import services as access
 from singlewindow.access.model import Principal, Role
 from singlewindow.access.repository import UserRow
 from singlewindow.core.db import Database
+from singlewindow.declarations.lifecycle import RepresentationKind
+from singlewindow.declarations.representation import Representations
 from singlewindow.declarations.services import Clearance
 from singlewindow.declarations.settlement import Guarantees
 from singlewindow.reference.services import ensure_sample_reference
@@ -33,9 +35,11 @@ class SampleUsers:
     trader: str
     issuer: str
     bank: str
+    broker: str
     trader_party: str
     office: str
     bank_party: str
+    broker_party: str
 
     def as_dict(self) -> dict[str, str]:
         return self.__dict__.copy()
@@ -43,6 +47,11 @@ class SampleUsers:
 
 def trader_party(country: str) -> str:
     return f"{country}TRADER0001"
+
+
+def broker_party(country: str) -> str:
+    """The sample customs broker, a direct representative of the sample trader."""
+    return f"{country}BROKER0001"
 
 
 def bank_party(country: str) -> str:
@@ -67,11 +76,24 @@ def load(database: Database, country: str, home: Path) -> SampleUsers:
         trader=access.create_user(database, "trader", Role.TRADER, party_id=party),
         issuer=access.create_user(database, "issuer", Role.ISSUER),
         bank=access.create_user(database, "bank", Role.BANK, party_id=bank_party(country)),
+        broker=access.create_user(
+            database, "broker", Role.TRADER, party_id=broker_party(country)
+        ),
         trader_party=party,
         office=office,
         bank_party=bank_party(country),
+        broker_party=broker_party(country),
     )
     admin = Principal("admin", Role.ADMIN)
+    # The trader itself registers its broker, as a represented party may.
+    Representations(database).register(
+        broker_party(country),
+        party,
+        RepresentationKind.DIRECT,
+        date(2026, 1, 1),
+        None,
+        Principal("trader", Role.TRADER, party_id=party),
+    )
     Guarantees(Clearance(database, country)).register(
         f"{country}GUA0001", party, Decimal("10000000000"), admin
     )

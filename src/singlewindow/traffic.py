@@ -20,7 +20,7 @@ import httpx
 from rich.progress import Progress
 
 from singlewindow.network import NodeProcess
-from singlewindow.sample import OFFICE, trader_party
+from singlewindow.sample import OFFICE, broker_party, trader_party
 
 # Goods every sample schedule carries: (national code, description, unit, unit price USD,
 # kg per unit).
@@ -33,30 +33,6 @@ GOODS = [
     ("64039990", "Leather footwear, men's shoes", "pair", "14.00", "0.9"),
     ("85171300", "Smartphones, 128 GB, with chargers", "u", "160.00", "0.3"),
 ]
-USD_RATES = {
-    "VND": "25400",
-    "KHR": "4100",
-    "LAK": "21500",
-    "THB": "35.5",
-    "MYR": "4.45",
-    "SGD": "1.34",
-    "IDR": "15700",
-    "PHP": "56.2",
-    "BND": "1.34",
-    "MMK": "2100",
-}
-CURRENCY = {
-    "VN": "VND",
-    "KH": "KHR",
-    "LA": "LAK",
-    "TH": "THB",
-    "MY": "MYR",
-    "SG": "SGD",
-    "ID": "IDR",
-    "PH": "PHP",
-    "BN": "BND",
-    "MM": "MMK",
-}
 # Share of trades whose e-Form D misstates the goods, so that the importing node rejects it.
 FLAWED_CERTIFICATE_SHARE = 0.15
 
@@ -91,6 +67,11 @@ def _party(country: str, role: str) -> dict[str, str]:
         "name": f"{country} {names[role]} Co., Ltd.",
         "country": country,
     }
+
+
+def _broker(country: str) -> dict[str, str]:
+    return {"id": broker_party(country), "name": f"{country} Customs Brokerage Co., Ltd.",
+            "country": country}
 
 
 def _items(rng: random.Random, origin: str) -> list[dict[str, str]]:
@@ -179,8 +160,7 @@ class Traffic:
             "destination_country": destination,
             "transport_mode": "3",
             "incoterm": "FCA",
-            "invoice_currency": "USD",
-            "exchange_rate": USD_RATES[CURRENCY[origin]],
+            "invoice_currency": "USD",  # valued at customs' published rate, filled in
             "items": items,
         }
         declaration = desk.call("POST", "/declarations", "trader", json=body)
@@ -274,10 +254,14 @@ class Traffic:
         certificate: dict[str, Any],
     ) -> None:
         desk = self.desks[destination]
+        # Every third import is lodged by the importer's customs broker, under the direct
+        # representation the sample registered.
+        by_broker = index % 3 == 2
+        declarant = _broker(destination) if by_broker else importer
         body = {
             "type": "IM",
             "lrn": f"IM-{origin}{destination}-{self.run}-{index:06d}-{self.rng.random():.6f}",
-            "declarant": importer,
+            "declarant": declarant,
             "importer": importer,
             "seller": exporter,
             "buyer": importer,
@@ -287,7 +271,6 @@ class Traffic:
             "transport_mode": "3",
             "incoterm": "FCA",
             "invoice_currency": "USD",
-            "exchange_rate": USD_RATES[CURRENCY[destination]],
             "freight": "350.00",
             "insurance": "40.00",
             "preference": "ATIGA",
@@ -295,12 +278,14 @@ class Traffic:
             "export_reference": export["number"],
             "items": items,
         }
-        declaration = desk.call("POST", "/declarations", "trader", json=body)
+        lodger = "broker" if by_broker else "trader"
+        declaration = desk.call("POST", "/declarations", lodger, json=body)
         self.finish(desk, declaration)
         self.count("imports_released")
 
     def finish(self, desk: Desk, declaration: dict[str, Any]) -> dict[str, Any]:
-        """Play the officer where the declaration was selected, and the trader who pays."""
+        """Play the officer where the declaration was selected, and the bank that collects
+        the payment notice and confirms it to customs."""
         number = declaration["number"]
         if declaration["status"] == "channelled" and declaration["channel"] != "green":
             declaration = desk.call(
@@ -310,13 +295,18 @@ class Traffic:
                 json={"outcome": "no_discrepancy", "findings": "goods as declared"},
             )
             self.count(f"inspected_{declaration['channel']}")
-        outstanding = Decimal(declaration["settlement"]["outstanding"])
-        if outstanding > 0:
+        notice = declaration["payment_notice"]
+        if notice is not None and Decimal(declaration["settlement"]["outstanding"]) > 0:
             declaration = desk.call(
                 "POST",
-                f"/declarations/{number}/payments",
-                "trader",
-                json={"amount": str(outstanding), "bank_reference": f"BANK-{number}"},
+                "/payments",
+                "bank",
+                json={
+                    "notice": notice["reference"],
+                    "amount": notice["amount"],
+                    "currency": notice["currency"],
+                    "bank_reference": f"TX-{number}",
+                },
             )
         if declaration["status"] != "released":
             raise TrafficError(f"{number} ended {declaration['status']}, not released")

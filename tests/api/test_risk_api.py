@@ -70,12 +70,13 @@ def test_unknown_rule_is_404(node):
 
 def test_models_comparison_promotion_and_drift(node, database):
     import random
+    from datetime import timedelta
 
     from singlewindow.risk.learning import services as learning
-    from tests.risk.conftest import FAST, History, days_ago
+    from tests.risk.conftest import FAST, History, days_ago, enough_history
 
     history = History(database, random.Random(5))
-    history.flow(600, days_ago(50))
+    enough_history(history, days=100, end=32)
     first = learning.train_candidate(database, **FAST)
     assert node.client.get("/risk/models", headers=node.as_("trader")).status_code == 403
     listed = node.client.get("/risk/models", headers=node.as_("officer"))
@@ -84,11 +85,14 @@ def test_models_comparison_promotion_and_drift(node, database):
         (first.version, "candidate", True)]
     path = f"/risk/models/{first.version}/promotion"
     assert node.client.post(path, headers=node.as_("officer")).status_code == 403
+    assert node.client.post(path, headers=node.as_("admin")).status_code == 409  # not compared
+    assert node.client.get(f"/risk/models/{first.version}/comparison",
+                           headers=node.as_("officer")).status_code == 200
     promoted = node.client.post(path, headers=node.as_("admin"))
     assert promoted.status_code == 200 and promoted.json()["promoted_by"]
     assert promoted.json()["status"] == "in_service"
 
-    history.flow(300, days_ago(20))
+    history.flow(1200, days_ago(30), inspected=0.6, spacing=timedelta(days=28) / 1200)
     second = learning.train_candidate(database, **FAST)
     refused = node.client.post(f"/risk/models/{second.version}/promotion",
                                headers=node.as_("admin"))
@@ -103,7 +107,7 @@ def test_models_comparison_promotion_and_drift(node, database):
     assert node.client.get("/risk/models/99/comparison",
                            headers=node.as_("officer")).status_code == 404
 
-    learning.backfill(database, since=days_ago(60).date())
+    learning.backfill(database, since=days_ago(110).date())
     drift = node.client.get("/risk/drift", headers=node.as_("officer"))
     assert drift.status_code == 200
     assert drift.json()["version"] == second.version and drift.json()["weeks"]

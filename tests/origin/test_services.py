@@ -23,6 +23,7 @@ from singlewindow.origin.errors import (
 from singlewindow.origin.model import CertificateStatus, Direction, Party, to_payload
 from singlewindow.origin.services import ACCEPTANCE, FORM_D, REJECTION, SERVICE, Origin
 from singlewindow.risk import services as selectivity
+from singlewindow.reference.services import ensure_sample_reference
 from singlewindow.tariff.services import ensure_sample_schedule
 from tests.builders import COFFEE, SMARTPHONES, TRADER, import_declaration
 
@@ -289,6 +290,7 @@ def test_cambodia_to_viet_nam_through_clearance(
     kh.register_handlers()
     vn.register_handlers()
     ensure_sample_schedule(database, "VN")
+    ensure_sample_reference(database, "VN")
     selectivity.configure(database, default_random_share=0.0, seed=7)
     clearance = Clearance(database, "VN", preference_check=vn.preference_check)
 
