@@ -108,7 +108,7 @@ def main() -> int:
         f"{LATENCY_FLOOR_MS:g} ms); with reasons: p50 {e50:.2f} ms, p99 {e99:.2f} ms"
     )
 
-    ok &= lodgement_latency(model, unlabelled)
+    ok &= lodgement_latency(model, unlabelled, outcomes)
 
     if not args.skip_both:
         started = time.perf_counter()
@@ -145,7 +145,9 @@ def _subject(record: ScoringRecord) -> RiskSubject:
     return RiskSubject(header, [item])
 
 
-def lodgement_latency(model: RiskModel, records: list[ScoringRecord]) -> bool:
+def lodgement_latency(
+    model: RiskModel, records: list[ScoringRecord], outcomes: list[ScoringRecord]
+) -> bool:
     """`decide` at lodgement with the model in service, three rules and a random share: the
     whole selectivity path (rules, mapping to model records, scoring, explaining the selected
     ones, AEO check, random draw), as `Clearance` calls it."""
@@ -175,7 +177,7 @@ def lodgement_latency(model: RiskModel, records: list[ScoringRecord]) -> bool:
         version = registry.register_candidate(database, model).version
         # Promotion needs an out-of-time comparison won: the 2021 records, later than the
         # model's 2020 training data.
-        registry.compare(database, version, records[5_000:8_000])
+        registry.compare(database, version, outcomes[5_000:8_000])
         learning.promote(database, version, by="bench")
         print(
             f"\nregistered, calibrated on 5,000 consignments and promoted in "

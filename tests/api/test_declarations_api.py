@@ -196,23 +196,23 @@ def test_unknown_routes_and_methods(node):
 
 
 def test_users_are_managed_by_admins(node):
-    made = node.client.post("/users", json={"username": "broker", "role": "trader",
+    made = node.client.post("/users", json={"username": "agent", "role": "trader",
                                             "party_id": "VNBROKER1"}, headers=node.as_("admin"))
     assert made.status_code == 201 and made.json()["token"]
     me = node.client.get("/me", headers={"Authorization": f"Bearer {made.json()['token']}"})
     assert me.json() | {"disabled_at": None} == {
-        "username": "broker", "role": Role.TRADER.value, "party_id": "VNBROKER1",
+        "username": "agent", "role": Role.TRADER.value, "party_id": "VNBROKER1",
         "office": None, "disabled_at": None}
     assert node.client.post("/users", json={"username": "x", "role": "admin"},
                             headers=node.as_("officer")).status_code == 403
-    duplicate = node.client.post("/users", json={"username": "broker", "role": "trader",
+    duplicate = node.client.post("/users", json={"username": "agent", "role": "trader",
                                                  "party_id": "P"}, headers=node.as_("admin"))
     assert duplicate.status_code == 409
     no_party = node.client.post("/users", json={"username": "t9", "role": "trader"},
                                 headers=node.as_("admin"))
     assert no_party.status_code == 422 and no_party.json()["errors"][0]["path"] == "party_id"
     listed = node.client.get("/users?limit=2", headers=node.as_("admin")).json()
-    assert listed["total"] == 6 and len(listed["items"]) == 2  # the sample's five and broker
+    assert listed["total"] == 7 and len(listed["items"]) == 2  # the sample's six and agent
 
 
 def test_openapi_schema_lists_the_routes(node):

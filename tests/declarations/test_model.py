@@ -9,7 +9,6 @@ from singlewindow.declarations.model import (
     TRANSITIONS,
     DeclarationType,
     Party,
-    Settlement,
     Status,
     TransitionRefused,
     check_transition,
@@ -17,7 +16,6 @@ from singlewindow.declarations.model import (
     declaration_number,
     validate,
 )
-from singlewindow.risk.model import Channel
 from tests.builders import COFFEE, SMARTPHONES, import_declaration
 
 

@@ -16,10 +16,10 @@ from singlewindow.declarations.errors import (
 )
 from singlewindow.declarations.model import Status
 from singlewindow.declarations.repository import DeclarationEventRow, DeclarationRow
+from singlewindow.declarations.settlement import Guarantees
 from singlewindow.risk import services as selectivity
 from singlewindow.risk.model import Channel, InspectionOutcome
 from singlewindow.risk.services import RuleDraft
-from singlewindow.declarations.settlement import Guarantees
 from tests.builders import (
     ADMIN,
     COFFEE,
