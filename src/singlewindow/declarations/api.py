@@ -265,7 +265,7 @@ PreArrivalDep = Annotated[PreArrival, Depends(pre_arrival_records)]
 
 @pre_arrival.get("", response_model=Page[PreArrivalRead])
 def list_pre_arrival(
-    records: PreArrivalDep, _: OfficerDep, limit: Limit = 50, offset: Offset = 0
+    _: OfficerDep, records: PreArrivalDep, limit: Limit = 50, offset: Offset = 0
 ) -> Page[PreArrivalRead]:
     """ACDDs received from exporting countries, scored before the goods arrive."""
     rows, total = records.records(limit, offset)
@@ -276,7 +276,7 @@ def list_pre_arrival(
 
 @pre_arrival.get("/{export_country}/{export_reference}", response_model=PreArrivalRead)
 def read_pre_arrival(
-    export_country: str, export_reference: str, records: PreArrivalDep, _: OfficerDep
+    export_country: str, export_reference: str, _: OfficerDep, records: PreArrivalDep
 ) -> PreArrivalRead:
     """One pre-arrival record with its channel and reasons."""
     return PreArrivalRead.of(records.get(export_country, export_reference))
