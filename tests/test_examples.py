@@ -1,6 +1,7 @@
 """The shipped examples lodge as their README says, through the command line."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -44,11 +45,18 @@ def test_the_beer_and_cigarettes_pay_excise(node_home):
 
 
 def test_the_invalid_example_is_refused_with_every_error(node_home):
-    result = CliRunner().invoke(app, ["declare", str(EXAMPLES / "invalid-vn-import.json")])
+    kept = ["--database", f"sqlite:///{node_home}/kept.db"]
+    result = CliRunner().invoke(
+        app, ["declare", str(EXAMPLES / "invalid-vn-import.json"), *kept]
+    )
     assert result.exit_code == 1
     for path in ("export_country", "invoice_currency", "proof_of_origin",
                  "items.0.commodity_code", "items.0.quantity", "items.0.gross_mass"):
         assert path in result.output, path
-    again = CliRunner().invoke(app, ["declare", str(EXAMPLES / "vn-import-coffee-from-kh.json")])
-    assert "VN" in again.output  # the refused one left nothing behind: numbering starts at 1
+    again = CliRunner().invoke(
+        app, ["declare", str(EXAMPLES / "vn-import-coffee-from-kh.json"), *kept]
+    )
+    # The refused one left nothing behind: the kept database numbers this one first.
+    assert again.exit_code == 0, again.output
+    assert re.search(r"VN\d\dVNHCM000000001\d ", again.output)
     assert json.loads((EXAMPLES / "invalid-vn-import.json").read_text())["lrn"]

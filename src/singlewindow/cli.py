@@ -233,7 +233,7 @@ def declare(
         except DuplicateLrn as error:
             _say_refusal(error, _new_lrn_hint(file))
             raise typer.Exit(code=1) from None
-        _show(DeclarationRead.of(view))
+        _show(DeclarationRead.of(view, actor))
     if database is None:
         console.print("[dim]Tried on a throw-away database: nothing was kept. To lodge, "
                       "--node URL --token TOKEN; to keep it locally, --database URL.[/]")
@@ -311,17 +311,27 @@ def _lodge_at(node: str, token: str, raw: dict[str, Any], file: Path) -> Declara
 def _show(read: DeclarationRead) -> None:
     console.print(f"[bold]{read.number}[/] (LRN {read.lrn}) is [bold]{read.status.value}[/], "
                   f"channel [bold]{read.channel.value if read.channel else '-'}[/]")
+    if read.requirement:
+        console.print(f"  {escape(read.requirement)}")
     for reason in read.reasons or []:  # shown to officers only
-        console.print(f"  reason: {reason}")
+        console.print(f"  reason: {escape(reason)}")
+    for item in read.assessment.get("items", []):
+        console.print(f"  item {item['sequence']} customs value: {escape(item['valuation'])}")
+    for note in read.assessment.get("preference", []):
+        console.print(f"  preference, {escape(note)}")
     table = Table("item", "tax", "base", "rate", "amount", "formula")
     for item in read.assessment.get("items", []):
         for duty in item["duties"]:
             table.add_row(str(item["sequence"]), duty["tax"], duty["base"], duty["rate"],
-                          duty["amount"], duty["formula"])
+                          duty["amount"], escape(duty["formula"]))
     if table.row_count:
         console.print(table)
     s = read.settlement
     console.print(f"Duties and taxes {s.assessed} {s.currency}; outstanding {s.outstanding}")
+    notice = read.payment_notice
+    if notice is not None:
+        console.print(f"Payment notice {notice.reference}: {notice.amount} {notice.currency} "
+                      f"due {notice.due_on}, payable at a bank that confirms it to customs")
 
 
 @users_app.command("create")
@@ -420,10 +430,12 @@ def migrate(country: CountryOption = "VN") -> None:
 
 def _mount_rooms() -> None:
     from singlewindow.exchange.cli import app as pki_app
+    from singlewindow.reference.cli import app as reference_app
     from singlewindow.risk.learning.cli import register
     from singlewindow.tariff.cli import app as tariff_app
 
     app.add_typer(tariff_app, name="tariff")
+    app.add_typer(reference_app, name="reference")
     app.add_typer(pki_app, name="pki")
     register(risk_app)
 
