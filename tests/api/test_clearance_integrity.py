@@ -142,7 +142,7 @@ _values = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=False),
+    st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=60),
     st.sampled_from(["1e400", "-1e30", "NaN", "Infinity", "0.00001", "", "\x00", "VNXXX99"]),
     st.lists(st.integers(), max_size=3),

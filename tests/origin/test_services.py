@@ -22,8 +22,8 @@ from singlewindow.origin.errors import (
 )
 from singlewindow.origin.model import CertificateStatus, Direction, Party, to_payload
 from singlewindow.origin.services import ACCEPTANCE, FORM_D, REJECTION, SERVICE, Origin
-from singlewindow.risk import services as selectivity
 from singlewindow.reference.services import ensure_sample_reference
+from singlewindow.risk import services as selectivity
 from singlewindow.tariff.services import ensure_sample_schedule
 from tests.builders import COFFEE, SMARTPHONES, TRADER, import_declaration
 

@@ -25,7 +25,7 @@ from singlewindow.core.clock import utcnow
 from singlewindow.core.countries import member_state
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Problem
-from singlewindow.core.ids import new_id, with_check_character
+from singlewindow.core.ids import new_id
 from singlewindow.declarations.assessment import (
     Assessment,
     PreferenceCheck,
@@ -480,18 +480,23 @@ class Clearance:
         return events
 
     def _issue_notices(
-        self, session: Session, rows: Sequence[DeclarationRow | dict[str, Any]], now: datetime
+        self,
+        session: Session,
+        rows: Sequence[DeclarationRow | dict[str, Any]],
+        now: datetime,
+        sequence: int = 1,
     ) -> dict[str, PaymentNotice]:
-        """A payment notice for each declaration's debt: the reference a bank collects."""
+        """A payment notice for each declaration's debt: the reference a bank collects
+        against is the declaration's number and the notice's sequence on it (P01, P02 …),
+        so it needs no counter of its own and says what it is for."""
         if not rows:
             return {}
-        serials = next_serials(session, f"notice-{self.country}-{now:%y}", len(rows))
         due = now.date() + timedelta(days=PAYMENT_TERM_DAYS)
         values, issued = [], {}
-        for serial, row in zip(serials, rows, strict=True):
+        for row in rows:
             value = row.__getitem__ if isinstance(row, dict) else partial(getattr, row)
             amount = max(Decimal(value("duties")) - Decimal(value("paid")), Decimal(0))
-            reference = with_check_character(f"{self.country}PN{now:%y}{serial:09d}")
+            reference = f"{value('number')}P{sequence:02d}"
             values.append(
                 {
                     "reference": reference,
@@ -867,7 +872,12 @@ class Clearance:
             current.status = "paid" if debt == 0 and state.paid > 0 else "superseded"
         if debt == 0:
             return None
-        return self._issue_notices(session, [row], now)[row.id]
+        issued = session.scalar(
+            select(func.count())
+            .select_from(PaymentNoticeRow)
+            .where(PaymentNoticeRow.declaration_id == row.id)
+        )
+        return self._issue_notices(session, [row], now, (issued or 0) + 1)[row.id]
 
     def _log(
         self,
