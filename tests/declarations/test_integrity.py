@@ -165,7 +165,7 @@ def test_a_superseded_notice_takes_no_payment(clearance):
     amended = clearance.amend(view.number, cheaper, 1, TRADER)
     assert amended.payment_notice.reference != old.reference
     assert amended.payment_notice.amount == amended.settlement.assessed
-    with pytest.raises(DeclarationConflict, match="superseded"):
+    with pytest.raises(DeclarationConflict, match="no longer open"):
         Payments(clearance).confirm(old.reference, old.amount, "VND", "B-OLD", BANK)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from singlewindow.core.errors import Problem
@@ -120,6 +120,19 @@ def check_amount(amount: Decimal, currency: str, path: str = "amount") -> None:
         raise InvalidDeclaration(problems)
 
 
+def notice_reference(number: str, sequence: int) -> str:
+    """A payment notice's reference: its declaration's number and its sequence on it."""
+    return f"{number}P{sequence:02d}"
+
+
+def notice_number(reference: str) -> tuple[str, int] | None:
+    """The declaration number and sequence a notice reference names, or None."""
+    number, separator, sequence = reference.rpartition("P")
+    if not separator or not number or not sequence.isdigit() or len(sequence) > 4:
+        return None
+    return number, int(sequence)
+
+
 def _transition(number: str, current: Status, wanted: Status) -> None:
     if wanted not in TRANSITIONS[current]:
         raise DeclarationConflict(f"{number} is {current.value}: it cannot become {wanted.value}")
@@ -151,7 +164,40 @@ class LodgedDeclaration:
     finding: bool = False
     preference_pending: bool = False
     released_by: str | None = None
+    # The payment notice: the debt a bank may collect under `notice_reference` (its number on
+    # this declaration); a changed debt issues the next one and closes the last.
+    notice_sequence: int = 0
+    notice_amount: Decimal = Decimal(0)
+    notice_due: date | None = None
     events: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+
+    @property
+    def notice_reference(self) -> str | None:
+        return notice_reference(self.number, self.notice_sequence) if self.notice_open else None
+
+    @property
+    def notice_open(self) -> bool:
+        return self.notice_sequence > 0 and self.notice_amount > 0
+
+    def renew_notice(self, today: date) -> None:
+        """One open notice, for exactly the debt (none when nothing is owed)."""
+        debt = Decimal(0) if self.status in (Status.CANCELLED, Status.SEIZED) else self.debt
+        if debt == self.notice_amount:
+            return
+        if debt == 0:
+            self.notice_amount = Decimal(0)
+            return
+        self.notice_sequence += 1
+        self.notice_amount = debt
+        self.notice_due = today + timedelta(days=PAYMENT_TERM_DAYS)
+
+    def check_notice(self, reference: str) -> None:
+        """A bank collects only against the declaration's open notice."""
+        if reference != self.notice_reference:
+            raise DeclarationConflict(
+                f"payment notice {reference} is no longer open (paid or superseded);"
+                f" collect against {self.notice_reference or 'nothing: nothing is owed'}"
+            )
 
     # -- reading -------------------------------------------------------------------
 

@@ -66,6 +66,9 @@ class DeclarationRow(Base):
     preference_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     refundable: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     released_by: Mapped[str | None] = mapped_column(String(100))
+    notice_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    notice_amount: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    notice_due: Mapped[date | None] = mapped_column(Date)
 
 
 class DeclarationVersionRow(Base):
@@ -96,20 +99,6 @@ class DeclarationEventRow(Base):
     actor: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(Document)
-
-
-class PaymentNoticeRow(Base):
-    """What the declaration asks to be paid: the reference a bank collects against."""
-
-    __tablename__ = "payment_notice"
-
-    reference: Mapped[str] = mapped_column(String(24), primary_key=True)
-    declaration_id: Mapped[str] = mapped_column(ForeignKey("declaration.id"), index=True)
-    amount: Mapped[Decimal] = mapped_column(Amount)
-    currency: Mapped[str] = mapped_column(String(3))
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    due_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(12), index=True)  # open, paid, superseded
 
 
 class PaymentRow(Base):

@@ -45,6 +45,7 @@ from singlewindow.declarations.lifecycle import (
     PAYMENT_TERM_DAYS,
     Actor,
     LodgedDeclaration,
+    notice_reference,
     representation_problem,
 )
 from singlewindow.declarations.model import (
@@ -61,7 +62,6 @@ from singlewindow.declarations.repository import (
     DeclarationVersionRow,
     GuaranteeRow,
     GuaranteeUseRow,
-    PaymentNoticeRow,
     RefundRow,
     find,
     from_document,
@@ -141,16 +141,23 @@ class DeclarationView:
 
     @classmethod
     def of(
-        cls,
-        row: DeclarationRow | dict[str, Any],
-        declaration: Declaration | None = None,
-        notice: PaymentNotice | None = None,
+        cls, row: DeclarationRow | dict[str, Any], declaration: Declaration | None = None
     ) -> DeclarationView:
         """From a stored row, or from the values of a row just inserted (with the
         declaration it was made from, which spares reading the document back)."""
         value = row.__getitem__ if isinstance(row, dict) else partial(getattr, row)
         channel = value("channel")
         inspection = value("inspection")
+        notice = None
+        if value("notice_sequence") and Decimal(value("notice_amount")) > 0:
+            notice = PaymentNotice(
+                notice_reference(value("number"), value("notice_sequence")),
+                value("number"),
+                Decimal(value("notice_amount")),
+                value("currency"),
+                value("notice_due"),
+                "open",
+            )
         return cls(
             id=value("id"),
             number=value("number"),
@@ -200,6 +207,9 @@ def lodged_state(row: DeclarationRow) -> LodgedDeclaration:
         finding=row.finding,
         preference_pending=row.preference_pending,
         released_by=row.released_by,
+        notice_sequence=row.notice_sequence,
+        notice_amount=Decimal(row.notice_amount),
+        notice_due=row.notice_due,
     )
 
 
@@ -293,7 +303,6 @@ class Clearance:
             serials = next_serials(session, f"declaration-{self.country}-{now:%y}", len(drafts))
             rows: list[dict[str, Any]] = []
             events: list[dict[str, Any]] = []
-            notices: list[dict[str, Any]] = []
             selections = []
             for serial, draft, (assessment, subject, selection) in zip(
                 serials, drafts, prepared, strict=True
@@ -303,16 +312,12 @@ class Clearance:
                 rows.append(row)
                 events.extend(self._lodgement_events(row, actor, assessment, selection, now))
                 selections.append((row["number"], "declaration", subject, selection))
-                if row["status"] != Status.RELEASED.value and assessment.total > 0:
-                    notices.append(row)
             # Core inserts: one statement per table for the whole batch.
             session.execute(DeclarationRow.__table__.insert(), rows)
             session.execute(DeclarationEventRow.__table__.insert(), events)
-            issued = self._issue_notices(session, notices, now)
             selectivity.record_selections(session, selections)
             views = [
-                DeclarationView.of(row, draft, issued.get(row["id"]))
-                for row, draft in zip(rows, drafts, strict=True)
+                DeclarationView.of(row, draft) for row, draft in zip(rows, drafts, strict=True)
             ]
             for view in views:
                 for hook in self.on_lodged:
@@ -424,6 +429,8 @@ class Clearance:
             status, released_at = Status.RELEASED, now
             released_by = "rule: green channel, nothing owed"
         trader = draft.trader
+        # The first payment notice, for the whole debt, unless nothing is owed.
+        owed = status is not Status.RELEASED and duties > 0
         return {
             "id": new_id(),
             "number": number,
@@ -450,6 +457,9 @@ class Clearance:
             "finding": False,
             "preference_pending": assessment.preference_pending,
             "refundable": Decimal(0),
+            "notice_sequence": 1 if owed else 0,
+            "notice_amount": duties if owed else Decimal(0),
+            "notice_due": now.date() + timedelta(days=PAYMENT_TERM_DAYS) if owed else None,
         }
 
     def _lodgement_events(
@@ -479,47 +489,11 @@ class Clearance:
             events.append(event("released", {"by": row["released_by"]}, SYSTEM))
         return events
 
-    def _issue_notices(
-        self,
-        session: Session,
-        rows: Sequence[DeclarationRow | dict[str, Any]],
-        now: datetime,
-        sequence: int = 1,
-    ) -> dict[str, PaymentNotice]:
-        """A payment notice for each declaration's debt: the reference a bank collects
-        against is the declaration's number and the notice's sequence on it (P01, P02 …),
-        so it needs no counter of its own and says what it is for."""
-        if not rows:
-            return {}
-        due = now.date() + timedelta(days=PAYMENT_TERM_DAYS)
-        values, issued = [], {}
-        for row in rows:
-            value = row.__getitem__ if isinstance(row, dict) else partial(getattr, row)
-            amount = max(Decimal(value("duties")) - Decimal(value("paid")), Decimal(0))
-            reference = f"{value('number')}P{sequence:02d}"
-            values.append(
-                {
-                    "reference": reference,
-                    "declaration_id": value("id"),
-                    "amount": amount,
-                    "currency": value("currency"),
-                    "issued_at": now,
-                    "due_on": due,
-                    "status": "open",
-                }
-            )
-            issued[value("id")] = PaymentNotice(
-                reference, value("number"), amount, value("currency"), due, "open"
-            )
-        session.execute(PaymentNoticeRow.__table__.insert(), values)
-        return issued
-
     # -- reading ---------------------------------------------------------------------
 
     def get(self, number: str, reader: Principal) -> DeclarationView:
         with self.database.unit_of_work() as session:
-            row = self._visible(session, number, reader)
-            return DeclarationView.of(row, notice=open_notice(session, row))
+            return DeclarationView.of(self._visible(session, number, reader))
 
     def list(
         self,
@@ -819,6 +793,10 @@ class Clearance:
         row.inspection = state.inspection.value if state.inspection else None
         row.finding = state.finding
         row.preference_pending = state.preference_pending
+        state.renew_notice(now.date())
+        row.notice_sequence = state.notice_sequence
+        row.notice_amount = state.notice_amount
+        row.notice_due = state.notice_due
         row.updated_at = now
         if discharged > 0:
             discharge_guarantees(session, row, discharged, now)
@@ -836,7 +814,6 @@ class Clearance:
                 )
             self._log(session, row, actor, kind, detail)
         state.events.clear()
-        notice = self._renew_notice(session, row, state, now)
         if state.status is Status.RELEASED and not was_released:
             row.released_at = now
             row.released_by = state.released_by
@@ -850,34 +827,11 @@ class Clearance:
                     detail={"by": state.released_by},
                 )
             )
-            view = DeclarationView.of(row, notice=notice)
+            view = DeclarationView.of(row)
             for hook in self.on_release:
                 hook(session, view)
             return view
-        return DeclarationView.of(row, notice=notice)
-
-    def _renew_notice(
-        self, session: Session, row: DeclarationRow, state: LodgedDeclaration, now: datetime
-    ) -> PaymentNotice | None:
-        """One open notice, for exactly the debt: a changed debt supersedes it."""
-        current = session.scalars(
-            select(PaymentNoticeRow).where(
-                PaymentNoticeRow.declaration_id == row.id, PaymentNoticeRow.status == "open"
-            )
-        ).first()
-        debt = 0 if state.status in (Status.CANCELLED, Status.SEIZED) else state.debt
-        if current is not None and Decimal(current.amount) == debt:
-            return notice_of(current, row.number)
-        if current is not None:
-            current.status = "paid" if debt == 0 and state.paid > 0 else "superseded"
-        if debt == 0:
-            return None
-        issued = session.scalar(
-            select(func.count())
-            .select_from(PaymentNoticeRow)
-            .where(PaymentNoticeRow.declaration_id == row.id)
-        )
-        return self._issue_notices(session, [row], now, (issued or 0) + 1)[row.id]
+        return DeclarationView.of(row)
 
     def _log(
         self,
@@ -897,21 +851,6 @@ class Clearance:
 def _at_least_yellow(selection: Selection, reasons: Iterable[str]) -> Selection:
     channel = max(selection.channel, Channel.YELLOW, key=lambda c: c.severity)
     return replace(selection, channel=channel, reasons=selection.reasons + tuple(reasons))
-
-
-def notice_of(row: PaymentNoticeRow, number: str) -> PaymentNotice:
-    return PaymentNotice(
-        row.reference, number, Decimal(row.amount), row.currency, row.due_on, row.status
-    )
-
-
-def open_notice(session: Session, row: DeclarationRow) -> PaymentNotice | None:
-    found = session.scalars(
-        select(PaymentNoticeRow).where(
-            PaymentNoticeRow.declaration_id == row.id, PaymentNoticeRow.status == "open"
-        )
-    ).first()
-    return notice_of(found, row.number) if found else None
 
 
 def discharge_guarantees(

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
 
 from singlewindow.access.model import Principal, Role
 from singlewindow.core.clock import utcnow
@@ -28,15 +29,16 @@ from singlewindow.declarations.lifecycle import (
     Actor,
     check_amount,
     guarantee_holders,
+    notice_number,
     representation_problem,
 )
 from singlewindow.declarations.repository import (
     DeclarationRow,
     GuaranteeRow,
     GuaranteeUseRow,
-    PaymentNoticeRow,
     PaymentRow,
     RefundRow,
+    find,
     representations_between,
 )
 from singlewindow.declarations.services import (
@@ -45,7 +47,6 @@ from singlewindow.declarations.services import (
     PaymentNotice,
     actor_kind,
     lodged_state,
-    notice_of,
 )
 
 
@@ -98,11 +99,21 @@ class Payments:
     def notice(self, reference: str, reader: Principal) -> PaymentNotice:
         """A notice as a bank collecting it, the declarant or an officer sees it."""
         with self.database.unit_of_work() as session:
-            found = session.get(PaymentNoticeRow, reference)
-            row = session.get(DeclarationRow, found.declaration_id) if found else None
-            if found is None or row is None or not _may_read_notice(reader, row):
+            row = _noticed(session, reference)
+            if row is None or not _may_read_notice(reader, row):
                 raise UnknownNotice(f"no payment notice {reference} that you may see")
-            return notice_of(found, row.number)
+            notice = DeclarationView.of(row).payment_notice
+            if notice is not None and notice.reference == reference:
+                return notice
+            # An earlier notice of this declaration: paid, or superseded by a changed debt.
+            return PaymentNotice(
+                reference,
+                row.number,
+                Decimal(0),
+                row.currency,
+                row.notice_due or row.lodged_at.date(),
+                "closed",
+            )
 
     def confirm(
         self,
@@ -122,22 +133,16 @@ class Payments:
                 [Problem("bank_reference", "the bank's reference is 1 to 35 characters")]
             )
         with self.database.unit_of_work() as session:
-            found = session.get(PaymentNoticeRow, notice_reference, with_for_update=True)
-            if found is None:
+            row = _noticed(session, notice_reference, lock=True)
+            if row is None:
                 raise UnknownNotice(f"no payment notice {notice_reference}")
-            if found.status != "open":
-                raise DeclarationConflict(
-                    f"payment notice {notice_reference} is {found.status}; collect against the"
-                    " declaration's current notice"
-                )
             reference = f"{bank.party_id}/{bank_reference}"
             if session.get(PaymentRow, reference) is not None:
                 raise DeclarationConflict(
                     f"payment {bank_reference} of {bank.party_id} was already confirmed"
                 )
-            row = session.get(DeclarationRow, found.declaration_id, with_for_update=True)
-            assert row is not None
             state = lodged_state(row)
+            state.check_notice(notice_reference)
             state.confirm_payment(amount, currency)
             now = utcnow()
             session.add(
@@ -396,6 +401,17 @@ def _refund(row: RefundRow, number: str) -> Refund:
         row.decided_by,
         row.reason,
     )
+
+
+def _noticed(session: Session, reference: str, lock: bool = False) -> DeclarationRow | None:
+    """The declaration a notice reference names, if it issued that notice."""
+    named = notice_number(reference)
+    if named is None:
+        return None
+    row = find(session, named[0], lock=lock)
+    if row is None or not 1 <= named[1] <= row.notice_sequence:
+        return None
+    return row
 
 
 def _may_read_notice(reader: Principal, row: DeclarationRow) -> bool:

@@ -1,5 +1,5 @@
-"""declarations: the state the clearance rules decide on, payment notices, refunds,
-representations, guarantee discharge
+"""declarations: the state the clearance rules decide on (with the open payment notice),
+refunds, representations, guarantee discharge
 
 Revision ID: declarations_0002
 Revises: declarations_0001
@@ -32,11 +32,18 @@ def upgrade() -> None:
         )
         table.add_column(sa.Column("refundable", AMOUNT, nullable=False, server_default="0"))
         table.add_column(sa.Column("released_by", sa.String(100), nullable=True))
+        table.add_column(
+            sa.Column("notice_sequence", sa.Integer(), nullable=False, server_default="0")
+        )
+        table.add_column(sa.Column("notice_amount", AMOUNT, nullable=False, server_default="0"))
+        table.add_column(sa.Column("notice_due", sa.Date(), nullable=True))
     # The defaults only fill the rows that exist; the model always writes these columns.
     with op.batch_alter_table("declaration") as table:
         table.alter_column("finding", server_default=None)
         table.alter_column("preference_pending", server_default=None)
         table.alter_column("refundable", server_default=None)
+        table.alter_column("notice_sequence", server_default=None)
+        table.alter_column("notice_amount", server_default=None)
     with op.batch_alter_table("payment") as table:
         table.add_column(sa.Column("bank_id", sa.String(35), nullable=True))
         table.add_column(sa.Column("notice_reference", sa.String(24), nullable=True))
@@ -45,26 +52,6 @@ def upgrade() -> None:
         table.add_column(sa.Column("discharged_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("guarantee_use") as table:
         table.alter_column("discharged", server_default=None)
-    op.create_table(
-        "payment_notice",
-        sa.Column("reference", sa.String(24), nullable=False),
-        sa.Column("declaration_id", sa.String(32), nullable=False),
-        sa.Column("amount", AMOUNT, nullable=False),
-        sa.Column("currency", sa.String(3), nullable=False),
-        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("due_on", sa.Date(), nullable=False),
-        sa.Column("status", sa.String(12), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["declaration_id"],
-            ["declaration.id"],
-            name=op.f("fk_payment_notice_declaration_id_declaration"),
-        ),
-        sa.PrimaryKeyConstraint("reference", name=op.f("pk_payment_notice")),
-    )
-    op.create_index(
-        op.f("ix_payment_notice_declaration_id"), "payment_notice", ["declaration_id"]
-    )
-    op.create_index(op.f("ix_payment_notice_status"), "payment_notice", ["status"])
     op.create_table(
         "refund",
         sa.Column("id", sa.String(32), nullable=False),
@@ -108,7 +95,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("representation")
     op.drop_table("refund")
-    op.drop_table("payment_notice")
     with op.batch_alter_table("guarantee_use") as table:
         table.drop_column("discharged_at")
         table.drop_column("discharged")
@@ -116,5 +102,14 @@ def downgrade() -> None:
         table.drop_column("notice_reference")
         table.drop_column("bank_id")
     with op.batch_alter_table("declaration") as table:
-        for column in ("released_by", "refundable", "preference_pending", "finding", "inspection"):
+        for column in (
+            "notice_due",
+            "notice_amount",
+            "notice_sequence",
+            "released_by",
+            "refundable",
+            "preference_pending",
+            "finding",
+            "inspection",
+        ):
             table.drop_column(column)
