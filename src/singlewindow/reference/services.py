@@ -10,7 +10,6 @@ change made by another worker.
 from __future__ import annotations
 
 import csv
-import io
 import math
 import threading
 import time
@@ -25,6 +24,7 @@ from typing import TextIO
 
 from singlewindow.core.clock import utcnow
 from singlewindow.core.countries import ASEAN
+from singlewindow.core.csvfiles import read_source, without_comments
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Invalid, Problem
 from singlewindow.reference import repository
@@ -77,27 +77,12 @@ def _summary(what: str, problems: list[Problem]) -> str:
     return f"{what} has {len(problems)} problem(s), nothing was loaded: {shown}{more}"
 
 
-def _read_source(source: str | Path | TextIO) -> str:
-    """A `str` is the CSV text itself; a `Path` is a file to read; else a text stream."""
-    if isinstance(source, Path):
-        try:
-            text = source.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            raise InvalidRateTable([Problem("file", "the file is not UTF-8 text")]) from None
-    elif isinstance(source, str):
-        text = source
-    else:
-        text = source.read()
-    return text.removeprefix("\ufeff")
-
-
 def _csv_rows(
     text: str, columns: Sequence[str], required: Sequence[str], problems: list[Problem]
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, cells by column) of each data row; comment lines (`#`) and blank
     lines are skipped but counted, so that a problem's path names the line in the file."""
-    lines = ("\n" if line.lstrip().startswith("#") else line for line in io.StringIO(text))
-    reader = csv.reader(lines)
+    reader = csv.reader(without_comments(text))
     header: list[str] | None = None
     for row in reader:
         if not any(cell.strip() for cell in row):
@@ -155,7 +140,8 @@ def parse_rate_table(source: str | Path | TextIO) -> tuple[list[RateEntry], list
     problems: list[Problem] = []
     entries: list[RateEntry] = []
     paths: list[str] = []
-    for number, cells in _csv_rows(_read_source(source), RATE_COLUMNS, RATE_COLUMNS, problems):
+    text = read_source(source, InvalidRateTable)
+    for number, cells in _csv_rows(text, RATE_COLUMNS, RATE_COLUMNS, problems):
         at = f"line.{number}"
         before = len(problems)
         for name in RATE_COLUMNS:
@@ -186,7 +172,8 @@ def parse_offices(source: str | Path | TextIO) -> list[Office]:
     problems: list[Problem] = []
     offices: list[Office] = []
     required = ("code", "name", "kind", "procedures", "valid_from")
-    for number, cells in _csv_rows(_read_source(source), OFFICE_COLUMNS, required, problems):
+    text = read_source(source, InvalidRateTable)
+    for number, cells in _csv_rows(text, OFFICE_COLUMNS, required, problems):
         at = f"line.{number}"
         before = len(problems)
         try:

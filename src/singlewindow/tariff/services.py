@@ -9,7 +9,6 @@ the process that imported, within `BOOK_RECHECK_SECONDS` in every other worker.
 from __future__ import annotations
 
 import csv
-import io
 import re
 import threading
 import time
@@ -24,6 +23,7 @@ from typing import TextIO
 
 from singlewindow.core.clock import utcnow
 from singlewindow.core.countries import ASEAN
+from singlewindow.core.csvfiles import read_source, without_comments
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Invalid, Problem
 from singlewindow.tariff import nomenclature, repository
@@ -54,26 +54,6 @@ BOOK_RECHECK_SECONDS = 5.0
 # The CSV format (docs/tariff-csv.md)
 
 
-def _read_source(source: str | Path | TextIO) -> str:
-    """A `str` is the CSV text itself; a `Path` is a file to read; else a text stream."""
-    if isinstance(source, Path):
-        try:
-            text = source.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            raise InvalidSchedule([Problem("file", "the file is not UTF-8 text")]) from None
-    elif isinstance(source, str):
-        text = source
-    else:
-        text = source.read()
-    return text.removeprefix("\ufeff")
-
-
-def _without_comments(text: str) -> Iterator[str]:
-    # Comment lines become empty lines (which csv skips) so row numbers stay line numbers.
-    for line in io.StringIO(text, newline=None):
-        yield "\n" if line.lstrip().startswith("#") else line
-
-
 def _date(text: str) -> date:
     return date.fromisoformat(text)
 
@@ -84,7 +64,7 @@ def parse_schedule(country: str, source: str | Path | TextIO) -> list[TariffLine
     problems: list[Problem] = []
     if country not in ASEAN:
         problems.append(Problem("country", f"{country!r} is not an ASEAN member state"))
-    reader = csv.reader(_without_comments(_read_source(source)))
+    reader = csv.reader(without_comments(read_source(source, InvalidSchedule)))
     header: list[str] | None = None
     lines: list[TariffLine] = []
     rows_of: dict[tuple[str, date], int] = {}
