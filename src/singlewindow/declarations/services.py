@@ -562,7 +562,7 @@ class Clearance:
         on = utcnow().date()
         book = tariff_book(self.database, self.country)
         with self.database.unit_of_work() as session:
-            row = self._changeable(session, number, actor, expected_version)
+            row = self.load_for_change(session, number, actor, expected_version)
             state = lodged_state(row)
             state.check_trader_amendment()
             draft = self._same_identity(row, draft, "")
@@ -582,14 +582,14 @@ class Clearance:
                 selectivity.record_selections(
                     session, [(number, "declaration", subject, selection)]
                 )
-            self._log(
+            self.record_event(
                 session,
                 row,
                 actor,
                 "amended",
                 {"version": row.version, "total": str(assessment.total)},
             )
-            return self._save(session, row, state, actor)
+            return self.save_state(session, row, state, actor)
 
     def correct(
         self,
@@ -606,7 +606,7 @@ class Clearance:
         on = utcnow().date()
         book = tariff_book(self.database, self.country)
         with self.database.unit_of_work() as session:
-            row = self._changeable(session, number, actor, expected_version)
+            row = self.load_for_change(session, number, actor, expected_version)
             state = lodged_state(row)
             state.check_officer_correction(reason)
             draft = self._same_identity(row, draft, "")
@@ -619,7 +619,7 @@ class Clearance:
             self._replace_data(row, draft, assessment)
             state.reassess(assessment.total, Actor.OFFICER, reason)
             state.preference_pending = assessment.preference_pending
-            self._log(
+            self.record_event(
                 session,
                 row,
                 actor,
@@ -630,7 +630,7 @@ class Clearance:
                     "duty_difference": str(assessment.total - before),
                 },
             )
-            return self._save(session, row, state, actor)
+            return self.save_state(session, row, state, actor)
 
     def record_inspection(
         self,
@@ -679,14 +679,14 @@ class Clearance:
                 self._keep_version(session, row, actor)
                 self._replace_data(row, draft, assessment)
                 state.grant_pending_preference(assessment.total)
-                self._log(
+                self.record_event(
                     session,
                     row,
                     actor,
                     "preference granted",
                     {"proof_of_origin": draft.proof_of_origin, "total": str(assessment.total)},
                 )
-            self._log(
+            self.record_event(
                 session,
                 row,
                 actor,
@@ -699,27 +699,27 @@ class Clearance:
             )
             selectivity.record_outcome(session, number, outcome, difference)
             if outcome is InspectionOutcome.SEIZURE:
-                self._log(session, row, actor, "seized", {"findings": findings})
-            return self._save(session, row, state, actor)
+                self.record_event(session, row, actor, "seized", {"findings": findings})
+            return self.save_state(session, row, state, actor)
 
     def release(self, number: str, actor: Principal) -> DeclarationView:
         with self.database.unit_of_work() as session:
             row = self._officer_row(session, number, actor)
             state = lodged_state(row)
             state.release(actor.username)
-            return self._save(session, row, state, actor)
+            return self.save_state(session, row, state, actor)
 
     def cancel(self, number: str, reason: str, actor: Principal) -> DeclarationView:
         with self.database.unit_of_work() as session:
-            row = self._changeable(session, number, actor)
+            row = self.load_for_change(session, number, actor)
             state = lodged_state(row)
             state.cancel(actor_kind(actor), reason)
-            self._log(session, row, actor, "cancelled", {"reason": reason})
-            return self._save(session, row, state, actor)
+            self.record_event(session, row, actor, "cancelled", {"reason": reason})
+            return self.save_state(session, row, state, actor)
 
-    # -- internals -------------------------------------------------------------------
+    # -- load and save (shared with settlement) -----------------------------------------
 
-    def _changeable(
+    def load_for_change(
         self,
         session: Session,
         number: str,
@@ -739,7 +739,7 @@ class Clearance:
     def _officer_row(self, session: Session, number: str, actor: Principal) -> DeclarationRow:
         if actor_kind(actor) is not Actor.OFFICER:
             raise NotYours("only a customs officer records inspections and releases goods")
-        return self._changeable(session, number, actor)
+        return self.load_for_change(session, number, actor)
 
     def _same_identity(self, row: DeclarationRow, draft: Declaration, path: str) -> Declaration:
         current = from_document(row.data)
@@ -772,7 +772,7 @@ class Clearance:
             )
         )
 
-    def _save(
+    def save_state(
         self, session: Session, row: DeclarationRow, state: LodgedDeclaration, actor: Principal
     ) -> DeclarationView:
         """Write back what the rules decided: release by rule when it is due, discharge
@@ -812,7 +812,7 @@ class Clearance:
                         status="pending",
                     )
                 )
-            self._log(session, row, actor, kind, detail)
+            self.record_event(session, row, actor, kind, detail)
         state.events.clear()
         if state.status is Status.RELEASED and not was_released:
             row.released_at = now
@@ -833,7 +833,7 @@ class Clearance:
             return view
         return DeclarationView.of(row)
 
-    def _log(
+    def record_event(
         self,
         session: Session,
         row: DeclarationRow,

@@ -157,7 +157,7 @@ class Payments:
                     notice_reference=notice_reference,
                 )
             )
-            self.clearance._log(
+            self.clearance.record_event(
                 session,
                 row,
                 bank,
@@ -170,7 +170,7 @@ class Payments:
                     "bank_reference": bank_reference,
                 },
             )
-            return self.clearance._save(session, row, state, bank)
+            return self.clearance.save_state(session, row, state, bank)
 
     def refunds(
         self, reader: Principal, status: str | None = None, limit: int = 50, offset: int = 0
@@ -221,14 +221,14 @@ class Payments:
             refund.decided_by = officer.username
             refund.decided_at = utcnow()
             refund.reason = reason
-            self.clearance._log(
+            self.clearance.record_event(
                 session,
                 row,
                 officer,
                 "refunded" if approve else "refund refused",
                 {"amount": str(refund.amount), "reason": reason},
             )
-            self.clearance._save(session, row, state, officer)
+            self.clearance.save_state(session, row, state, officer)
             return _refund(refund, row.number)
 
     @staticmethod
@@ -281,7 +281,7 @@ class Guarantees:
         on = utcnow().date()
         clearance = self.clearance
         with self.database.unit_of_work() as session:
-            row = clearance._changeable(session, number, actor)
+            row = clearance.load_for_change(session, number, actor)
             guarantee = session.get(GuaranteeRow, reference, with_for_update=True)
             held = representations_between(session, row.declarant_id, row.trader_id)
             acting = next((r for r in held if r.valid_on(on)), None)
@@ -324,10 +324,10 @@ class Guarantees:
             else:
                 use.amount = Decimal(use.amount) + owed
             state.secured += owed
-            clearance._log(
+            clearance.record_event(
                 session, row, actor, "secured", {"guarantee": reference, "amount": str(owed)}
             )
-            return clearance._save(session, row, state, actor)
+            return clearance.save_state(session, row, state, actor)
 
     def list(
         self, reader: Principal, limit: int = 50, offset: int = 0
