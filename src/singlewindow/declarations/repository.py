@@ -21,6 +21,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from singlewindow.core.db import Base, Document
@@ -199,22 +200,31 @@ class PreArrivalRow(Base):
 
 
 _counters = ReferenceCounterRow.__table__
-# Built once: lodgement reserves serials on every call, and statement construction costs
-# more than the statement itself on SQLite.
-_ADVANCE = (
-    _counters.update()
-    .where(_counters.c.name == bindparam("counter"))
-    .values(value=_counters.c.value + bindparam("step"))
-    .returning(_counters.c.value)
-)
+
+
+def _advance(insert: Any) -> Any:
+    """One statement that creates the counter or moves it on: an UPDATE-then-INSERT races
+    when two transactions open a counter at once (the second INSERT fails)."""
+    return (
+        insert(_counters)
+        .values(name=bindparam("counter"), value=bindparam("step"))
+        .on_conflict_do_update(
+            index_elements=[_counters.c.name],
+            set_={"value": _counters.c.value + bindparam("step")},
+        )
+        .returning(_counters.c.value)
+    )
+
+
+# Built once per engine: lodgement reserves serials on every call, and statement
+# construction costs more than the statement itself on SQLite.
+_ADVANCE = {"sqlite": _advance(sqlite.insert), "postgresql": _advance(postgresql.insert)}
 
 
 def next_serials(session: Session, name: str, count: int = 1) -> range:
     """Reserve `count` consecutive serial numbers of a counter, in the caller's transaction."""
-    last = session.execute(_ADVANCE, {"counter": name, "step": count}).scalar_one_or_none()
-    if last is None:
-        session.execute(_counters.insert(), {"name": name, "value": count})
-        last = count
+    statement = _ADVANCE[session.get_bind().dialect.name]
+    last = session.execute(statement, {"counter": name, "step": count}).scalar_one()
     return range(last - count + 1, last + 1)
 
 
