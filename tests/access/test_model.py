@@ -1,11 +1,19 @@
 """The account rules, without a database."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from singlewindow.access.errors import AccountConflict
-from singlewindow.access.model import ApiToken, Role, UserAccount
+from singlewindow.access.errors import AccountConflict, TokenExpired
+from singlewindow.access.model import (
+    TOKEN_LIFETIME,
+    ApiToken,
+    Role,
+    UserAccount,
+    refuse_expired,
+    token_expiry,
+)
+from singlewindow.core.errors import Invalid
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -38,8 +46,25 @@ def test_the_last_admin_stays_enabled():
 
 
 def test_a_token_is_revoked_once():
-    token = ApiToken("0123456789ab", "u", NOW)
+    token = ApiToken("0123456789ab", "u", NOW, token_expiry(NOW))
     token.revoke(NOW)
     with pytest.raises(AccountConflict, match="already revoked"):
         token.revoke(NOW)
     assert token.revoked_at == NOW
+
+
+def test_a_token_stops_working_at_its_expiry():
+    # A leaked or forgotten token must not work for ever.
+    expires_at = token_expiry(NOW)
+    assert expires_at == NOW + TOKEN_LIFETIME == NOW + timedelta(days=90)
+    refuse_expired(expires_at, expires_at - timedelta(microseconds=1))
+    with pytest.raises(TokenExpired, match="expired at 2027-03-01T09:00:00"):
+        refuse_expired(expires_at, expires_at)
+    assert token_expiry(NOW, timedelta(hours=1)) == NOW + timedelta(hours=1)
+
+
+@pytest.mark.parametrize("life", [timedelta(0), timedelta(seconds=-1), timedelta(days=3651)])
+def test_a_token_lives_a_bounded_time(life):
+    with pytest.raises(Invalid) as refused:
+        token_expiry(NOW, life)
+    assert refused.value.problems[0].path == "lifetime"

@@ -1,17 +1,22 @@
+import time
+from datetime import timedelta
+
 import pytest
 
 from singlewindow.access import services
 from singlewindow.access.errors import (
     AccountConflict,
     InvalidUser,
+    TokenExpired,
     UnknownToken,
     UnknownTokenId,
     UnknownUser,
     UsernameTaken,
 )
-from singlewindow.access.model import Role
-from singlewindow.access.repository import TokenRow
+from singlewindow.access.model import TOKEN_LIFETIME, Role
+from singlewindow.access.repository import TokenRow, current_revision
 from singlewindow.core.clock import utcnow
+from singlewindow.core.db import Database
 from singlewindow.core.errors import Invalid
 
 
@@ -130,7 +135,93 @@ def test_an_id_shared_by_two_tokens_revokes_neither(database):
     with database.unit_of_work() as session:
         # A second digest with the same 12 leading characters: rare, but refused plainly.
         twin = services._digest("first")[:12] + "0" * 52
-        session.add(TokenRow(digest=twin, username="a", created_at=utcnow()))
+        session.add(TokenRow(digest=twin, username="a", created_at=utcnow(),
+                             expires_at=utcnow() + TOKEN_LIFETIME))
     with pytest.raises(AccountConflict, match="more than one token"):
         services.revoke_token_id(database, services.token_id("first"))
     assert services.authenticate(database, "first").username == "a"
+
+
+def _refused_within(seconds: float, database, token: str) -> float:
+    """How long until `token` is refused on `database` (failing after `seconds`)."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        try:
+            services.authenticate(database, token)
+        except UnknownToken:
+            return time.monotonic() - start
+        time.sleep(0.02)
+    raise AssertionError(f"the token still works after {seconds} s")
+
+
+def test_a_revocation_elsewhere_is_honoured_within_a_second(database):
+    # Another Database on the same URL has a cache of its own, as another process does.
+    elsewhere = Database(database.url)
+    try:
+        token = services.create_user(database, "t", Role.TRADER, party_id="VN1")
+        services.create_user(database, "root", Role.ADMIN)
+        assert services.authenticate(elsewhere, token).username == "t"  # cached there
+        services.revoke_token_id(database, services.token_id(token))
+        _refused_within(1.0, elsewhere, token)
+    finally:
+        elsewhere.dispose()
+
+
+def test_a_disabling_elsewhere_is_honoured_within_a_second(database):
+    elsewhere = Database(database.url)
+    try:
+        token = services.create_user(database, "t", Role.TRADER, party_id="VN1")
+        services.create_user(database, "root", Role.ADMIN)
+        assert services.authenticate(elsewhere, token).username == "t"
+        services.disable_user(database, "t")
+        _refused_within(1.0, elsewhere, token)
+        services.enable_user(database, "t")
+        assert services.authenticate(elsewhere, token).username == "t"
+    finally:
+        elsewhere.dispose()
+
+
+def test_the_revision_is_read_at_most_every_half_second(database, monkeypatch):
+    token = services.create_user(database, "t", Role.TRADER, party_id="VN1")
+    reads = []
+    real = services.current_revision
+    monkeypatch.setattr(services, "current_revision", lambda s: reads.append(1) or real(s))
+    fresh = Database(database.url)
+    try:
+        start = time.monotonic()
+        while time.monotonic() - start < 0.3:
+            services.authenticate(fresh, token)
+        assert len(reads) == 1  # hundreds of requests, one read
+    finally:
+        fresh.dispose()
+
+
+def test_every_revocation_and_disabling_moves_the_revision(database):
+    def revision() -> int:
+        with database.unit_of_work() as session:
+            return current_revision(session)
+
+    first = services.create_user(database, "t", Role.TRADER, party_id="VN1")
+    services.create_user(database, "root", Role.ADMIN)
+    before = revision()
+    services.revoke_token(database, first)
+    services.revoke_token_id(database, services.token_id(services.issue_token(database, "t")))
+    services.disable_user(database, "t")
+    assert revision() == before + 3
+    with pytest.raises(AccountConflict):
+        services.disable_user(database, "t")  # refused: rolled back with its bump
+    assert revision() == before + 3
+
+
+def test_an_expired_token_is_refused_saying_so(database):
+    token = services.create_user(database, "t", Role.TRADER, party_id="VN1",
+                                 lifetime=timedelta(seconds=0.3))
+    lasting = services.issue_token(database, "t")
+    assert services.authenticate(database, token).username == "t"  # cached from here on
+    (listed, issued) = services.list_tokens(database, "t")
+    assert listed.expires_at - listed.created_at == timedelta(seconds=0.3)
+    assert issued.expires_at - issued.created_at == TOKEN_LIFETIME
+    time.sleep(0.35)
+    with pytest.raises(TokenExpired, match="expired at .*; ask an admin for a new one"):
+        services.authenticate(database, token)
+    assert services.authenticate(database, lasting).username == "t"

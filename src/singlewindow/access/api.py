@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Query
 
 from singlewindow.access import services
@@ -67,10 +69,20 @@ def list_tokens(username: str, database: DatabaseDep, _: AdminDep) -> list[Token
 
 
 @router.post("/users/{username}/tokens", response_model=TokenIssued, status_code=201)
-def issue_token(username: str, database: DatabaseDep, _: AdminDep) -> TokenIssued:
-    """Issue a new token to an enabled user (admin); it is in this answer only."""
-    token = services.issue_token(database, username)
-    return TokenIssued(token_id=services.token_id(token), username=username, token=token)
+def issue_token(
+    username: str,
+    database: DatabaseDep,
+    _: AdminDep,
+    days: int | None = Query(
+        None, ge=1, le=3650, description="How many days the token works (by default 90)"
+    ),
+) -> TokenIssued:
+    """Issue a new token to an enabled user (admin); it is in this answer only, and works
+    until its `expires_at`."""
+    lifetime = timedelta(days=days) if days is not None else None
+    token, issued = services.new_token(database, username, lifetime)
+    return TokenIssued(token_id=issued.token_id, username=username, token=token,
+                       expires_at=issued.expires_at)
 
 
 @router.post("/tokens/{token_id}/revocation", response_model=TokenRead)

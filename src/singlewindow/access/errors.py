@@ -5,6 +5,10 @@ class UnknownToken(Unauthenticated):
     pass
 
 
+class TokenExpired(UnknownToken):
+    """A token past its expiry: refused like an unknown one, but saying so."""
+
+
 class UnknownUser(NotFound):
     pass
 

@@ -1,20 +1,44 @@
 """Who may do what: users with one role each, and the principal a request acts as.
 
 A user's account is enabled or disabled; while it is disabled none of its tokens is
-accepted (they come back when it is enabled again). A token, once revoked, never does.
+accepted (they come back when it is enabled again). A token, once revoked, never does; nor
+does one past its expiry (90 days after it is issued, unless the admin gives another life).
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from singlewindow.access.errors import AccountConflict
+from singlewindow.access.errors import AccountConflict, TokenExpired
+from singlewindow.core.errors import Invalid, Problem
 
 # A token is known by the first characters of its digest: enough to tell tokens apart
 # (48 bits), and nothing about the token itself, which is never kept.
 TOKEN_ID_LENGTH = 12
+
+# How long a token works unless its issuer says otherwise: a token that leaked or was
+# forgotten stops working on its own. At most ten years, so that none is forever.
+TOKEN_LIFETIME = timedelta(days=90)
+LONGEST_TOKEN_LIFETIME = timedelta(days=3650)
+
+
+def token_expiry(issued_at: datetime, lifetime: timedelta | None = None) -> datetime:
+    """When a token issued at `issued_at` stops working."""
+    life = TOKEN_LIFETIME if lifetime is None else lifetime
+    if not timedelta(0) < life <= LONGEST_TOKEN_LIFETIME:
+        raise Invalid([Problem("lifetime", "a token lives more than 0 and at most "
+                                   f"{LONGEST_TOKEN_LIFETIME.days} days")])
+    return issued_at + life
+
+
+def refuse_expired(expires_at: datetime, at: datetime) -> None:
+    """A token is refused from its expiry on, with when it expired (its holder needs a new
+    one, not a retry)."""
+    if at >= expires_at:
+        raise TokenExpired(f"the bearer token expired at {expires_at.isoformat()}; "
+                           "ask an admin for a new one")
 
 
 class Role(enum.StrEnum):
@@ -79,6 +103,7 @@ class ApiToken:
     token_id: str
     username: str
     created_at: datetime
+    expires_at: datetime
     revoked_at: datetime | None = None
 
     def revoke(self, at: datetime) -> None:

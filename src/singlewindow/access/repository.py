@@ -1,10 +1,14 @@
-"""Users and their API tokens (only a SHA-256 digest of each token is stored)."""
+"""Users and their API tokens (only a SHA-256 digest of each token is stored), and the
+access revision: a one-row counter bumped in the transaction of every revocation and
+disabling, which tells each process of the node when to drop the tokens it has cached."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, select
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from singlewindow.access.model import TOKEN_ID_LENGTH, ApiToken, Principal, Role, UserAccount
@@ -45,6 +49,7 @@ class TokenRow(Base):
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     username: Mapped[str] = mapped_column(ForeignKey("user_account.username"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     def token(self) -> ApiToken:
@@ -52,6 +57,7 @@ class TokenRow(Base):
             self.digest[:TOKEN_ID_LENGTH],
             self.username,
             as_utc(self.created_at),
+            as_utc(self.expires_at),
             as_utc(self.revoked_at) if self.revoked_at else None,
         )
 
@@ -59,17 +65,49 @@ class TokenRow(Base):
         self.revoked_at = token.revoked_at
 
 
-def principal_for_digest(session: Session, digest: str) -> Principal | None:
-    row = session.execute(
-        select(UserRow)
+class AccessRevisionRow(Base):
+    """One row (id 1): how many revocations and disablings the node has seen."""
+
+    __tablename__ = "access_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(BigInteger)
+
+
+def holder_of(session: Session, digest: str) -> tuple[Principal, datetime] | None:
+    """Who a token that is neither revoked nor its user's disabled acts as, and when it
+    expires."""
+    found = session.execute(
+        select(UserRow, TokenRow.expires_at)
         .join(TokenRow, TokenRow.username == UserRow.username)
         .where(
             TokenRow.digest == digest,
             TokenRow.revoked_at.is_(None),
             UserRow.disabled_at.is_(None),
         )
-    ).scalar_one_or_none()
-    return row.principal() if row else None
+    ).one_or_none()
+    if found is None:
+        return None
+    row, expires_at = found
+    return row.principal(), as_utc(expires_at)
+
+
+def bump_revision(session: Session) -> None:
+    """Count one more revocation or disabling, in the caller's transaction (an upsert: the
+    row may be missing, and two first bumps at once must both count)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = AccessRevisionRow.__table__
+    statement = insert(table).values(id=1, revision=1)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.id], set_={"revision": table.c.revision + 1}
+        )
+    )
+
+
+def current_revision(session: Session) -> int:
+    return session.scalar(select(AccessRevisionRow.revision).where(AccessRevisionRow.id == 1)) or 0
 
 
 def enabled_admins(session: Session, other_than: str) -> int:

@@ -34,10 +34,12 @@ class TokenRead(BaseModel):
     token_id: str = Field(description="The token's public id: the first characters of its digest")
     username: str
     created_at: datetime
+    expires_at: datetime = Field(description="From when the token is refused")
     revoked_at: datetime | None = None
 
 
 class TokenIssued(BaseModel):
     token_id: str
     username: str
+    expires_at: datetime = Field(description="From when the token is refused")
     token: str = Field(description="The new API token; shown once, only its digest is kept")

@@ -1,11 +1,11 @@
 """Use cases of access: create, list, disable and enable users; issue, check and revoke
 tokens.
 
-Known tokens are cached per database in this process; disabling a user or revoking a token
-clears the cache of this process only. Another process serving the same database (a node's
-other workers, or `singlewindow serve` while the command line disables a user) keeps
-accepting the token it had cached until it restarts: cross-process invalidation is still
-to come.
+Known tokens are cached per database in each process. Every revocation and disabling bumps
+the access revision in its own transaction; each process reads the revision at most every
+half second, on an authentication, and drops its cache when it moved. So a token revoked or
+a user disabled through any process (a node's other workers, the command line) is refused
+by all of them within a second: one indexed read per half second, not one per request.
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
+import time
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,12 +28,22 @@ from singlewindow.access.errors import (
     UnknownUser,
     UsernameTaken,
 )
-from singlewindow.access.model import TOKEN_ID_LENGTH, ApiToken, Principal, Role, UserAccount
+from singlewindow.access.model import (
+    TOKEN_ID_LENGTH,
+    ApiToken,
+    Principal,
+    Role,
+    UserAccount,
+    refuse_expired,
+    token_expiry,
+)
 from singlewindow.access.repository import (
     TokenRow,
     UserRow,
+    bump_revision,
+    current_revision,
     enabled_admins,
-    principal_for_digest,
+    holder_of,
     tokens_of,
     tokens_with_id,
 )
@@ -52,8 +65,10 @@ def create_user(
     party_id: str | None = None,
     office: str | None = None,
     token: str | None = None,
+    lifetime: timedelta | None = None,
 ) -> str:
-    """Create a user and return its first API token (shown once; only its digest is kept)."""
+    """Create a user and return its first API token (shown once; only its digest is kept),
+    which works for `lifetime` (by default `TOKEN_LIFETIME`)."""
     problems = []
     if not username or len(username) > 64:
         problems.append(Problem("username", "must be 1 to 64 characters"))
@@ -66,10 +81,11 @@ def create_user(
     if problems:
         raise InvalidUser(problems)
     token = token or secrets.token_urlsafe(32)
+    now = utcnow()
+    expires_at = token_expiry(now, lifetime)
     with database.unit_of_work() as session:
         if session.get(UserRow, username) is not None:
             raise UsernameTaken(f"user {username!r} already exists")
-        now = utcnow()
         session.add(
             UserRow(
                 username=username,
@@ -80,7 +96,8 @@ def create_user(
             )
         )
         session.flush()
-        session.add(TokenRow(digest=_digest(token), username=username, created_at=now))
+        session.add(TokenRow(digest=_digest(token), username=username, created_at=now,
+                             expires_at=expires_at))
     return token
 
 
@@ -90,13 +107,26 @@ def token_id(token: str) -> str:
     return _digest(token)[:TOKEN_ID_LENGTH]
 
 
-def issue_token(database: Database, username: str) -> str:
-    """A new API token for an enabled user (shown once; only its digest is kept)."""
+def issue_token(database: Database, username: str, lifetime: timedelta | None = None) -> str:
+    """A new API token for an enabled user (shown once; only its digest is kept), which
+    works for `lifetime` (by default `TOKEN_LIFETIME`)."""
+    return new_token(database, username, lifetime)[0]
+
+
+def new_token(
+    database: Database, username: str, lifetime: timedelta | None = None
+) -> tuple[str, ApiToken]:
+    """As `issue_token`, with the token as it is listed (its id and expiry)."""
     token = secrets.token_urlsafe(32)
+    now = utcnow()
+    expires_at = token_expiry(now, lifetime)
     with database.unit_of_work() as session:
         _user(session, username).account().may_receive_token()
-        session.add(TokenRow(digest=_digest(token), username=username, created_at=utcnow()))
-    return token
+        row = TokenRow(digest=_digest(token), username=username, created_at=now,
+                       expires_at=expires_at)
+        session.add(row)
+        session.flush()
+        return token, row.token()
 
 
 def revoke_token(database: Database, token: str) -> None:
@@ -105,6 +135,7 @@ def revoke_token(database: Database, token: str) -> None:
         if row is None:
             raise UnknownToken("no such token")
         row.revoked_at = utcnow()
+        bump_revision(session)
     _forget(database)
 
 
@@ -126,6 +157,7 @@ def revoke_token_id(database: Database, token_id: str) -> ApiToken:
         token = row.token()
         token.revoke(utcnow())
         row.save(token)
+        bump_revision(session)
     _forget(database)
     return token
 
@@ -144,6 +176,7 @@ def disable_user(database: Database, username: str) -> UserAccount:
         account = row.account()
         account.disable(utcnow(), enabled_admins(session, other_than=username))
         row.save(account)
+        bump_revision(session)
     _forget(database)
     return account
 
@@ -166,27 +199,71 @@ def _user(session: Session, username: str, lock: bool = False) -> UserRow:
 
 
 def _forget(database: Database) -> None:
-    # A request that read a principal before this change stores it into the dictionary
-    # dropped here, not into the one the next request reads.
-    _principals.pop(database, None)
+    _cache(database).drop()
+
+
+# How often a process looks whether the access revision moved: a revocation elsewhere is
+# honoured within this, plus the time of one read.
+REVISION_CHECK_SECONDS = 0.5
+
+
+class _KnownTokens:
+    """The tokens one process has seen accepted on one database, and the access revision
+    they were read under."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.holders: dict[str, tuple[Principal, datetime]] = {}
+        self._revision: int | None = None
+        self._checked = float("-inf")
+
+    def drop(self) -> None:
+        # A request that read a token before the change stores it into the dictionary
+        # dropped here, not into the one the next request reads.
+        self.holders = {}
+
+    def current(self, database: Database) -> dict[str, tuple[Principal, datetime]]:
+        """The cache to read and fill, dropped first if the revision moved since the last
+        look (looked at most every REVISION_CHECK_SECONDS)."""
+        if time.monotonic() - self._checked >= REVISION_CHECK_SECONDS:
+            with self._lock:
+                if time.monotonic() - self._checked >= REVISION_CHECK_SECONDS:
+                    with database.unit_of_work() as session:
+                        revision = current_revision(session)
+                    if revision != self._revision:
+                        self.drop()
+                        self._revision = revision
+                    self._checked = time.monotonic()
+        return self.holders
+
+
+def _cache(database: Database) -> _KnownTokens:
+    known = _principals.get(database)
+    if known is None:
+        known = _principals.setdefault(database, _KnownTokens())
+    return known
 
 
 def authenticate(database: Database, token: str) -> Principal:
+    """Who the bearer of `token` is; UnknownToken if it is unknown, revoked or its user
+    disabled, TokenExpired if it is past its expiry."""
     digest = _digest(token)
     # Tokens are checked on every request, so known ones are cached per database; only
-    # positive answers are cached, and a revocation clears the cache of this process.
-    cache = _principals.setdefault(database, {})
-    principal = cache.get(digest)
-    if principal is None:
+    # positive answers are cached (an expired one is refused from the cache too).
+    cache = _cache(database).current(database)
+    found = cache.get(digest)
+    if found is None:
         with database.unit_of_work() as session:
-            principal = principal_for_digest(session, digest)
-        if principal is None:
-            raise UnknownToken("the bearer token is unknown or revoked")
-        cache[digest] = principal
+            found = holder_of(session, digest)
+        if found is None:
+            raise UnknownToken("the bearer token is unknown or revoked, or its user disabled")
+        cache[digest] = found
+    principal, expires_at = found
+    refuse_expired(expires_at, utcnow())
     return principal
 
 
-_principals: dict[Database, dict[str, Principal]] = {}
+_principals: dict[Database, _KnownTokens] = {}
 
 
 def list_users(
