@@ -30,6 +30,12 @@ router = APIRouter(tags=["exchange"])
 # The largest body accepted: the largest payload, and room for the MIME parts around it.
 MAXIMUM_BODY = MAXIMUM_PAYLOAD + 1024 * 1024
 
+# Requests from one source address read or waiting for the receive thread at once: a
+# partner's delivery workers post at most 8 each (`DeliveryWorker.concurrency`), a node
+# runs a few. Beyond it an address is answered 503 at once, so a flood from one address
+# cannot queue up the one receive thread for everyone else.
+MAXIMUM_IN_FLIGHT = 32
+
 # A synchronous body handler: (body, headers with lower-case names) -> the answer.
 Handler = Callable[[bytes, dict[str, str]], ReceiveResult]
 
@@ -67,6 +73,8 @@ class AS4Endpoint:
         self.path = path
         self.handlers = dict(handlers or {})
         self.pool = ThreadPoolExecutor(threads, thread_name_prefix="as4-receive")
+        # Requests in flight per source address; touched only on the event loop.
+        self.in_flight: dict[str, int] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -78,9 +86,30 @@ class AS4Endpoint:
             else:
                 handler = self.handlers.get(path)
             if handler is not None:
-                await _serve(handler, self.pool, scope, receive, send)
+                await self._serve_within_limit(handler, scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+    async def _serve_within_limit(
+        self, handler: Handler, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        client = scope.get("client")
+        address = client[0] if client else ""
+        if self.in_flight.get(address, 0) >= MAXIMUM_IN_FLIGHT:
+            log.warning("%s has %d requests in flight: answered 503", address, MAXIMUM_IN_FLIGHT)
+            await _answer(send, 503, [_TEXT, (b"retry-after", b"1"), (b"connection", b"close")],
+                          b"Too many requests in flight from this address")
+            return
+        self.in_flight[address] = self.in_flight.get(address, 0) + 1
+        try:
+            await _serve(handler, self.pool, scope, receive, send)
+        finally:
+            left = self.in_flight[address] - 1
+            if left:
+                self.in_flight[address] = left
+            else:
+                del self.in_flight[address]
 
 
 def with_as4_endpoint(

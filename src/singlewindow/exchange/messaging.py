@@ -18,7 +18,6 @@ add to what the library verifies (see docs/exchange.md):
 
 from __future__ import annotations
 
-import base64
 import functools
 import logging
 from collections.abc import Mapping
@@ -47,9 +46,7 @@ from as4.errors import (
     BaseAS4ReceiptableError,
     BaseValueInconsistentException,
     MalformedSoapEnvelopeException,
-    PayloadPartNotFoundException,
     SignatureCoverageException,
-    SoapPartNotFoundException,
     UntrustedSignerException,
 )
 from as4.models.dsig.reference import ComparableReferenceFields
@@ -62,10 +59,8 @@ from as4.utils.mime_handler import MIMEHandler
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from lxml import etree
-from python_multipart.exceptions import MultipartParseError
-from python_multipart.multipart import MultipartParser, parse_options_header
 
-from singlewindow.exchange import model, reader, wire
+from singlewindow.exchange import mime, model, reader, wire
 from singlewindow.exchange.pki import NodeIdentity, Partner, TrustList
 
 log = logging.getLogger("singlewindow.exchange")
@@ -240,59 +235,9 @@ def _recipient(certificate: x509.Certificate) -> wire.Recipient:
 
 
 def unpack_multipart(content_type: str, body: bytes) -> tuple[bytes, dict[str, bytes]]:
-    """The SOAP part and the payload parts (by Content-ID) of a multipart/related message.
-
-    The rules of the library's Peppol profile (the first application/soap+xml part is the
-    envelope, every application/octet-stream part a payload with a Content-ID), parsed with
-    python-multipart: the stdlib's `email` parser costs more than the signature check.
-    """
-    media_type, options = parse_options_header(content_type)
-    boundary = options.get(b"boundary")
-    if media_type != b"multipart/related" or not boundary:
-        raise SoapPartNotFoundException()
-    parts: list[tuple[dict[bytes, bytes], list[bytes]]] = []
-    field: list[bytes] = []
-    value: list[bytes] = []
-
-    def header_end() -> None:
-        parts[-1][0][b"".join(field).strip().lower()] = b"".join(value).strip()
-        field.clear()
-        value.clear()
-
-    parser = MultipartParser(boundary, {
-        "on_part_begin": lambda: parts.append(({}, [])),
-        "on_header_field": lambda data, start, end: field.append(data[start:end]),
-        "on_header_value": lambda data, start, end: value.append(data[start:end]),
-        "on_header_end": header_end,
-        "on_part_data": lambda data, start, end: parts[-1][1].append(data[start:end]),
-    }, max_size=MAXIMUM_PAYLOAD)
-    try:
-        parser.write(body)
-        parser.finalize()
-    except MultipartParseError as exc:
-        raise SoapPartNotFoundException(detail=f"unreadable MIME body: {exc}") from exc
-    soap: bytes | None = None
-    attachments: dict[str, bytes] = {}
-    for headers, chunks in parts:
-        data = b"".join(chunks)
-        encoding = headers.get(b"content-transfer-encoding", b"binary").lower()
-        if encoding == b"base64":
-            data = base64.b64decode(data)
-        elif encoding not in (b"binary", b"8bit", b"7bit"):
-            raise PayloadPartNotFoundException(detail=f"unsupported transfer encoding {encoding!r}")
-        part_type = parse_options_header(headers.get(b"content-type", b""))[0]
-        if part_type == b"application/soap+xml" and soap is None:
-            soap = data
-        elif part_type == b"application/octet-stream":
-            content_id = headers.get(b"content-id", b"").decode("latin-1").strip("<> ")
-            if not content_id:
-                raise PayloadPartNotFoundException(detail="a payload part has no Content-ID")
-            attachments[content_id] = data
-    if soap is None:
-        raise SoapPartNotFoundException()
-    if not attachments:
-        raise PayloadPartNotFoundException()
-    return soap, attachments
+    """The SOAP part and the payload parts of a posted message, read within the limits of
+    `mime` (parts, headers, nesting, sizes), parsing stopped at the first one crossed."""
+    return mime.unpack_multipart(content_type, body, MAXIMUM_PAYLOAD)
 
 
 @dataclass(frozen=True)
