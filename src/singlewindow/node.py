@@ -28,6 +28,10 @@ def party_id(country: str) -> str:
     return f"{country}-CUSTOMS"
 
 
+def _customs_of(country: str | None) -> str | None:
+    return party_id(country) if country is not None else None
+
+
 @dataclass
 class Node:
     settings: Settings
@@ -71,7 +75,12 @@ class Node:
         self.clearance.on_lodged.append(
             lambda session, view: pre_arrival.link(session, view.declaration, view.number)
         )
-        gateway.register_handler(prearrival.SERVICE, prearrival.ACTION, pre_arrival.receive)
+        gateway.register_handler(
+            prearrival.SERVICE,
+            prearrival.ACTION,
+            pre_arrival.receive,
+            issuer=lambda payload: _customs_of(prearrival.export_country_of(payload)),
+        )
         # e-Form D: the ATIGA rate only for goods its certificate covers, once verified; the
         # issuer hears the verdict from the import's lodgement transaction.
         origin = Origin(self.database, self.settings.country, gateway)

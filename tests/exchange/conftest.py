@@ -19,6 +19,7 @@ KH = "KH-CUSTOMS"
 VN = "VN-CUSTOMS"
 SERVICE = "urn:asw:pre-arrival"
 ACTION = "ACDD"
+ORIGIN = "urn:asw:origin"
 DOCUMENT = b"<ACDD><ExportDeclaration>KH-2026-000123</ExportDeclaration></ACDD>"
 
 
@@ -33,7 +34,11 @@ class Network:
 
 
 def pmode_for(partner: str, encrypt: bool = True, **extra: object) -> ProcessingModes:
-    legs = [{"service": SERVICE, "action": ACTION}, {"service": SERVICE, "action": "FormD"}]
+    legs = [
+        {"service": SERVICE, "action": ACTION},
+        {"service": SERVICE, "action": "FormD"},
+        {"service": ORIGIN, "action": "FormD"},
+    ]
     return ProcessingModes.from_dict(
         {
             "partners": {

@@ -25,7 +25,7 @@ from singlewindow.exchange import api, configure
 from singlewindow.exchange.model import UserMessage
 from singlewindow.exchange.pki import NodeIdentity, TrustList
 from singlewindow.exchange.pmode import ProcessingModes
-from singlewindow.exchange.services import ReceiveResult
+from singlewindow.exchange.services import ReceiveResult, names_no_issuer
 
 
 def accept(session: Session, message: UserMessage) -> None:
@@ -50,7 +50,7 @@ def create_app() -> api.AS4Endpoint:
     )
     for partner in pmode.partners.values():
         for leg in partner.receive:
-            gateway.register_handler(leg.service, leg.action, accept)
+            gateway.register_handler(leg.service, leg.action, accept, issuer=names_no_issuer)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -23,7 +23,7 @@ from starlette.testclient import TestClient
 from singlewindow.api.app import install_error_handlers
 from singlewindow.exchange import api, messaging, pki
 from singlewindow.exchange.model import UserMessage
-from singlewindow.exchange.services import Gateway
+from singlewindow.exchange.services import Gateway, names_no_issuer
 
 from .conftest import ACTION, DOCUMENT, SERVICE, Network
 from .test_attacks import stored
@@ -57,7 +57,7 @@ def node(gateway: Gateway | None, received: list[str] | None = None) -> api.AS4E
             def accept(_: Session, message: UserMessage) -> None:
                 received.append(message.message_id)
 
-            gateway.register_handler(SERVICE, ACTION, accept)
+            gateway.register_handler(SERVICE, ACTION, accept, issuer=names_no_issuer)
 
     @app.get("/health")
     def health() -> dict[str, str]:

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
+import orjson
 import pytest
 from sqlalchemy import func, select
 
 from singlewindow.core.clock import utcnow
+from singlewindow.core.db import Database
+from singlewindow.declarations.model import DeclarationType, Party
+from singlewindow.declarations.prearrival import PreArrival, acdd_document, export_country_of
 from singlewindow.exchange import messaging, pki
-from singlewindow.exchange.repository import InboxRow, MessageLogRow
+from singlewindow.exchange.repository import InboxRow, MessageLogRow, OutboxRow
 from singlewindow.exchange.services import Gateway, ReceiveResult
+from singlewindow.origin.errors import UnknownCertificate
+from singlewindow.origin.model import CertificateOfOrigin, CertificateStatus, to_payload
+from singlewindow.origin.services import FORM_D, Origin
+from singlewindow.risk import services as selectivity
+from tests.builders import import_declaration
 
-from .conftest import ACTION, DOCUMENT, KH, SERVICE, Network, pmode_for, trust
+from .conftest import ACTION, DOCUMENT, KH, ORIGIN, SERVICE, Network, pmode_for, trust
 
 
 def build(
@@ -221,3 +232,115 @@ def test_the_library_alone_accepts_a_wrapped_message(network: Network) -> None:
     )
     assert exchange.message is not None and exchange.message.parse_error is None
     assert exchange.message.message_id == "replayed@KH-CUSTOMS"
+
+
+# --- a trusted partner speaking for another (issue 10, holes 1 and 2) ----------------------
+
+ACDD_NUMBER = "KH26KHPNH0000000017"
+
+
+def signed(
+    sender: pki.NodeIdentity, receiver: pki.NodeIdentity, action: str, payload: bytes
+) -> messaging.OutboundMessage:
+    return messaging.build_user_message(
+        sender,
+        pki.partner_from_certificate(receiver.certificate, "http://vn.test/as4"),
+        message_id=f"{uuid.uuid4()}@{sender.party_id}",
+        conversation_id="conv-forgery",
+        service=SERVICE if action == ACTION else ORIGIN,
+        action=action,
+        payload=payload,
+    )
+
+
+def acdd_of_cambodia() -> bytes:
+    export = replace(
+        import_declaration(), type=DeclarationType.EXPORT, office="KHPNH01",
+        exporter=Party("KHEXP0042", "Mondulkiri Coffee Co., Ltd.", "KH"),
+    )
+    document = acdd_document(ACDD_NUMBER, export, datetime(2026, 11, 2, tzinfo=UTC))
+    assert document["ExportCountryCode"] == "KH"
+    return orjson.dumps(document)
+
+
+def receiving_node(network: Network, database: Database) -> tuple[Gateway, PreArrival, Origin]:
+    """Viet Nam with its real ACDD and e-Form D handlers, wired as `Node._join_network`
+    does; it trusts Cambodia and Thailand."""
+    gateway = Gateway(database, network.vn, trust(network.kh, network.impostor), pmode_for(KH))
+    selectivity.configure(database, default_random_share=0.0, seed=7)
+    pre_arrival = PreArrival(database, "VN", gateway.send)
+    gateway.register_handler(
+        SERVICE, ACTION, pre_arrival.receive,
+        issuer=lambda payload: f"{export_country_of(payload)}-CUSTOMS",
+    )
+    origin = Origin(database, "VN", gateway)
+    origin.register_handlers()
+    return gateway, pre_arrival, origin
+
+
+def inbound_log(gateway: Gateway) -> list[MessageLogRow]:
+    with gateway.database.unit_of_work() as session:
+        return list(session.scalars(select(MessageLogRow)))
+
+
+def assert_forgery_refused(result: ReceiveResult, gateway: Gateway) -> None:
+    assert not result.accepted and result.status == 400
+    assert result.error_code == "EBMS:0004", (result.error_code, result.detail)
+    assert "KH-CUSTOMS" in result.detail and "TH-CUSTOMS" in result.detail
+    assert b"IssuerNotSender" in result.body
+    with gateway.database.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(InboxRow)) == 0
+
+
+def test_a_partner_cannot_forge_another_countrys_acdd(network: Network, database: Database) -> None:
+    gateway, pre_arrival, _ = receiving_node(network, database)
+    # Thailand's node, trusted, signs an ACDD that says it is Cambodia's export.
+    forged = signed(network.impostor, network.vn, ACTION, acdd_of_cambodia())
+    assert_forgery_refused(gateway.receive(forged.body, forged.headers), gateway)
+    assert gateway.process_inbox() == 0
+    assert pre_arrival.records()[1] == 0
+
+    genuine = signed(network.kh, network.vn, ACTION, acdd_of_cambodia())
+    result = gateway.receive(genuine.body, genuine.headers)
+    assert result.accepted and messaging.judge_signal(genuine, result.body).delivered
+    assert gateway.process_inbox() == 1
+    record = pre_arrival.get("KH", ACDD_NUMBER)
+    assert record.message_id == genuine.message_id
+
+
+def test_a_partner_cannot_squat_another_issuers_form_d(
+    network: Network, database: Database
+) -> None:
+    gateway, _, origin = receiving_node(network, database)
+    payload = json.dumps(to_payload(form_d_of_cambodia())).encode()
+    forged = signed(network.impostor, network.vn, FORM_D, payload)
+    assert_forgery_refused(gateway.receive(forged.body, forged.headers), gateway)
+    assert gateway.process_inbox() == 0
+    with pytest.raises(UnknownCertificate):
+        origin.get("KH", "KH-2026-000123")
+
+    genuine = signed(network.kh, network.vn, FORM_D, payload)
+    assert gateway.receive(genuine.body, genuine.headers).accepted
+    assert gateway.process_inbox() == 1
+    received = origin.get("KH", "KH-2026-000123")
+    assert received.status is CertificateStatus.RECEIVED
+    with database.unit_of_work() as session:  # nobody is sent a rejection
+        assert session.scalar(select(func.count()).select_from(OutboxRow)) == 0
+
+
+def test_the_trust_list_may_let_a_partner_speak_for_another(
+    network: Network, database: Database
+) -> None:
+    gateway, pre_arrival, _ = receiving_node(network, database)
+    hub = pki.partner_from_certificate(network.impostor.certificate, "http://th.test/as4")
+    gateway.trust_list.add(replace(hub, speaks_for=("KH-CUSTOMS",)))
+    relayed = signed(network.impostor, network.vn, ACTION, acdd_of_cambodia())
+    assert gateway.receive(relayed.body, relayed.headers).accepted
+    assert gateway.process_inbox() == 1
+    assert pre_arrival.get("KH", ACDD_NUMBER).message_id == relayed.message_id
+
+
+def form_d_of_cambodia() -> CertificateOfOrigin:
+    from tests.origin.conftest import form_d
+
+    return form_d("KH-2026-000123")

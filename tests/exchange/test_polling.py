@@ -15,7 +15,7 @@ from singlewindow.core.db import Database
 from singlewindow.exchange import messaging, repository
 from singlewindow.exchange.model import OutboxStatus
 from singlewindow.exchange.repository import InboxRow, OutboxRow
-from singlewindow.exchange.services import Attempt, Gateway
+from singlewindow.exchange.services import Attempt, Gateway, names_no_issuer
 from singlewindow.exchange.workers import InboxProcessor, OutboxDeliveryWorker
 
 from .conftest import ACTION, DOCUMENT, SERVICE, VN, Network, pmode_for, transport_to, trust
@@ -179,9 +179,10 @@ def test_the_inbox_processor_handles_what_another_process_stored(
 ) -> None:
     handled: list[str] = []
     receiver = Gateway(database, network.vn, trust(network.kh), pmode_for(network.kh.party_id))
-    receiver.register_handler(SERVICE, ACTION, lambda session, message: handled.append(
-        message.message_id
-    ))
+    receiver.register_handler(
+        SERVICE, ACTION, lambda session, message: handled.append(message.message_id),
+        issuer=names_no_issuer,
+    )
     # Another process of the receiving node (its own engine) keeps the message.
     elsewhere = Gateway(
         other_process, network.vn, trust(network.kh), pmode_for(network.kh.party_id)

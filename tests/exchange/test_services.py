@@ -11,7 +11,7 @@ from singlewindow.exchange import messaging
 from singlewindow.exchange.errors import NotAllowedByPMode, UnknownMessage
 from singlewindow.exchange.model import Direction, InboxStatus, OutboxStatus, UserMessage
 from singlewindow.exchange.repository import InboxRow, OutboxRow
-from singlewindow.exchange.services import Gateway
+from singlewindow.exchange.services import Gateway, names_no_issuer
 from singlewindow.exchange.workers import OutboxDeliveryWorker
 
 from .conftest import ACTION, DOCUMENT, KH, SERVICE, VN, transport_to
@@ -52,7 +52,9 @@ def test_send_refuses_what_no_pmode_allows(kh_gateway: Gateway) -> None:
 
 def test_delivery_receipt_and_handler(kh_gateway: Gateway, vn_gateway: Gateway) -> None:
     seen: list[UserMessage] = []
-    vn_gateway.register_handler(SERVICE, ACTION, lambda session, message: seen.append(message))
+    vn_gateway.register_handler(
+        SERVICE, ACTION, lambda session, message: seen.append(message), issuer=names_no_issuer
+    )
     with kh_gateway.database.unit_of_work() as session:
         first = kh_gateway.send(session, VN, SERVICE, ACTION, DOCUMENT, "conv-1")
         second = kh_gateway.send(session, VN, SERVICE, ACTION, b"<two/>", "conv-1", ref_to=first)
@@ -166,7 +168,7 @@ def test_handler_failure_is_recorded_and_retryable(
     def broken(session, message):  # type: ignore[no-untyped-def]
         raise ValueError("cannot score this consignment")
 
-    vn_gateway.register_handler(SERVICE, ACTION, broken)
+    vn_gateway.register_handler(SERVICE, ACTION, broken, issuer=names_no_issuer)
     with kh_gateway.database.unit_of_work() as session:
         message_id = kh_gateway.send(session, VN, SERVICE, ACTION, DOCUMENT)
     deliver_all(kh_gateway, vn_gateway)
@@ -175,7 +177,9 @@ def test_handler_failure_is_recorded_and_retryable(
         row = session.get(InboxRow, message_id)
         assert row is not None and row.status == InboxStatus.FAILED
         assert "cannot score" in (row.last_error or "")
-    vn_gateway.register_handler(SERVICE, ACTION, lambda session, message: None)
+    vn_gateway.register_handler(
+        SERVICE, ACTION, lambda session, message: None, issuer=names_no_issuer
+    )
     vn_gateway.retry_inbox(message_id)
     assert vn_gateway.process_inbox() == 1
 
@@ -268,7 +272,7 @@ def test_one_failing_handler_in_a_batch_fails_alone(
             raise ValueError("cannot read this one")
         handled.append(message.payload)
 
-    vn_gateway.register_handler(SERVICE, ACTION, picky)
+    vn_gateway.register_handler(SERVICE, ACTION, picky, issuer=names_no_issuer)
     with kh_gateway.database.unit_of_work() as session:
         for payload in (b"<one/>", b"<bad/>", b"<three/>"):
             kh_gateway.send(session, VN, SERVICE, ACTION, payload)

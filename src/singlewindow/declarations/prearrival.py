@@ -100,6 +100,17 @@ class Acdd:
     items: tuple[AcddItem, ...]
 
 
+def export_country_of(payload: bytes) -> str | None:
+    """The country whose customs issued an ACDD payload (its export country), or None when
+    the payload does not say (the handler then refuses it with every problem)."""
+    try:
+        document = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return None
+    country = document.get("ExportCountryCode") if isinstance(document, dict) else None
+    return country if isinstance(country, str) and country else None
+
+
 def parse_acdd(document: dict[str, Any]) -> Acdd:
     """The ACDD from its payload, or Invalid with every problem and its path."""
     problems: list[Problem] = []
@@ -287,6 +298,8 @@ class PreArrival:
             raise InvalidDeclaration(
                 [Problem("DestinationCountryCode", f"this node is {self.country}")]
             )
+        # The gateway has refused any ACDD whose export country is not its signer's, so a
+        # record under (number, export country) can only have come from that country.
         if session.get(PreArrivalRow, (acdd.number, acdd.export_country)) is not None:
             return  # the same export sent again under another message id: keep the first
         subject = pre_arrival_subject(acdd)

@@ -6,7 +6,8 @@ Wiring, once at start-up:
                                  ProcessingModes.load(path))
     app.state.exchange = gateway
     app.include_router(exchange.router)
-    gateway.register_handler(service, action, handler)   # handler(session, UserMessage)
+    gateway.register_handler(service, action, handler,   # handler(session, UserMessage)
+                             issuer=lambda payload: ...)  # the party that issued it, or None
     gateway.start_workers()  ...  gateway.stop_workers()
 
 Capabilities enqueue a document with `exchange.send(session, to_party, service, action,
@@ -20,9 +21,11 @@ from singlewindow.exchange.pki import NodeIdentity, Partner, TrustList
 from singlewindow.exchange.pmode import ProcessingModes
 from singlewindow.exchange.services import (
     Gateway,
+    IssuerReader,
     ReceiveResult,
     configure,
     gateway,
+    names_no_issuer,
     register_handler,
     send,
 )
@@ -31,6 +34,7 @@ __all__ = [
     "Direction",
     "Gateway",
     "InboxStatus",
+    "IssuerReader",
     "NodeIdentity",
     "OutboxStatus",
     "Partner",
@@ -40,6 +44,7 @@ __all__ = [
     "UserMessage",
     "configure",
     "gateway",
+    "names_no_issuer",
     "register_handler",
     "send",
 ]

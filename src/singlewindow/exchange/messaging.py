@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Self
@@ -113,6 +113,20 @@ class EncryptionRequired(BaseAS4ReceiptableError):
     severity = "failure"
     category = "Processing"
     detail = "the P-Mode of this partner requires an encrypted payload"
+
+
+class IssuerNotSender(BaseAS4ReceiptableError):
+    """The business document names an issuing party that is not the party which signed the
+    message (nor one the trust list says it speaks for): a partner forging another's
+    document. Refused before any handler runs, so nothing of it is stored."""
+
+    error_code = "EBMS:0004"
+    short_description = "Other"
+    description = (
+        "IssuerNotSender: the document's issuing party is not the party that signed the message."
+    )
+    severity = "failure"
+    category = "Processing"
 
 
 DUPLICATE_MARK = "DuplicateMessage"
@@ -234,10 +248,28 @@ def _recipient(certificate: x509.Certificate) -> wire.Recipient:
     return wire.Recipient.of(certificate)
 
 
-def unpack_multipart(content_type: str, body: bytes) -> tuple[bytes, dict[str, bytes]]:
+def unpack_multipart(
+    content_type: str, body: bytes, screen: Callable[[bytes], None] | None = None
+) -> tuple[bytes, dict[str, bytes]]:
     """The SOAP part and the payload parts of a posted message, read within the limits of
-    `mime` (parts, headers, nesting, sizes), parsing stopped at the first one crossed."""
-    return mime.unpack_multipart(content_type, body, MAXIMUM_PAYLOAD)
+    `mime` (parts, headers, nesting, sizes), parsing stopped at the first one crossed;
+    `screen` sees the envelope before the payload is read (see `mime.unpack_multipart`)."""
+    return mime.unpack_multipart(content_type, body, MAXIMUM_PAYLOAD, screen)
+
+
+_CLAIMED_SENDER = "/".join(
+    f"{{{wire.EB3}}}{name}" for name in ("UserMessage", "PartyInfo", "From", "PartyId")
+)
+
+
+def refuse_unknown_sender(trust_list: TrustList, document: reader.Document) -> None:
+    """Refuse a message whose eb:From names a party not on the trust list, read from the
+    envelope alone: before its payload is read, its signature checked or its key decrypted.
+    (A party that is on the list is checked in full by `reader.read_user_message`.)"""
+    element = document.messaging.find(_CLAIMED_SENDER)
+    party_id = (element.text or "").strip() if element is not None else ""
+    if party_id and trust_list.get(party_id) is None:
+        raise UntrustedSignerException(detail=f"{party_id} is not on the trust list")
 
 
 @dataclass(frozen=True)
@@ -584,12 +616,20 @@ def open_user_message(
     message_id = messaging_id = ""
     read: reader.ReadMessage | None = None
     error: BaseAS4ReceiptableError | None = None
+    screened: reader.Document | None = None
+
+    def screen(envelope: bytes) -> None:
+        nonlocal screened, message_id, messaging_id
+        screened = reader.parse_envelope(envelope)
+        message_id, messaging_id = screened.message_id, screened.messaging_id
+        refuse_unknown_sender(trust_list, screened)
+
     try:
         content_type = next(
             (value for name, value in headers.items() if name.lower() == "content-type"), ""
         )
-        soap, attachments = unpack_multipart(content_type, body)
-        document = reader.parse_envelope(soap)
+        soap, attachments = unpack_multipart(content_type, body, screen)
+        document = screened or reader.parse_envelope(soap)
         message_id, messaging_id = document.message_id, document.messaging_id
         read = reader.read_user_message(
             document,

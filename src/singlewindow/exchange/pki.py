@@ -231,6 +231,13 @@ class Partner:
     country: str
     endpoint: str
     certificate: x509.Certificate
+    # Other parties whose documents this partner may issue (e.g. a regional hub relaying
+    # for a member without its own node). Empty for a national node: it speaks for itself.
+    speaks_for: tuple[str, ...] = ()
+
+    def may_issue_for(self, party_id: str) -> bool:
+        """Whether a document issued by `party_id` may come signed by this partner."""
+        return party_id == self.party_id or party_id in self.speaks_for
 
     @property
     def fingerprint(self) -> str:
@@ -241,13 +248,16 @@ class Partner:
         """The certificate's SHA-256 fingerprint, computed once (checked on every message)."""
         return self.certificate.fingerprint(hashes.SHA256())
 
-    def as_dict(self) -> dict[str, str]:
-        return {
+    def as_dict(self) -> dict[str, object]:
+        entry: dict[str, object] = {
             "party_id": self.party_id,
             "country": self.country,
             "endpoint": self.endpoint,
             "certificate": certificate_pem(self.certificate),
         }
+        if self.speaks_for:
+            entry["speaks_for"] = list(self.speaks_for)
+        return entry
 
 
 class TrustList:
@@ -305,6 +315,7 @@ class TrustList:
                     country=str(entry["country"]),
                     endpoint=str(entry["endpoint"]),
                     certificate=load_certificate(str(entry["certificate"])),
+                    speaks_for=tuple(str(party) for party in entry.get("speaks_for", ())),
                 )
                 for entry in entries
             ]

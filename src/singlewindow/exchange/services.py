@@ -41,6 +41,11 @@ log = logging.getLogger("singlewindow.exchange")
 
 
 Handler = Callable[[Session, UserMessage], None]
+# Reads the party id that issued a business document from its payload: the party the
+# document speaks for (an ACDD's export customs, an e-Form D's issuing authority's node).
+# None when the payload names no issuer of its own (an answer to our document) or cannot be
+# read (the handler then refuses it in its own words); it must not raise.
+IssuerReader = Callable[[bytes], str | None]
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,12 @@ class Attempt:
     outbound: messaging.OutboundMessage | None
     verdict: messaging.SignalVerdict
     signal: bytes | None
+
+
+def names_no_issuer(payload: bytes) -> None:
+    """The `IssuerReader` of a document that names no issuer of its own (e.g. an answer to
+    one of our documents, which its handler checks against the partner it was sent to)."""
+    return None
 
 
 def payload_digest(payload: bytes) -> str:
@@ -92,6 +103,7 @@ class Gateway:
         self.pmode = pmode
         self.clock = clock
         self.handlers: dict[tuple[str, str], Handler] = {}
+        self.issuers: dict[tuple[str, str], IssuerReader] = {}
         self._workers: list = []  # type: ignore[type-arg]
         # Made once, used for every message: the library's party object, our policy, and
         # the signing key and certificate as the writers use them.
@@ -103,9 +115,17 @@ class Gateway:
 
     # --- handlers ------------------------------------------------------------------------
 
-    def register_handler(self, service: str, action: str, handler: Handler) -> None:
-        """Have `handler(session, message)` process each received (service, action) message."""
+    def register_handler(
+        self, service: str, action: str, handler: Handler, *, issuer: IssuerReader
+    ) -> None:
+        """Have `handler(session, message)` process each received (service, action) message.
+
+        `issuer(payload)` names the party that issued the document: a message whose document
+        was issued by another party than its signer (or one the trust list says the signer
+        speaks for) is refused on receipt, before it is stored or any handler runs.
+        """
         self.handlers[(service, action)] = handler
+        self.issuers[(service, action)] = issuer
 
     # --- sending -------------------------------------------------------------------------
 
@@ -352,7 +372,33 @@ class Gateway:
                 detail=f"eb:Timestamp {message.timestamp.isoformat()} is outside the "
                 f"{int(self.pmode.replay_window.total_seconds())} s replay window"
             )
-        return None  # duplicates are caught by the inbox's primary key when storing
+        # Duplicates are caught by the inbox's primary key when storing.
+        return self._issuer_refusal(message)
+
+    def _issuer_refusal(self, message: UserMessage) -> messaging.IssuerNotSender | None:
+        """The one check that a partner speaks only for itself, for every service and action:
+        the document's issuing party must be the signer (eb:From, which the signature is
+        bound to) or one the trust list says the signer speaks for."""
+        reader = self.issuers.get((message.service, message.action))
+        if reader is None:
+            # No handler either (every registration names its reader): no business record
+            # can come of it; it fails at processing, as a message nobody here handles.
+            return None
+        try:
+            issuer = reader(message.payload)
+        except Exception as exc:  # a reader that breaks its contract refuses, not passes
+            return messaging.IssuerNotSender(
+                detail=f"the issuing party of the document cannot be read: {exc}"
+            )
+        if issuer is None:
+            return None
+        sender = self.trust_list.get(message.from_party)
+        if sender is not None and sender.may_issue_for(issuer):
+            return None
+        return messaging.IssuerNotSender(
+            detail=f"the {message.action} document is issued by {issuer[:128]}, "
+            f"but signed by {message.from_party}"
+        )
 
     def _duplicate(self, message: UserMessage) -> messaging.DuplicateMessage:
         return messaging.DuplicateMessage(
@@ -608,6 +654,8 @@ def send(
     return gateway().send(session, to_party, service, action, payload, conversation_id, ref_to)
 
 
-def register_handler(service: str, action: str, handler: Handler) -> None:
-    gateway().register_handler(service, action, handler)
+def register_handler(
+    service: str, action: str, handler: Handler, *, issuer: IssuerReader
+) -> None:
+    gateway().register_handler(service, action, handler, issuer=issuer)
 

@@ -34,7 +34,7 @@ from singlewindow.core.ids import new_id
 from singlewindow.declarations.model import Declaration, GoodsItem
 from singlewindow.exchange.errors import NotAllowedByPMode
 from singlewindow.exchange.model import UserMessage
-from singlewindow.exchange.services import Gateway
+from singlewindow.exchange.services import Gateway, names_no_issuer
 from singlewindow.origin import repository
 from singlewindow.origin.errors import (
     CertificateConflict,
@@ -72,6 +72,17 @@ PREFERENCE = "ATIGA"
 def customs_party(country: str) -> str:
     """The party id of a country's customs node on the network."""
     return f"{country}-CUSTOMS"
+
+
+def form_d_issuer(payload: bytes) -> str | None:
+    """The party id of the node that issued an e-Form D payload (its issuing country's
+    customs), or None when the payload does not say (the handler rejects it with reasons)."""
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return None
+    country = data.get("IssuingCountry") if isinstance(data, dict) else None
+    return customs_party(country) if isinstance(country, str) and country else None
 
 
 def _country_name(code: str) -> str:
@@ -151,9 +162,14 @@ class Origin:
     def register_handlers(self, gateway: Gateway | None = None) -> None:
         """Have the gateway hand this room the e-Form D and the answers it receives."""
         gateway = gateway or self.gateway
-        gateway.register_handler(SERVICE, FORM_D, self.receive_form_d)
-        gateway.register_handler(SERVICE, ACCEPTANCE, self.receive_answer)
-        gateway.register_handler(SERVICE, REJECTION, self.receive_answer)
+        # An e-Form D is issued by its issuing country's node and by no other; an answer
+        # names no issuer of its own (`receive_answer` checks it came from the partner the
+        # certificate was sent to).
+        gateway.register_handler(SERVICE, FORM_D, self.receive_form_d, issuer=form_d_issuer)
+        gateway.register_handler(
+            SERVICE, ACCEPTANCE, self.receive_answer, issuer=names_no_issuer
+        )
+        gateway.register_handler(SERVICE, REJECTION, self.receive_answer, issuer=names_no_issuer)
 
     # -- the issuer --------------------------------------------------------------------------
 
