@@ -1,11 +1,16 @@
 """Admins manage users and tokens through the API; nobody else may."""
 
+from datetime import timedelta
+
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from singlewindow.access import services
 from singlewindow.access.model import Role
+from singlewindow.access.repository import TokenRow
 from singlewindow.api.app import create_app
+from singlewindow.core.clock import utcnow
 from singlewindow.core.config import Settings
 from singlewindow.node import Node
 
@@ -90,3 +95,28 @@ def test_only_admins_manage_users_and_tokens(api, who):
                          ("post", f"/tokens/{token_id}/revocation")]:
         assert getattr(api, method)(path, headers=headers).status_code == 403, path
     assert api.get("/me", headers=api.as_("trader")).status_code == 200  # nothing changed
+
+
+def test_an_expired_token_gets_a_401_saying_so(api, database):
+    issued = api.post("/users/officer/tokens", params={"days": 1}, headers=api.as_("admin"))
+    assert issued.status_code == 201, issued.text
+    body = issued.json()
+    listed = api.get("/users/officer/tokens", headers=api.as_("admin")).json()
+    assert {t["token_id"]: t["expires_at"] for t in listed}[body["token_id"]] == body["expires_at"]
+    assert api.get("/me", headers=api.as_(body["token"])).status_code == 200
+    with database.unit_of_work() as session:  # a day later
+        session.execute(update(TokenRow).where(TokenRow.digest.startswith(body["token_id"]))
+                        .values(expires_at=utcnow() - timedelta(seconds=1)))
+    services._forget(api.app.state.database)  # as a day would have refreshed the cache
+    refused = api.get("/me", headers=api.as_(body["token"]))
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "expired at" in refused.json()["detail"]
+    assert "ask an admin for a new one" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize("days", [0, -1, 3651, "soon"])
+def test_a_token_life_out_of_bounds_is_refused(api, days):
+    refused = api.post("/users/officer/tokens", params={"days": days}, headers=api.as_("admin"))
+    assert refused.status_code == 422
+    assert api.get("/users/officer/tokens", headers=api.as_("admin")).json()[1:] == []
