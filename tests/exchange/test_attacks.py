@@ -344,3 +344,48 @@ def form_d_of_cambodia() -> CertificateOfOrigin:
     from tests.origin.conftest import form_d
 
     return form_d("KH-2026-000123")
+
+
+# --- envelopes SOAP forbids, identifiers no column holds (issue 10, holes 5 and 6) ---------
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [b"<!DOCTYPE S12:Envelope>", b'<!DOCTYPE S12:Envelope [<!ENTITY acdd "KH">]>'],
+)
+def test_an_envelope_carrying_a_dtd_is_refused(
+    network: Network, vn_gateway: Gateway, doctype: bytes
+) -> None:
+    outbound = build(network.kh, network.vn)
+    start = outbound.body.index(b"<S12:Envelope")
+    body = outbound.body[:start] + doctype + outbound.body[start:]
+    result = vn_gateway.receive(body, outbound.headers)
+    assert_refused(result, "EBMS:0009", vn_gateway, "document type declaration")
+
+
+@pytest.mark.parametrize("field", ["message_id", "conversation_id", "ref_to_message_id"])
+def test_an_over_long_identifier_is_refused_before_the_database(
+    network: Network, database: Database, field: str
+) -> None:
+    gateway = Gateway(database, network.vn, trust(network.kh), pmode_for(KH))
+    values = {
+        "message_id": f"{uuid.uuid4()}@KH-CUSTOMS",
+        "conversation_id": "conv-long",
+        "ref_to_message_id": "earlier@KH-CUSTOMS",
+        field: "x" * 256,
+    }
+    outbound = messaging.build_user_message(
+        network.kh,
+        pki.partner_from_certificate(network.vn.certificate, "http://vn.test/as4"),
+        service=SERVICE, action=ACTION, payload=DOCUMENT, **values,
+    )
+    result = gateway.receive(outbound.body, outbound.headers)
+    assert_refused(result, "EBMS:0003", gateway, "at most 255")
+    # 255 characters still fit
+    values[field] = "y" * 255
+    fits = messaging.build_user_message(
+        network.kh,
+        pki.partner_from_certificate(network.vn.certificate, "http://vn.test/as4"),
+        service=SERVICE, action=ACTION, payload=DOCUMENT, **values,
+    )
+    assert gateway.receive(fits.body, fits.headers).accepted

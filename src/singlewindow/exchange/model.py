@@ -22,6 +22,10 @@ from datetime import datetime, timedelta
 
 from singlewindow.exchange.errors import MessageStateConflict
 
+# The longest MessageId, ConversationId or RefToMessageId a node keeps (its id columns):
+# the reader refuses a longer one with an ebMS error before it reaches the database.
+MAXIMUM_IDENTIFIER = 255
+
 
 class Direction(enum.StrEnum):
     OUTBOUND = "outbound"

@@ -195,6 +195,13 @@ def parse_envelope(soap: bytes, kind: str = "UserMessage") -> Document:
         raise MalformedSoapEnvelopeException(
             detail=f"SOAP part is not well-formed XML: {exc}"
         ) from exc
+    # SOAP 1.2 (part 1, §5): an envelope must not carry a document type declaration. The
+    # parser neither loads nor expands one, but an envelope that has one is not SOAP.
+    tree = root.getroottree()
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        raise MalformedSoapEnvelopeException(
+            detail="the SOAP envelope carries a document type declaration (DTD)"
+        )
     if root.tag != _ENVELOPE:
         raise MalformedSoapEnvelopeException(
             detail=f"the SOAP part is {root.tag}, not a SOAP 1.2 Envelope"
@@ -481,17 +488,33 @@ def _header_values(user_message: etree._Element) -> model.UserMessage:
     collaboration = _one(user_message, EB3, "CollaborationInfo")
     service = _one(collaboration, EB3, "Service")
     ref_to = _optional(info, EB3, "RefToMessageId")
+    ref_to_message_id = (ref_to.text or "").strip() or None if ref_to is not None else None
+    if ref_to_message_id is not None:
+        _bounded(ref_to_message_id, "MessageInfo/RefToMessageId")
     return model.UserMessage(
-        message_id=_text(info, EB3, "MessageId"),
+        message_id=_bounded(_text(info, EB3, "MessageId"), "MessageInfo/MessageId"),
         timestamp=_timestamp(_text(info, EB3, "Timestamp")),
         from_party=_text(_one(parties, EB3, "From"), EB3, "PartyId"),
         to_party=_text(_one(parties, EB3, "To"), EB3, "PartyId"),
         service=(service.text or "").strip(),
         service_type=service.get("type"),
         action=_text(collaboration, EB3, "Action"),
-        conversation_id=_text(collaboration, EB3, "ConversationId"),
-        ref_to_message_id=(ref_to.text or "").strip() or None if ref_to is not None else None,
+        conversation_id=_bounded(
+            _text(collaboration, EB3, "ConversationId"), "CollaborationInfo/ConversationId"
+        ),
+        ref_to_message_id=ref_to_message_id,
     )
+
+
+def _bounded(identifier: str, path: str) -> str:
+    """An identifier the node keeps, if it fits its column (a longer one is refused here,
+    with an ebMS error, rather than by the database)."""
+    if len(identifier) > model.MAXIMUM_IDENTIFIER:
+        raise BaseValueInconsistentException(
+            detail=f"{path} is {len(identifier)} characters long; at most "
+            f"{model.MAXIMUM_IDENTIFIER} are accepted"
+        )
+    return identifier
 
 
 def _timestamp(text: str) -> datetime:

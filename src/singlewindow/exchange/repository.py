@@ -38,13 +38,14 @@ from singlewindow.core.clock import as_utc
 from singlewindow.core.db import Base, ChangeWatch, Prepared
 from singlewindow.exchange.model import (
     CLAIMABLE,
+    MAXIMUM_IDENTIFIER,
     Direction,
     InboxStatus,
     OutboxStatus,
     UserMessage,
 )
 
-ID = 255
+ID = MAXIMUM_IDENTIFIER
 PARTY = 128
 URI = 255
 
