@@ -10,6 +10,7 @@ after all of them (it used to cost 6.8 s of CPU on the one receive thread).
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 
 from as4.errors import PayloadPartNotFoundException, SoapPartNotFoundException
 from python_multipart.exceptions import MultipartParseError
@@ -22,6 +23,8 @@ MAXIMUM_PARTS = 4
 # Content-ID); RFC 2045/2046 allow a few more (Content-Description, Content-Disposition).
 MAXIMUM_PART_HEADERS = 8
 # One header line (name and value): a Content-Type with its parameters fits many times over.
+# Both header limits are python-multipart's own, checked as it reads (its defaults are 8 and
+# 4,224): given here so that they are ours to choose.
 MAXIMUM_HEADER_SIZE = 4096
 # The SOAP envelope holds headers and signatures only, the payload travels as a part of its
 # own: a few kB, so a large one is refused before lxml ever reads it.
@@ -46,7 +49,10 @@ class _Part:
 
 
 def unpack_multipart(
-    content_type: str, body: bytes, maximum_size: int
+    content_type: str,
+    body: bytes,
+    maximum_size: int,
+    screen: Callable[[bytes], None] | None = None,
 ) -> tuple[bytes, dict[str, bytes]]:
     """The SOAP part and the payload parts (by Content-ID) of a multipart/related message.
 
@@ -57,6 +63,10 @@ def unpack_multipart(
     `MAXIMUM_PARTS` parts, more than `MAXIMUM_PART_HEADERS` headers in a part, a header
     over `MAXIMUM_HEADER_SIZE`, a nested multipart part, an envelope over
     `MAXIMUM_ENVELOPE`, a part over `maximum_size`.
+
+    `screen` is called with the first SOAP part as soon as it is read, before the parts
+    after it (the payload, the bulk of the body) are: whatever it raises stops the parsing
+    and is raised from here, so a message can be refused on its envelope alone.
     """
     media_type, options = parse_options_header(content_type)
     boundary = options.get(b"boundary")
@@ -65,29 +75,17 @@ def unpack_multipart(
     parts: list[_Part] = []
     field: list[bytes] = []
     value: list[bytes] = []
-    header_size = 0
+    screened = screen is None
 
     def part_begin() -> None:
         if len(parts) == MAXIMUM_PARTS:
             raise _LimitCrossed(f"more than {MAXIMUM_PARTS} MIME parts")
         parts.append(_Part())
 
-    def header_data(into: list[bytes], data: bytes, start: int, end: int) -> None:
-        nonlocal header_size
-        header_size += end - start
-        if header_size > MAXIMUM_HEADER_SIZE:
-            raise _LimitCrossed(f"a MIME header over {MAXIMUM_HEADER_SIZE} bytes")
-        into.append(data[start:end])
-
     def header_end() -> None:
-        nonlocal header_size
-        headers = parts[-1].headers
-        if len(headers) == MAXIMUM_PART_HEADERS:
-            raise _LimitCrossed(f"more than {MAXIMUM_PART_HEADERS} headers in a MIME part")
-        headers[b"".join(field).strip().lower()] = b"".join(value).strip()
+        parts[-1].headers[b"".join(field).strip().lower()] = b"".join(value).strip()
         field.clear()
         value.clear()
-        header_size = 0
 
     def headers_finished() -> None:
         part = parts[-1]
@@ -106,14 +104,24 @@ def unpack_multipart(
             raise _LimitCrossed(f"a MIME part over {maximum_size} bytes")
         part.chunks.append(data[start:end])
 
+    def part_end() -> None:
+        nonlocal screened
+        part = parts[-1]
+        if part.is_soap and not screened:
+            screened = True
+            assert screen is not None
+            part.chunks[:] = [_decoded(part)]
+            screen(part.chunks[0])
+
     parser = MultipartParser(boundary, {
         "on_part_begin": part_begin,
-        "on_header_field": lambda data, start, end: header_data(field, data, start, end),
-        "on_header_value": lambda data, start, end: header_data(value, data, start, end),
+        "on_header_field": lambda data, start, end: field.append(data[start:end]),
+        "on_header_value": lambda data, start, end: value.append(data[start:end]),
         "on_header_end": header_end,
         "on_headers_finished": headers_finished,
         "on_part_data": part_data,
-    })
+        "on_part_end": part_end,
+    }, max_header_count=MAXIMUM_PART_HEADERS, max_header_size=MAXIMUM_HEADER_SIZE)
     try:
         parser.write(body)
         parser.finalize()
@@ -122,16 +130,24 @@ def unpack_multipart(
     return _envelope_and_payloads(parts)
 
 
+def _decoded(part: _Part) -> bytes:
+    """A part's content, its transfer encoding undone (once: the result replaces the raw
+    chunks, its encoding is then binary)."""
+    data = b"".join(part.chunks)
+    encoding = part.headers.get(b"content-transfer-encoding", b"binary").lower()
+    if encoding == b"base64":
+        data = base64.b64decode(data)
+    elif encoding not in (b"binary", b"8bit", b"7bit"):
+        raise PayloadPartNotFoundException(detail=f"unsupported transfer encoding {encoding!r}")
+    part.headers[b"content-transfer-encoding"] = b"binary"
+    return data
+
+
 def _envelope_and_payloads(parts: list[_Part]) -> tuple[bytes, dict[str, bytes]]:
     soap: bytes | None = None
     attachments: dict[str, bytes] = {}
     for part in parts:
-        data = b"".join(part.chunks)
-        encoding = part.headers.get(b"content-transfer-encoding", b"binary").lower()
-        if encoding == b"base64":
-            data = base64.b64decode(data)
-        elif encoding not in (b"binary", b"8bit", b"7bit"):
-            raise PayloadPartNotFoundException(detail=f"unsupported transfer encoding {encoding!r}")
+        data = _decoded(part)
         part_type = parse_options_header(part.headers.get(b"content-type", b""))[0]
         if part_type == SOAP_TYPE and soap is None:
             soap = data
