@@ -14,6 +14,7 @@ from singlewindow.access.schemas import (
 )
 from singlewindow.api.deps import AdminDep, DatabaseDep, PrincipalDep
 from singlewindow.api.pages import Page
+from singlewindow.core.fields import Limit, Offset
 
 router = APIRouter(tags=["access"])
 
@@ -36,8 +37,8 @@ def create_user(body: UserCreate, database: DatabaseDep, _: AdminDep) -> UserCre
 def list_users(
     database: DatabaseDep,
     _: AdminDep,
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[UserRead]:
     """The node's users, a page at a time (admin)."""
     users, total = services.list_users(database, limit, offset)

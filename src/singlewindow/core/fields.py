@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from fastapi import Query
+from pydantic import Field, WithJsonSchema
 
 LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
@@ -26,3 +27,21 @@ CONTROL_CHARACTER_PATTERNS = {
 LineText = Annotated[str, Field(pattern=LINE_PATTERN)]
 # A free text that may run over several lines: a description, a reason, findings.
 FreeText = Annotated[str, Field(pattern=TEXT_PATTERN)]
+
+
+def decimal_string(integer_digits: int, decimal_places: int, signed: bool = True) -> WithJsonSchema:
+    """The OpenAPI schema of a Decimal in a request: a decimal string with a pattern (what
+    the server takes), not "a number or any string". Give it beside the Field of the same
+    precision:
+
+        Rate = Annotated[Decimal, Field(max_digits=18, decimal_places=8), decimal_string(10, 8)]
+
+    Responses give Decimals as strings already, so no digit is lost to a float."""
+    sign = "-?" if signed else ""
+    pattern = rf"^{sign}\d{{1,{integer_digits}}}(\.\d{{1,{decimal_places}}})?$"
+    return WithJsonSchema({"type": "string", "pattern": pattern}, mode="validation")
+
+
+# Paging of the list routes: bounded, so that no offset overflows the database's integer.
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from singlewindow.access.model import Principal, Role
 from singlewindow.api.deps import OfficerDep, PrincipalDep, require_role, run_service
 from singlewindow.api.pages import Page
+from singlewindow.core.fields import Limit, Offset
 from singlewindow.declarations.errors import UnknownPreArrival
 from singlewindow.declarations.model import Status
 from singlewindow.declarations.prearrival import PreArrival
@@ -47,8 +48,6 @@ representations = APIRouter(prefix="/representations", tags=["declarations"])
 
 TraderDep = Annotated[Principal, Depends(require_role(Role.TRADER, Role.ADMIN))]
 BankDep = Annotated[Principal, Depends(require_role(Role.BANK))]
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 
 async def clearance(request: Request) -> Clearance:

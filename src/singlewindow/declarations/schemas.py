@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from singlewindow.access.model import Principal, Role
-from singlewindow.core.fields import FreeText, LineText
+from singlewindow.core.fields import FreeText, LineText, decimal_string
 from singlewindow.core.money import round_to_minor_unit
 from singlewindow.declarations.assessment import explained
 from singlewindow.declarations.lifecycle import RepresentationKind
@@ -44,11 +44,15 @@ CountryCode = Annotated[Code, Field(description="ISO 3166-1 alpha-2")]
 Reference = Annotated[LineText, Field(max_length=35)]
 Reason = Annotated[FreeText, Field(max_length=500)]
 # Below 10^12 with 4 decimals (masses in kg, quantities, amounts in an invoice currency).
-Quantity = Annotated[Decimal, Field(max_digits=16, decimal_places=4)]
+Quantity = Annotated[
+    Decimal, Field(max_digits=16, decimal_places=4), decimal_string(12, 4)
+]
 Amount = Quantity
 # A payment or guarantee in national currency: up to 10^14, to the minor unit.
-NationalAmount = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4)]
-Rate = Annotated[Decimal, Field(max_digits=18, decimal_places=8)]
+NationalAmount = Annotated[
+    Decimal, Field(gt=0, max_digits=18, decimal_places=4), decimal_string(14, 4, signed=False)
+]
+Rate = Annotated[Decimal, Field(max_digits=18, decimal_places=8), decimal_string(10, 8)]
 
 
 class PartyBase(_Strict):

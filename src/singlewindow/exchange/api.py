@@ -12,12 +12,13 @@ import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
 from singlewindow.api.deps import OfficerDep
 from singlewindow.api.pages import Page
+from singlewindow.core.fields import Limit, Offset
 from singlewindow.exchange.messaging import MAXIMUM_PAYLOAD
 from singlewindow.exchange.model import Direction
 from singlewindow.exchange.schemas import MessageEvidenceRead, MessageLogRead
@@ -193,8 +194,8 @@ def list_messages(
     status: str | None = None,
     direction: Direction | None = None,
     conversation_id: str | None = None,
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[MessageLogRead]:
     """Messages sent to and received from other nodes (officer), newest first, filtered
     by partner, action, status, direction or conversation."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 
 from singlewindow.access.model import Principal, Role
 from singlewindow.api.deps import PrincipalDep, require_role
 from singlewindow.api.pages import Page
+from singlewindow.core.fields import Limit, Offset
 from singlewindow.origin.errors import UnknownCertificate
 from singlewindow.origin.model import CertificateStatus, Direction
 from singlewindow.origin.schemas import CertificateCreate, CertificateRead, CertificateSummary
@@ -49,8 +50,8 @@ def list_certificates(
     who: PrincipalDep,
     direction: Direction | None = None,
     status: CertificateStatus | None = None,
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[CertificateSummary]:
     """e-Forms D issued here or received from other nodes, a page at a time; a trader
     sees only those naming it as exporter or consignee."""

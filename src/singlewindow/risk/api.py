@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 
 from singlewindow.api.deps import AdminDep, DatabaseDep, OfficerDep
 from singlewindow.api.pages import Page
+from singlewindow.core.fields import Limit, Offset
 from singlewindow.risk import services
 from singlewindow.risk.learning import services as learning
 from singlewindow.risk.model import RuleStatus
@@ -47,8 +48,8 @@ def list_rules(
     database: DatabaseDep,
     _: OfficerDep,
     status: RuleStatus | None = None,
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[RuleRead]:
     """The rules, a page at a time (officer), each with its selections, inspections,
     findings and hit rate; `status` keeps one status."""

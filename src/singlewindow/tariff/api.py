@@ -12,6 +12,7 @@ from singlewindow.api.deps import AdminDep, DatabaseDep, PrincipalDep
 from singlewindow.api.pages import Page
 from singlewindow.core.clock import today
 from singlewindow.core.errors import Problem
+from singlewindow.core.fields import Limit, Offset
 from singlewindow.tariff import nomenclature, services
 from singlewindow.tariff.errors import InvalidSchedule
 from singlewindow.tariff.schemas import (
@@ -37,7 +38,7 @@ def search_nomenclature(
     _: PrincipalDep,
     q: str = Query("", description="words (all must match) or a code prefix"),
     prefix: str = Query("", description="keep codes starting with this"),
-    limit: int = Query(50, ge=1, le=500),
+    limit: Limit = 50,
 ) -> list[NomenclatureRead]:
     """Search the Harmonized System nomenclature by words or code prefix."""
     return [NomenclatureRead.of(e) for e in nomenclature.search(q, prefix=prefix, limit=limit)]
@@ -58,8 +59,8 @@ def search_schedule(
     q: str = Query("", description="words (all must match) or a code prefix"),
     prefix: str = Query("", description="keep codes starting with this"),
     on: date | None = Query(None, description="only lines in force that day; default: all"),
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[TariffLineRead]:
     """A country's national tariff lines, a page at a time: by words, code prefix, and
     the day they are in force."""
