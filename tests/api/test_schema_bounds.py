@@ -136,3 +136,20 @@ def test_an_amount_the_schema_allows_is_accepted_and_one_it_does_not_is_refused(
     body["items"][0]["invoice_amount"] = "45000.5"
     accepted = node.client.post("/declarations", json=body, headers=node.as_("trader"))
     assert accepted.status_code == 201, accepted.text
+
+
+@pytest.mark.parametrize("value", [False, True, "0.5", None])
+def test_the_selectivity_policy_takes_numbers_only(node, value):
+    admin = node.as_("admin")
+    before = node.client.get("/risk/policy", headers=admin).json()
+    answer = node.client.put(
+        "/risk/policy", json={"random_share": 0.05, "aeo_factor": value}, headers=admin
+    )
+    assert answer.status_code == 422, answer.text
+    assert "aeo_factor" in {e["path"] for e in answer.json()["errors"]}
+    assert node.client.get("/risk/policy", headers=admin).json() == before
+    # A whole number is a number.
+    answer = node.client.put("/risk/policy", json={"random_share": 0, "aeo_factor": 1},
+                             headers=admin)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["aeo_factor"] == 1

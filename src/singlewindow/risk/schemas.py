@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -80,17 +80,21 @@ class RuleRead(BaseModel):
         )
 
 
+# A share or factor of the policy: a JSON number, nothing coerced into one (`false` is not 0).
+Share = Annotated[float, Field(strict=True, ge=0, le=1)]
+
+
 class PolicyBase(BaseModel):
-    random_share: float = Field(ge=0, le=1, description="Share of declarations checked at random")
+    random_share: Share = Field(description="Share of declarations checked at random")
     random_channel: Channel = Channel.YELLOW
-    red_rate: float = Field(
-        0.02, ge=0, le=1, description="Share of the flow the model sends to red (its top scores)"
+    red_rate: Share = Field(
+        0.02, description="Share of the flow the model sends to red (its top scores)"
     )
-    yellow_rate: float = Field(
-        0.05, ge=0, le=1, description="Share of the flow the model sends to yellow (the next)"
+    yellow_rate: Share = Field(
+        0.05, description="Share of the flow the model sends to yellow (the next)"
     )
-    aeo_factor: float = Field(
-        0.5, ge=0, le=1, description="An authorised operator's score is multiplied by this"
+    aeo_factor: Share = Field(
+        0.5, description="An authorised operator's score is multiplied by this"
     )
 
     def to_domain(self) -> SelectivityPolicy:
