@@ -226,6 +226,30 @@ def test_serve_on_a_busy_port_says_so_instead_of_serving():
     assert "API docs" not in said
 
 
+def test_serve_sample_says_where_the_tokens_are_and_never_prints_them(node_home):
+    port = free_port()
+    output = node_home / "serve.out"
+    program = "from singlewindow.cli import app; app()"
+    with output.open("wb") as out:
+        server = subprocess.Popen([sys.executable, "-c", program, "serve", "--sample",
+                                   "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while "API docs" not in output.read_text() and time.monotonic() < deadline:
+            assert server.poll() is None, output.read_text()
+            time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    said = " ".join(output.read_text().split())
+    tokens_file = node_home / "var" / "tokens-VN.json"
+    assert f"their tokens are in {tokens_file}" in said
+    assert (tokens_file.stat().st_mode & 0o777) == 0o600
+    tokens = json.loads(tokens_file.read_text())
+    for user in ("admin", "officer", "trader", "issuer", "bank", "broker"):
+        assert tokens[user] not in said, f"{user}'s token was printed"
+
+
 # --- users and tokens
 
 

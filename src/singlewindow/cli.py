@@ -139,9 +139,11 @@ def serve(
     if with_sample:
         from singlewindow import sample
 
-        users = sample.load(open_database(settings), country, settings.home)
-        console.print(f"Sample users of {country}; tokens in {settings.home}/tokens-{country}.json")
-        console.print_json(json.dumps(users.as_dict()))
+        sample.load(open_database(settings), country, settings.home)
+        # Only where the tokens are: what a terminal shows may be logged or seen by others.
+        console.print(f"Sample users {', '.join(sample.USERNAMES)} of {country}; their tokens "
+                      f"are in {sample.tokens_file(settings.home, country)} (readable by you "
+                      "only)", soft_wrap=True)  # a path cut in two cannot be pasted
     console.print(f"Node {country} on http://{host}:{port} (API docs at /docs)")
     uvicorn.run("singlewindow.api.server:node_app", factory=True, host=host, port=port,
                 workers=workers, log_level="warning")

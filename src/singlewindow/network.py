@@ -12,6 +12,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 from rich.console import Console, Group
@@ -51,7 +52,9 @@ class NodeProcess:
         return json.loads((self.home / f"tokens-{self.country}.json").read_text())
 
     def start(self, extra_env: dict[str, str] | None = None, workers: int = 1) -> None:
-        self.home.mkdir(parents=True, exist_ok=True)
+        # The node's database, tokens and log are for its own user only, as its keys are.
+        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.home.chmod(0o700)
         env = os.environ | {
             "SINGLEWINDOW_COUNTRY": self.country,
             "SINGLEWINDOW_HOME": str(self.home),
@@ -59,8 +62,15 @@ class NodeProcess:
         }
         env.pop("SINGLEWINDOW_DATABASE_URL", None)  # each node its own SQLite database
         env |= extra_env or {}
-        log = (self.home / "node.log").open("ab")
-        self.process = subprocess.Popen(
+        log = os.fdopen(
+            os.open(self.home / "node.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab"
+        )
+        os.fchmod(log.fileno(), 0o600)  # a log made before this was 0644
+        with log:  # the node writes to its own copy
+            self.process = self._spawn(env, log, workers)
+
+    def _spawn(self, env: dict[str, str], log: IO[bytes], workers: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             [
                 sys.executable,
                 "-m",

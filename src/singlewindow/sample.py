@@ -5,6 +5,7 @@ asked for (`singlewindow serve --sample`, `singlewindow up`)."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -59,15 +60,25 @@ def bank_party(country: str) -> str:
     return f"{country}SAMPLEBANK"
 
 
+# The sample users, one of each role and a broker.
+USERNAMES = ("admin", "officer", "trader", "issuer", "bank", "broker")
+
+
+def tokens_file(home: Path, country: str) -> Path:
+    """Where the sample users' tokens are kept (0600): HOME/tokens-COUNTRY.json."""
+    return home / f"tokens-{country}.json"
+
+
 def load(database: Database, country: str, home: Path) -> SampleUsers:
-    """Load the sample content once; tokens are written to HOME/tokens-COUNTRY.json."""
-    tokens_file = home / f"tokens-{country}.json"
+    """Load the sample content once; tokens are written to `tokens_file(home, country)`,
+    and nowhere else."""
+    tokens = tokens_file(home, country)
     ensure_sample_schedule(database, country)
     ensure_sample_reference(database, country)
     with database.unit_of_work() as session:
         loaded = session.get(UserRow, "admin") is not None
-    if loaded and tokens_file.exists():
-        return SampleUsers(**json.loads(tokens_file.read_text()))
+    if loaded and tokens.exists():
+        return SampleUsers(**json.loads(tokens.read_text()))
     office = OFFICE.get(country, f"{country}OFF01")
     party = trader_party(country)
     users = SampleUsers(
@@ -99,10 +110,19 @@ def load(database: Database, country: str, home: Path) -> SampleUsers:
     )
     for draft in _sample_rules():
         risk.create_rule(database, draft, "admin")
-    home.mkdir(parents=True, exist_ok=True)
-    tokens_file.write_text(json.dumps(users.as_dict(), indent=2))
-    tokens_file.chmod(0o600)
+    _write_private(tokens, json.dumps(users.as_dict(), indent=2))
     return users
+
+
+def _write_private(file: Path, text: str) -> None:
+    """Write `file` readable by this user only from its first byte (0600, in a 0700
+    directory if it makes one): it holds bearer tokens, the admin's among them."""
+    if not file.parent.exists():
+        file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a file made before this may be 0644
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(text)
 
 
 def _sample_rules() -> list[risk.RuleDraft]:

@@ -7,15 +7,27 @@ use case leaves nothing half-written.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Connection, Engine, Executable, MetaData, create_engine, event
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    Engine,
+    Executable,
+    MetaData,
+    TypeDecorator,
+    create_engine,
+    event,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -33,6 +45,34 @@ NAMING_CONVENTION = {
 
 # JSON documents: JSONB on PostgreSQL, JSON text on SQLite.
 Document = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment, stored in UTC and read back timezone-aware in UTC on either engine.
+
+    SQLite keeps `DateTime(timezone=True)` as text without an offset: it writes an aware
+    value's wall time as it is (so 09:00+07:00 would read back as 09:00) and reads back
+    naive datetimes, which the API would then give without their offset. Stored naive
+    values are ours, written in UTC; a naive value given to a query is taken as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(
+        self, value: datetime | None, dialect: Dialect
+    ) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -61,6 +101,23 @@ def _exact(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """Create the database file 0600 (in a 0700 directory, if it makes one) before SQLite
+    does, which would make it 0644: declarations, parties and token digests are for the
+    node's own user. SQLite gives its -wal and -shm files the database file's mode. Files
+    of ours left readable by others (made before this) are closed too."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            status = each.stat()
+        except FileNotFoundError:
+            continue
+        if status.st_uid == os.getuid() and status.st_mode & 0o077:
+            each.chmod(0o600)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         if url in ("sqlite://", "sqlite:///:memory:"):
@@ -71,8 +128,7 @@ def make_engine(url: str) -> Engine:
                 json_serializer=_json,
             )
         else:
-            path = url.split("///", 1)[1]
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(Path(url.split("///", 1)[1]))
             engine = create_engine(
                 url, connect_args={"check_same_thread": False}, json_serializer=_json
             )
