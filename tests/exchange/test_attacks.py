@@ -17,7 +17,7 @@ from singlewindow.declarations.model import DeclarationType, Party
 from singlewindow.declarations.prearrival import PreArrival, acdd_document, export_country_of
 from singlewindow.exchange import messaging, pki
 from singlewindow.exchange.repository import InboxRow, MessageLogRow, OutboxRow
-from singlewindow.exchange.services import Gateway, ReceiveResult
+from singlewindow.exchange.services import Gateway, ReceiveResult, names_no_issuer
 from singlewindow.origin.errors import UnknownCertificate
 from singlewindow.origin.model import CertificateOfOrigin, CertificateStatus, to_payload
 from singlewindow.origin.services import FORM_D, Origin
@@ -389,3 +389,48 @@ def test_an_over_long_identifier_is_refused_before_the_database(
         service=SERVICE, action=ACTION, payload=DOCUMENT, **values,
     )
     assert gateway.receive(fits.body, fits.headers).accepted
+
+
+# --- duplicate elimination per sender (issue 10, hole 3) -----------------------------------
+
+
+def test_the_same_message_id_from_two_senders_is_delivered_twice(
+    network: Network, database: Database
+) -> None:
+    """TH learnt the id KH will use and sends first: KH's message is still delivered (and
+    the copy each sends again is still a duplicate)."""
+    gateway = Gateway(database, network.vn, trust(network.kh, network.impostor), pmode_for(KH))
+    handled: list[tuple[str, str]] = []
+    gateway.register_handler(
+        SERVICE, ACTION, lambda _, message: handled.append(
+            (message.from_party, message.message_id)
+        ),
+        issuer=names_no_issuer,
+    )
+    message_id = f"{uuid.uuid4()}@KH-CUSTOMS"
+    first = with_id(network.impostor, network.vn, message_id)
+    genuine = with_id(network.kh, network.vn, message_id)
+    assert gateway.receive(first.body, first.headers).accepted
+    result = gateway.receive(genuine.body, genuine.headers)
+    assert result.accepted, (result.error_code, result.detail)
+    assert messaging.judge_signal(genuine, result.body).delivered
+    again = gateway.receive(genuine.body, genuine.headers)
+    assert again.error_code == "EBMS:0004" and messaging.DUPLICATE_MARK in again.detail
+    assert gateway.process_inbox() == 2
+    assert sorted(handled) == [("KH-CUSTOMS", message_id), ("TH-CUSTOMS", message_id)]
+    entries = gateway.get_message(message_id)
+    assert sorted(entry.from_party for entry in entries) == ["KH-CUSTOMS", "TH-CUSTOMS"]
+    assert {entry.status for entry in entries} == {"processed"}
+    assert gateway.statistics()["duplicates_dropped"] == 1
+
+
+
+def with_id(
+    sender: pki.NodeIdentity, receiver: pki.NodeIdentity, message_id: str
+) -> messaging.OutboundMessage:
+    return messaging.build_user_message(
+        sender,
+        pki.partner_from_certificate(receiver.certificate, "http://vn.test/as4"),
+        message_id=message_id, conversation_id="conv-same-id", service=SERVICE,
+        action=ACTION, payload=DOCUMENT,
+    )

@@ -212,7 +212,7 @@ def test_the_inbox_processor_handles_what_another_process_stored(
         sqlite = database.engine.dialect.name == "sqlite"
         assert len(looks) == (1 if sqlite else 3)  # SQLite tells that nothing changed
         with database.unit_of_work() as session:
-            row = session.get(InboxRow, message_id)
+            row = session.get(InboxRow, (message_id, network.kh.party_id))
             assert row is not None and row.status == "processed" and row.attempts == 1
     finally:
         processor.close()

@@ -174,7 +174,7 @@ def test_handler_failure_is_recorded_and_retryable(
     deliver_all(kh_gateway, vn_gateway)
     assert vn_gateway.process_inbox() == 0
     with vn_gateway.database.unit_of_work() as session:
-        row = session.get(InboxRow, message_id)
+        row = session.get(InboxRow, (message_id, KH))
         assert row is not None and row.status == InboxStatus.FAILED
         assert "cannot score" in (row.last_error or "")
     vn_gateway.register_handler(

@@ -2,7 +2,8 @@
 
 - `exchange_outbox`: user messages waiting to be delivered (a work queue with claims).
 - `exchange_inbox`: user messages received, waiting for their handler (duplicate
-  elimination by message id: the primary key).
+  elimination per sender: the primary key is (message id, sender), so a partner that learnt
+  another's message id cannot make that partner's message look like a duplicate).
 - `exchange_message_log`: the non-repudiation log, every message in both directions with the
   signed envelope as sent or received and the signal (receipt or ebMS error) that answered it.
 """
@@ -16,7 +17,6 @@ from typing import NamedTuple
 from sqlalchemy import (
     Boolean,
     Column,
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -29,13 +29,14 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from singlewindow.core.clock import as_utc
-from singlewindow.core.db import Base, ChangeWatch, Prepared
+from singlewindow.core.db import Base, ChangeWatch, Prepared, UtcDateTime
 from singlewindow.exchange.model import (
     CLAIMABLE,
     MAXIMUM_IDENTIFIER,
@@ -63,12 +64,12 @@ class OutboxRow(Base):
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
     claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     __table_args__ = (Index("ix_exchange_outbox_due", "status", "next_attempt_at"),)
 
@@ -77,22 +78,22 @@ class InboxRow(Base):
     __tablename__ = "exchange_inbox"
 
     message_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
-    from_party: Mapped[str] = mapped_column(String(PARTY))
+    from_party: Mapped[str] = mapped_column(String(PARTY), primary_key=True)
     to_party: Mapped[str] = mapped_column(String(PARTY))
     service: Mapped[str] = mapped_column(String(URI))
     service_type: Mapped[str | None] = mapped_column(String(URI), nullable=True)
     action: Mapped[str] = mapped_column(String(URI))
     conversation_id: Mapped[str] = mapped_column(String(ID))
     ref_to_message_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
-    message_timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    message_timestamp: Mapped[datetime] = mapped_column(UtcDateTime())
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     # Copies of this message id refused since (EBMS:0004), counted for the statistics.
     duplicates: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     __table_args__ = (Index("ix_exchange_inbox_status", "status", "received_at"),)
 
@@ -102,7 +103,8 @@ class MessageLogRow(Base):
 
     message_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     direction: Mapped[str] = mapped_column(String(8), primary_key=True)
-    from_party: Mapped[str] = mapped_column(String(PARTY), index=True)
+    # In the key: message ids are unique per sender only (outbound, the sender is us).
+    from_party: Mapped[str] = mapped_column(String(PARTY), primary_key=True, index=True)
     to_party: Mapped[str] = mapped_column(String(PARTY), index=True)
     service: Mapped[str] = mapped_column(String(URI))
     action: Mapped[str] = mapped_column(String(URI), index=True)
@@ -110,7 +112,7 @@ class MessageLogRow(Base):
     ref_to_message_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
     message_timestamp: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
+        UtcDateTime(), nullable=True
     )
     payload_digest: Mapped[str] = mapped_column(String(64))
     encrypted: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
@@ -119,8 +121,12 @@ class MessageLogRow(Base):
     signal: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     error_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
     error_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# A received message's key: (message id, sender).
+InboxKey = tuple[str, str]
 
 
 # --- outbox ------------------------------------------------------------------------------
@@ -171,8 +177,8 @@ _KEEP_LOG = Prepared(insert(_LOG), _INBOUND_LOG_KEYS)  # type: ignore[arg-type]
 def keep_received(
     connection: Connection, inbox: dict[str, object], log: dict[str, object]
 ) -> None:
-    """Insert a received message's inbox row and log entry; `IntegrityError` when its id
-    was received before (the inbox's primary key). Every column of `_INBOX_KEYS` and
+    """Insert a received message's inbox row and log entry; `IntegrityError` when its
+    sender sent that id before (the inbox's primary key). Every column of `_INBOX_KEYS` and
     `_INBOUND_LOG_KEYS` is given."""
     _KEEP_INBOX.execute(connection, inbox)
     _KEEP_LOG.execute(connection, log)
@@ -194,7 +200,7 @@ class OutboxClaim(NamedTuple):
     next_attempt_at: datetime
 
 
-_NOW = bindparam("now", type_=DateTime(timezone=True))
+_NOW = bindparam("now", type_=UtcDateTime())
 _DUE_NOW = or_(
     and_(
         or_(*(_OUTBOX.c.status == status.value for status in CLAIMABLE)),
@@ -205,7 +211,7 @@ _DUE_NOW = or_(
 _CLAIM_VALUES = dict(
     status=OutboxStatus.SENDING.value,
     claimed_by=bindparam("m_worker"),
-    claimed_until=bindparam("until", type_=DateTime(timezone=True)),
+    claimed_until=bindparam("until", type_=UtcDateTime()),
     attempts=_OUTBOX.c.attempts + 1,
 )
 _CLAIMED = [_OUTBOX.c[name] for name in OutboxClaim._fields]
@@ -315,10 +321,10 @@ _RECORD = Prepared(
     .values(
         status=bindparam("status"), claimed_by=None, claimed_until=None,
         delivered_at=func.coalesce(
-            bindparam("delivered_at", type_=DateTime(timezone=True)), _OUTBOX.c.delivered_at
+            bindparam("delivered_at", type_=UtcDateTime()), _OUTBOX.c.delivered_at
         ),
         next_attempt_at=func.coalesce(
-            bindparam("next_attempt_at", type_=DateTime(timezone=True)),
+            bindparam("next_attempt_at", type_=UtcDateTime()),
             _OUTBOX.c.next_attempt_at,
         ),
         last_error=bindparam("last_error", type_=Text),
@@ -343,7 +349,7 @@ _LOG_EVIDENCE = Prepared(
         error_code=bindparam("error_code"), error_detail=bindparam("error_detail"),
         envelope=func.coalesce(bindparam("envelope", type_=LargeBinary), _LOG.c.envelope),
         message_timestamp=func.coalesce(
-            bindparam("message_timestamp", type_=DateTime(timezone=True)),
+            bindparam("message_timestamp", type_=UtcDateTime()),
             _LOG.c.message_timestamp,
         ),
         signal=func.coalesce(bindparam("signal", type_=LargeBinary), _LOG.c.signal),
@@ -448,17 +454,17 @@ def record_log_outcomes(
 
 
 _INBOX_IDS = Prepared(
-    select(_INBOX.c.message_id)
+    select(_INBOX.c.message_id, _INBOX.c.from_party)
     .where(_INBOX.c.status == bindparam("status", type_=String))
     .order_by(_INBOX.c.received_at)
     .limit(bindparam("limit", type_=Integer))
 )
 
 
-def inbox_ids(bind: Session | Connection, status: InboxStatus, limit: int) -> list[str]:
-    """The ids of up to `limit` inbox messages in `status`, the longest waiting first."""
+def inbox_ids(bind: Session | Connection, status: InboxStatus, limit: int) -> list[InboxKey]:
+    """The keys of up to `limit` inbox messages in `status`, the longest waiting first."""
     rows = _INBOX_IDS.rows(_connection(bind), {"status": status.value, "limit": limit})
-    return [message_id for message_id, in rows]
+    return [(message_id, from_party) for message_id, from_party in rows]
 
 
 _TAKEN = (
@@ -468,12 +474,14 @@ _TAKEN = (
 _TAKE_INBOX = (
     update(_INBOX)
     .where(
-        _INBOX.c.message_id.in_(bindparam("ids", expanding=True)),
+        tuple_(_INBOX.c.message_id, _INBOX.c.from_party).in_(
+            bindparam("keys", expanding=True)
+        ),
         _INBOX.c.status == InboxStatus.RECEIVED.value,
     )
     .values(
         status=InboxStatus.PROCESSED.value,
-        processed_at=bindparam("now", type_=DateTime(timezone=True)),
+        processed_at=bindparam("now", type_=UtcDateTime()),
         attempts=_INBOX.c.attempts + 1,
     )
     .returning(*(_INBOX.c[name] for name in _TAKEN))
@@ -481,14 +489,14 @@ _TAKE_INBOX = (
 
 
 def take_received(
-    bind: Session | Connection, ids: Sequence[str], now: datetime
+    bind: Session | Connection, keys: Sequence[InboxKey], now: datetime
 ) -> list[UserMessage]:
-    """Mark the still RECEIVED ones of `ids` PROCESSED and return them as messages for their
+    """Mark the still RECEIVED ones of `keys` PROCESSED and return them as messages for their
     handlers, the longest waiting first: one statement, and only one processor wins each.
 
     The change commits with the handlers' work, or rolls back with it.
     """
-    taken = _connection(bind).execute(_TAKE_INBOX, {"ids": list(ids), "now": now}).all()
+    taken = _connection(bind).execute(_TAKE_INBOX, {"keys": list(keys), "now": now}).all()
     taken.sort(key=lambda row: (row.received_at, row.message_id))
     return [
         UserMessage(
@@ -509,14 +517,23 @@ def take_received(
 
 _COUNT_DUPLICATE = (
     update(_INBOX)
-    .where(_INBOX.c.message_id == bindparam("m_id"))
+    .where(_INBOX.c.message_id == bindparam("m_id"), _INBOX.c.from_party == bindparam("m_from"))
     .values(duplicates=_INBOX.c.duplicates + 1)
 )
 
 
-def count_duplicate(bind: Session | Connection, message_id: str) -> None:
-    """One more refused copy of the received message `message_id`."""
-    _connection(bind).execute(_COUNT_DUPLICATE, {"m_id": message_id})
+def count_duplicate(bind: Session | Connection, key: InboxKey) -> None:
+    """One more refused copy of the received message `key` (message id, sender)."""
+    message_id, from_party = key
+    _connection(bind).execute(_COUNT_DUPLICATE, {"m_id": message_id, "m_from": from_party})
+
+
+def inbox_rows(session: Session, message_id: str, from_party: str | None) -> list[InboxRow]:
+    """The received messages of that id (from that sender, if named), locked for change."""
+    query = select(InboxRow).where(InboxRow.message_id == message_id)
+    if from_party is not None:
+        query = query.where(InboxRow.from_party == from_party)
+    return list(session.scalars(query.with_for_update()))
 
 
 def statistics(session: Session) -> dict[str, int]:
@@ -548,46 +565,59 @@ def statistics(session: Session) -> dict[str, int]:
 # --- message log -------------------------------------------------------------------------
 
 
-def log_entry(session: Session, message_id: str, direction: Direction) -> MessageLogRow | None:
-    return session.get(MessageLogRow, (message_id, direction.value))
+def log_entries(session: Session, message_id: str) -> list[MessageLogRow]:
+    """Every log entry of a message id: one per direction and sender that used it."""
+    return list(
+        session.scalars(
+            select(MessageLogRow)
+            .where(MessageLogRow.message_id == message_id)
+            .order_by(MessageLogRow.direction.desc(), MessageLogRow.from_party)
+        )
+    )
 
 
 def set_log_status(
-    session: Session, message_id: str, direction: Direction, status: str, now: datetime
+    session: Session,
+    message_id: str,
+    direction: Direction,
+    status: str,
+    now: datetime,
+    from_party: str | None = None,
 ) -> None:
+    """Set the status of a log entry (inbound: name the sender, message ids being unique
+    per sender only)."""
+    conditions = [
+        MessageLogRow.message_id == message_id,
+        MessageLogRow.direction == direction.value,
+    ]
+    if from_party is not None:
+        conditions.append(MessageLogRow.from_party == from_party)
     session.execute(
         update(MessageLogRow)
-        .where(
-            MessageLogRow.message_id == message_id,
-            MessageLogRow.direction == direction.value,
-        )
+        .where(*conditions)
         .values(status=status, updated_at=now)
         .execution_options(synchronize_session=False)
     )
 
 
-_LOG_STATUSES = (
+_INBOUND_LOG_STATUSES = (
     update(_LOG)
     .where(
-        _LOG.c.message_id.in_(bindparam("ids", expanding=True)),
-        _LOG.c.direction == bindparam("m_direction"),
+        tuple_(_LOG.c.message_id, _LOG.c.from_party).in_(bindparam("keys", expanding=True)),
+        _LOG.c.direction == Direction.INBOUND.value,
     )
     .values(status=bindparam("status"), updated_at=bindparam("updated_at"))
 )
 
 
-def set_log_statuses(
-    bind: Session | Connection,
-    ids: Sequence[str],
-    direction: Direction,
-    status: str,
-    now: datetime,
+def set_inbound_log_statuses(
+    bind: Session | Connection, keys: Sequence[InboxKey], status: str, now: datetime
 ) -> None:
-    if not ids:
+    """Set the status of the log entries of received messages `keys` (message id, sender)."""
+    if not keys:
         return
     _connection(bind).execute(
-        _LOG_STATUSES,
-        {"ids": list(ids), "m_direction": direction.value, "status": status, "updated_at": now},
+        _INBOUND_LOG_STATUSES, {"keys": list(keys), "status": status, "updated_at": now}
     )
 
 

@@ -23,7 +23,11 @@ from sqlalchemy.orm import Session
 from singlewindow.core.clock import as_utc, utcnow
 from singlewindow.core.db import Database
 from singlewindow.exchange import messaging, repository
-from singlewindow.exchange.errors import NotAllowedByPMode, UnknownMessage
+from singlewindow.exchange.errors import (
+    MessageStateConflict,
+    NotAllowedByPMode,
+    UnknownMessage,
+)
 from singlewindow.exchange.model import (
     Direction,
     InboxStatus,
@@ -335,7 +339,7 @@ class Gateway:
                 except IntegrityError:
                     stored = False
                 if not stored:
-                    self._count_duplicate(message.message_id)
+                    self._count_duplicate((message.message_id, message.from_party))
                     inbound.refuse(self._duplicate(message))
         headers_out, signal = inbound.signal()
         error = inbound.error
@@ -402,13 +406,14 @@ class Gateway:
 
     def _duplicate(self, message: UserMessage) -> messaging.DuplicateMessage:
         return messaging.DuplicateMessage(
-            detail=f"{messaging.DUPLICATE_MARK}: {message.message_id} was already received"
+            detail=f"{messaging.DUPLICATE_MARK}: {message.message_id} was already received "
+            f"from {message.from_party}"
         )
 
-    def _count_duplicate(self, message_id: str) -> None:
+    def _count_duplicate(self, key: repository.InboxKey) -> None:
         """Count a refused copy of an already received message on its inbox row."""
         with self.database.transaction() as connection:
-            repository.count_duplicate(connection, message_id)
+            repository.count_duplicate(connection, key)
 
     def _store_received(
         self, inbound: messaging.InboundMessage, message: UserMessage, signal: bytes
@@ -488,9 +493,9 @@ class Gateway:
                 return self._process_batch(ids)
             except Exception as exc:  # some handler failed: isolate it
                 log.info("inbox batch of %d rolled back (%s); one by one", len(ids), exc)
-        return sum(self._process_one(message_id) for message_id in ids)
+        return sum(self._process_one(key) for key in ids)
 
-    def _process_batch(self, ids: Sequence[str]) -> int:
+    def _process_batch(self, ids: Sequence[repository.InboxKey]) -> int:
         now = self.clock()
         with self.database.unit_of_work() as session:
             messages = repository.take_received(session, ids, now)
@@ -501,17 +506,18 @@ class Gateway:
                         f"no handler is registered for {message.service} / {message.action}"
                     )
                 handler(session, message)
-            repository.set_log_statuses(
-                session, [message.message_id for message in messages], Direction.INBOUND,
+            repository.set_inbound_log_statuses(
+                session, [(message.message_id, message.from_party) for message in messages],
                 InboxStatus.PROCESSED.value, now,
             )
             return len(messages)
 
-    def _process_one(self, message_id: str) -> int:
+    def _process_one(self, key: repository.InboxKey) -> int:
         now = self.clock()
+        message_id, from_party = key
         try:
             with self.database.unit_of_work() as session:
-                taken = repository.take_received(session, [message_id], now)
+                taken = repository.take_received(session, [key], now)
                 if not taken:
                     return 0  # another processor has it
                 [message] = taken
@@ -521,14 +527,14 @@ class Gateway:
                         f"no handler is registered for {message.service} / {message.action}"
                     )
                 handler(session, message)
-                repository.set_log_statuses(
-                    session, [message_id], Direction.INBOUND, InboxStatus.PROCESSED.value, now
+                repository.set_inbound_log_statuses(
+                    session, [key], InboxStatus.PROCESSED.value, now
                 )
             return 1
         except Exception as exc:  # the handler's failure is recorded, not propagated
-            log.warning("handler failed for %s: %s", message_id, exc)
+            log.warning("handler failed for %s from %s: %s", message_id, from_party, exc)
             with self.database.unit_of_work() as session:
-                row = session.get(InboxRow, message_id)
+                row = session.get(InboxRow, key)
                 if row is not None and row.status == InboxStatus.RECEIVED.value:
                     row.status = check_inbox_transition(
                         InboxStatus.RECEIVED, InboxStatus.FAILED
@@ -536,21 +542,30 @@ class Gateway:
                     row.attempts += 1
                     row.last_error = f"{type(exc).__name__}: {exc}"
                     repository.set_log_status(
-                        session, message_id, Direction.INBOUND, InboxStatus.FAILED.value, now
+                        session, message_id, Direction.INBOUND, InboxStatus.FAILED.value, now,
+                        from_party=from_party,
                     )
             return 0
 
-    def retry_inbox(self, message_id: str) -> None:
-        """Give a FAILED received message to its handler again."""
+    def retry_inbox(self, message_id: str, from_party: str | None = None) -> None:
+        """Give a FAILED received message to its handler again (name its sender when two
+        partners happened to use the same message id)."""
         with self.database.unit_of_work() as session:
-            row = session.get(InboxRow, message_id)
-            if row is None:
+            rows = repository.inbox_rows(session, message_id, from_party)
+            if not rows:
                 raise UnknownMessage(f"no inbound message {message_id}")
+            if len(rows) > 1:
+                raise MessageStateConflict(
+                    f"{message_id} was received from {', '.join(r.from_party for r in rows)}; "
+                    "name the sender"
+                )
+            [row] = rows
             row.status = check_inbox_transition(
                 InboxStatus(row.status), InboxStatus.RECEIVED
             ).value
             repository.set_log_status(
-                session, message_id, Direction.INBOUND, InboxStatus.RECEIVED.value, self.clock()
+                session, message_id, Direction.INBOUND, InboxStatus.RECEIVED.value,
+                self.clock(), from_party=row.from_party,
             )
 
     # --- the non-repudiation log ---------------------------------------------------------
@@ -586,13 +601,10 @@ class Gateway:
             return repository.statistics(session)
 
     def get_message(self, message_id: str) -> list[MessageLogRow]:
-        """Every log entry of a message id (one per direction this node saw it in)."""
+        """Every log entry of a message id (one per direction this node saw it in, and per
+        sender: message ids are unique per sender only)."""
         with self.database.unit_of_work() as session:
-            rows = [
-                row
-                for direction in Direction
-                if (row := repository.log_entry(session, message_id, direction)) is not None
-            ]
+            rows = repository.log_entries(session, message_id)
         if not rows:
             raise UnknownMessage(f"no message {message_id} in the message log")
         return rows
