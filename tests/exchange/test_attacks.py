@@ -283,20 +283,33 @@ def inbound_log(gateway: Gateway) -> list[MessageLogRow]:
         return list(session.scalars(select(MessageLogRow)))
 
 
-def assert_forgery_refused(result: ReceiveResult, gateway: Gateway) -> None:
+def assert_forgery_refused(
+    forged: messaging.OutboundMessage, result: ReceiveResult, gateway: Gateway
+) -> None:
     assert not result.accepted and result.status == 400
     assert result.error_code == "EBMS:0004", (result.error_code, result.detail)
     assert "KH-CUSTOMS" in result.detail and "TH-CUSTOMS" in result.detail
     assert b"IssuerNotSender" in result.body
     with gateway.database.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(InboxRow)) == 0
+    # The signed forgery is kept as evidence, refused, with the error it was answered with.
+    [entry] = gateway.get_message(forged.message_id)
+    assert (entry.from_party, entry.status, entry.error_code) == (
+        "TH-CUSTOMS", "refused", "EBMS:0004"
+    )
+    assert entry.envelope == forged.envelope and entry.signal == result.body
+    assert gateway.statistics()["received"] == 0
 
 
 def test_a_partner_cannot_forge_another_countrys_acdd(network: Network, database: Database) -> None:
     gateway, pre_arrival, _ = receiving_node(network, database)
     # Thailand's node, trusted, signs an ACDD that says it is Cambodia's export.
     forged = signed(network.impostor, network.vn, ACTION, acdd_of_cambodia())
-    assert_forgery_refused(gateway.receive(forged.body, forged.headers), gateway)
+    assert_forgery_refused(forged, gateway.receive(forged.body, forged.headers), gateway)
+    # sent again, refused again, and still one entry of evidence
+    again = gateway.receive(forged.body, forged.headers)
+    assert again.error_code == "EBMS:0004" and b"IssuerNotSender" in again.body
+    assert len(gateway.get_message(forged.message_id)) == 1
     assert gateway.process_inbox() == 0
     assert pre_arrival.records()[1] == 0
 
@@ -314,7 +327,7 @@ def test_a_partner_cannot_squat_another_issuers_form_d(
     gateway, _, origin = receiving_node(network, database)
     payload = json.dumps(to_payload(form_d_of_cambodia())).encode()
     forged = signed(network.impostor, network.vn, FORM_D, payload)
-    assert_forgery_refused(gateway.receive(forged.body, forged.headers), gateway)
+    assert_forgery_refused(forged, gateway.receive(forged.body, forged.headers), gateway)
     assert gateway.process_inbox() == 0
     with pytest.raises(UnknownCertificate):
         origin.get("KH", "KH-2026-000123")

@@ -27,6 +27,11 @@ from singlewindow.exchange.errors import MessageStateConflict
 MAXIMUM_IDENTIFIER = 255
 
 
+# The log status of a verified message refused on receipt by a business rule of the network
+# (a document issued by another party than its signer): kept as evidence, never processed.
+REFUSED = "refused"
+
+
 class Direction(enum.StrEnum):
     OUTBOUND = "outbound"
     INBOUND = "inbound"

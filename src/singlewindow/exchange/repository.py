@@ -33,6 +33,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from singlewindow.core.clock import as_utc
@@ -40,6 +41,7 @@ from singlewindow.core.db import Base, ChangeWatch, Prepared, UtcDateTime
 from singlewindow.exchange.model import (
     CLAIMABLE,
     MAXIMUM_IDENTIFIER,
+    REFUSED,
     Direction,
     InboxStatus,
     OutboxStatus,
@@ -182,6 +184,16 @@ def keep_received(
     `_INBOUND_LOG_KEYS` is given."""
     _KEEP_INBOX.execute(connection, inbox)
     _KEEP_LOG.execute(connection, log)
+
+
+def keep_refused(connection: Connection, log: dict[str, object]) -> None:
+    """Insert the log entry of a verified message refused on receipt (no inbox row: nothing
+    of it is processed); the same refusal twice is one entry."""
+    try:
+        with connection.begin_nested():
+            _KEEP_LOG.execute(connection, log)
+    except IntegrityError:
+        pass
 
 
 class OutboxClaim(NamedTuple):
@@ -556,7 +568,10 @@ def statistics(session: Session) -> dict[str, int]:
         "sent": sent,
         "delivered": delivered,
         "pending": sent - delivered,
-        "received": sum(n for (direction, _), n in counts.items() if direction == inbound),
+        "received": sum(
+            n for (direction, status), n in counts.items()
+            if direction == inbound and status != REFUSED
+        ),
         "duplicates_dropped": int(duplicates or 0),
         "failed_inbound": counts.get((inbound, InboxStatus.FAILED.value), 0),
     }

@@ -29,6 +29,7 @@ from singlewindow.exchange.errors import (
     UnknownMessage,
 )
 from singlewindow.exchange.model import (
+    REFUSED,
     Direction,
     InboxStatus,
     OutboxStatus,
@@ -332,6 +333,10 @@ class Gateway:
             problem = self._refusal(message, encrypted=inbound.read.encrypted)
             if problem is not None:
                 inbound.refuse(problem)
+                if isinstance(problem, messaging.IssuerNotSender):
+                    # A trusted partner signed a document it may not issue: the signed
+                    # envelope is the evidence, kept in the log (nothing else is stored).
+                    self._log_refused(inbound, message, problem)
             else:
                 _, signal = inbound.signal()
                 try:
@@ -403,6 +408,40 @@ class Gateway:
             detail=f"the {message.action} document is issued by {issuer[:128]}, "
             f"but signed by {message.from_party}"
         )
+
+    def _log_refused(
+        self,
+        inbound: messaging.InboundMessage,
+        message: UserMessage,
+        problem: messaging.BaseAS4ReceiptableError,
+    ) -> None:
+        now = self.clock()
+        _, signal = inbound.signal()
+        with self.database.transaction() as connection:
+            repository.keep_refused(
+                connection,
+                dict(
+                    message_id=message.message_id,
+                    direction=Direction.INBOUND.value,
+                    from_party=message.from_party,
+                    to_party=message.to_party,
+                    service=message.service,
+                    action=message.action,
+                    conversation_id=message.conversation_id,
+                    ref_to_message_id=message.ref_to_message_id,
+                    status=REFUSED,
+                    message_timestamp=message.timestamp,
+                    payload_digest=payload_digest(message.payload),
+                    encrypted=inbound.encrypted,
+                    envelope=inbound.envelope,
+                    signal_id=None,  # the library's error signal: kept, its id not read
+                    signal=signal,
+                    error_code=problem.error_code,
+                    error_detail=problem.detail,
+                    created_at=now,
+                    updated_at=now,
+                ),
+            )
 
     def _duplicate(self, message: UserMessage) -> messaging.DuplicateMessage:
         return messaging.DuplicateMessage(
