@@ -153,3 +153,14 @@ def test_the_selectivity_policy_takes_numbers_only(node, value):
                              headers=admin)
     assert answer.status_code == 200, answer.text
     assert answer.json()["aeo_factor"] == 1
+
+
+def test_a_lodged_declarations_moments_carry_their_utc_offset(node):
+    body = as_json(import_declaration("LRN-UTC"))
+    lodged = node.client.post("/declarations", json=body, headers=node.as_("trader"))
+    assert lodged.status_code == 201, lodged.text
+    number = lodged.json()["number"]
+    read = node.client.get(f"/declarations/{number}", headers=node.as_("trader")).json()
+    assert read["lodged_at"].endswith(("Z", "+00:00")), read["lodged_at"]
+    events = node.client.get(f"/declarations/{number}/events", headers=node.as_("trader")).json()
+    assert events and all(e["at"].endswith(("Z", "+00:00")) for e in events), events

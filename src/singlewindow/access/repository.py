@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, select
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from singlewindow.access.model import TOKEN_ID_LENGTH, ApiToken, Principal, Role, UserAccount
 from singlewindow.core.clock import as_utc
-from singlewindow.core.db import Base
+from singlewindow.core.db import Base, UtcDateTime
 
 
 class UserRow(Base):
@@ -23,8 +23,8 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     party_id: Mapped[str | None] = mapped_column(String(35))
     office: Mapped[str | None] = mapped_column(String(8))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     def principal(self) -> Principal:
         return Principal(self.username, Role(self.role), self.party_id, self.office)
@@ -48,9 +48,9 @@ class TokenRow(Base):
 
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     username: Mapped[str] = mapped_column(ForeignKey("user_account.username"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     def token(self) -> ApiToken:
         return ApiToken(

@@ -11,7 +11,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     Numeric,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from singlewindow.core.db import Base, Document
+from singlewindow.core.db import Base, Document, UtcDateTime
 from singlewindow.declarations.lifecycle import Representation, RepresentationKind
 from singlewindow.declarations.model import (
     Declaration,
@@ -58,9 +57,9 @@ class DeclarationRow(Base):
     duties: Mapped[Decimal] = mapped_column(Amount)
     paid: Mapped[Decimal] = mapped_column(Amount)
     secured: Mapped[Decimal] = mapped_column(Amount)
-    lodged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lodged_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # The state the clearance rules decide on (declarations.lifecycle).
     inspection: Mapped[str | None] = mapped_column(String(16))
     finding: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -83,7 +82,7 @@ class DeclarationVersionRow(Base):
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     data: Mapped[dict[str, Any]] = mapped_column(Document)
     assessment: Mapped[dict[str, Any]] = mapped_column(Document)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
     recorded_by: Mapped[str] = mapped_column(String(64))
 
 
@@ -96,7 +95,7 @@ class DeclarationEventRow(Base):
     declaration_id: Mapped[str] = mapped_column(
         ForeignKey("declaration.id", ondelete="CASCADE"), index=True
     )
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     actor: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(Document)
@@ -111,7 +110,7 @@ class PaymentRow(Base):
     declaration_id: Mapped[str] = mapped_column(ForeignKey("declaration.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(Amount)
     currency: Mapped[str] = mapped_column(String(3))
-    paid_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    paid_at: Mapped[datetime] = mapped_column(UtcDateTime())
     recorded_by: Mapped[str] = mapped_column(String(64))
     bank_id: Mapped[str | None] = mapped_column(String(35))
     notice_reference: Mapped[str | None] = mapped_column(String(24))
@@ -126,10 +125,10 @@ class RefundRow(Base):
     declaration_id: Mapped[str] = mapped_column(ForeignKey("declaration.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(Amount)
     currency: Mapped[str] = mapped_column(String(3))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(12), index=True)  # pending, refunded, refused
     decided_by: Mapped[str | None] = mapped_column(String(64))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     reason: Mapped[str | None] = mapped_column(String(500))
 
 
@@ -145,7 +144,7 @@ class RepresentationRow(Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     recorded_by: Mapped[str] = mapped_column(String(64))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_on: Mapped[date | None] = mapped_column(Date)
     revoked_by: Mapped[str | None] = mapped_column(String(64))
 
@@ -160,7 +159,7 @@ class GuaranteeRow(Base):
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[Decimal] = mapped_column(Amount)
     used: Mapped[Decimal] = mapped_column(Amount)
-    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime())
     registered_by: Mapped[str] = mapped_column(String(64))
 
 
@@ -170,10 +169,10 @@ class GuaranteeUseRow(Base):
     guarantee_ref: Mapped[str] = mapped_column(ForeignKey("guarantee.reference"), primary_key=True)
     declaration_id: Mapped[str] = mapped_column(ForeignKey("declaration.id"), primary_key=True)
     amount: Mapped[Decimal] = mapped_column(Amount)
-    secured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    secured_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # The part of `amount` given back to the guarantee (paid, or the declaration cancelled).
     discharged: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
-    discharged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    discharged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class ReferenceCounterRow(Base):
@@ -195,7 +194,7 @@ class PreArrivalRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(Document)
     channel: Mapped[str] = mapped_column(String(8))
     reasons: Mapped[list[str]] = mapped_column(Document)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
     import_number: Mapped[str | None] = mapped_column(String(24))
 
 

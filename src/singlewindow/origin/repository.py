@@ -13,10 +13,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, String, UniqueConstraint, func, or_, select
+from sqlalchemy import String, UniqueConstraint, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from singlewindow.core.db import Base, Document
+from singlewindow.core.db import Base, Document, UtcDateTime
 from singlewindow.origin.model import CertificateOfOrigin, CertificateStatus, from_payload
 
 
@@ -46,11 +46,11 @@ class CertificateRow(Base):
     # The last verification against a declaration (importing side).
     verdict: Mapped[dict[str, Any] | None] = mapped_column(Document)
     accepted_for: Mapped[str | None] = mapped_column(String(80))
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
     issued_by: Mapped[str] = mapped_column(String(64))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 def to_certificate(row: CertificateRow) -> CertificateOfOrigin | None:

@@ -10,7 +10,6 @@ from decimal import Decimal
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     Index,
     Integer,
     String,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from singlewindow.core.db import Base
+from singlewindow.core.db import Base, UtcDateTime
 from singlewindow.reference.model import ExchangeRate, Office, OfficeKind, Procedure
 
 
@@ -36,7 +35,7 @@ class OfficeRow(Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
     sample: Mapped[bool] = mapped_column(Boolean)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     def to_office(self) -> Office:
         return Office(
@@ -78,7 +77,7 @@ class ExchangeRateRow(Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)
     sample: Mapped[bool] = mapped_column(Boolean)
-    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     def to_rate(self) -> ExchangeRate:
         return ExchangeRate(
@@ -111,7 +110,7 @@ class ReferenceRevisionRow(Base):
 
     country: Mapped[str] = mapped_column(String(2), primary_key=True)
     revision: Mapped[int] = mapped_column(Integer)
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 def offices_of(session: Session, country: str) -> list[Office]:

@@ -9,7 +9,6 @@ from decimal import Decimal
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from singlewindow.core.db import Base, Document
+from singlewindow.core.db import Base, Document, UtcDateTime
 from singlewindow.core.errors import Problem
 from singlewindow.risk.model import (
     Channel,
@@ -45,8 +44,8 @@ class RiskRuleRow(Base):
     valid_to: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), index=True)
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     def rule(self) -> RiskRule:
         problems: list[Problem] = []
@@ -77,7 +76,7 @@ class SelectivityPolicyRow(Base):
     yellow_rate: Mapped[float] = mapped_column(Float, default=0.05)
     aeo_factor: Mapped[float] = mapped_column(Float, default=0.5)
     updated_by: Mapped[str] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     def policy(self) -> SelectivityPolicy:
         return SelectivityPolicy(
@@ -97,7 +96,7 @@ class SelectionRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     subject_ref: Mapped[str] = mapped_column(String(40), index=True)
     subject_kind: Mapped[str] = mapped_column(String(16))  # declaration, pre_arrival
-    selected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    selected_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     channel: Mapped[str] = mapped_column(String(8))
     random: Mapped[bool] = mapped_column(Boolean)
     score: Mapped[float | None] = mapped_column(Float)
@@ -105,7 +104,7 @@ class SelectionRow(Base):
     reasons: Mapped[list] = mapped_column(Document)
     facts: Mapped[dict] = mapped_column(Document)  # what was scored, for history features
     outcome: Mapped[str | None] = mapped_column(String(16))
-    outcome_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    outcome_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
     duty_difference: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
 
 

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from sqlalchemy import (
     Date,
-    DateTime,
     Index,
     Integer,
     Numeric,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from singlewindow.core.db import Base
+from singlewindow.core.db import Base, UtcDateTime
 from singlewindow.tariff.model import Rate, TariffLine
 
 
@@ -83,7 +82,7 @@ class TariffScheduleRow(Base):
 
     country: Mapped[str] = mapped_column(String(2), primary_key=True)
     revision: Mapped[int] = mapped_column(Integer)
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 def lines_of(session: Session, country: str) -> list[TariffLine]:

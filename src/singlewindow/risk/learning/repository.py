@@ -6,10 +6,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, LargeBinary, String, func, select
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from singlewindow.core.db import Base, Document
+from singlewindow.core.db import Base, Document, UtcDateTime
 
 
 class ModelStatus(enum.StrEnum):
@@ -32,7 +32,7 @@ class RiskModelRow(Base):
     __tablename__ = "risk_model"
 
     version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     data_from: Mapped[date] = mapped_column(Date)
     data_to: Mapped[date] = mapped_column(Date)
     declarations: Mapped[int] = mapped_column(Integer)
@@ -40,8 +40,8 @@ class RiskModelRow(Base):
     metrics: Mapped[dict] = mapped_column(Document, default=dict)
     note: Mapped[str] = mapped_column(String(500), default="")
     promoted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    promoted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    promoted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
 
@@ -64,7 +64,7 @@ class ModelChangeRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     version: Mapped[int] = mapped_column(ForeignKey("risk_model.version"), index=True)
     change: Mapped[str] = mapped_column(String(16))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     by: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(500), default="")
     previous: Mapped[int | None] = mapped_column(Integer, nullable=True)
