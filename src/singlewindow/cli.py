@@ -128,7 +128,18 @@ def serve(
     workers: int = typer.Option(1, help="Worker processes sharing the node's database"),
     with_sample: bool = typer.Option(False, "--sample", help="Load sample users and rules"),
 ) -> None:
-    """Serve one national node's API."""
+    """Serve one national node's API.
+
+    It reads these environment variables at start-up:
+
+    \b
+    SINGLEWINDOW_HOME          the node's directory (default: var)
+    SINGLEWINDOW_DATABASE_URL  its database (default: SQLite in HOME/COUNTRY.db)
+    SINGLEWINDOW_EXCHANGE_DIR  its exchange identity, keys and trust list (default:
+                               HOME/exchange, if there is a node.crt there)
+    SINGLEWINDOW_RANDOM_SHARE  share of declarations inspected at random (default: 0.02)
+    SINGLEWINDOW_TELEMETRY     1 to export traces, metrics and logs (default: off)
+    """
     import uvicorn
 
     _check_port_free(host, port)
