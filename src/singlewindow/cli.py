@@ -428,9 +428,8 @@ def revoke_token(
 
 
 def _warn_running_nodes() -> None:
-    # Each node process caches the tokens it has seen; this process cannot clear theirs.
-    errors.print("Note: a node process already serving this database keeps accepting the "
-                 "tokens it has seen until it restarts (its cache is its own).")
+    # Node processes re-read the access revision every half second (access.services).
+    errors.print("Node processes serving this database refuse the token within a second.")
 
 
 @app.command("migrate")
