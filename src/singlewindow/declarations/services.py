@@ -548,7 +548,7 @@ class Clearance:
 
     def _visible(self, session: Session, number: str, reader: Principal) -> DeclarationRow:
         row = find(session, number)
-        if row is None or not _may_see(reader, row):
+        if row is None or not may_see(reader, row):
             raise UnknownDeclaration(f"no declaration {number} that you may see")
         return row
 
@@ -727,7 +727,7 @@ class Clearance:
         expected_version: int | None = None,
     ) -> DeclarationRow:
         row = find(session, number, lock=True)
-        if row is None or not _may_see(actor, row):
+        if row is None or not may_see(actor, row):
             raise UnknownDeclaration(f"no declaration {number} that you may change")
         if expected_version is not None and row.version != expected_version:
             raise StaleVersion(
@@ -877,7 +877,9 @@ def discharge_guarantees(
             break
 
 
-def _may_see(reader: Principal, row: DeclarationRow) -> bool:
+def may_see(reader: Principal, row: DeclarationRow) -> bool:
+    """Admins see every declaration, an officer its office's, a trader those it declares
+    or is declared for; other roles none."""
     if reader.role is Role.ADMIN:
         return True
     if reader.role is Role.OFFICER:

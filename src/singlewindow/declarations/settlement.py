@@ -47,6 +47,7 @@ from singlewindow.declarations.services import (
     PaymentNotice,
     actor_kind,
     lodged_state,
+    may_see,
 )
 
 
@@ -210,7 +211,7 @@ class Payments:
         with self.database.unit_of_work() as session:
             refund = session.get(RefundRow, refund_id, with_for_update=True)
             row = session.get(DeclarationRow, refund.declaration_id) if refund else None
-            if refund is None or row is None or not self.clearance_may_see(officer, row):
+            if refund is None or row is None or not may_see(officer, row):
                 raise UnknownDeclaration(f"no refund {refund_id} that you may decide")
             if refund.status != "pending":
                 raise DeclarationConflict(f"refund {refund_id} was already {refund.status}")
@@ -230,10 +231,6 @@ class Payments:
             )
             self.clearance.save_state(session, row, state, officer)
             return _refund(refund, row.number)
-
-    @staticmethod
-    def clearance_may_see(reader: Principal, row: DeclarationRow) -> bool:
-        return reader.role is Role.ADMIN or row.office == reader.office
 
 
 class Guarantees:
@@ -417,9 +414,5 @@ def _noticed(session: Session, reference: str, lock: bool = False) -> Declaratio
 def _may_read_notice(reader: Principal, row: DeclarationRow) -> bool:
     """A bank reads any notice (it collects against the reference, and sees no goods data);
     others as they see the declaration."""
-    if reader.role is Role.BANK:
-        return True
-    if actor_kind(reader) is Actor.OFFICER:
-        return reader.role is Role.ADMIN or row.office == reader.office
-    return reader.party_id in (row.declarant_id, row.trader_id)
+    return reader.role is Role.BANK or may_see(reader, row)
 
