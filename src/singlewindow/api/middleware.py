@@ -71,6 +71,20 @@ async def _answer(send: Send, status: int, body: dict[str, object], close: bool)
     await send({"type": "http.response.body", "body": content})
 
 
+class _ResponseWatch:
+    """A `send` that remembers whether the response has started: once it has, an error can
+    only be re-raised, not answered."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self.send(message)
+
+
 class BodyLimit:
     """Refuses a request body over its route's limit with 413 problem+json saying the limit.
 
@@ -118,7 +132,7 @@ class BodyLimit:
 
     async def _counted(self, limit: int, scope: Scope, receive: Receive, send: Send) -> None:
         received = 0
-        started = False
+        watching = _ResponseWatch(send)
 
         async def counting() -> Message:
             nonlocal received
@@ -129,16 +143,10 @@ class BodyLimit:
                     raise BodyTooLarge(limit)
             return message
 
-        async def watching(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
         try:
             await self.app(scope, counting, watching)
         except BodyTooLarge:
-            if started:
+            if watching.started:
                 raise
             await _answer(send, 413, too_large_problem(limit), close=True)
 
@@ -158,18 +166,11 @@ class ServerErrorProblem:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def watching(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        watching = _ResponseWatch(send)
         try:
             await self.app(scope, receive, watching)
         except Exception:
-            if started:
+            if watching.started:
                 raise
             log.exception("%s %s failed", scope["method"], scope["path"])
             await _answer(send, 500, _SERVER_ERROR, close=False)
