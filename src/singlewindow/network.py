@@ -18,9 +18,9 @@ import httpx
 from rich.console import Console, Group
 from rich.table import Table
 
-from singlewindow.core.countries import member_state
+from singlewindow.core.countries import customs_party, member_state
 from singlewindow.exchange import pki
-from singlewindow.node import PMODE, TRUST_LIST, party_id
+from singlewindow.node import PMODE, TRUST_LIST
 
 console = Console()
 
@@ -46,7 +46,7 @@ class NodeProcess:
 
     @property
     def party_id(self) -> str:
-        return party_id(self.country)
+        return customs_party(self.country)
 
     def tokens(self) -> dict[str, str]:
         return json.loads((self.home / f"tokens-{self.country}.json").read_text())

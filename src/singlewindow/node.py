@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from singlewindow import sample
 from singlewindow.bootstrap import open_database
 from singlewindow.core.config import Settings
+from singlewindow.core.countries import customs_party
 from singlewindow.core.db import Database
 from singlewindow.declarations import prearrival
 from singlewindow.declarations.services import Clearance
@@ -23,13 +24,8 @@ TRUST_LIST = "trust-list.json"
 PMODE = "pmode.json"
 
 
-def party_id(country: str) -> str:
-    """The party id of a country's customs node on the network."""
-    return f"{country}-CUSTOMS"
-
-
 def _customs_of(country: str | None) -> str | None:
-    return party_id(country) if country is not None else None
+    return customs_party(country) if country is not None else None
 
 
 @dataclass

@@ -292,3 +292,8 @@ def member_state(code: str) -> MemberState:
         return ASEAN[code]
     except KeyError:
         raise ValueError(f"{code!r} is not an ASEAN member state") from None
+
+
+def customs_party(country: str) -> str:
+    """The party id of a country's customs node on the network (eb:From / eb:To)."""
+    return f"{country}-CUSTOMS"

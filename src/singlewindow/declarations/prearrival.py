@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from singlewindow.core.clock import utcnow
-from singlewindow.core.countries import is_country
+from singlewindow.core.countries import customs_party, is_country
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Problem
 from singlewindow.declarations.errors import InvalidDeclaration, UnknownPreArrival
@@ -284,7 +284,7 @@ class PreArrival:
         document = acdd_document(view.number, declaration, view.released_at or utcnow())
         self.send(
             session,
-            f"{declaration.destination_country}-CUSTOMS",
+            customs_party(declaration.destination_country),
             SERVICE,
             ACTION,
             orjson.dumps(document),

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from singlewindow.access.model import Principal, Role
 from singlewindow.core.clock import as_utc, utcnow
-from singlewindow.core.countries import ASEAN
+from singlewindow.core.countries import ASEAN, customs_party
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Problem
 from singlewindow.core.ids import new_id
@@ -67,11 +67,6 @@ FORM_D = "FormD"
 ACCEPTANCE = "FormD.Acceptance"
 REJECTION = "FormD.Rejection"
 PREFERENCE = "ATIGA"
-
-
-def customs_party(country: str) -> str:
-    """The party id of a country's customs node on the network."""
-    return f"{country}-CUSTOMS"
 
 
 def form_d_issuer(payload: bytes) -> str | None:
