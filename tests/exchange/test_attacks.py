@@ -24,6 +24,7 @@ from singlewindow.origin.services import FORM_D, Origin
 from singlewindow.risk import services as selectivity
 from tests.builders import import_declaration
 
+from . import profile
 from .conftest import ACTION, DOCUMENT, KH, ORIGIN, SERVICE, Network, pmode_for, trust
 
 
@@ -209,10 +210,10 @@ def test_the_library_alone_accepts_a_wrapped_message(network: Network) -> None:
     from as4 import AS4ReceivingExchange, SecurityPolicy, pinned_certificates
     from as4.core.message import AS4Message
 
-    class LibraryOnly(messaging.SingleWindowProfile):
+    class LibraryOnly(profile.SingleWindowProfile):
         @classmethod
         def message_class(cls):  # type: ignore[no-untyped-def]
-            class Plain(messaging.SingleWindowMessage):
+            class Plain(profile.SingleWindowMessage):
                 @classmethod
                 def process(cls, fields, parse_context, element, attachments):  # type: ignore[no-untyped-def]
                     return AS4Message.process.__func__(

@@ -22,6 +22,7 @@ from lxml import etree
 from singlewindow.exchange import messaging, reader, wire
 from singlewindow.exchange.pki import partner_from_certificate
 
+from . import profile
 from .conftest import ACTION, DOCUMENT, KH, SERVICE, VN, Network, trust
 
 
@@ -77,10 +78,10 @@ def ours(network: Network, soap: bytes, attachments: dict[str, bytes]) -> str | 
 
 
 def library(network: Network, soap: bytes, attachments: dict[str, bytes]) -> str | None:
-    message = messaging.SingleWindowMessage.parse(
+    message = profile.SingleWindowMessage.parse(
         AS4ParseContext(
             local_party=messaging.internal_party(network.vn),
-            security_policy=messaging.security_policy(trust(network.kh)),
+            security_policy=profile.security_policy(trust(network.kh)),
         ),
         soap,
         attachments,
@@ -176,7 +177,7 @@ def receipt_for(network: Network, outbound: messaging.OutboundMessage) -> bytes:
 
 def library_judges(outbound: messaging.OutboundMessage, signal: bytes) -> bool:
     try:
-        receipt = messaging.SingleWindowReceipt.parse(signal, outbound.expected_signer)
+        receipt = profile.SingleWindowReceipt.parse(signal, outbound.expected_signer)
         if receipt.original_message_id != outbound.message_id:
             return False
         receipt.verify_non_repudiation(outbound.references)

@@ -15,6 +15,7 @@ from lxml import etree
 from singlewindow.exchange import messaging, wire
 from singlewindow.exchange.pki import partner_from_certificate
 
+from . import profile
 from .conftest import ACTION, DOCUMENT, SERVICE, VN, Network, trust
 
 SECURITY = f"{{{wire.S12}}}Header/{{{wire.WSSE}}}Security"
@@ -173,9 +174,9 @@ def test_unpacking_refuses_what_is_not_an_as4_message(
 
 def test_the_library_exchange_builds_through_our_profile(network: Network) -> None:
     exchange = AS4SendingExchange(
-        profile=messaging.SingleWindowProfile,
+        profile=profile.SingleWindowProfile,
         local_party=messaging.internal_party(network.kh),
-        remote_party=messaging.external_party(
+        remote_party=profile.external_party(
             partner_from_certificate(network.vn.certificate, "http://vn/as4")
         ),
     )
@@ -184,7 +185,7 @@ def test_the_library_exchange_builds_through_our_profile(network: Network) -> No
         to_party=VN, party_type=messaging.PARTY_TYPE, agreement=messaging.AGREEMENT,
         service=SERVICE, action=ACTION,
     )
-    headers, body = exchange.build(DOCUMENT, messaging.BuilderArgs(collaboration))
+    headers, body = exchange.build(DOCUMENT, profile.BuilderArgs(collaboration))
     inbound = messaging.open_user_message(network.vn, trust(network.kh), body, headers)
     assert inbound.error is None
     assert inbound.message.payload == DOCUMENT

@@ -23,42 +23,26 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Self
 
 from as4 import (
-    AS4BaseCredentials,
-    AS4ExternalParty,
     AS4InternalCredentials,
     AS4InternalParty,
     AS4LocalPrivateKey,
     AS4PartyIdentity,
     AS4PrivateKey,
-    AS4References,
     ReceiptVerificationError,
-    SecurityPolicy,
-    UntrustedSignerError,
 )
-from as4.core.context import AS4ParseContext
-from as4.core.message import AS4Message
-from as4.core.profiles import AS4Profile
 from as4.core.receipt import AS4Receipt
 from as4.errors import (
     BaseAS4ReceiptableError,
     BaseValueInconsistentException,
     MalformedSoapEnvelopeException,
-    SignatureCoverageException,
     UntrustedSignerException,
 )
 from as4.models.dsig.reference import ComparableReferenceFields
-from as4.models.dsig.reference import Reference as DsigReference
-from as4.models.ebms.user_message import PartyFrom
-from as4.models.soap.envelope import Envelope
-from as4.models.wsse.security import Security
-from as4.profiles.peppol.message import PeppolAS4Message
 from as4.utils.mime_handler import MIMEHandler
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from lxml import etree
 
 from singlewindow.exchange import mime, model, reader, wire
 from singlewindow.exchange.pki import NodeIdentity, Partner, TrustList
@@ -68,11 +52,8 @@ log = logging.getLogger("singlewindow.exchange")
 PARTY_TYPE = "urn:singlewindow:party"
 USER_AGENT = "singlewindow-exchange (as4 0.2.0)"
 AGREEMENT = "urn:singlewindow:agreement:regional-exchange"
-PROFILE_NAME = "singlewindow"
-MESSAGING_TAG = "{http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/}Messaging"
 MAXIMUM_PAYLOAD = 64 * 1024 * 1024
 SIGNAL_CONTENT_TYPE = "application/soap+xml;charset=utf-8"
-WSU_ID = f"{{{wire.WSU}}}Id"
 
 
 # --- ebMS errors raised by our checks (the library raises the others) --------------------
@@ -132,112 +113,6 @@ class IssuerNotSender(BaseAS4ReceiptableError):
 DUPLICATE_MARK = "DuplicateMessage"
 
 
-# --- the profile -------------------------------------------------------------------------
-
-
-def _signed_uris(envelope: Envelope) -> set[str]:
-    signature = envelope.header.security.signature
-    if signature is None:
-        return set()
-    return {reference.uri or "" for reference in signature.signed_info.references}
-
-
-def check_signature_binding(envelope: Envelope) -> str | None:
-    """What is wrong when the signature does not cover *this* Messaging header and Body."""
-    element = envelope.etree_element
-    if element is not None and len(list(element.iter(MESSAGING_TAG))) != 1:
-        return "the document carries more than one eb:Messaging element"
-    signed = _signed_uris(envelope)
-    messaging_id = envelope.header.messaging.messaging_id
-    if not messaging_id or f"#{messaging_id}" not in signed:
-        return "the signature does not cover the eb:Messaging header of the message"
-    body_id = envelope.body.body_id
-    if not body_id or f"#{body_id}" not in signed:
-        return "the signature does not cover the SOAP Body of the message"
-    return None
-
-
-class SingleWindowMessage(PeppolAS4Message):
-    """An ebMS 3.0 user message of our network: Peppol's security steps, our header values."""
-
-    @classmethod
-    def get_decrypted_data(
-        cls,
-        parse_context: AS4ParseContext,
-        security: Security,
-        mime_attachments: dict[str, bytes],
-    ) -> dict[str, bytes]:
-        if security.encrypted_key is None and not parse_context.security_policy.encrypt_required:
-            # Signed only: the payload digests are checked on the MIME parts themselves.
-            return dict(mime_attachments)
-        return super().get_decrypted_data(parse_context, security, mime_attachments)
-
-    @classmethod
-    def process(
-        cls,
-        fields: dict[str, Any],
-        parse_context: AS4ParseContext,
-        soap_envelope_element: etree._Element,
-        mime_attachments: dict[str, bytes],
-    ) -> dict[str, Any]:
-        # The generic ebMS checks of the library, without Peppol's SBDH rules.
-        fields = AS4Message.process.__func__(  # type: ignore[attr-defined]
-            cls, fields, parse_context, soap_envelope_element, mime_attachments
-        )
-        problem = check_signature_binding(fields["soap_envelope"])
-        if problem is not None:
-            raise SignatureCoverageException([problem])
-        return fields
-
-
-class SingleWindowReceipt(AS4Receipt):
-    """A receipt or error signal. Our receipts are written by `wire` (kept as `written`);
-    error signals, rare, by the library; partners' receipts are parsed by the library, with
-    our coverage check."""
-
-    written: bytes | None = None
-    signal_id: str | None = None
-
-    @classmethod
-    def parse(cls, receipt_data: bytes, expected_signer: x509.Certificate) -> Self:
-        receipt = super().parse(receipt_data, expected_signer)
-        if receipt.soap_envelope is not None:
-            problem = check_signature_binding(receipt.soap_envelope)
-            if problem is not None:
-                raise ReceiptVerificationError(f"Receipt refused: {problem}")
-        return receipt
-
-    @classmethod
-    def create_non_repudiation_receipt(  # type: ignore[override]
-        cls,
-        referenced_message_id: str,
-        referenced_messaging_id: str,
-        non_repudiated_references: list[DsigReference],
-        local_party: AS4InternalParty,
-        references: AS4References | None = None,
-    ) -> Self:
-        credentials = local_party.credentials
-        written = wire.write_receipt(
-            _signer(credentials.private_key, credentials.certificate),
-            party_id=local_party.identity.party_id,
-            ref_to_message_id=referenced_message_id,
-            acknowledged=[
-                ComparableReferenceFields.from_reference(reference)
-                for reference in non_repudiated_references
-            ],
-        )
-        return cls(
-            written=written.envelope,
-            signal_id=written.signal_id,
-            original_message_id=referenced_message_id,
-        )
-
-    def get_request_data(self) -> tuple[dict[str, str], bytes]:
-        if self.written is None:
-            return super().get_request_data()
-        return {"Content-Type": SIGNAL_CONTENT_TYPE}, self.written
-
-
 @functools.lru_cache(maxsize=16)
 def _signer(private_key: AS4PrivateKey, certificate: x509.Certificate) -> wire.Signer:
     return wire.Signer.of(private_key, certificate)
@@ -272,78 +147,6 @@ def refuse_unknown_sender(trust_list: TrustList, document: reader.Document) -> N
         raise UntrustedSignerException(detail=f"{party_id} is not on the trust list")
 
 
-@dataclass(frozen=True)
-class BuilderArgs:
-    """What the library's `AS4SendingExchange.build` passes to our profile."""
-
-    collaboration: wire.Collaboration
-    encrypt: bool = True
-
-
-class SingleWindowProfile(AS4Profile[SingleWindowMessage, SingleWindowReceipt, BuilderArgs]):
-    @classmethod
-    def get_profile_name(cls) -> str:
-        return PROFILE_NAME
-
-    @classmethod
-    def message_class(cls) -> type[SingleWindowMessage]:
-        return SingleWindowMessage
-
-    @classmethod
-    def receipt_class(cls) -> type[SingleWindowReceipt]:
-        return SingleWindowReceipt
-
-    @classmethod
-    def unpack_message(cls, payload: bytes) -> tuple[bytes, dict[str, bytes]]:
-        """`unpack_multipart` of a payload given as MIME headers, a blank line and the body."""
-        head, _, body = payload.partition(b"\r\n\r\n")
-        content_type = next(
-            (
-                line.split(b":", 1)[1].decode("latin-1")
-                for line in head.split(b"\r\n")
-                if line.lower().startswith(b"content-type:")
-            ),
-            "",
-        )
-        return unpack_multipart(content_type, body)
-
-    @classmethod
-    def parse_receipt(
-        cls, payload: bytes, expected_signer: x509.Certificate
-    ) -> SingleWindowReceipt:
-        return SingleWindowReceipt.parse(payload, expected_signer)
-
-    @classmethod
-    def build_message(
-        cls,
-        payload: bytes,
-        *,
-        local_party: AS4InternalParty,
-        remote_party: AS4ExternalParty,
-        builder_args: BuilderArgs,
-        references: AS4References | None = None,
-    ) -> SingleWindowMessage:
-        """For the library's `AS4SendingExchange.build`: written by `wire`, read back as the
-        library's model (the gateway itself uses `build_user_message`)."""
-        credentials = local_party.credentials
-        written = wire.write_user_message(
-            _signer(credentials.private_key, credentials.certificate),
-            _recipient(remote_party.credentials.certificate),
-            builder_args.collaboration,
-            payload,
-            encrypt=builder_args.encrypt,
-        )
-        envelope = etree.fromstring(written.envelope)
-        return SingleWindowMessage(
-            soap_envelope=Envelope.model_validate_etree(envelope),
-            message_id=builder_args.collaboration.message_id,
-            messaging_id=envelope.find(".//{*}Messaging").get(WSU_ID),  # type: ignore[union-attr]
-            mime_attachments={written.attachment_id: written.attachment},
-            decrypted_data={written.attachment_id: payload},
-            profile_name=PROFILE_NAME,
-        )
-
-
 # --- parties and trust -------------------------------------------------------------------
 
 
@@ -354,13 +157,6 @@ def internal_party(identity: NodeIdentity) -> AS4InternalParty:
             certificate=identity.certificate,
             private_key=AS4LocalPrivateKey(identity.private_key),
         ),
-    )
-
-
-def external_party(partner: Partner) -> AS4ExternalParty:
-    return AS4ExternalParty(
-        identity=AS4PartyIdentity(party_id=partner.party_id, party_type=PARTY_TYPE),
-        credentials=AS4BaseCredentials(certificate=partner.certificate),
     )
 
 
@@ -386,29 +182,6 @@ def resolve_signer(
 
 def signer_resolver(trust_list: TrustList) -> reader.SignerResolver:
     return functools.partial(resolve_signer, trust_list)
-
-
-def trust_list_resolver(trust_list: TrustList):  # type: ignore[no-untyped-def]
-    """`resolve_signer` as the library's signer resolver (for its own exchanges)."""
-
-    def resolve(party_from: PartyFrom, embedded: x509.Certificate | None) -> x509.Certificate:
-        if embedded is None:
-            raise UntrustedSignerError("no certificate accompanied the signature")
-        try:
-            return resolve_signer(trust_list, party_from.party_id.value, embedded)
-        except UntrustedSignerException as exc:
-            raise UntrustedSignerError(exc.detail) from exc
-
-    return resolve
-
-
-def security_policy(trust_list: TrustList) -> SecurityPolicy:
-    # Encryption is required per partner by the P-Mode (checked after parsing), not globally.
-    return SecurityPolicy(
-        signer_resolver=trust_list_resolver(trust_list),
-        encrypt_required=False,
-        maximum_decompressed_size=MAXIMUM_PAYLOAD,
-    )
 
 
 # --- sending -----------------------------------------------------------------------------
@@ -585,7 +358,7 @@ class InboundMessage:
                 self._signal = {"Content-Type": SIGNAL_CONTENT_TYPE}, written.envelope
                 self._signal_id = written.signal_id
             else:
-                self._signal = SingleWindowReceipt.create_error_signal_from_exception(
+                self._signal = AS4Receipt.create_error_signal_from_exception(
                     exception=self.error,
                     local_party=self.local_party,
                     referenced_message_id=self.message_id,
