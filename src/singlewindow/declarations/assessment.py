@@ -18,8 +18,14 @@ from singlewindow.declarations.model import (
     customs_values,
 )
 from singlewindow.risk.model import RiskSubject
-from singlewindow.tariff.model import DutyLine, TariffLine, TaxType, assess_item, duty_formula
-from singlewindow.tariff.services import TariffBook
+from singlewindow.tariff.model import (
+    DutyLine,
+    TariffBook,
+    TariffLine,
+    TaxType,
+    assess_item,
+    duty_formula,
+)
 
 # Decides a preference claim: (declaration, item) -> (granted, why), where granted is None
 # while the proof waits for an officer's documentary check.

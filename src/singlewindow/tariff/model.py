@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -19,6 +19,8 @@ from functools import cached_property
 from singlewindow.core.money import round_to_minor_unit
 from singlewindow.tariff.errors import InvalidRate
 
+_WORD = re.compile(r"[a-z0-9]+")
+_CODE_QUERY = re.compile(r"^[\d.\s]+$")
 _HUNDRED = Decimal(100)
 _ZERO = Decimal(0)
 
@@ -417,3 +419,130 @@ def assess_items(items: Iterable[TaxableItem], currency: str) -> DutyAssessment:
             for item in items
         ),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Codes and words as people write them, and a schedule in memory
+
+
+def words_of(text: str) -> list[str]:
+    """The words of a text for searching: lower case, letters and digits only."""
+    return _WORD.findall(text.lower())
+
+
+def normalize_code(code: str) -> str:
+    """`0901.11` → `090111`: people write codes with dots and spaces."""
+    return "".join(ch for ch in code if ch.isdigit())
+
+
+def is_code_query(query: str) -> bool:
+    return bool(_CODE_QUERY.match(query)) and any(ch.isdigit() for ch in query)
+
+
+def query_words(query: str) -> list[str]:
+    """Query words, with a plural `s` dropped so that `computers` finds `computer`."""
+    return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+            for w in words_of(query)]
+
+
+def matches_all(query: Sequence[str], words: Sequence[str]) -> tuple[int, int] | None:
+    """None unless every query word starts some word of the text; else a rank key (lower is
+    better): more query words found whole, then an earlier first match, rank higher."""
+    exact = 0
+    first = len(words)
+    for q in query:
+        found = whole = False
+        for position, word in enumerate(words):
+            if word.startswith(q):
+                found = True
+                whole = whole or word == q or word == q + "s"
+                first = min(first, position)
+        if not found:
+            return None
+        exact += whole
+    return (-exact, first)
+
+
+class TariffBook:
+    """One country's schedule in memory: `line()` is a dict lookup and a scan of the few
+    dated versions of one code."""
+
+    def __init__(
+        self,
+        country: str,
+        revision: int,
+        lines: Iterable[TariffLine],
+        describe: Callable[[str], str] = lambda subheading: "",
+    ) -> None:
+        """`describe` gives an HS subheading's description (searched with the lines' own)."""
+        self.country = country
+        self._describe = describe
+        self.revision = revision
+        by_code: dict[str, list[TariffLine]] = {}
+        for line in lines:
+            by_code.setdefault(line.code, []).append(line)
+        self._by_code: dict[str, tuple[TariffLine, ...]] = {
+            code: tuple(sorted(versions, key=lambda line: line.valid_from, reverse=True))
+            for code, versions in sorted(by_code.items())
+        }
+        self._words: dict[tuple[str, date], tuple[str, ...]] = {}
+
+    def __len__(self) -> int:
+        return sum(len(versions) for versions in self._by_code.values())
+
+    def line(self, code: str, on: date) -> TariffLine | None:
+        """The line of `code` (8 digits, no dots) in force on `on`, or None."""
+        for line in self._by_code.get(code, ()):
+            if line.in_force(on):
+                return line
+        return None
+
+    def versions(self, code: str) -> tuple[TariffLine, ...]:
+        """Every dated version of a code, latest first."""
+        return self._by_code.get(code, ())
+
+    def lines(self, on: date | None = None) -> Iterator[TariffLine]:
+        """Every line in code order; only those in force on `on` when given."""
+        for versions in self._by_code.values():
+            for line in reversed(versions):
+                if on is None or line.in_force(on):
+                    yield line
+
+    def chapters(self) -> set[str]:
+        return {code[:2] for code in self._by_code}
+
+    def search(
+        self, query: str = "", *, prefix: str = "", on: date | None = None
+    ) -> list[TariffLine]:
+        """Lines whose description (or their HS subheading's) has every word of `query`,
+        and whose code starts with `prefix`; a query of digits is a code prefix. Best
+        matches first, then code order."""
+        code_prefix = normalize_code(prefix)
+        if is_code_query(query):
+            code = normalize_code(query)
+            if not (code.startswith(code_prefix) or code_prefix.startswith(code)):
+                return []
+            code_prefix, query = max(code, code_prefix, key=len), ""
+        wanted = query_words(query)
+        ranked: list[tuple[tuple[int, int], int, TariffLine]] = []
+        for position, line in enumerate(self.lines(on)):
+            if code_prefix and not line.code.startswith(code_prefix):
+                continue
+            rank = (0, 0)
+            if wanted:
+                found = matches_all(wanted, self._words_of(line))
+                if found is None:
+                    continue
+                rank = found
+            ranked.append((rank, position, line))
+        ranked.sort(key=lambda entry: (entry[0], entry[1]))
+        return [line for _, _, line in ranked]
+
+    def _words_of(self, line: TariffLine) -> tuple[str, ...]:
+        key = (line.code, line.valid_from)
+        words = self._words.get(key)
+        if words is None:
+            subheading = self._describe(line.subheading)
+            words = tuple(words_of(f"{line.description} {subheading}"))
+            self._words[key] = words
+        return words

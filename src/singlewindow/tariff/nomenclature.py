@@ -8,16 +8,35 @@ entries); see `data/LICENSE.md` for the source and licence.
 from __future__ import annotations
 
 import csv
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from singlewindow.tariff.errors import UnknownCode
+from singlewindow.tariff.model import (  # the words and codes people write, shared with books
+    is_code_query,
+    matches_all,
+    normalize_code,
+    query_words,
+    words_of,
+)
 
-_WORD = re.compile(r"[a-z0-9]+")
-_CODE_QUERY = re.compile(r"^[\d.\s]+$")
+__all__ = [
+    "GoodsNomenclature",
+    "Section",
+    "children",
+    "exists",
+    "get",
+    "is_code_query",
+    "matches_all",
+    "normalize_code",
+    "path",
+    "query_words",
+    "search",
+    "section",
+    "words_of",
+]
+
 
 
 @dataclass(frozen=True)
@@ -48,44 +67,6 @@ class _Nomenclature:
     children: dict[str, tuple[str, ...]]
     words: dict[str, tuple[str, ...]]  # code → the words of its description, in order
     lowered: dict[str, str]  # code → its description in lower case
-
-
-def words_of(text: str) -> list[str]:
-    """The words of a text for searching: lower case, letters and digits only."""
-    return _WORD.findall(text.lower())
-
-
-def normalize_code(code: str) -> str:
-    """`0901.11` → `090111`: people write codes with dots and spaces."""
-    return "".join(ch for ch in code if ch.isdigit())
-
-
-def is_code_query(query: str) -> bool:
-    return bool(_CODE_QUERY.match(query)) and any(ch.isdigit() for ch in query)
-
-
-def query_words(query: str) -> list[str]:
-    """Query words, with a plural `s` dropped so that `computers` finds `computer`."""
-    return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
-            for w in words_of(query)]
-
-
-def matches_all(query: Sequence[str], words: Sequence[str]) -> tuple[int, int] | None:
-    """None unless every query word starts some word of the text; else a rank key (lower is
-    better): more query words found whole, then an earlier first match, rank higher."""
-    exact = 0
-    first = len(words)
-    for q in query:
-        found = whole = False
-        for position, word in enumerate(words):
-            if word.startswith(q):
-                found = True
-                whole = whole or word == q or word == q + "s"
-                first = min(first, position)
-        if not found:
-            return None
-        exact += whole
-    return (-exact, first)
 
 
 @cache

@@ -13,7 +13,6 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -28,7 +27,7 @@ from singlewindow.core.db import Database
 from singlewindow.core.errors import Invalid, Problem
 from singlewindow.tariff import nomenclature, repository
 from singlewindow.tariff.errors import InvalidSchedule, UnknownCode, UnknownSchedule
-from singlewindow.tariff.model import Rate, TariffLine
+from singlewindow.tariff.model import Rate, TariffBook, TariffLine
 
 COLUMNS = (
     "code",
@@ -301,83 +300,6 @@ def ensure_sample_schedule(database: Database, country: str) -> ImportReport | N
 # Lookup and search
 
 
-class TariffBook:
-    """One country's schedule in memory: `line()` is a dict lookup and a scan of the few
-    dated versions of one code."""
-
-    def __init__(self, country: str, revision: int, lines: Iterable[TariffLine]) -> None:
-        self.country = country
-        self.revision = revision
-        by_code: dict[str, list[TariffLine]] = {}
-        for line in lines:
-            by_code.setdefault(line.code, []).append(line)
-        self._by_code: dict[str, tuple[TariffLine, ...]] = {
-            code: tuple(sorted(versions, key=lambda line: line.valid_from, reverse=True))
-            for code, versions in sorted(by_code.items())
-        }
-        self._words: dict[tuple[str, date], tuple[str, ...]] = {}
-
-    def __len__(self) -> int:
-        return sum(len(versions) for versions in self._by_code.values())
-
-    def line(self, code: str, on: date) -> TariffLine | None:
-        """The line of `code` (8 digits, no dots) in force on `on`, or None."""
-        for line in self._by_code.get(code, ()):
-            if line.in_force(on):
-                return line
-        return None
-
-    def versions(self, code: str) -> tuple[TariffLine, ...]:
-        """Every dated version of a code, latest first."""
-        return self._by_code.get(code, ())
-
-    def lines(self, on: date | None = None) -> Iterator[TariffLine]:
-        """Every line in code order; only those in force on `on` when given."""
-        for versions in self._by_code.values():
-            for line in reversed(versions):
-                if on is None or line.in_force(on):
-                    yield line
-
-    def chapters(self) -> set[str]:
-        return {code[:2] for code in self._by_code}
-
-    def search(
-        self, query: str = "", *, prefix: str = "", on: date | None = None
-    ) -> list[TariffLine]:
-        """Lines whose description (or their HS subheading's) has every word of `query`,
-        and whose code starts with `prefix`; a query of digits is a code prefix. Best
-        matches first, then code order."""
-        code_prefix = nomenclature.normalize_code(prefix)
-        if nomenclature.is_code_query(query):
-            code = nomenclature.normalize_code(query)
-            if not (code.startswith(code_prefix) or code_prefix.startswith(code)):
-                return []
-            code_prefix, query = max(code, code_prefix, key=len), ""
-        wanted = nomenclature.query_words(query)
-        ranked: list[tuple[tuple[int, int], int, TariffLine]] = []
-        for position, line in enumerate(self.lines(on)):
-            if code_prefix and not line.code.startswith(code_prefix):
-                continue
-            rank = (0, 0)
-            if wanted:
-                found = nomenclature.matches_all(wanted, self._words_of(line))
-                if found is None:
-                    continue
-                rank = found
-            ranked.append((rank, position, line))
-        ranked.sort(key=lambda entry: (entry[0], entry[1]))
-        return [line for _, _, line in ranked]
-
-    def _words_of(self, line: TariffLine) -> tuple[str, ...]:
-        key = (line.code, line.valid_from)
-        words = self._words.get(key)
-        if words is None:
-            subheading = nomenclature.get(line.subheading).description
-            words = tuple(nomenclature.words_of(f"{line.description} {subheading}"))
-            self._words[key] = words
-        return words
-
-
 @dataclass
 class _CachedBook:
     book: TariffBook
@@ -407,9 +329,15 @@ def tariff_book(database: Database, country: str) -> TariffBook:
             if cached is not None and cached.book.revision == revision:
                 book = cached.book
             else:
-                book = TariffBook(country, revision, repository.lines_of(session, country))
+                book = TariffBook(
+                    country, revision, repository.lines_of(session, country), _describe
+                )
         _books.setdefault(database, {})[country] = _CachedBook(book, time.monotonic())
         return book
+
+
+def _describe(subheading: str) -> str:
+    return nomenclature.get(subheading).description
 
 
 def _forget_book(database: Database, country: str) -> None:
