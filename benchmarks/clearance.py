@@ -139,10 +139,10 @@ def http_mode(args: argparse.Namespace) -> dict[str, float]:
 
 def batch_mode(args: argparse.Namespace) -> dict[str, float]:
     from singlewindow.access.model import Principal, Role
-    from singlewindow.bootstrap import open_database
     from singlewindow.core.config import Settings
     from singlewindow.declarations.model import validate
     from singlewindow.declarations.services import Clearance
+    from singlewindow.node import open_database
     from singlewindow.risk import services as selectivity
     from singlewindow.tariff.services import ensure_sample_schedule, tariff_book
 

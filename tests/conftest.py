@@ -12,8 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from singlewindow.core.db import Database
-from singlewindow.core.migrate import upgrade
-from singlewindow.storage import metadata
+from singlewindow.core.migrate import metadata, upgrade
 
 POSTGRES_URL = os.environ.get("SINGLEWINDOW_TEST_DATABASE_URL")
 

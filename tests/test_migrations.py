@@ -3,7 +3,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from singlewindow.storage import metadata
+from singlewindow.core.migrate import metadata
 
 
 def test_migrations_match_the_models(database):

@@ -21,8 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from singlewindow.core.db import Database
-from singlewindow.core.migrate import MIGRATIONS, alembic_config, upgrade
-from singlewindow.storage import metadata
+from singlewindow.core.migrate import MIGRATIONS, alembic_config, metadata, upgrade
 
 TEMPLATE = '''"""{room}: {message}
 

@@ -26,12 +26,12 @@ from typer.core import TyperGroup
 
 from singlewindow.access import services as access
 from singlewindow.access.model import Principal, Role
-from singlewindow.bootstrap import open_database
 from singlewindow.core.config import Settings
 from singlewindow.core.db import Database
 from singlewindow.core.errors import SingleWindowError
 from singlewindow.declarations.errors import DuplicateLrn
 from singlewindow.declarations.schemas import DeclarationCreate, DeclarationRead
+from singlewindow.node import open_database
 
 if TYPE_CHECKING:
     from singlewindow.node import Node

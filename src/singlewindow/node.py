@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from singlewindow import sample
-from singlewindow.bootstrap import open_database
 from singlewindow.core.config import Settings
 from singlewindow.core.countries import customs_party
 from singlewindow.core.db import Database
+from singlewindow.core.migrate import upgrade
 from singlewindow.declarations import prearrival
 from singlewindow.declarations.services import Clearance
 from singlewindow.exchange import services as exchange
@@ -22,6 +22,13 @@ from singlewindow.tariff.services import ensure_sample_schedule
 
 TRUST_LIST = "trust-list.json"
 PMODE = "pmode.json"
+
+
+def open_database(settings: Settings) -> Database:
+    """The node's database, migrated to the latest schema."""
+    database = Database(settings.database_url)
+    upgrade(database)
+    return database
 
 
 def _customs_of(country: str | None) -> str | None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from singlewindow.bootstrap import open_database
 from singlewindow.core.config import Settings
+from singlewindow.node import open_database
 from singlewindow.reference import services
 from singlewindow.reference.cli import app
 

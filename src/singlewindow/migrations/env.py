@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from singlewindow.storage import metadata
+from singlewindow.core.migrate import metadata
 
 config = context.config
 target_metadata = metadata()

@@ -9,10 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from singlewindow.bootstrap import open_database
 from singlewindow.core.clock import today
 from singlewindow.core.config import Settings
 from singlewindow.core.errors import SingleWindowError
+from singlewindow.node import open_database
 from singlewindow.reference import services
 from singlewindow.reference.model import Procedure
 from singlewindow.reference.schemas import SAMPLE_NOTICE

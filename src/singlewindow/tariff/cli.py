@@ -9,10 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from singlewindow.bootstrap import open_database
 from singlewindow.core.clock import today
 from singlewindow.core.config import Settings
 from singlewindow.core.errors import Invalid, NotFound
+from singlewindow.node import open_database
 from singlewindow.tariff import services
 
 app = typer.Typer(help="National tariff: import and search", no_args_is_help=True)

@@ -25,8 +25,8 @@ Country = Annotated[str, typer.Option("--country", "-c", help="The node's countr
 
 @contextmanager
 def _node(country: str) -> Iterator[Database]:
-    from singlewindow.bootstrap import open_database
     from singlewindow.core.config import Settings
+    from singlewindow.node import open_database
 
     database = open_database(Settings.from_env(country=country))
     try:
