@@ -10,6 +10,7 @@ from singlewindow.exchange.api import router as exchange_router
 from singlewindow.exchange.pmode import ProcessingModes
 from singlewindow.exchange.services import Gateway
 from singlewindow.origin.api import router as origin_router
+from singlewindow.origin.services import Origin
 from tests.builders import as_json, import_declaration
 
 # Every list route, with a role allowed to read it.
@@ -35,6 +36,7 @@ def network_node(node, database, tmp_path):
     app.state.exchange = Gateway(
         database, identity, pki.TrustList([]), ProcessingModes.from_dict({"partners": {}})
     )
+    app.state.origin = Origin(database, "VN", app.state.exchange)
     app.include_router(exchange_router)
     app.include_router(origin_router)
     app.openapi_schema = None

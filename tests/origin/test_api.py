@@ -13,6 +13,7 @@ from singlewindow.api import deps
 from singlewindow.api.app import install_error_handlers
 from singlewindow.core.db import Database
 from singlewindow.origin.api import router
+from singlewindow.origin.services import Origin
 
 from .conftest import Network, kh_gateway_on
 
@@ -58,7 +59,7 @@ def app(network: Network, database: Database) -> FastAPI:
     app = FastAPI()
     app.include_router(router)
     app.state.database = database
-    app.state.exchange = kh_gateway_on(network, database)
+    app.state.origin = Origin(database, "KH", kh_gateway_on(network, database))
     install_error_handlers(app)
     return app
 

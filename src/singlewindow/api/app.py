@@ -185,6 +185,7 @@ def create_app(node: Node) -> FastAPI:
     app.state.database = node.database
     app.state.clearance = node.clearance
     app.state.exchange = node.gateway
+    app.state.origin = node.origin
     install_error_handlers(app)
     install_docs(app)
     # Added last is outermost: errors of the body limit itself are caught too.

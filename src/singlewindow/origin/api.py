@@ -20,13 +20,10 @@ router = APIRouter(prefix="/origin", tags=["origin"])
 IssuerDep = Annotated[Principal, Depends(require_role(Role.ISSUER, Role.ADMIN))]
 
 
-def origin(request: Request) -> Origin:
-    """The node's `Origin` (`app.state.origin`), or one over its database and gateway."""
-    service = getattr(request.app.state, "origin", None)
-    if service is None:
-        gateway = request.app.state.exchange
-        service = Origin(request.app.state.database, gateway.identity.country, gateway)
-        request.app.state.origin = service
+async def origin(request: Request) -> Origin:
+    """The node's `Origin`, built with the node (`Node.origin`) and handed to the app as its
+    database is; the router is served only by a node on a network, which has one."""
+    service: Origin = request.app.state.origin
     return service
 
 
