@@ -45,7 +45,7 @@ from as4.profiles.peppol.message import PeppolAS4Message
 from cryptography import x509
 from lxml import etree
 
-from singlewindow.exchange import messaging, wire
+from singlewindow.exchange import receiving, wire
 from singlewindow.exchange.pki import Partner, TrustList
 
 PROFILE_NAME = "singlewindow"
@@ -136,7 +136,7 @@ class SingleWindowReceipt(AS4Receipt):
     ) -> Self:
         credentials = local_party.credentials
         written = wire.write_receipt(
-            messaging._signer(credentials.private_key, credentials.certificate),
+            wire.signer_for(credentials.private_key, credentials.certificate),
             party_id=local_party.identity.party_id,
             ref_to_message_id=referenced_message_id,
             acknowledged=[
@@ -153,7 +153,7 @@ class SingleWindowReceipt(AS4Receipt):
     def get_request_data(self) -> tuple[dict[str, str], bytes]:
         if self.written is None:
             return super().get_request_data()
-        return {"Content-Type": messaging.SIGNAL_CONTENT_TYPE}, self.written
+        return {"Content-Type": receiving.SIGNAL_CONTENT_TYPE}, self.written
 
 
 
@@ -191,7 +191,7 @@ class SingleWindowProfile(AS4Profile[SingleWindowMessage, SingleWindowReceipt, B
             ),
             "",
         )
-        return messaging.unpack_multipart(content_type, body)
+        return receiving.unpack_multipart(content_type, body)
 
     @classmethod
     def parse_receipt(
@@ -213,8 +213,8 @@ class SingleWindowProfile(AS4Profile[SingleWindowMessage, SingleWindowReceipt, B
         library's model (the gateway itself uses `build_user_message`)."""
         credentials = local_party.credentials
         written = wire.write_user_message(
-            messaging._signer(credentials.private_key, credentials.certificate),
-            messaging._recipient(remote_party.credentials.certificate),
+            wire.signer_for(credentials.private_key, credentials.certificate),
+            wire.recipient_for(remote_party.credentials.certificate),
             builder_args.collaboration,
             payload,
             encrypt=builder_args.encrypt,
@@ -234,7 +234,7 @@ class SingleWindowProfile(AS4Profile[SingleWindowMessage, SingleWindowReceipt, B
 
 def external_party(partner: Partner) -> AS4ExternalParty:
     return AS4ExternalParty(
-        identity=AS4PartyIdentity(party_id=partner.party_id, party_type=messaging.PARTY_TYPE),
+        identity=AS4PartyIdentity(party_id=partner.party_id, party_type=wire.PARTY_TYPE),
         credentials=AS4BaseCredentials(certificate=partner.certificate),
     )
 
@@ -250,7 +250,7 @@ def trust_list_resolver(
         if embedded is None:
             raise UntrustedSignerError("no certificate accompanied the signature")
         try:
-            return messaging.resolve_signer(trust_list, party_from.party_id.value, embedded)
+            return receiving.resolve_signer(trust_list, party_from.party_id.value, embedded)
         except UntrustedSignerException as exc:
             raise UntrustedSignerError(exc.detail) from exc
 
@@ -262,5 +262,5 @@ def security_policy(trust_list: TrustList) -> SecurityPolicy:
     return SecurityPolicy(
         signer_resolver=trust_list_resolver(trust_list),
         encrypt_required=False,
-        maximum_decompressed_size=messaging.MAXIMUM_PAYLOAD,
+        maximum_decompressed_size=receiving.MAXIMUM_PAYLOAD,
     )

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from singlewindow.api.app import install_error_handlers
-from singlewindow.exchange import api, messaging, pki
+from singlewindow.exchange import api, pki, sending
 from singlewindow.exchange.model import UserMessage
 from singlewindow.exchange.services import Gateway, names_no_issuer
 
@@ -66,8 +66,8 @@ def node(gateway: Gateway | None, received: list[str] | None = None) -> api.AS4E
     return api.with_as4_endpoint(app)
 
 
-def build(network: Network) -> messaging.OutboundMessage:
-    return messaging.build_user_message(
+def build(network: Network) -> sending.OutboundMessage:
+    return sending.build_user_message(
         network.kh,
         pki.partner_from_certificate(network.vn.certificate, "http://vn.test/as4"),
         message_id=f"{uuid.uuid4()}@{network.kh.party_id}",
@@ -106,7 +106,7 @@ def test_a_genuine_message_gets_its_receipt(network: Network, vn_gateway: Gatewa
     with TestClient(node(vn_gateway, received)) as client:  # the lifespan starts the workers
         response = client.post("/as4", content=outbound.body, headers=outbound.headers)
         assert response.status_code == 200, response.text
-        assert messaging.judge_signal(outbound, response.content).delivered
+        assert sending.judge_signal(outbound, response.content).delivered
         assert response.headers["content-type"].startswith("application/soap+xml")
         deadline = time.monotonic() + 10
         while not received and time.monotonic() < deadline:

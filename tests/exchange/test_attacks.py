@@ -15,7 +15,7 @@ from singlewindow.core.clock import utcnow
 from singlewindow.core.db import Database
 from singlewindow.declarations.model import DeclarationType, Party
 from singlewindow.declarations.prearrival import PreArrival, acdd_document, export_country_of
-from singlewindow.exchange import messaging, pki
+from singlewindow.exchange import pki, receiving, refusals, sending
 from singlewindow.exchange.repository import InboxRow, MessageLogRow, OutboxRow
 from singlewindow.exchange.services import Gateway, ReceiveResult, names_no_issuer
 from singlewindow.origin.errors import UnknownCertificate
@@ -30,8 +30,8 @@ from .conftest import ACTION, DOCUMENT, KH, ORIGIN, SERVICE, Network, pmode_for,
 
 def build(
     sender: pki.NodeIdentity, receiver: pki.NodeIdentity, encrypt: bool = True
-) -> messaging.OutboundMessage:
-    return messaging.build_user_message(
+) -> sending.OutboundMessage:
+    return sending.build_user_message(
         sender,
         pki.partner_from_certificate(receiver.certificate, "http://vn.test/as4"),
         message_id=f"{uuid.uuid4()}@{sender.party_id}",
@@ -70,7 +70,7 @@ def test_a_genuine_message_is_accepted(network: Network, vn_gateway: Gateway) ->
     outbound = build(network.kh, network.vn)
     result = vn_gateway.receive(outbound.body, outbound.headers)
     assert result.accepted and result.status == 200
-    assert messaging.judge_signal(outbound, result.body).delivered
+    assert sending.judge_signal(outbound, result.body).delivered
     # the evidence: the signed envelope byte for byte as posted, and the receipt as answered
     [entry] = vn_gateway.get_message(outbound.message_id)
     assert entry.envelope == outbound.envelope and entry.signal == result.body
@@ -119,7 +119,7 @@ def test_replayed_message_is_a_duplicate(network: Network, vn_gateway: Gateway) 
     before = stored(vn_gateway)
     result = vn_gateway.receive(outbound.body, outbound.headers)
     assert not result.accepted and result.error_code == "EBMS:0004"
-    assert messaging.DUPLICATE_MARK in result.detail
+    assert refusals.DUPLICATE_MARK in result.detail
     assert stored(vn_gateway) == before
 
 
@@ -149,7 +149,7 @@ def test_garbage_body(vn_gateway: Gateway, body: bytes, headers: dict[str, str])
 
 
 def test_unknown_service_or_action(network: Network, vn_gateway: Gateway) -> None:
-    outbound = messaging.build_user_message(
+    outbound = sending.build_user_message(
         network.kh,
         pki.partner_from_certificate(network.vn.certificate, "http://vn.test/as4"),
         message_id="x1@kh", conversation_id="c", service="urn:asw:intelligence",
@@ -224,7 +224,7 @@ def test_the_library_alone_accepts_a_wrapped_message(network: Network) -> None:
 
     outbound = build(network.kh, network.vn)
     exchange = AS4ReceivingExchange(
-        profile=LibraryOnly, local_party=messaging.internal_party(network.vn)
+        profile=LibraryOnly, local_party=receiving.internal_party(network.vn)
     )
     exchange.receive(
         outbound.headers,
@@ -242,8 +242,8 @@ ACDD_NUMBER = "KH26KHPNH0000000017"
 
 def signed(
     sender: pki.NodeIdentity, receiver: pki.NodeIdentity, action: str, payload: bytes
-) -> messaging.OutboundMessage:
-    return messaging.build_user_message(
+) -> sending.OutboundMessage:
+    return sending.build_user_message(
         sender,
         pki.partner_from_certificate(receiver.certificate, "http://vn.test/as4"),
         message_id=f"{uuid.uuid4()}@{sender.party_id}",
@@ -285,7 +285,7 @@ def inbound_log(gateway: Gateway) -> list[MessageLogRow]:
 
 
 def assert_forgery_refused(
-    forged: messaging.OutboundMessage, result: ReceiveResult, gateway: Gateway
+    forged: sending.OutboundMessage, result: ReceiveResult, gateway: Gateway
 ) -> None:
     assert not result.accepted and result.status == 400
     assert result.error_code == "EBMS:0004", (result.error_code, result.detail)
@@ -316,7 +316,7 @@ def test_a_partner_cannot_forge_another_countrys_acdd(network: Network, database
 
     genuine = signed(network.kh, network.vn, ACTION, acdd_of_cambodia())
     result = gateway.receive(genuine.body, genuine.headers)
-    assert result.accepted and messaging.judge_signal(genuine, result.body).delivered
+    assert result.accepted and sending.judge_signal(genuine, result.body).delivered
     assert gateway.process_inbox() == 1
     record = pre_arrival.get("KH", ACDD_NUMBER)
     assert record.message_id == genuine.message_id
@@ -388,7 +388,7 @@ def test_an_over_long_identifier_is_refused_before_the_database(
         "ref_to_message_id": "earlier@KH-CUSTOMS",
         field: "x" * 256,
     }
-    outbound = messaging.build_user_message(
+    outbound = sending.build_user_message(
         network.kh,
         pki.partner_from_certificate(network.vn.certificate, "http://vn.test/as4"),
         service=SERVICE, action=ACTION, payload=DOCUMENT, **values,
@@ -397,7 +397,7 @@ def test_an_over_long_identifier_is_refused_before_the_database(
     assert_refused(result, "EBMS:0003", gateway, "at most 255")
     # 255 characters still fit
     values[field] = "y" * 255
-    fits = messaging.build_user_message(
+    fits = sending.build_user_message(
         network.kh,
         pki.partner_from_certificate(network.vn.certificate, "http://vn.test/as4"),
         service=SERVICE, action=ACTION, payload=DOCUMENT, **values,
@@ -427,9 +427,9 @@ def test_the_same_message_id_from_two_senders_is_delivered_twice(
     assert gateway.receive(first.body, first.headers).accepted
     result = gateway.receive(genuine.body, genuine.headers)
     assert result.accepted, (result.error_code, result.detail)
-    assert messaging.judge_signal(genuine, result.body).delivered
+    assert sending.judge_signal(genuine, result.body).delivered
     again = gateway.receive(genuine.body, genuine.headers)
-    assert again.error_code == "EBMS:0004" and messaging.DUPLICATE_MARK in again.detail
+    assert again.error_code == "EBMS:0004" and refusals.DUPLICATE_MARK in again.detail
     assert gateway.process_inbox() == 2
     assert sorted(handled) == [("KH-CUSTOMS", message_id), ("TH-CUSTOMS", message_id)]
     entries = gateway.get_message(message_id)
@@ -441,8 +441,8 @@ def test_the_same_message_id_from_two_senders_is_delivered_twice(
 
 def with_id(
     sender: pki.NodeIdentity, receiver: pki.NodeIdentity, message_id: str
-) -> messaging.OutboundMessage:
-    return messaging.build_user_message(
+) -> sending.OutboundMessage:
+    return sending.build_user_message(
         sender,
         pki.partner_from_certificate(receiver.certificate, "http://vn.test/as4"),
         message_id=message_id, conversation_id="conv-same-id", service=SERVICE,

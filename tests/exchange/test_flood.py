@@ -17,7 +17,7 @@ import pytest
 from as4.errors import SoapPartNotFoundException
 from starlette.applications import Starlette
 
-from singlewindow.exchange import api, messaging, mime, pki
+from singlewindow.exchange import api, mime, pki, receiving, sending
 from singlewindow.exchange.services import Gateway, ReceiveResult
 
 from .conftest import ACTION, DOCUMENT, SERVICE, Network
@@ -33,7 +33,7 @@ def many_parts(count: int) -> bytes:
     return b"--b\r\n\r\n\r\n" * count + b"--b--\r\n"
 
 
-def with_parts(outbound: messaging.OutboundMessage, extra: bytes) -> bytes:
+def with_parts(outbound: sending.OutboundMessage, extra: bytes) -> bytes:
     """A genuine body with `extra` MIME parts inserted before its closing boundary."""
     body = outbound.body
     boundary = body.split(b"\r\n", 1)[0]
@@ -62,7 +62,7 @@ def test_parsing_stops_at_the_cap_not_after_counting() -> None:
         started = time.process_time()
         for _ in range(20):
             with pytest.raises(SoapPartNotFoundException):
-                messaging.unpack_multipart(CONTENT_TYPE, body)
+                receiving.unpack_multipart(CONTENT_TYPE, body)
         return time.process_time() - started
 
     cpu(10)  # warm up
@@ -227,7 +227,7 @@ def test_a_genuine_partner_is_answered_within_200_ms_during_a_flood(tmp_path: Pa
         latencies = []
         with httpx.Client(base_url=vn.url, timeout=30) as http:
             for number in range(10):
-                outbound = messaging.build_user_message(
+                outbound = sending.build_user_message(
                     enqueuer.identity, vn_partner,
                     message_id=f"{uuid.uuid4()}@{kh.party_id}",
                     conversation_id=f"conv-flood-{number}",
@@ -237,7 +237,7 @@ def test_a_genuine_partner_is_answered_within_200_ms_during_a_flood(tmp_path: Pa
                 answer = http.post("/as4", content=outbound.body, headers=outbound.headers)
                 latencies.append(time.perf_counter() - started)
                 assert answer.status_code == 200, answer.text
-                assert messaging.judge_signal(outbound, answer.content).delivered
+                assert sending.judge_signal(outbound, answer.content).delivered
                 time.sleep(0.05)
         flooded = len(refusals)
     finally:

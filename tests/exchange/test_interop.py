@@ -14,7 +14,7 @@ from as4.peppol import (
 from as4.profiles.peppol.profile import PeppolAS4Profile
 from as4.utils.mime_handler import MIMEHandler
 
-from singlewindow.exchange import messaging, pki
+from singlewindow.exchange import pki, receiving, sending
 from singlewindow.exchange.pmode import ProcessingModes
 from singlewindow.exchange.services import Gateway
 
@@ -58,7 +58,7 @@ def test_a_message_built_by_the_library_is_accepted(network: Network, receiver_d
 
 
 def test_a_node_message_is_verified_and_decrypted_by_the_library(network: Network) -> None:
-    outbound = messaging.build_user_message(
+    outbound = sending.build_user_message(
         network.kh,
         pki.partner_from_certificate(network.vn.certificate, "http://vn.test/as4"),
         message_id="interop-1@KH-CUSTOMS",
@@ -74,7 +74,7 @@ def test_a_node_message_is_verified_and_decrypted_by_the_library(network: Networ
 
     parsed = AS4Message.parse(
         AS4ParseContext(
-            local_party=messaging.internal_party(network.vn),
+            local_party=receiving.internal_party(network.vn),
             security_policy=SecurityPolicy(
                 signer_resolver=pinned_certificates(network.kh.certificate)
             ),

@@ -12,7 +12,7 @@ import pytest
 
 from singlewindow.core.clock import utcnow
 from singlewindow.core.db import Database
-from singlewindow.exchange import messaging, repository
+from singlewindow.exchange import repository, sending
 from singlewindow.exchange.model import OutboxStatus
 from singlewindow.exchange.repository import InboxRow, OutboxRow
 from singlewindow.exchange.services import Attempt, Gateway, names_no_issuer
@@ -161,7 +161,7 @@ def test_a_batch_with_a_lost_claim_records_the_others(sender: Gateway, clock: Cl
     with sender.database.transaction() as connection:
         [taken] = repository.claim_due(connection, "w2", clock.now, lease, 8)
     assert taken.message_id == ids[1]
-    ok = messaging.SignalVerdict(delivered=True, retry=False, receipt_id="r@VN")
+    ok = sending.SignalVerdict(delivered=True, retry=False, receipt_id="r@VN")
     outcomes = sender.record_attempts(
         "w1", [Attempt(message_id, 1, None, ok, b"<receipt/>") for message_id in ids]
     )

@@ -19,15 +19,15 @@ from as4 import AS4ParseContext, ReceiptVerificationError
 from as4.errors import BaseAS4ReceiptableError
 from lxml import etree
 
-from singlewindow.exchange import messaging, reader, wire
+from singlewindow.exchange import reader, receiving, refusals, sending, wire
 from singlewindow.exchange.pki import partner_from_certificate
 
 from . import profile
 from .conftest import ACTION, DOCUMENT, KH, SERVICE, VN, Network, trust
 
 
-def written(network: Network, encrypt: bool) -> messaging.OutboundMessage:
-    return messaging.build_user_message(
+def written(network: Network, encrypt: bool) -> sending.OutboundMessage:
+    return sending.build_user_message(
         network.kh, partner_from_certificate(network.vn.certificate, "http://vn/as4"),
         message_id=f"{uuid.uuid4()}@{KH}", conversation_id="conv", service=SERVICE,
         action=ACTION, payload=DOCUMENT, ref_to_message_id="earlier@KH-CUSTOMS",
@@ -68,9 +68,9 @@ def ours(network: Network, soap: bytes, attachments: dict[str, bytes]) -> str | 
         document = reader.parse_envelope(soap)
         reader.read_user_message(
             document, attachments,
-            resolve_signer=messaging.signer_resolver(trust(network.kh)),
-            private_key=messaging.internal_party(network.vn).credentials.private_key,
-            maximum_size=messaging.MAXIMUM_PAYLOAD,
+            resolve_signer=receiving.signer_resolver(trust(network.kh)),
+            private_key=receiving.internal_party(network.vn).credentials.private_key,
+            maximum_size=receiving.MAXIMUM_PAYLOAD,
         )
     except BaseAS4ReceiptableError as error:
         return error.error_code
@@ -80,7 +80,7 @@ def ours(network: Network, soap: bytes, attachments: dict[str, bytes]) -> str | 
 def library(network: Network, soap: bytes, attachments: dict[str, bytes]) -> str | None:
     message = profile.SingleWindowMessage.parse(
         AS4ParseContext(
-            local_party=messaging.internal_party(network.vn),
+            local_party=receiving.internal_party(network.vn),
             security_policy=profile.security_policy(trust(network.kh)),
         ),
         soap,
@@ -102,7 +102,7 @@ STRICTER = {
 @pytest.mark.parametrize("encrypt", [True, False], ids=["encrypted", "signed-only"])
 def test_the_reader_refuses_what_the_library_refuses(network: Network, encrypt: bool) -> None:
     outbound = written(network, encrypt)
-    soap, attachments = messaging.unpack_multipart(outbound.headers["Content-Type"], outbound.body)
+    soap, attachments = receiving.unpack_multipart(outbound.headers["Content-Type"], outbound.body)
     assert ours(network, soap, attachments) is None and library(network, soap, attachments) is None
     disagreements = []
     checked = 0
@@ -119,12 +119,12 @@ def test_the_reader_refuses_what_the_library_refuses(network: Network, encrypt: 
 
 def test_the_reader_reads_what_was_written(network: Network) -> None:
     outbound = written(network, encrypt=True)
-    soap, attachments = messaging.unpack_multipart(outbound.headers["Content-Type"], outbound.body)
+    soap, attachments = receiving.unpack_multipart(outbound.headers["Content-Type"], outbound.body)
     read = reader.read_user_message(
         reader.parse_envelope(soap), attachments,
-        resolve_signer=messaging.signer_resolver(trust(network.kh)),
-        private_key=messaging.internal_party(network.vn).credentials.private_key,
-        maximum_size=messaging.MAXIMUM_PAYLOAD,
+        resolve_signer=receiving.signer_resolver(trust(network.kh)),
+        private_key=receiving.internal_party(network.vn).credentials.private_key,
+        maximum_size=receiving.MAXIMUM_PAYLOAD,
     )
     message = read.message
     assert (message.message_id, message.from_party, message.to_party) == (
@@ -143,7 +143,7 @@ def test_the_reader_reads_what_was_written(network: Network) -> None:
 def test_a_tampered_attachment_is_refused(network: Network) -> None:
     for encrypt, code in ((True, "EBMS:0102"), (False, "EBMS:0101")):
         outbound = written(network, encrypt)
-        soap, attachments = messaging.unpack_multipart(
+        soap, attachments = receiving.unpack_multipart(
             outbound.headers["Content-Type"], outbound.body
         )
         [(part, content)] = attachments.items()
@@ -167,15 +167,15 @@ def test_gunzip_stops_at_the_size_limit_and_refuses_what_is_not_gzip() -> None:
 # --- signals -------------------------------------------------------------------------------
 
 
-def receipt_for(network: Network, outbound: messaging.OutboundMessage) -> bytes:
-    inbound = messaging.open_user_message(
+def receipt_for(network: Network, outbound: sending.OutboundMessage) -> bytes:
+    inbound = receiving.open_user_message(
         network.vn, trust(network.kh), outbound.body, outbound.headers
     )
     assert inbound.error is None
     return inbound.signal()[1]
 
 
-def library_judges(outbound: messaging.OutboundMessage, signal: bytes) -> bool:
+def library_judges(outbound: sending.OutboundMessage, signal: bytes) -> bool:
     try:
         receipt = profile.SingleWindowReceipt.parse(signal, outbound.expected_signer)
         if receipt.original_message_id != outbound.message_id:
@@ -189,10 +189,10 @@ def library_judges(outbound: messaging.OutboundMessage, signal: bytes) -> bool:
 def test_the_judge_refuses_every_receipt_the_library_refuses(network: Network) -> None:
     outbound = written(network, encrypt=True)
     receipt = receipt_for(network, outbound)
-    assert messaging.judge_signal(outbound, receipt).delivered and library_judges(outbound, receipt)
+    assert sending.judge_signal(outbound, receipt).delivered and library_judges(outbound, receipt)
     disagreements = []
     for name, variant in variants(receipt):
-        verdict = messaging.judge_signal(outbound, variant)
+        verdict = sending.judge_signal(outbound, variant)
         if verdict.delivered != library_judges(outbound, variant):
             disagreements.append((name, verdict.detail))
     assert disagreements == []
@@ -202,21 +202,21 @@ def test_a_receipt_signed_by_another_node_proves_nothing(network: Network) -> No
     outbound = written(network, encrypt=False)
     impostor = copy.copy(outbound)
     object.__setattr__(impostor, "expected_signer", network.impostor.certificate)
-    verdict = messaging.judge_signal(impostor, receipt_for(network, outbound))
+    verdict = sending.judge_signal(impostor, receipt_for(network, outbound))
     assert not verdict.delivered and verdict.retry and "not signed by" in verdict.detail
 
 
 def test_an_error_signal_is_read_with_its_code(network: Network) -> None:
     outbound = written(network, encrypt=True)
-    inbound = messaging.open_user_message(
+    inbound = receiving.open_user_message(
         network.vn, trust(network.kh), outbound.body, outbound.headers
     )
-    inbound.refuse(messaging.ProcessingModeMismatch(detail="no P-Mode for this"))
+    inbound.refuse(refusals.ProcessingModeMismatch(detail="no P-Mode for this"))
     signal = reader.read_signal(inbound.signal()[1], network.vn.certificate)
     assert signal.ref_to_message_id == outbound.message_id
     assert signal.error is not None and signal.error.error_code == "EBMS:0010"
     assert signal.error.detail == "no P-Mode for this"
-    verdict = messaging.judge_signal(outbound, inbound.signal()[1])
+    verdict = sending.judge_signal(outbound, inbound.signal()[1])
     assert not verdict.delivered and not verdict.retry and verdict.error_code == "EBMS:0010"
 
 
@@ -224,13 +224,13 @@ def test_an_error_signal_is_read_with_its_code(network: Network) -> None:
     "signal", [b"", b"garbage", b"<a/>", f"<S:Envelope xmlns:S='{wire.S12}'/>".encode()]
 )
 def test_what_is_not_a_signal_proves_nothing(network: Network, signal: bytes) -> None:
-    verdict = messaging.judge_signal(written(network, encrypt=False), signal)
+    verdict = sending.judge_signal(written(network, encrypt=False), signal)
     assert not verdict.delivered and verdict.retry and "no valid receipt" in verdict.detail
 
 
 def test_a_header_block_nobody_understands_is_refused(network: Network) -> None:
     outbound = written(network, encrypt=False)
-    soap, attachments = messaging.unpack_multipart(outbound.headers["Content-Type"], outbound.body)
+    soap, attachments = receiving.unpack_multipart(outbound.headers["Content-Type"], outbound.body)
     envelope = etree.fromstring(soap)
     header = envelope.find(f"{{{wire.S12}}}Header")
     assert header is not None

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from singlewindow.core.clock import as_utc
-from singlewindow.exchange import messaging
+from singlewindow.exchange import refusals, sending
 from singlewindow.exchange.errors import NotAllowedByPMode, UnknownMessage
 from singlewindow.exchange.model import Direction, InboxStatus, OutboxStatus, UserMessage
 from singlewindow.exchange.repository import InboxRow, OutboxRow
@@ -136,7 +136,7 @@ def test_lost_receipt_then_retry_is_delivered_once(
     worker.close()
     [entry] = kh_gateway.get_message(message_id)
     assert entry.status == OutboxStatus.DELIVERED
-    assert entry.error_detail and messaging.DUPLICATE_MARK in entry.error_detail
+    assert entry.error_detail and refusals.DUPLICATE_MARK in entry.error_detail
     with vn_gateway.database.unit_of_work() as session:
         assert len(session.scalars(select(InboxRow)).all()) == 1
 
@@ -234,8 +234,8 @@ def test_a_lost_claim_is_not_overwritten_and_a_batch_records_at_once(
     with kh_gateway.database.unit_of_work() as session:
         claimed = repository.claim_due(session, "w1", now, timedelta(seconds=60), 10)
     assert len(claimed) == 3
-    ok = messaging.SignalVerdict(delivered=True, retry=False, receipt_id="r@VN")
-    down = messaging.SignalVerdict(delivered=False, retry=True, detail="ConnectError")
+    ok = sending.SignalVerdict(delivered=True, retry=False, receipt_id="r@VN")
+    down = sending.SignalVerdict(delivered=False, retry=True, detail="ConnectError")
     # Another worker's outcome for w1's claims changes nothing.
     assert kh_gateway.record_attempts("w2", [Attempt(ids[0], 1, None, ok, None)]) == [None]
     outcomes = kh_gateway.record_attempts(

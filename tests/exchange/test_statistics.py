@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from singlewindow.access.model import Principal, Role
 from singlewindow.api import deps
 from singlewindow.api.app import install_error_handlers
-from singlewindow.exchange import api, messaging
+from singlewindow.exchange import api, refusals
 from singlewindow.exchange.services import Gateway
 from singlewindow.exchange.workers import OutboxDeliveryWorker
 
@@ -45,8 +45,8 @@ def test_a_replayed_message_is_refused_and_counted(
 
     again = vn_gateway.receive(body, headers)
     assert not again.accepted and again.status == 400
-    assert again.error_code == messaging.DuplicateMessage.error_code == "EBMS:0004"
-    assert messaging.DUPLICATE_MARK in again.detail
+    assert again.error_code == refusals.DuplicateMessage.error_code == "EBMS:0004"
+    assert refusals.DUPLICATE_MARK in again.detail
     vn_gateway.receive(body, headers)
     assert vn_gateway.statistics() == {
         "sent": 0, "delivered": 0, "pending": 0,

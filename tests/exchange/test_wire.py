@@ -12,7 +12,7 @@ from as4.errors import PayloadPartNotFoundException, SoapPartNotFoundException
 from as4.peppol import build_peppol_message, create_peppol_external_party
 from lxml import etree
 
-from singlewindow.exchange import messaging, wire
+from singlewindow.exchange import receiving, sending, wire
 from singlewindow.exchange.pki import partner_from_certificate
 
 from . import profile
@@ -34,7 +34,7 @@ def skeleton(element: etree._Element) -> tuple[object, ...]:
 
 
 def written(network: Network, encrypt: bool = True, message_id: str = "w-1@KH-CUSTOMS"):  # type: ignore[no-untyped-def]
-    return messaging.build_user_message(
+    return sending.build_user_message(
         network.kh, partner_from_certificate(network.vn.certificate, "http://vn/as4"),
         message_id=message_id, conversation_id="conv", service=SERVICE, action=ACTION,
         payload=DOCUMENT, ref_to_message_id="earlier@KH-CUSTOMS", service_type="t",
@@ -42,17 +42,17 @@ def written(network: Network, encrypt: bool = True, message_id: str = "w-1@KH-CU
     )
 
 
-def receive(network: Network, outbound: messaging.OutboundMessage) -> messaging.InboundMessage:
-    return messaging.open_user_message(
+def receive(network: Network, outbound: sending.OutboundMessage) -> receiving.InboundMessage:
+    return receiving.open_user_message(
         network.vn, trust(network.kh), outbound.body, outbound.headers
     )
 
 
-def library_parse(network: Network, outbound: messaging.OutboundMessage) -> AS4Message:
-    soap, attachments = messaging.unpack_multipart(outbound.headers["Content-Type"], outbound.body)
+def library_parse(network: Network, outbound: sending.OutboundMessage) -> AS4Message:
+    soap, attachments = receiving.unpack_multipart(outbound.headers["Content-Type"], outbound.body)
     return AS4Message.parse(
         AS4ParseContext(
-            local_party=messaging.internal_party(network.vn),
+            local_party=receiving.internal_party(network.vn),
             security_policy=SecurityPolicy(
                 signer_resolver=pinned_certificates(network.kh.certificate)
             ),
@@ -66,7 +66,7 @@ def test_the_security_header_has_the_library_structure(network: Network) -> None
     ours = etree.fromstring(written(network).envelope).find(SECURITY)
     library = build_peppol_message(
         payload=b"<Invoice/>",
-        local_party=messaging.internal_party(network.kh),
+        local_party=receiving.internal_party(network.kh),
         remote_party=create_peppol_external_party(VN, network.vn.certificate),
         sender="9932:KH", recipient="9932:VN", sender_country_id="KH",
         document_type_identifier_scheme="busdox-docid-qns",
@@ -111,12 +111,12 @@ def test_the_library_verifies_a_written_receipt(network: Network) -> None:
     receipt.verify_non_repudiation(outbound.references)
     assert receipt.original_message_id == outbound.message_id
     assert inbound.signal_id.endswith(f"@{VN}")
-    assert messaging.judge_signal(outbound, body).delivered
+    assert sending.judge_signal(outbound, body).delivered
 
     library = AS4Receipt.create_non_repudiation_receipt(
         referenced_message_id=outbound.message_id, referenced_messaging_id="m",
         non_repudiated_references=library_parse(network, outbound).signature_references,
-        local_party=messaging.internal_party(network.vn),
+        local_party=receiving.internal_party(network.vn),
     ).get_request_data()[1]
     assert skeleton(etree.fromstring(body)) == skeleton(etree.fromstring(library))
 
@@ -125,10 +125,10 @@ def test_a_receipt_for_another_message_or_other_references_proves_nothing(networ
     first = written(network, message_id="a@KH-CUSTOMS")
     second = written(network, message_id="b@KH-CUSTOMS")
     receipt = receive(network, first).signal()[1]
-    verdict = messaging.judge_signal(second, receipt)
+    verdict = sending.judge_signal(second, receipt)
     assert not verdict.delivered and verdict.retry and "refers to" in verdict.detail
-    forged = messaging.OutboundMessage(**{**first.__dict__, "references": second.references})
-    verdict = messaging.judge_signal(forged, receipt)
+    forged = sending.OutboundMessage(**{**first.__dict__, "references": second.references})
+    verdict = sending.judge_signal(forged, receipt)
     assert not verdict.delivered and "acknowledge" in verdict.detail
 
 
@@ -145,7 +145,7 @@ def test_unpacking_reads_base64_parts_and_content_ids() -> None:
         ("Content-Type: application/octet-stream\r\nContent-ID: <p1@cid>\r\n"
          "Content-Transfer-Encoding: base64", base64.b64encode(b"\x00\x01payload")),
     )
-    soap, attachments = messaging.unpack_multipart(content_type, body)
+    soap, attachments = receiving.unpack_multipart(content_type, body)
     assert soap == b"<Envelope/>" and attachments == {"p1@cid": b"\x00\x01payload"}
 
 
@@ -169,24 +169,24 @@ def test_unpacking_refuses_what_is_not_an_as4_message(
     content_type: str, body: bytes, error: type[Exception]
 ) -> None:
     with pytest.raises(error):
-        messaging.unpack_multipart(content_type, body)
+        receiving.unpack_multipart(content_type, body)
 
 
 def test_the_library_exchange_builds_through_our_profile(network: Network) -> None:
     exchange = AS4SendingExchange(
         profile=profile.SingleWindowProfile,
-        local_party=messaging.internal_party(network.kh),
+        local_party=receiving.internal_party(network.kh),
         remote_party=profile.external_party(
             partner_from_certificate(network.vn.certificate, "http://vn/as4")
         ),
     )
     collaboration = wire.Collaboration(
         message_id="lib-1@KH-CUSTOMS", conversation_id="c", from_party="KH-CUSTOMS",
-        to_party=VN, party_type=messaging.PARTY_TYPE, agreement=messaging.AGREEMENT,
+        to_party=VN, party_type=wire.PARTY_TYPE, agreement=wire.AGREEMENT,
         service=SERVICE, action=ACTION,
     )
     headers, body = exchange.build(DOCUMENT, profile.BuilderArgs(collaboration))
-    inbound = messaging.open_user_message(network.vn, trust(network.kh), body, headers)
+    inbound = receiving.open_user_message(network.vn, trust(network.kh), body, headers)
     assert inbound.error is None
     assert inbound.message.payload == DOCUMENT
     exchange.receive_signal(inbound.signal()[1])
@@ -194,7 +194,7 @@ def test_the_library_exchange_builds_through_our_profile(network: Network) -> No
 
 
 def test_values_with_markup_are_escaped(network: Network) -> None:
-    outbound = messaging.build_user_message(
+    outbound = sending.build_user_message(
         network.kh, partner_from_certificate(network.vn.certificate, "http://vn/as4"),
         message_id='m-<1>&"x"@KH-CUSTOMS', conversation_id="a<b&c\"d'e", service=SERVICE,
         action=ACTION, payload=DOCUMENT, service_type='t"<', encrypt=False,
@@ -204,4 +204,4 @@ def test_values_with_markup_are_escaped(network: Network) -> None:
     assert inbound.message.message_id == 'm-<1>&"x"@KH-CUSTOMS'
     assert inbound.message.conversation_id == "a<b&c\"d'e"
     assert inbound.message.service_type == 't"<'
-    assert messaging.judge_signal(outbound, inbound.signal()[1]).delivered
+    assert sending.judge_signal(outbound, inbound.signal()[1]).delivered

@@ -19,8 +19,8 @@ from starlette.types import Receive, Scope, Send
 from singlewindow.api.deps import OfficerDep
 from singlewindow.api.pages import Page
 from singlewindow.core.fields import Limit, Offset
-from singlewindow.exchange.messaging import MAXIMUM_PAYLOAD
 from singlewindow.exchange.model import Direction
+from singlewindow.exchange.receiving import MAXIMUM_PAYLOAD
 from singlewindow.exchange.schemas import MessageEvidenceRead, MessageLogRead
 from singlewindow.exchange.services import Gateway, ReceiveResult
 

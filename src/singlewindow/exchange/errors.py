@@ -12,7 +12,7 @@
         └── MessageStateConflict    an outbox/inbox transition the state table refuses
 
 ebMS errors (what a partner gets back when its message is refused) are signals, not
-exceptions of this tree: see `singlewindow.exchange.messaging`.
+exceptions of this tree: see `singlewindow.exchange.refusals`.
 """
 
 from __future__ import annotations

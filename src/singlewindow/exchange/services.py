@@ -16,13 +16,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from as4.errors import BaseAS4ReceiptableError
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from singlewindow.core.clock import as_utc, utcnow
 from singlewindow.core.db import Database
-from singlewindow.exchange import messaging, repository
+from singlewindow.exchange import receiving, refusals, repository, sending, wire
 from singlewindow.exchange.errors import (
     MessageStateConflict,
     NotAllowedByPMode,
@@ -71,8 +72,8 @@ class Attempt:
 
     message_id: str
     attempts: int  # the message's attempt count, as set by the claim this attempt ran under
-    outbound: messaging.OutboundMessage | None
-    verdict: messaging.SignalVerdict
+    outbound: sending.OutboundMessage | None
+    verdict: sending.SignalVerdict
     signal: bytes | None
 
 
@@ -112,8 +113,8 @@ class Gateway:
         self._workers: list = []  # type: ignore[type-arg]
         # Made once, used for every message: the library's party object, our policy, and
         # the signing key and certificate as the writers use them.
-        self._local_party = messaging.internal_party(identity)
-        self._signer = messaging.node_signer(identity)
+        self._local_party = receiving.internal_party(identity)
+        self._signer = wire.node_signer(identity)
         # Wake-ups for the workers of this process (they also poll, for other processes).
         self.outbox_event = threading.Event()
         self.inbox_event = threading.Event()
@@ -207,9 +208,9 @@ class Gateway:
     def _wake_outbox(self, _session: Session) -> None:
         self.outbox_event.set()
 
-    def build(self, row: OutboxClaim) -> messaging.OutboundMessage:
+    def build(self, row: OutboxClaim) -> sending.OutboundMessage:
         mode = self.pmode.partner(row.to_party)
-        return messaging.build_user_message(
+        return sending.build_user_message(
             self.identity,
             self.partner(row.to_party),
             signer=self._signer,
@@ -324,7 +325,7 @@ class Gateway:
         Nothing is stored for a refused message; a message is stored (inbox and log, with
         the receipt) in one transaction before the receipt is returned.
         """
-        inbound = messaging.open_user_message(
+        inbound = receiving.open_user_message(
             self.identity, self.trust_list, body, headers,
             local_party=self._local_party, signer=self._signer,
         )
@@ -333,7 +334,7 @@ class Gateway:
             problem = self._refusal(message, encrypted=inbound.read.encrypted)
             if problem is not None:
                 inbound.refuse(problem)
-                if isinstance(problem, messaging.IssuerNotSender):
+                if isinstance(problem, refusals.IssuerNotSender):
                     # A trusted partner signed a document it may not issue: the signed
                     # envelope is the evidence, kept in the log (nothing else is stored).
                     self._log_refused(inbound, message, problem)
@@ -360,9 +361,9 @@ class Gateway:
 
     def _refusal(
         self, message: UserMessage, *, encrypted: bool
-    ) -> messaging.BaseAS4ReceiptableError | None:
+    ) -> BaseAS4ReceiptableError | None:
         if message.to_party != self.identity.party_id:
-            return messaging.NotAddressedHere(
+            return refusals.NotAddressedHere(
                 detail=f"eb:To names {message.to_party}, this access point is "
                 f"{self.identity.party_id}"
             )
@@ -370,21 +371,21 @@ class Gateway:
         if mode is None or not mode.may_receive_from_them(
             message.service, message.action, message.service_type
         ):
-            return messaging.ProcessingModeMismatch(
+            return refusals.ProcessingModeMismatch(
                 detail=f"no P-Mode lets {message.from_party} send "
                 f"{message.service} / {message.action}"
             )
         if mode.encrypt and not encrypted:
-            return messaging.EncryptionRequired()
+            return refusals.EncryptionRequired()
         if not within_window(as_utc(message.timestamp), self.clock(), self.pmode.replay_window):
-            return messaging.MessageExpired(
+            return refusals.MessageExpired(
                 detail=f"eb:Timestamp {message.timestamp.isoformat()} is outside the "
                 f"{int(self.pmode.replay_window.total_seconds())} s replay window"
             )
         # Duplicates are caught by the inbox's primary key when storing.
         return self._issuer_refusal(message)
 
-    def _issuer_refusal(self, message: UserMessage) -> messaging.IssuerNotSender | None:
+    def _issuer_refusal(self, message: UserMessage) -> refusals.IssuerNotSender | None:
         """The one check that a partner speaks only for itself, for every service and action:
         the document's issuing party must be the signer (eb:From, which the signature is
         bound to) or one the trust list says the signer speaks for."""
@@ -396,7 +397,7 @@ class Gateway:
         try:
             issuer = reader(message.payload)
         except Exception as exc:  # a reader that breaks its contract refuses, not passes
-            return messaging.IssuerNotSender(
+            return refusals.IssuerNotSender(
                 detail=f"the issuing party of the document cannot be read: {exc}"
             )
         if issuer is None:
@@ -404,16 +405,16 @@ class Gateway:
         sender = self.trust_list.get(message.from_party)
         if sender is not None and sender.may_issue_for(issuer):
             return None
-        return messaging.IssuerNotSender(
+        return refusals.IssuerNotSender(
             detail=f"the {message.action} document is issued by {issuer[:128]}, "
             f"but signed by {message.from_party}"
         )
 
     def _log_refused(
         self,
-        inbound: messaging.InboundMessage,
+        inbound: receiving.InboundMessage,
         message: UserMessage,
-        problem: messaging.BaseAS4ReceiptableError,
+        problem: BaseAS4ReceiptableError,
     ) -> None:
         now = self.clock()
         _, signal = inbound.signal()
@@ -443,9 +444,9 @@ class Gateway:
                 ),
             )
 
-    def _duplicate(self, message: UserMessage) -> messaging.DuplicateMessage:
-        return messaging.DuplicateMessage(
-            detail=f"{messaging.DUPLICATE_MARK}: {message.message_id} was already received "
+    def _duplicate(self, message: UserMessage) -> refusals.DuplicateMessage:
+        return refusals.DuplicateMessage(
+            detail=f"{refusals.DUPLICATE_MARK}: {message.message_id} was already received "
             f"from {message.from_party}"
         )
 
@@ -455,7 +456,7 @@ class Gateway:
             repository.count_duplicate(connection, key)
 
     def _store_received(
-        self, inbound: messaging.InboundMessage, message: UserMessage, signal: bytes
+        self, inbound: receiving.InboundMessage, message: UserMessage, signal: bytes
     ) -> bool:
         """Keep the message and its receipt; False when the message id was received before.
 

@@ -17,6 +17,7 @@ accepts what these writers produce, element for element in its structure
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import hashlib
 import os
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
-from as4 import AS4PrivateKey, const
+from as4 import AS4LocalPrivateKey, AS4PrivateKey, const
 from as4.models.dsig.reference import ComparableReferenceFields
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -35,6 +36,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from lxml import etree
+
+from singlewindow.exchange.pki import NodeIdentity
 
 S12 = "http://www.w3.org/2003/05/soap-envelope"
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
@@ -45,6 +48,10 @@ ENC = "http://www.w3.org/2001/04/xmlenc#"
 XENC11 = "http://www.w3.org/2009/xmlenc11#"
 EB3 = "http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/"
 EBBP = "http://docs.oasis-open.org/ebxml-bp/ebbp-signals-2.0"
+
+# Our network's header values: the type of its party ids, the agreement its P-Modes are under.
+PARTY_TYPE = "urn:singlewindow:party"
+AGREEMENT = "urn:singlewindow:agreement:regional-exchange"
 
 _HEADER_NAMESPACES = {
     "wsse": WSSE, "wsu": WSU, "ds": DS, "enc": ENC, "xenc11": XENC11, "wsse11": WSSE11,
@@ -381,3 +388,20 @@ def write_receipt(
         + "</ebbpsig:NonRepudiationInformation></eb3:Receipt></eb3:SignalMessage>",
     )
     return WrittenReceipt(envelope=document.signed(signer, token_id), signal_id=signal_id)
+
+
+@functools.lru_cache(maxsize=16)
+def signer_for(private_key: AS4PrivateKey, certificate: x509.Certificate) -> Signer:
+    """`Signer.of`, made once per key and certificate."""
+    return Signer.of(private_key, certificate)
+
+
+@functools.lru_cache(maxsize=64)
+def recipient_for(certificate: x509.Certificate) -> Recipient:
+    """`Recipient.of`, made once per certificate."""
+    return Recipient.of(certificate)
+
+
+def node_signer(identity: NodeIdentity) -> Signer:
+    """The signer of this node's messages and receipts."""
+    return signer_for(AS4LocalPrivateKey(identity.private_key), identity.certificate)

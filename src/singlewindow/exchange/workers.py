@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import httpx
 import urllib3
 
-from singlewindow.exchange import messaging, repository
+from singlewindow.exchange import repository, sending
 from singlewindow.exchange.repository import OutboxClaim
 from singlewindow.exchange.services import Attempt
 
@@ -209,25 +209,25 @@ class OutboxDeliveryWorker(_Loop):
 
     def deliver(self, row: OutboxClaim) -> Attempt:
         """One attempt: build, post, judge the answer (recorded by the caller)."""
-        outbound: messaging.OutboundMessage | None = None
+        outbound: sending.OutboundMessage | None = None
         signal: bytes | None = None
         try:
             outbound = self.gateway.build(row)
             status, signal = self.post(
                 self.gateway.endpoint(row.to_party), outbound.body, outbound.headers
             )
-            verdict = messaging.judge_signal(outbound, signal)
+            verdict = sending.judge_signal(outbound, signal)
             if not verdict.delivered and verdict.retry and status >= 400:
-                verdict = messaging.SignalVerdict(
+                verdict = sending.SignalVerdict(
                     delivered=False, retry=True, detail=f"HTTP {status}: {verdict.detail}"
                 )
         except (httpx.HTTPError, urllib3.exceptions.HTTPError, OSError) as exc:
-            verdict = messaging.SignalVerdict(
+            verdict = sending.SignalVerdict(
                 delivered=False, retry=True, detail=f"{type(exc).__name__}: {exc}"
             )
         except Exception as exc:  # a bug or a bad partner entry must not kill the worker
             log.exception("delivery of %s failed", row.message_id)
-            verdict = messaging.SignalVerdict(
+            verdict = sending.SignalVerdict(
                 delivered=False, retry=True, detail=f"{type(exc).__name__}: {exc}"
             )
         return Attempt(row.message_id, row.attempts, outbound, verdict, signal)
