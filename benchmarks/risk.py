@@ -26,8 +26,8 @@ from singlewindow.core.migrate import upgrade
 from singlewindow.risk import services as selectivity
 from singlewindow.risk.learning import cidd, registry
 from singlewindow.risk.learning import services as learning
+from singlewindow.risk.learning.estimator import RiskModel
 from singlewindow.risk.learning.evaluation import measure
-from singlewindow.risk.learning.model import RiskModel
 from singlewindow.risk.learning.record import ScoringRecord
 from singlewindow.risk.model import Channel, RiskSubject, Selection
 

@@ -22,8 +22,8 @@ from singlewindow.core.errors import Problem
 from singlewindow.core.ids import new_id
 from singlewindow.risk.errors import InvalidRule, RuleRetired, UnknownRule
 from singlewindow.risk.learning import repository as learned
+from singlewindow.risk.learning.estimator import RiskModel
 from singlewindow.risk.learning.facts import scoring_records
-from singlewindow.risk.learning.model import RiskModel
 from singlewindow.risk.model import (
     Channel,
     InspectionOutcome,

@@ -28,8 +28,8 @@ from rich.console import Console
 from rich.table import Table
 
 from singlewindow.risk.learning import cidd
+from singlewindow.risk.learning.estimator import RiskModel
 from singlewindow.risk.learning.evaluation import RATES, Metrics, measure
-from singlewindow.risk.learning.model import RiskModel
 
 PUBLISHED = {"precision_at_5": 0.762, "precision_at_10": 0.641}  # LightGBM, Jeong et al. 2022
 

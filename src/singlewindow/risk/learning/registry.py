@@ -22,8 +22,8 @@ from singlewindow.core.clock import as_utc, utcnow
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Conflict, Invalid, NotFound, Problem
 from singlewindow.risk.learning import repository
+from singlewindow.risk.learning.estimator import RiskModel
 from singlewindow.risk.learning.evaluation import Metrics, measure, precision_at
-from singlewindow.risk.learning.model import RiskModel
 from singlewindow.risk.learning.promotion import (
     ComparisonEvidence,
     GateRefusal,

@@ -35,13 +35,13 @@ from singlewindow.core.errors import Conflict
 from singlewindow.risk import services as selectivity
 from singlewindow.risk.learning import registry
 from singlewindow.risk.learning import repository as learned
-from singlewindow.risk.learning.facts import records_from_facts
-from singlewindow.risk.learning.model import (
+from singlewindow.risk.learning.estimator import (
     DEFAULT_ROUNDS,
     InvalidModel,
     RiskModel,
     declaration_counts,
 )
+from singlewindow.risk.learning.facts import records_from_facts
 from singlewindow.risk.learning.promotion import PromotionGates
 from singlewindow.risk.learning.record import ScoringRecord
 from singlewindow.risk.learning.registry import Comparison, ModelVersion, Rollback, WeekDrift

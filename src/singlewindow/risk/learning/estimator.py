@@ -1,4 +1,5 @@
-"""The learned risk model: gradient-boosted trees (LightGBM) over the history features.
+"""The risk estimator: gradient-boosted trees (LightGBM) over the history features, and the
+model files it reads and writes (not a `model.py`: it does file I/O and imports LightGBM).
 
 A model file holds the trees and the history tables they read, so that a model scores exactly
 as it was evaluated: one zip with `model.txt` (LightGBM's text format), `history.json` and

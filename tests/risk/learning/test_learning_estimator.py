@@ -6,7 +6,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from singlewindow.risk.learning.model import InvalidModel, RiskModel
+from singlewindow.risk.learning.estimator import InvalidModel, RiskModel
 
 FAST = {"rounds": 60, "parameters": {"num_threads": 1}}
 
