@@ -27,7 +27,7 @@ from decimal import Decimal
 from singlewindow.core.errors import Problem
 from singlewindow.core.money import minor_unit
 from singlewindow.declarations.errors import DeclarationConflict, InvalidDeclaration, NotYours
-from singlewindow.declarations.model import TRANSITIONS, Status
+from singlewindow.declarations.model import LODGEMENT, TRANSITIONS, Status
 from singlewindow.risk.model import Channel, InspectionOutcome
 
 # Days a declarant has to pay a payment notice (the sample term; national law sets it).
@@ -133,11 +133,6 @@ def notice_number(reference: str) -> tuple[str, int] | None:
     return number, int(sequence)
 
 
-def _transition(number: str, current: Status, wanted: Status) -> None:
-    if wanted not in TRANSITIONS[current]:
-        raise DeclarationConflict(f"{number} is {current.value}: it cannot become {wanted.value}")
-
-
 @dataclass(frozen=True)
 class PaymentEffect:
     """What a confirmed payment did: the amount credited to the debt, the part of it that
@@ -170,6 +165,37 @@ class LodgedDeclaration:
     notice_amount: Decimal = Decimal(0)
     notice_due: date | None = None
     events: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+
+    @classmethod
+    def lodge(
+        cls,
+        number: str,
+        currency: str,
+        duties: Decimal,
+        channel: Channel,
+        preference_pending: bool,
+        today: date,
+    ) -> LodgedDeclaration:
+        """A declaration just numbered, assessed and channelled: lodged, accepted, assessed and
+        channelled in turn; released at once by rule when green with nothing owed, otherwise
+        with its first payment notice for the whole debt."""
+        state = cls(
+            number=number,
+            status=LODGEMENT[0],
+            channel=channel,
+            currency=currency,
+            duties=duties,
+            preference_pending=preference_pending,
+        )
+        for status in LODGEMENT[1:]:
+            state._move(status)
+        if channel is Channel.GREEN and duties == 0:
+            state.release("rule: green channel, nothing owed")
+        state.renew_notice(today)
+        return state
+
+    def _move(self, wanted: Status) -> None:
+        self.status = TRANSITIONS.move(self.status, wanted, who=self.number)
 
     @property
     def notice_reference(self) -> str | None:
@@ -302,13 +328,12 @@ class LodgedDeclaration:
             raise DeclarationConflict(
                 f"{self.number} already has an inspection result ({self.inspection.value})"
             )
-        _transition(self.number, self.status, Status.INSPECTED)
+        self._move(Status.INSPECTED)
         self.inspection = outcome
-        self.status = Status.INSPECTED
         if outcome.found_something:
             self.finding = True
         if outcome is InspectionOutcome.SEIZURE:
-            self.status = Status.SEIZED
+            self._move(Status.SEIZED)
 
     # -- cancellation --------------------------------------------------------------
 
@@ -319,7 +344,7 @@ class LodgedDeclaration:
             raise DeclarationConflict(
                 f"{self.number} has a recorded finding; it cannot be cancelled"
             )
-        _transition(self.number, self.status, Status.CANCELLED)
+        cancelled = TRANSITIONS.move(self.status, Status.CANCELLED, who=self.number)
         if self.selected and by is not Actor.OFFICER:
             raise NotYours(f"{self.number} is selected for a check; only an officer cancels it now")
         if by is not Actor.OFFICER and self.paid > 0:
@@ -327,7 +352,7 @@ class LodgedDeclaration:
                 f"{self.paid} {self.currency} were paid on {self.number}; an officer cancels"
                 " it and decides the refund"
             )
-        self.status = Status.CANCELLED
+        self.status = cancelled
         self.secured = Decimal(0)
         # What was paid on a cancelled declaration is owed back to the declarant.
         self.duties = Decimal(0)
@@ -379,8 +404,7 @@ class LodgedDeclaration:
         why_not = self.why_not_releasable()
         if why_not:
             raise DeclarationConflict(f"{self.number} cannot be released: {why_not}")
-        _transition(self.number, self.status, Status.RELEASED)
-        self.status = Status.RELEASED
+        self._move(Status.RELEASED)
         self.released_by = by
 
     def release_rule(self) -> str | None:

@@ -13,7 +13,10 @@ Lifecycle (`TRANSITIONS`):
     any state before release → CANCELLED
 
 A lodgement that fails validation is rejected with every problem and nothing is stored, so
-REJECTED is an answer, not a stored state. Release needs the duties paid or secured.
+REJECTED is an answer, not a stored state. LODGED, ACCEPTED and ASSESSED are passed inside the
+lodgement's unit of work (each leaves its event in the log); what is stored is CHANNELLED, or
+RELEASED when the green channel has nothing to collect. Release needs the duties paid or
+secured. A refused move raises `DeclarationConflict`.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from singlewindow.core.countries import is_country
 from singlewindow.core.errors import Problem
 from singlewindow.core.ids import with_check_character
 from singlewindow.core.money import is_currency, minor_unit, round_to_minor_unit
+from singlewindow.core.transitions import Transitions
 from singlewindow.core.units import quantity_problems
+from singlewindow.declarations.errors import DeclarationConflict
 
 
 class DeclarationType(enum.StrEnum):
@@ -47,16 +52,24 @@ class Status(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.LODGED: frozenset({Status.ACCEPTED, Status.CANCELLED}),
-    Status.ACCEPTED: frozenset({Status.ASSESSED, Status.CANCELLED}),
-    Status.ASSESSED: frozenset({Status.CHANNELLED, Status.CANCELLED}),
-    Status.CHANNELLED: frozenset({Status.INSPECTED, Status.RELEASED, Status.CANCELLED}),
-    Status.INSPECTED: frozenset({Status.RELEASED, Status.SEIZED, Status.CANCELLED}),
-    Status.RELEASED: frozenset(),
-    Status.SEIZED: frozenset(),
-    Status.CANCELLED: frozenset(),
-}
+TRANSITIONS: Transitions[Status] = Transitions(
+    {
+        Status.LODGED: {Status.ACCEPTED, Status.CANCELLED},
+        Status.ACCEPTED: {Status.ASSESSED, Status.CANCELLED},
+        Status.ASSESSED: {Status.CHANNELLED, Status.CANCELLED},
+        Status.CHANNELLED: {Status.INSPECTED, Status.RELEASED, Status.CANCELLED},
+        Status.INSPECTED: {Status.RELEASED, Status.SEIZED, Status.CANCELLED},
+        Status.RELEASED: set(),
+        Status.SEIZED: set(),
+        Status.CANCELLED: set(),
+    },
+    refusal=DeclarationConflict,
+    noun="a declaration",
+)
+# Lodgement passes through these in its one unit of work (validated, numbered, assessed),
+# so a stored declaration is at least CHANNELLED: the first status a reader can see.
+LODGEMENT = (Status.LODGED, Status.ACCEPTED, Status.ASSESSED, Status.CHANNELLED)
+
 
 # UN/ECE Recommendation 19: mode of transport at the border.
 TRANSPORT_MODES = {
@@ -370,18 +383,6 @@ def customs_values(declaration: Declaration, national_currency: str) -> list[Val
             )
         )
     return lines
-
-
-class TransitionRefused(Exception):
-    def __init__(self, current: Status, wanted: Status) -> None:
-        super().__init__(f"a declaration that is {current.value} cannot become {wanted.value}")
-        self.current = current
-        self.wanted = wanted
-
-
-def check_transition(current: Status, wanted: Status) -> None:
-    if wanted not in TRANSITIONS[current]:
-        raise TransitionRefused(current, wanted)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    ColumnElement,
     Date,
     ForeignKey,
     Integer,
@@ -17,6 +18,8 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     bindparam,
+    func,
+    insert,
     select,
     tuple_,
 )
@@ -24,14 +27,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from singlewindow.core.db import Base, Document, UtcDateTime
-from singlewindow.declarations.lifecycle import Representation, RepresentationKind
+from singlewindow.core.ids import new_id
+from singlewindow.declarations.lifecycle import (
+    LodgedDeclaration,
+    Representation,
+    RepresentationKind,
+)
 from singlewindow.declarations.model import (
     Declaration,
     DeclarationType,
     GoodsItem,
     Party,
+    Status,
     SupportingDocument,
 )
+from singlewindow.risk.model import Channel, InspectionOutcome
 
 Amount = Numeric(20, 4)
 
@@ -223,7 +233,7 @@ _ADVANCE = {"sqlite": _advance(sqlite.insert), "postgresql": _advance(postgresql
 def next_serials(session: Session, name: str, count: int = 1) -> range:
     """Reserve `count` consecutive serial numbers of a counter, in the caller's transaction."""
     statement = _ADVANCE[session.get_bind().dialect.name]
-    last = session.execute(statement, {"counter": name, "step": count}).scalar_one()
+    last: int = session.execute(statement, {"counter": name, "step": count}).scalar_one()
     return range(last - count + 1, last + 1)
 
 
@@ -244,6 +254,56 @@ def find(session: Session, number: str, lock: bool = False) -> DeclarationRow | 
     if lock:
         query = query.with_for_update()
     return session.scalars(query).first()
+
+
+def insert_lodged(
+    session: Session, rows: list[dict[str, Any]], events: list[dict[str, Any]]
+) -> None:
+    """A batch of lodged declarations and their first events: one statement per table."""
+    session.execute(insert(DeclarationRow), rows)
+    session.execute(insert(DeclarationEventRow), events)
+
+
+def search(
+    session: Session,
+    conditions: list[ColumnElement[bool]],
+    limit: int,
+    offset: int,
+) -> tuple[list[DeclarationRow], int]:
+    """One page of declarations, newest first, and how many match in all."""
+    query = select(DeclarationRow)
+    count = select(func.count()).select_from(DeclarationRow)
+    if conditions:
+        query = query.where(*conditions)
+        count = count.where(*conditions)
+    rows = session.scalars(
+        query.order_by(DeclarationRow.lodged_at.desc(), DeclarationRow.number.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(rows), session.scalar(count) or 0
+
+
+def events_of(session: Session, declaration_id: str) -> list[DeclarationEventRow]:
+    """A declaration's event log, oldest first."""
+    return list(
+        session.scalars(
+            select(DeclarationEventRow)
+            .where(DeclarationEventRow.declaration_id == declaration_id)
+            .order_by(DeclarationEventRow.id)
+        )
+    )
+
+
+def versions_of(session: Session, declaration_id: str) -> list[DeclarationVersionRow]:
+    """The versions a declaration's changes replaced, oldest first."""
+    return list(
+        session.scalars(
+            select(DeclarationVersionRow)
+            .where(DeclarationVersionRow.declaration_id == declaration_id)
+            .order_by(DeclarationVersionRow.version)
+        )
+    )
 
 
 def representations_between(
@@ -267,6 +327,131 @@ def representation_of(row: RepresentationRow) -> Representation:
         row.valid_to,
         row.revoked_on,
     )
+
+
+# Rows from the domain objects, and the rules' view back from a row.
+
+
+def new_declaration_row(
+    draft: Declaration,
+    state: LodgedDeclaration,
+    assessment: dict[str, Any],
+    selection: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
+    """The values of a declaration's row at lodgement (a batch inserts them in one go)."""
+    trader = draft.trader
+    return {
+        "id": new_id(),
+        "number": state.number,
+        "lrn": draft.lrn,
+        "type": draft.type.value,
+        "declarant_id": draft.declarant.id,
+        "trader_id": trader.id if trader else draft.declarant.id,
+        "office": draft.office,
+        "status": state.status.value,
+        "channel": state.channel.value if state.channel else None,
+        "version": 1,
+        "data": to_document(draft),
+        "assessment": assessment,
+        "selection": selection,
+        "currency": state.currency,
+        "duties": state.duties,
+        "paid": state.paid,
+        "secured": state.secured,
+        "lodged_at": now,
+        "updated_at": now,
+        "released_at": now if state.status is Status.RELEASED else None,
+        "released_by": state.released_by,
+        "inspection": state.inspection.value if state.inspection else None,
+        "finding": state.finding,
+        "preference_pending": state.preference_pending,
+        "refundable": state.refundable,
+        "notice_sequence": state.notice_sequence,
+        "notice_amount": state.notice_amount,
+        "notice_due": state.notice_due,
+    }
+
+
+def event_values(
+    declaration_id: str, at: datetime, actor: str, kind: str, detail: dict[str, Any]
+) -> dict[str, Any]:
+    """One entry of a declaration's event log, as values to insert."""
+    return {
+        "declaration_id": declaration_id,
+        "at": at,
+        "actor": actor,
+        "kind": kind,
+        "detail": detail,
+    }
+
+
+def event_row(
+    declaration_id: str, at: datetime, actor: str, kind: str, detail: dict[str, Any]
+) -> DeclarationEventRow:
+    return DeclarationEventRow(**event_values(declaration_id, at, actor, kind, detail))
+
+
+def version_row(row: DeclarationRow, at: datetime, by: str) -> DeclarationVersionRow:
+    """The version a change is about to replace, kept as it stood."""
+    return DeclarationVersionRow(
+        declaration_id=row.id,
+        version=row.version,
+        data=row.data,
+        assessment=row.assessment,
+        recorded_at=at,
+        recorded_by=by,
+    )
+
+
+def refund_row(declaration_id: str, amount: Decimal, currency: str, at: datetime) -> RefundRow:
+    """A credit waiting for an officer's refund decision."""
+    return RefundRow(
+        id=new_id(),
+        declaration_id=declaration_id,
+        amount=amount,
+        currency=currency,
+        created_at=at,
+        status="pending",
+    )
+
+
+def lodged_state(row: DeclarationRow) -> LodgedDeclaration:
+    """The rules' view of a stored declaration."""
+    return LodgedDeclaration(
+        number=row.number,
+        status=Status(row.status),
+        channel=Channel(row.channel) if row.channel else None,
+        currency=row.currency,
+        duties=Decimal(row.duties),
+        paid=Decimal(row.paid),
+        secured=Decimal(row.secured),
+        refundable=Decimal(row.refundable),
+        inspection=InspectionOutcome(row.inspection) if row.inspection else None,
+        finding=row.finding,
+        preference_pending=row.preference_pending,
+        released_by=row.released_by,
+        notice_sequence=row.notice_sequence,
+        notice_amount=Decimal(row.notice_amount),
+        notice_due=row.notice_due,
+    )
+
+
+def write_state(row: DeclarationRow, state: LodgedDeclaration, now: datetime) -> None:
+    """Copy what the rules decided onto the row (release time and event log apart)."""
+    row.status = state.status.value
+    row.channel = state.channel.value if state.channel else None
+    row.duties = state.duties
+    row.paid = state.paid
+    row.secured = state.secured
+    row.refundable = state.refundable
+    row.inspection = state.inspection.value if state.inspection else None
+    row.finding = state.finding
+    row.preference_pending = state.preference_pending
+    row.notice_sequence = state.notice_sequence
+    row.notice_amount = state.notice_amount
+    row.notice_due = state.notice_due
+    row.updated_at = now
 
 
 # The declaration document: the domain object in plain JSON, amounts as strings so that no

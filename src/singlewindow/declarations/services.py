@@ -9,14 +9,15 @@ stored at all. Every later step loads the declaration's state, asks the rules of
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any, Protocol
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,6 @@ from singlewindow.core.clock import utcnow
 from singlewindow.core.countries import member_state
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Problem
-from singlewindow.core.ids import new_id
 from singlewindow.declarations.assessment import (
     Assessment,
     PreferenceCheck,
@@ -42,7 +42,6 @@ from singlewindow.declarations.errors import (
     UnknownDeclaration,
 )
 from singlewindow.declarations.lifecycle import (
-    PAYMENT_TERM_DAYS,
     Actor,
     LodgedDeclaration,
     notice_reference,
@@ -57,25 +56,34 @@ from singlewindow.declarations.model import (
     validate,
 )
 from singlewindow.declarations.repository import (
-    DeclarationEventRow,
     DeclarationRow,
-    DeclarationVersionRow,
     GuaranteeRow,
     GuaranteeUseRow,
-    RefundRow,
+    event_row,
+    event_values,
+    events_of,
     find,
     from_document,
+    insert_lodged,
     lodged_numbers,
+    lodged_state,
+    new_declaration_row,
     next_serials,
+    refund_row,
     representations_between,
+    search,
     to_document,
+    version_row,
+    versions_of,
+    write_state,
 )
 from singlewindow.reference.errors import OfficeRefused
 from singlewindow.reference.model import Procedure
 from singlewindow.reference.services import ReferenceData
 from singlewindow.risk import services as selectivity
 from singlewindow.risk.model import Channel, InspectionOutcome, RiskSubject, Selection
-from singlewindow.tariff.services import TariffBook, tariff_book
+from singlewindow.tariff.model import TariffBook
+from singlewindow.tariff.services import tariff_book
 
 # Who logs the steps no person takes (a release by rule, a notice renewed).
 SYSTEM = "customs-system"
@@ -192,27 +200,6 @@ class Event:
     detail: dict[str, Any]
 
 
-def lodged_state(row: DeclarationRow) -> LodgedDeclaration:
-    """The rules' view of a stored declaration."""
-    return LodgedDeclaration(
-        number=row.number,
-        status=Status(row.status),
-        channel=Channel(row.channel) if row.channel else None,
-        currency=row.currency,
-        duties=Decimal(row.duties),
-        paid=Decimal(row.paid),
-        secured=Decimal(row.secured),
-        refundable=Decimal(row.refundable),
-        inspection=InspectionOutcome(row.inspection) if row.inspection else None,
-        finding=row.finding,
-        preference_pending=row.preference_pending,
-        released_by=row.released_by,
-        notice_sequence=row.notice_sequence,
-        notice_amount=Decimal(row.notice_amount),
-        notice_due=row.notice_due,
-    )
-
-
 def actor_kind(principal: Principal) -> Actor:
     if principal.role in (Role.OFFICER, Role.ADMIN):
         return Actor.OFFICER
@@ -313,8 +300,7 @@ class Clearance:
                 events.extend(self._lodgement_events(row, actor, assessment, selection, now))
                 selections.append((row["number"], "declaration", subject, selection))
             # Core inserts: one statement per table for the whole batch.
-            session.execute(DeclarationRow.__table__.insert(), rows)
-            session.execute(DeclarationEventRow.__table__.insert(), events)
+            insert_lodged(session, rows, events)
             selectivity.record_selections(session, selections)
             views = [
                 DeclarationView.of(row, draft) for row, draft in zip(rows, drafts, strict=True)
@@ -422,45 +408,17 @@ class Clearance:
         now: datetime,
     ) -> dict[str, Any]:
         number = declaration_number(self.country, now.date(), draft.office, serial)
-        duties = assessment.total
-        status = Status.CHANNELLED
-        released_at = released_by = None
-        if selection.channel is Channel.GREEN and duties == 0:
-            status, released_at = Status.RELEASED, now
-            released_by = "rule: green channel, nothing owed"
-        trader = draft.trader
-        # The first payment notice, for the whole debt, unless nothing is owed.
-        owed = status is not Status.RELEASED and duties > 0
-        return {
-            "id": new_id(),
-            "number": number,
-            "lrn": draft.lrn,
-            "type": draft.type.value,
-            "declarant_id": draft.declarant.id,
-            "trader_id": trader.id if trader else draft.declarant.id,
-            "office": draft.office,
-            "status": status.value,
-            "channel": selection.channel.value,
-            "version": 1,
-            "data": to_document(draft),
-            "assessment": assessment.as_document(),
-            "selection": selection.as_dict(),
-            "currency": self.currency,
-            "duties": duties,
-            "paid": Decimal(0),
-            "secured": Decimal(0),
-            "lodged_at": now,
-            "updated_at": now,
-            "released_at": released_at,
-            "released_by": released_by,
-            "inspection": None,
-            "finding": False,
-            "preference_pending": assessment.preference_pending,
-            "refundable": Decimal(0),
-            "notice_sequence": 1 if owed else 0,
-            "notice_amount": duties if owed else Decimal(0),
-            "notice_due": now.date() + timedelta(days=PAYMENT_TERM_DAYS) if owed else None,
-        }
+        state = LodgedDeclaration.lodge(
+            number,
+            self.currency,
+            assessment.total,
+            selection.channel,
+            assessment.preference_pending,
+            now.date(),
+        )
+        return new_declaration_row(
+            draft, state, assessment.as_document(), selection.as_dict(), now
+        )
 
     def _lodgement_events(
         self,
@@ -471,13 +429,7 @@ class Clearance:
         now: datetime,
     ) -> list[dict[str, Any]]:
         def event(kind: str, detail: dict[str, Any], by: str = actor.username) -> dict[str, Any]:
-            return {
-                "declaration_id": row["id"],
-                "at": now,
-                "actor": by,
-                "kind": kind,
-                "detail": detail,
-            }
+            return event_values(row["id"], now, by, kind, detail)
 
         events = [
             event("lodged", {"lrn": row["lrn"]}),
@@ -503,45 +455,29 @@ class Clearance:
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[list[DeclarationView], int]:
-        query = select(DeclarationRow)
-        count = select(func.count()).select_from(DeclarationRow)
         conditions = list(_visibility(reader))
         if status is not None:
             conditions.append(DeclarationRow.status == status.value)
         if channel is not None:
             conditions.append(DeclarationRow.channel == channel.value)
-        if conditions:
-            query = query.where(*conditions)
-            count = count.where(*conditions)
         with self.database.unit_of_work() as session:
-            rows = session.scalars(
-                query.order_by(DeclarationRow.lodged_at.desc(), DeclarationRow.number.desc())
-                .limit(limit)
-                .offset(offset)
-            ).all()
-            return [DeclarationView.of(r) for r in rows], session.scalar(count) or 0
+            rows, total = search(session, conditions, limit, offset)
+            return [DeclarationView.of(r) for r in rows], total
 
-    def events(self, number: str, reader: Principal) -> list[Event]:
+    def events(self, number: str, reader: Principal) -> builtins.list[Event]:
         with self.database.unit_of_work() as session:
             row = self._visible(session, number, reader)
             return [
-                Event(e.at, e.actor, e.kind, e.detail)
-                for e in session.scalars(
-                    select(DeclarationEventRow)
-                    .where(DeclarationEventRow.declaration_id == row.id)
-                    .order_by(DeclarationEventRow.id)
-                )
+                Event(e.at, e.actor, e.kind, e.detail) for e in events_of(session, row.id)
             ]
 
-    def versions(self, number: str, reader: Principal) -> list[tuple[int, Declaration, datetime]]:
+    def versions(
+        self, number: str, reader: Principal
+    ) -> builtins.list[tuple[int, Declaration, datetime]]:
         """Every earlier version, oldest first, then the current one."""
         with self.database.unit_of_work() as session:
             row = self._visible(session, number, reader)
-            earlier = session.scalars(
-                select(DeclarationVersionRow)
-                .where(DeclarationVersionRow.declaration_id == row.id)
-                .order_by(DeclarationVersionRow.version)
-            ).all()
+            earlier = versions_of(session, row.id)
             result = [(v.version, from_document(v.data), v.recorded_at) for v in earlier]
             result.append((row.version, from_document(row.data), row.updated_at))
             return result
@@ -761,16 +697,7 @@ class Clearance:
         row.version += 1
 
     def _keep_version(self, session: Session, row: DeclarationRow, actor: Principal) -> None:
-        session.add(
-            DeclarationVersionRow(
-                declaration_id=row.id,
-                version=row.version,
-                data=row.data,
-                assessment=row.assessment,
-                recorded_at=utcnow(),
-                recorded_by=actor.username,
-            )
-        )
+        session.add(version_row(row, utcnow(), actor.username))
 
     def save_state(
         self, session: Session, row: DeclarationRow, state: LodgedDeclaration, actor: Principal
@@ -784,33 +711,14 @@ class Clearance:
         now = utcnow()
         was_released = row.status == Status.RELEASED.value
         discharged = Decimal(row.secured) - state.secured
-        row.status = state.status.value
-        row.channel = state.channel.value if state.channel else None
-        row.duties = state.duties
-        row.paid = state.paid
-        row.secured = state.secured
-        row.refundable = state.refundable
-        row.inspection = state.inspection.value if state.inspection else None
-        row.finding = state.finding
-        row.preference_pending = state.preference_pending
         state.renew_notice(now.date())
-        row.notice_sequence = state.notice_sequence
-        row.notice_amount = state.notice_amount
-        row.notice_due = state.notice_due
-        row.updated_at = now
+        write_state(row, state, now)
         if discharged > 0:
             discharge_guarantees(session, row, discharged, now)
         for kind, detail in state.events:
             if kind == "credited":
                 session.add(
-                    RefundRow(
-                        id=new_id(),
-                        declaration_id=row.id,
-                        amount=Decimal(str(detail["amount"])),
-                        currency=row.currency,
-                        created_at=now,
-                        status="pending",
-                    )
+                    refund_row(row.id, Decimal(str(detail["amount"])), row.currency, now)
                 )
             self.record_event(session, row, actor, kind, detail)
         state.events.clear()
@@ -818,15 +726,7 @@ class Clearance:
             row.released_at = now
             row.released_by = state.released_by
             by = SYSTEM if (state.released_by or "").startswith("rule:") else actor.username
-            session.add(
-                DeclarationEventRow(
-                    declaration_id=row.id,
-                    at=now,
-                    actor=by,
-                    kind="released",
-                    detail={"by": state.released_by},
-                )
-            )
+            session.add(event_row(row.id, now, by, "released", {"by": state.released_by}))
             view = DeclarationView.of(row)
             for hook in self.on_release:
                 hook(session, view)
@@ -841,11 +741,7 @@ class Clearance:
         kind: str,
         detail: dict[str, Any],
     ) -> None:
-        session.add(
-            DeclarationEventRow(
-                declaration_id=row.id, at=utcnow(), actor=actor.username, kind=kind, detail=detail
-            )
-        )
+        session.add(event_row(row.id, utcnow(), actor.username, kind, detail))
 
 
 def _at_least_yellow(selection: Selection, reasons: Iterable[str]) -> Selection:

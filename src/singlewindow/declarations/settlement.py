@@ -39,6 +39,7 @@ from singlewindow.declarations.repository import (
     PaymentRow,
     RefundRow,
     find,
+    lodged_state,
     representations_between,
 )
 from singlewindow.declarations.services import (
@@ -46,7 +47,6 @@ from singlewindow.declarations.services import (
     DeclarationView,
     PaymentNotice,
     actor_kind,
-    lodged_state,
     may_see,
 )
 
