@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from singlewindow.risk.learning import registry, repository
-from singlewindow.risk.learning.model import RiskModel
+from singlewindow.risk.learning.estimator import RiskModel
 from singlewindow.risk.learning.promotion import PromotionGates
 from singlewindow.risk.learning.repository import ModelStatus
 
