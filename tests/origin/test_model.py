@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 
 from singlewindow.declarations.model import Party as DeclarationParty
+from singlewindow.origin.errors import CertificateConflict
 from singlewindow.origin.model import (
+    TRANSITIONS,
     Answer,
     CertificateStatus,
     CriterionKind,
     OriginCriterion,
     Party,
-    TransitionRefused,
     add_months,
-    check_transition,
     declaration_key,
     from_payload,
     overall,
@@ -114,10 +114,10 @@ def test_countries_must_be_asean_member_states_and_items_present() -> None:
 
 
 def test_status_transitions_follow_the_table() -> None:
-    assert check_transition(CertificateStatus.ISSUED, CertificateStatus.SENT)
-    assert check_transition(CertificateStatus.RECEIVED, CertificateStatus.REJECTED)
-    with pytest.raises(TransitionRefused, match="rejected cannot become accepted"):
-        check_transition(CertificateStatus.REJECTED, CertificateStatus.ACCEPTED)
+    assert TRANSITIONS.move(CertificateStatus.ISSUED, CertificateStatus.SENT)
+    assert TRANSITIONS.move(CertificateStatus.RECEIVED, CertificateStatus.REJECTED)
+    with pytest.raises(CertificateConflict, match="rejected: it cannot become accepted"):
+        TRANSITIONS.move(CertificateStatus.REJECTED, CertificateStatus.ACCEPTED)
 
 
 # --- the payload ----------------------------------------------------------------------------

@@ -5,7 +5,8 @@ by the issuing authority of the exporting member state and sent to the importing
 state's node, which verifies it against the import declaration before it grants the ATIGA
 rate, and answers with an acceptance or a rejection.
 
-Lifecycle (`TRANSITIONS`), at the issuer and at the importer:
+Lifecycle (`TRANSITIONS`, a `core.transitions.Transitions` refusing with
+`CertificateConflict`; `Certificate` holds it), at the issuer and at the importer:
 
     issuer:    ISSUED ──sent──▶ SENT ─┬─answer──▶ ACCEPTED
                                       └─answer──▶ REJECTED
@@ -23,7 +24,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -31,7 +32,9 @@ from typing import TYPE_CHECKING, Any
 from singlewindow.core.countries import ASEAN, is_country
 from singlewindow.core.errors import Problem
 from singlewindow.core.money import is_currency
+from singlewindow.core.transitions import Transitions
 from singlewindow.core.units import quantity_problems
+from singlewindow.origin.errors import CertificateConflict
 
 if TYPE_CHECKING:  # the declarations room's types, only to name what verification reads
     from singlewindow.declarations.model import Declaration, GoodsItem
@@ -109,34 +112,100 @@ class CertificateStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-TRANSITIONS: dict[CertificateStatus, frozenset[CertificateStatus]] = {
-    CertificateStatus.ISSUED: frozenset({CertificateStatus.SENT, CertificateStatus.CANCELLED}),
-    CertificateStatus.SENT: frozenset(
-        {CertificateStatus.ACCEPTED, CertificateStatus.REJECTED, CertificateStatus.CANCELLED}
-    ),
-    CertificateStatus.RECEIVED: frozenset(
-        {CertificateStatus.ACCEPTED, CertificateStatus.REJECTED, CertificateStatus.CANCELLED}
-    ),
-    CertificateStatus.ACCEPTED: frozenset({CertificateStatus.CANCELLED}),
-    CertificateStatus.REJECTED: frozenset(),
-    CertificateStatus.CANCELLED: frozenset(),
-}
+TRANSITIONS: Transitions[CertificateStatus] = Transitions(
+    {
+        CertificateStatus.ISSUED: {CertificateStatus.SENT, CertificateStatus.CANCELLED},
+        CertificateStatus.SENT: {
+            CertificateStatus.ACCEPTED,
+            CertificateStatus.REJECTED,
+            CertificateStatus.CANCELLED,
+        },
+        CertificateStatus.RECEIVED: {
+            CertificateStatus.ACCEPTED,
+            CertificateStatus.REJECTED,
+            CertificateStatus.CANCELLED,
+        },
+        CertificateStatus.ACCEPTED: {CertificateStatus.CANCELLED},
+        CertificateStatus.REJECTED: set(),
+        CertificateStatus.CANCELLED: set(),
+    },
+    refusal=CertificateConflict,
+    noun="a certificate",
+)
 
 # Statuses in which a received certificate may still grant a preference.
 USABLE = frozenset({CertificateStatus.RECEIVED, CertificateStatus.ACCEPTED})
 
 
-class TransitionRefused(Exception):
-    def __init__(self, current: CertificateStatus, wanted: CertificateStatus) -> None:
-        super().__init__(f"a certificate that is {current.value} cannot become {wanted.value}")
-        self.current = current
-        self.wanted = wanted
+@dataclass
+class Certificate:
+    """Where a certificate held at this node stands, and the rules of its lifecycle: the
+    issuer sends it and records the importer's answer; the importer accepts or rejects it,
+    once. Services load one, call a method and save what it became."""
 
+    reference: str
+    status: CertificateStatus
+    reasons: tuple[str, ...] = ()
+    answer_message_id: str | None = None
+    decided_at: datetime | None = None
 
-def check_transition(current: CertificateStatus, wanted: CertificateStatus) -> CertificateStatus:
-    if wanted not in TRANSITIONS[current]:
-        raise TransitionRefused(current, wanted)
-    return wanted
+    @property
+    def name(self) -> str:
+        return f"e-Form D {self.reference}"
+
+    def _move(self, wanted: CertificateStatus) -> None:
+        self.status = TRANSITIONS.move(self.status, wanted, who=self.name)
+
+    # -- at the issuer -------------------------------------------------------------
+
+    def send(self) -> None:
+        self._move(CertificateStatus.SENT)
+
+    def record_answer(
+        self, accepted: bool, reasons: tuple[str, ...], decided_at: datetime, message_id: str
+    ) -> bool:
+        """The importer's answer, once per message; False when this one was recorded."""
+        if self.answer_message_id == message_id:
+            return False
+        target = CertificateStatus.ACCEPTED if accepted else CertificateStatus.REJECTED
+        if self.status is not target:
+            self._move(target)
+        self.reasons = reasons
+        self.answer_message_id = message_id
+        self.decided_at = decided_at
+        return True
+
+    # -- at the importing node -----------------------------------------------------
+
+    @property
+    def answered(self) -> bool:
+        return self.answer_message_id is not None
+
+    def previous_answer(self, accepted: bool) -> str | None:
+        """The message that already gave this decision; a different one is refused."""
+        if self.answer_message_id is None:
+            return None
+        target = CertificateStatus.ACCEPTED if accepted else CertificateStatus.REJECTED
+        if self.status is target:
+            return self.answer_message_id
+        raise CertificateConflict(f"{self.name} was already answered: it is {self.status}")
+
+    def accept(self, reasons: tuple[str, ...], at: datetime) -> None:
+        """Verified against the import declaration: the ATIGA rate is due (for the goods
+        items it covers; `reasons` say why any other is not)."""
+        self._decide(CertificateStatus.ACCEPTED, reasons, at)
+
+    def reject(self, reasons: tuple[str, ...], at: datetime) -> None:
+        """Refused, on receipt or after verification, with every reason."""
+        self._decide(CertificateStatus.REJECTED, reasons, at)
+
+    def _decide(self, target: CertificateStatus, reasons: tuple[str, ...], at: datetime) -> None:
+        self._move(target)
+        self.reasons = reasons
+        self.decided_at = at
+
+    def answered_by(self, message_id: str) -> None:
+        self.answer_message_id = message_id
 
 
 class Direction(enum.StrEnum):
@@ -566,10 +635,6 @@ def from_payload(data: Any) -> tuple[CertificateOfOrigin | None, list[Problem]]:
     )
     problems = read.problems or validate(certificate)
     return (None, problems) if problems else (certificate, [])
-
-
-def with_status(certificate: CertificateOfOrigin, status: CertificateStatus) -> CertificateOfOrigin:
-    return replace(certificate, status=status)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,15 @@ from sqlalchemy import String, UniqueConstraint, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from singlewindow.core.db import Base, Document, UtcDateTime
-from singlewindow.origin.model import CertificateOfOrigin, CertificateStatus, from_payload
+from singlewindow.core.ids import new_id
+from singlewindow.exchange.model import UserMessage
+from singlewindow.origin.model import (
+    Certificate,
+    CertificateOfOrigin,
+    CertificateStatus,
+    Direction,
+    from_payload,
+)
 
 
 class CertificateRow(Base):
@@ -51,6 +59,87 @@ class CertificateRow(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+def issued_row(
+    certificate: CertificateOfOrigin,
+    state: Certificate,
+    document: dict[str, Any],
+    partner: str,
+    message_id: str,
+    issued_by: str,
+    now: datetime,
+) -> CertificateRow:
+    """The row of a certificate this node's issuing authority issued and sent."""
+    return CertificateRow(
+        id=new_id(),
+        direction=Direction.ISSUED.value,
+        reference=certificate.reference,
+        issuing_country=certificate.issuing_country,
+        importing_country=certificate.importing_country,
+        status=state.status.value,
+        exporter_id=certificate.exporter.id,
+        consignee_id=certificate.consignee.id,
+        document=document,
+        partner=partner,
+        message_id=message_id,
+        reasons=list(state.reasons),
+        issued_at=now,
+        issued_by=issued_by,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def received_row(
+    certificate: CertificateOfOrigin | None,
+    reference: str,
+    issuing_country: str,
+    importing_country: str,
+    document: Any,
+    message: UserMessage,
+    now: datetime,
+) -> CertificateRow:
+    """The row of a certificate received from a partner (kept even when unreadable)."""
+    return CertificateRow(
+        id=new_id(),
+        direction=Direction.RECEIVED.value,
+        reference=reference,
+        issuing_country=issuing_country,
+        importing_country=certificate.importing_country if certificate else importing_country,
+        status=CertificateStatus.RECEIVED.value,
+        exporter_id=certificate.exporter.id if certificate else "",
+        consignee_id=certificate.consignee.id if certificate else "",
+        document=document,
+        partner=message.from_party,
+        message_id=message.message_id,
+        conversation_id=message.conversation_id,
+        reasons=[],
+        issued_at=certificate.issued_at if certificate else now,
+        issued_by=certificate.issuer[:64] if certificate else "",
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def certificate_state(row: CertificateRow) -> Certificate:
+    """The rules' view of a stored certificate."""
+    return Certificate(
+        reference=row.reference,
+        status=CertificateStatus(row.status),
+        reasons=tuple(row.reasons or ()),
+        answer_message_id=row.answer_message_id,
+        decided_at=row.decided_at,
+    )
+
+
+def write_state(row: CertificateRow, state: Certificate, now: datetime) -> None:
+    """Copy what the rules decided onto the row."""
+    row.status = state.status.value
+    row.reasons = list(state.reasons)
+    row.answer_message_id = state.answer_message_id
+    row.decided_at = state.decided_at
+    row.updated_at = now
 
 
 def to_certificate(row: CertificateRow) -> CertificateOfOrigin | None:

@@ -45,12 +45,11 @@ from singlewindow.origin.errors import (
 )
 from singlewindow.origin.model import (
     Answer,
+    Certificate,
     CertificateOfOrigin,
     CertificateStatus,
     Direction,
-    TransitionRefused,
     Verdict,
-    check_transition,
     declaration_key,
     from_payload,
     overall,
@@ -210,25 +209,10 @@ class Origin:
                     raise InvalidCertificate(
                         [Problem("importing_country", f"cannot send to {partner}: {refused}")]
                     ) from None
-                row = CertificateRow(
-                    id=new_id(),
-                    direction=Direction.ISSUED.value,
-                    reference=certificate.reference,
-                    issuing_country=self.country,
-                    importing_country=certificate.importing_country,
-                    status=check_transition(
-                        CertificateStatus.ISSUED, CertificateStatus.SENT
-                    ).value,
-                    exporter_id=certificate.exporter.id,
-                    consignee_id=certificate.consignee.id,
-                    document=document,
-                    partner=partner,
-                    message_id=message_id,
-                    reasons=[],
-                    issued_at=now,
-                    issued_by=issuer.username,
-                    created_at=now,
-                    updated_at=now,
+                state = Certificate(certificate.reference, CertificateStatus.ISSUED)
+                state.send()
+                row = repository.issued_row(
+                    certificate, state, document, partner, message_id, issuer.username, now
                 )
                 session.add(row)
                 session.flush()
@@ -261,18 +245,11 @@ class Origin:
                 f"{message.from_party} answered for e-Form D {row.reference}, "
                 f"which was sent to {row.partner}"
             )
-        if row.answer_message_id == message.message_id:
-            return
-        target = CertificateStatus.ACCEPTED if answer.accepted else CertificateStatus.REJECTED
-        if row.status != target.value:
-            try:
-                row.status = check_transition(CertificateStatus(row.status), target).value
-            except TransitionRefused as refused:
-                raise CertificateConflict(f"e-Form D {row.reference}: {refused}") from None
-        row.reasons = list(answer.reasons)
-        row.answer_message_id = message.message_id
-        row.decided_at = answer.decided_at
-        row.updated_at = self.clock()
+        state = repository.certificate_state(row)
+        if state.record_answer(
+            answer.accepted, tuple(answer.reasons), answer.decided_at, message.message_id
+        ):
+            repository.write_state(row, state, self.clock())
 
     # -- the importing node ------------------------------------------------------------------
 
@@ -329,36 +306,19 @@ class Origin:
             )
             return
         now = self.clock()
-        row = CertificateRow(
-            id=new_id(),
-            direction=Direction.RECEIVED.value,
-            reference=reference,
-            issuing_country=issuing_country,
-            importing_country=certificate.importing_country if certificate else self.country,
-            status=CertificateStatus.RECEIVED.value,
-            exporter_id=certificate.exporter.id if certificate else "",
-            consignee_id=certificate.consignee.id if certificate else "",
-            document=data if isinstance(data, dict) else {"unreadable": _text(message.payload)},
-            partner=message.from_party,
-            message_id=message.message_id,
-            conversation_id=message.conversation_id,
-            reasons=[],
-            issued_at=certificate.issued_at if certificate else now,
-            issued_by=certificate.issuer[:64] if certificate else "",
-            created_at=now,
-            updated_at=now,
+        document = data if isinstance(data, dict) else {"unreadable": _text(message.payload)}
+        row = repository.received_row(
+            certificate, reference, issuing_country, self.country, document, message, now
         )
         session.add(row)
         session.flush()
         if problems:
-            row.reasons = reasons
-            row.status = check_transition(
-                CertificateStatus.RECEIVED, CertificateStatus.REJECTED
-            ).value
-            row.decided_at = now
-            row.answer_message_id = self._refuse(
-                session, message, reference, issuing_country, reasons
+            state = repository.certificate_state(row)
+            state.reject(tuple(reasons), now)
+            state.answered_by(
+                self._refuse(session, message, reference, issuing_country, reasons)
             )
+            repository.write_state(row, state, now)
 
     def _refuse(
         self,
@@ -463,20 +423,17 @@ class Origin:
     def _answer(
         self, session: Session, row: CertificateRow, accepted: bool, reasons: list[str]
     ) -> str:
-        target = CertificateStatus.ACCEPTED if accepted else CertificateStatus.REJECTED
-        if row.answer_message_id is not None:
-            if row.status == target.value:
-                return row.answer_message_id
-            raise CertificateConflict(
-                f"e-Form D {row.reference} was already answered: it is {row.status}"
-            )
-        try:
-            status = check_transition(CertificateStatus(row.status), target)
-        except TransitionRefused as refused:
-            raise CertificateConflict(f"e-Form D {row.reference}: {refused}") from None
+        state = repository.certificate_state(row)
+        previous = state.previous_answer(accepted)
+        if previous is not None:
+            return previous
         now = self.clock()
+        if accepted:
+            state.accept(tuple(reasons), now)
+        else:
+            state.reject(tuple(reasons), now)
         answer = Answer(row.reference, row.issuing_country, accepted, tuple(reasons), now)
-        row.answer_message_id = self.gateway.send(
+        message_id = self.gateway.send(
             session,
             row.partner,
             SERVICE,
@@ -485,11 +442,9 @@ class Origin:
             conversation_id=row.conversation_id,
             ref_to=row.message_id,
         )
-        row.status = status.value
-        row.reasons = list(reasons)
-        row.decided_at = now
-        row.updated_at = now
-        return row.answer_message_id
+        state.answered_by(message_id)
+        repository.write_state(row, state, now)
+        return message_id
 
     def _received(
         self, session: Session, declaration: Declaration, lock: bool = False
