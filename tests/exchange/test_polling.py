@@ -15,7 +15,8 @@ from singlewindow.core.db import Database
 from singlewindow.exchange import repository, sending
 from singlewindow.exchange.model import OutboxStatus
 from singlewindow.exchange.repository import InboxRow, OutboxRow
-from singlewindow.exchange.services import Attempt, Gateway, names_no_issuer
+from singlewindow.exchange.sending import Attempt
+from singlewindow.exchange.services import Gateway, names_no_issuer
 from singlewindow.exchange.workers import InboxProcessor, OutboxDeliveryWorker
 
 from .conftest import ACTION, DOCUMENT, SERVICE, VN, Network, pmode_for, transport_to, trust

@@ -226,7 +226,7 @@ def test_a_lost_claim_is_not_overwritten_and_a_batch_records_at_once(
     from datetime import timedelta
 
     from singlewindow.exchange import repository
-    from singlewindow.exchange.services import Attempt
+    from singlewindow.exchange.sending import Attempt
 
     with kh_gateway.database.unit_of_work() as session:
         ids = [kh_gateway.send(session, VN, SERVICE, ACTION, DOCUMENT) for _ in range(3)]

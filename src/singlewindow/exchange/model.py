@@ -16,7 +16,9 @@ FAILED message can be retried (FAILED → RECEIVED).
 from __future__ import annotations
 
 import enum
+import hashlib
 import random
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -133,3 +135,13 @@ class RetryPolicy:
 def within_window(timestamp: datetime, now: datetime, window: timedelta) -> bool:
     """A message is fresh when its timestamp is at most `window` old (or ahead, for clock skew)."""
     return abs(now - timestamp) <= window
+
+
+def payload_digest(payload: bytes) -> str:
+    """The SHA-256 of a business document, as the message log keeps it."""
+    return hashlib.sha256(payload).hexdigest()
+
+
+def new_message_id(party_id: str) -> str:
+    """A fresh eb:MessageId of a message sent by `party_id`."""
+    return f"{uuid.uuid4()}@{party_id}"

@@ -131,6 +131,17 @@ def judge_signal(outbound: OutboundMessage, response_body: bytes) -> SignalVerdi
     )
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One delivery attempt of an outbound message, as the delivery worker saw it end."""
+
+    message_id: str
+    attempts: int  # the message's attempt count, as set by the claim this attempt ran under
+    outbound: OutboundMessage | None
+    verdict: SignalVerdict
+    signal: bytes | None
+
+
 def _acknowledges_exactly(
     acknowledged: tuple[reader.ReferenceKey, ...], sent: list[ComparableReferenceFields]
 ) -> None:

@@ -2,7 +2,8 @@
 
 Both are threads a node starts and stops (`Gateway.start_workers()` / `stop_workers()`).
 They claim their work from the database, so several workers, in several processes or on
-several machines, can share one PostgreSQL database.
+several machines, can share one PostgreSQL database. They know the gateway only as the
+little each needs of it (`Deliveries`, `Processing`): this module imports no use case.
 """
 
 from __future__ import annotations
@@ -12,22 +13,46 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import httpx
 import urllib3
 
+from singlewindow.core.db import ChangeWatch, Database
 from singlewindow.exchange import repository, sending
+from singlewindow.exchange.model import OutboxStatus
 from singlewindow.exchange.repository import OutboxClaim
-from singlewindow.exchange.services import Attempt
-
-if TYPE_CHECKING:
-    from singlewindow.core.db import ChangeWatch
-    from singlewindow.exchange.services import Gateway
+from singlewindow.exchange.sending import Attempt
 
 log = logging.getLogger("singlewindow.exchange.workers")
+
+
+class Deliveries(Protocol):
+    """What the delivery worker needs of the gateway (its outbox)."""
+
+    database: Database
+    clock: Callable[[], datetime]
+    outbox_event: threading.Event
+
+    def build(self, row: OutboxClaim) -> sending.OutboundMessage: ...
+
+    def endpoint(self, party_id: str) -> str: ...
+
+    def record_attempts(
+        self, worker: str, attempts: Sequence[Attempt]
+    ) -> list[OutboxStatus | None]: ...
+
+
+class Processing(Protocol):
+    """What the inbox processor needs of the gateway (its inbox)."""
+
+    database: Database
+    inbox_event: threading.Event
+
+    def process_inbox(self, limit: int = 100) -> int: ...
 
 
 class _Loop:
@@ -86,7 +111,7 @@ class OutboxDeliveryWorker(_Loop):
 
     def __init__(
         self,
-        gateway: Gateway,
+        gateway: Deliveries,
         *,
         batch_size: int = 32,
         concurrency: int = 8,
@@ -261,12 +286,12 @@ class InboxProcessor(_Loop):
 
     def __init__(
         self,
-        gateway: Gateway,
+        gateway: Processing,
         *,
         batch_size: int = 100,
         idle_interval: float = 0.25,
         linger: float = 0.05,
-    ):
+    ) -> None:
         # Woken at once by a message this process stored; the poll is for messages stored
         # by other processes sharing the database.
         super().__init__(idle_interval, gateway.inbox_event)
@@ -295,3 +320,6 @@ class InboxProcessor(_Loop):
         if self._watch is not None:
             self._watch.close()
             self._watch = None
+
+
+Worker = OutboxDeliveryWorker | InboxProcessor
