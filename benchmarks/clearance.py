@@ -106,7 +106,7 @@ def hammer(port: int, headers: dict[str, str], bodies: list[str], clients: int,
 
 
 def http_mode(args: argparse.Namespace) -> dict[str, float]:
-    from singlewindow.network import NodeProcess
+    from singlewindow.devnet.network import NodeProcess
 
     home = Path(tempfile.mkdtemp(prefix="sw-bench-"))
     node = NodeProcess("VN", args.port, home)
@@ -150,7 +150,7 @@ def batch_mode(args: argparse.Namespace) -> dict[str, float]:
     settings = Settings(country="VN", database_url=f"sqlite:///{home}/VN.db", home=home)
     database = open_database(settings)
     ensure_sample_schedule(database, "VN")
-    from singlewindow import sample
+    from singlewindow.devnet import sample
 
     sample.load(database, "VN", home)
     selectivity.configure(database, 0.02, seed=1)

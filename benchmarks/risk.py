@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from singlewindow import sample
 from singlewindow.core.clock import utcnow
 from singlewindow.core.db import Database
 from singlewindow.core.migrate import upgrade
+from singlewindow.devnet import sample
 from singlewindow.risk import services as selectivity
 from singlewindow.risk.learning import cidd, registry
 from singlewindow.risk.learning import services as learning

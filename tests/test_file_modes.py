@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from singlewindow import sample
 from singlewindow.core.db import Database
 from singlewindow.core.migrate import upgrade
-from singlewindow.network import NodeProcess
+from singlewindow.devnet import sample
+from singlewindow.devnet.network import NodeProcess
 
 
 def mode(path: Path) -> int:

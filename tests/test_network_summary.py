@@ -5,7 +5,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from singlewindow.network import NodeProcess, traffic_summary, where_next
+from singlewindow.devnet.network import NodeProcess, traffic_summary, where_next
 
 
 def rendered(renderable: object) -> list[str]:

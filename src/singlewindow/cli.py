@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import httpx
 import typer
 from rich.console import Console
@@ -26,11 +29,13 @@ from typer.core import TyperGroup
 
 from singlewindow.access import services as access
 from singlewindow.access.model import Principal, Role
-from singlewindow.core.config import Settings
+from singlewindow.core.config import SETTINGS_VARIABLE, Settings
 from singlewindow.core.db import Database
 from singlewindow.core.errors import SingleWindowError
 from singlewindow.declarations.errors import DuplicateLrn
 from singlewindow.declarations.schemas import DeclarationCreate, DeclarationRead
+from singlewindow.devnet import sample
+from singlewindow.devnet.network import run_network
 from singlewindow.node import open_database
 
 if TYPE_CHECKING:
@@ -45,7 +50,7 @@ class _Commands(TyperGroup):
     """Ends every command's foreseeable failures, its rooms' commands included, in a line on
     stderr and exit code 1 instead of a traceback."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer's own click.Context, not click's
         try:
             return super().invoke(ctx)
         except SingleWindowError as error:
@@ -140,24 +145,49 @@ def serve(
     SINGLEWINDOW_RANDOM_SHARE  share of declarations inspected at random (default: 0.02)
     SINGLEWINDOW_TELEMETRY     1 to export traces, metrics and logs (default: off)
     """
-    import uvicorn
-
     _check_port_free(host, port)
-    os.environ["SINGLEWINDOW_COUNTRY"] = country
+    settings = Settings.from_env(country=country)
     if with_sample:
-        os.environ["SINGLEWINDOW_SAMPLE"] = "1"
-    settings = Settings.from_env()
-    if with_sample:
-        from singlewindow import sample
-
+        settings = replace(settings, sample=True)
         sample.load(open_database(settings), country, settings.home)
         # Only where the tokens are: what a terminal shows may be logged or seen by others.
         console.print(f"Sample users {', '.join(sample.USERNAMES)} of {country}; their tokens "
                       f"are in {sample.tokens_file(settings.home, country)} (readable by you "
                       "only)", soft_wrap=True)  # a path cut in two cannot be pasted
     console.print(f"Node {country} on http://{host}:{port} (API docs at /docs)")
-    uvicorn.run("singlewindow.api.server:node_app", factory=True, host=host, port=port,
-                workers=workers, log_level="warning")
+    if workers == 1:
+        _serve_here(settings, host, port)
+    else:
+        _serve_workers(settings, host, port, workers)
+
+
+def _serve_here(settings: Settings, host: str, port: int) -> None:
+    """One worker: this process serves, on `settings` as they are (no environment read)."""
+    import uvicorn
+
+    from singlewindow.api.server import serve_node
+
+    uvicorn.run(partial(serve_node, settings), factory=True, host=host, port=port,
+                log_level="warning")
+
+
+def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Several workers: uvicorn in a child process, which starts them; each builds the node
+    from `settings`, handed to the child alone in its environment (`SETTINGS_VARIABLE`)."""
+    command = [sys.executable, "-m", "uvicorn", "--factory", "singlewindow.api.server:node_app",
+               "--host", host, "--port", str(port), "--workers", str(workers),
+               "--log-level", "warning"]
+    child = subprocess.Popen(command, env=os.environ | {SETTINGS_VARIABLE: settings.to_json()})
+    # Stopped, this process stops the child, which stops its workers.
+    previous = signal.signal(signal.SIGTERM, lambda *_: child.terminate())
+    try:
+        code = child.wait()
+    except KeyboardInterrupt:  # Ctrl-C reached the child too: let it stop its workers
+        code = child.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if code:
+        raise typer.Exit(code=code)
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -179,8 +209,6 @@ def up(
     root: Path = typer.Option(Path("var/network"), help="Where the nodes keep their data"),
 ) -> None:
     """Start a local network: one node process per country, wired with a common trust list."""
-    from singlewindow.network import run_network
-
     run_network(
         [c.strip().upper() for c in countries.split(",") if c.strip()],
         base_port,

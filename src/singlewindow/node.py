@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from singlewindow import sample
 from singlewindow.core.config import Settings
 from singlewindow.core.countries import customs_party
 from singlewindow.core.db import Database
 from singlewindow.core.migrate import upgrade
 from singlewindow.declarations import prearrival
 from singlewindow.declarations.services import Clearance
+from singlewindow.devnet import sample
 from singlewindow.exchange import services as exchange
 from singlewindow.exchange.pki import NodeIdentity, TrustList
 from singlewindow.exchange.pmode import ProcessingModes

@@ -13,7 +13,7 @@ import pytest
 
 from singlewindow.access import services
 from singlewindow.access.model import Role
-from singlewindow.network import NodeProcess
+from singlewindow.devnet.network import NodeProcess
 
 
 def free_port() -> int:

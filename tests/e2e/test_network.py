@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from singlewindow.network import start_network, stop_network
-from singlewindow.traffic import Traffic, _items, _party
+from singlewindow.devnet.network import start_network, stop_network
+from singlewindow.devnet.traffic import Traffic, _items
 
 pytestmark = pytest.mark.e2e
 
@@ -32,7 +32,7 @@ def free_base_port() -> int:
 @pytest.fixture(scope="module")
 def network(tmp_path_factory):
     nodes = start_network(tmp_path_factory.mktemp("network"), ["KH", "VN"], free_base_port())
-    traffic = Traffic(nodes, seed=11)
+    traffic = Traffic([node.account() for node in nodes], seed=11)
     yield traffic
     traffic.close()
     stop_network(nodes)
@@ -48,7 +48,7 @@ def coffee(origin: str) -> list[dict[str, str]]:
 
 def run_trade(traffic: Traffic, index: int, flawed: bool):
     items = coffee("KH")
-    exporter, importer = _party("KH", "exporter"), _party("VN", "importer")
+    exporter, importer = traffic.party("KH", "exporter"), traffic.party("VN", "importer")
     export = traffic.export(index, "KH", "VN", exporter, importer, items)
     certificate = traffic.certify(index, "KH", "VN", exporter, importer, items, flawed)
     traffic.wait_for_documents("VN", "KH", export["number"], certificate)
@@ -100,10 +100,10 @@ def test_every_message_was_delivered_once_with_a_receipt(network):
 def test_a_second_run_on_the_same_network_lodges_its_own_declarations(network):
     """Traffic with the same seed on a kept network (`singlewindow up` run again) plans the
     same trades: its local references must still be new, not refused as lodged before."""
-    nodes = [desk.node for desk in network.desks.values()]
-    runs = [Traffic(nodes, seed=7), Traffic(nodes, seed=7)]
+    accounts = [desk.account for desk in network.desks.values()]
+    runs = [Traffic(accounts, seed=7), Traffic(accounts, seed=7)]
     try:
-        exporter, importer = _party("KH", "exporter"), _party("VN", "importer")
+        exporter, importer = network.party("KH", "exporter"), network.party("VN", "importer")
         numbers = {
             run.export(900, "KH", "VN", exporter, importer, coffee("KH"))["number"]
             for run in runs
@@ -123,17 +123,18 @@ def test_a_destination_killed_during_traffic_loses_nothing_and_duplicates_nothin
     import time
 
     nodes = start_network(tmp_path, ["KH", "VN"], free_base_port())
-    traffic = Traffic(nodes, seed=5)
+    traffic = Traffic([node.account() for node in nodes], seed=5)
+    vn_node = next(node for node in nodes if node.country == "VN")
     kh, vn = traffic.desks["KH"], traffic.desks["VN"]
-    exporter, importer = _party("KH", "exporter"), _party("VN", "importer")
+    exporter, importer = traffic.party("KH", "exporter"), traffic.party("VN", "importer")
     numbers = []
     try:
         for index in range(30):
             if index == 10:
-                vn.node.stop(signal.SIGKILL)
+                vn_node.stop(signal.SIGKILL)
             if index == 20:
-                vn.node.start()
-                vn.node.wait_ready()
+                vn_node.start()
+                vn_node.wait_ready()
             numbers.append(
                 traffic.export(index, "KH", "VN", exporter, importer, coffee("KH"))["number"]
             )

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from singlewindow import sample
 from singlewindow.api.app import create_app
 from singlewindow.core.config import Settings
+from singlewindow.devnet import sample
 from singlewindow.node import Node
 from singlewindow.risk.learning import services as learning
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -130,8 +129,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(exc.status_code, "HTTP error", detail, headers=exc.headers)
 
 
-def _telemetry() -> TelemetryConfig:
-    wanted = os.environ.get("SINGLEWINDOW_TELEMETRY", "") == "1"
+def _telemetry(wanted: bool) -> TelemetryConfig:
     return {"tracing": wanted, "metrics": wanted, "logs": wanted}
 
 
@@ -174,7 +172,7 @@ def create_app(node: Node) -> FastAPI:
         lifespan=lifespan,
         # OpenTelemetry costs a provider look-up on every request; operators who collect
         # traces and metrics switch it on (FASTAPI_OTEL_AUTO_CONFIGURE / an exporter).
-        telemetry=_telemetry(),
+        telemetry=_telemetry(settings.telemetry),
         # Swagger UI from the package (see `install_docs`); no ReDoc, which would be a
         # second bundle to vendor for the same page.
         docs_url=None,

@@ -1,9 +1,8 @@
-"""The ASGI application a node process serves, built from the environment at start-up."""
+"""The ASGI application a node process serves, built from its settings at start-up."""
 
 from __future__ import annotations
 
 import gc
-import os
 import socket
 
 from starlette.types import ASGIApp
@@ -15,10 +14,15 @@ from singlewindow.node import Node
 
 
 def node_app() -> ASGIApp:
-    """Uvicorn factory: `uvicorn --factory singlewindow.api.server:node_app`. In a network
-    (the node has a gateway), `POST /as4` is answered in front of the FastAPI app."""
-    settings = Settings.from_env()
-    node = Node.open(settings, with_sample=os.environ.get("SINGLEWINDOW_SAMPLE") == "1")
+    """Uvicorn factory: `uvicorn --factory singlewindow.api.server:node_app`, on the settings
+    of the process's environment (`Settings.from_env`, read here, once)."""
+    return serve_node(Settings.from_env())
+
+
+def serve_node(settings: Settings) -> ASGIApp:
+    """The ASGI application of the node `settings` describe. In a network (the node has a
+    gateway), `POST /as4` is answered in front of the FastAPI app."""
+    node = Node.open(settings, with_sample=settings.sample)
     api = create_app(node)
     app: ASGIApp = with_as4_endpoint(api) if node.gateway is not None else api
     # Everything built so far (tariff book, nomenclature, models, libraries) lives as long as

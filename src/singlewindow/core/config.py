@@ -1,10 +1,22 @@
-"""Node configuration, read once at start-up (never at import) from the environment."""
+"""Node configuration, read once at start-up (never at import) from the environment.
+
+A process that starts node processes hands them its `Settings` whole, in one variable
+(`SETTINGS_VARIABLE`) of the child's environment: `serve --workers N` does, and so its own
+environment stays as it was.
+"""
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
+
+SETTINGS_VARIABLE = "SINGLEWINDOW_SETTINGS"
+"""The settings of a node process, as `Settings.to_json` writes them; when set, the
+`SINGLEWINDOW_*` variables that name one setting each are not read."""
 
 
 @dataclass(frozen=True)
@@ -19,17 +31,45 @@ class Settings:
     # Where the node's exchange identity lives (node.key, node.crt, ca.crt, trust-list.json,
     # pmode.json); None when the node runs alone, outside any network.
     exchange_dir: Path | None = None
+    # Load the sample users, profiles and guarantee at start-up (`serve --sample`).
+    sample: bool = False
+    # Export traces, metrics and logs (OpenTelemetry).
+    telemetry: bool = False
 
     @classmethod
-    def from_env(cls, **overrides: object) -> Settings:
-        country = str(overrides.pop("country", os.environ.get("SINGLEWINDOW_COUNTRY", "VN")))
-        home = Path(str(overrides.pop("home", os.environ.get("SINGLEWINDOW_HOME", "var"))))
-        url = os.environ.get("SINGLEWINDOW_DATABASE_URL") or f"sqlite:///{home}/{country}.db"
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, **overrides: object
+    ) -> Settings:
+        """The settings `environ` (by default the process's environment) gives, with
+        `overrides` on top."""
+        env = os.environ if environ is None else environ
+        if SETTINGS_VARIABLE in env:
+            return replace(cls.from_json(env[SETTINGS_VARIABLE]), **overrides)  # type: ignore[arg-type]
+        country = str(overrides.pop("country", env.get("SINGLEWINDOW_COUNTRY", "VN")))
+        home = Path(str(overrides.pop("home", env.get("SINGLEWINDOW_HOME", "var"))))
+        url = env.get("SINGLEWINDOW_DATABASE_URL") or f"sqlite:///{home}/{country}.db"
         values: dict[str, object] = {"country": country, "home": home, "database_url": url}
-        exchange = os.environ.get("SINGLEWINDOW_EXCHANGE_DIR")
+        exchange = env.get("SINGLEWINDOW_EXCHANGE_DIR")
         if exchange or (home / "exchange" / "node.crt").exists():
             values["exchange_dir"] = Path(exchange) if exchange else home / "exchange"
-        if "SINGLEWINDOW_RANDOM_SHARE" in os.environ:
-            values["random_inspection_share"] = float(os.environ["SINGLEWINDOW_RANDOM_SHARE"])
+        if "SINGLEWINDOW_RANDOM_SHARE" in env:
+            values["random_inspection_share"] = float(env["SINGLEWINDOW_RANDOM_SHARE"])
+        values["sample"] = env.get("SINGLEWINDOW_SAMPLE") == "1"
+        values["telemetry"] = env.get("SINGLEWINDOW_TELEMETRY") == "1"
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+    def to_json(self) -> str:
+        """These settings as one line of JSON, for a child process's `SETTINGS_VARIABLE`."""
+        values: dict[str, Any] = asdict(self)
+        values["home"] = str(self.home)
+        values["exchange_dir"] = str(self.exchange_dir) if self.exchange_dir else None
+        return json.dumps(values)
+
+    @classmethod
+    def from_json(cls, text: str) -> Settings:
+        values: dict[str, Any] = json.loads(text)
+        values["home"] = Path(values["home"])
+        if values.get("exchange_dir") is not None:
+            values["exchange_dir"] = Path(values["exchange_dir"])
+        return cls(**values)

@@ -1,7 +1,10 @@
 """Realistic cross-border trades through a running network, played through the nodes' APIs
 as traders, issuing authorities and officers would: export at origin, the ACDD and the
 e-Form D through the network, import at destination, inspection where selected, payment,
-release. Used by `singlewindow up --traffic N`."""
+release. Used by `singlewindow up --traffic N`.
+
+The traffic knows each node only as a client would (`Account`): the URL of its API, its
+users' tokens, and the parties and office they act for."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date
@@ -18,9 +22,6 @@ from typing import Any
 
 import httpx
 from rich.progress import Progress
-
-from singlewindow.network import NodeProcess
-from singlewindow.sample import OFFICE, broker_party, trader_party
 
 # Goods every sample schedule carries: (national code, description, unit, unit price USD,
 # kg per unit).
@@ -41,13 +42,30 @@ class TrafficError(RuntimeError):
     pass
 
 
+@dataclass(frozen=True)
+class Account:
+    """A node as its clients know it: the URL of its API, the API token of each of its users
+    (admin, officer, trader, issuer, bank, broker), the parties the trader and the broker act
+    for, and the customs office where goods are declared."""
+
+    country: str
+    url: str
+    tokens: Mapping[str, str]
+    trader_party: str
+    broker_party: str
+    office: str
+
+
 @dataclass
 class Desk:
-    """One node seen from outside: its API and the tokens of its sample users."""
+    """One node seen from outside: its account and a client of its API."""
 
-    node: NodeProcess
+    account: Account
     client: httpx.Client
-    tokens: dict[str, str]
+
+    @property
+    def tokens(self) -> Mapping[str, str]:
+        return self.account.tokens
 
     def call(self, method: str, path: str, who: str, **kwargs: Any) -> dict[str, Any]:
         response = self.client.request(
@@ -55,27 +73,30 @@ class Desk:
         )
         if response.status_code >= 400:
             raise TrafficError(
-                f"{self.node.country} {method} {path} → {response.status_code}: {response.text}"
+                f"{self.account.country} {method} {path} → {response.status_code}: "
+                f"{response.text}"
             )
-        return response.json()
+        result: dict[str, Any] = response.json()
+        return result
+
+    def party(self, role: str) -> dict[str, str]:
+        """The trader of this node as exporter or importer."""
+        names = {"exporter": "Export Trading", "importer": "Import Distribution"}
+        country = self.account.country
+        return {
+            "id": self.account.trader_party,
+            "name": f"{country} {names[role]} Co., Ltd.",
+            "country": country,
+        }
+
+    def broker(self) -> dict[str, str]:
+        country = self.account.country
+        return {"id": self.account.broker_party,
+                "name": f"{country} Customs Brokerage Co., Ltd.", "country": country}
 
 
-def _party(country: str, role: str) -> dict[str, str]:
-    names = {"exporter": "Export Trading", "importer": "Import Distribution"}
-    return {
-        "id": trader_party(country),
-        "name": f"{country} {names[role]} Co., Ltd.",
-        "country": country,
-    }
-
-
-def _broker(country: str) -> dict[str, str]:
-    return {"id": broker_party(country), "name": f"{country} Customs Brokerage Co., Ltd.",
-            "country": country}
-
-
-def _items(rng: random.Random, origin: str) -> list[dict[str, str]]:
-    items = []
+def _items(rng: random.Random, origin: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
     for sequence, (code, description, unit, price, kg) in enumerate(
         rng.sample(GOODS, rng.randint(1, 2)), start=1
     ):
@@ -102,11 +123,11 @@ def _items(rng: random.Random, origin: str) -> list[dict[str, str]]:
 
 
 class Traffic:
-    def __init__(self, nodes: list[NodeProcess], seed: int = 2026) -> None:
-        if len(nodes) < 2:
+    def __init__(self, accounts: list[Account], seed: int = 2026) -> None:
+        if len(accounts) < 2:
             raise TrafficError("cross-border traffic needs at least two nodes")
         self.desks = {
-            n.country: Desk(n, httpx.Client(base_url=n.url, timeout=60), n.tokens()) for n in nodes
+            a.country: Desk(a, httpx.Client(base_url=a.url, timeout=60)) for a in accounts
         }
         self.rng = random.Random(seed)
         # In every local reference: a network kept from an earlier run (same seed, same
@@ -119,7 +140,11 @@ class Traffic:
         for desk in self.desks.values():
             desk.client.close()
 
-    def plan(self, count: int) -> list[tuple[int, str, str, bool, list[dict[str, str]]]]:
+    def party(self, country: str, role: str) -> dict[str, str]:
+        """The trader of `country`'s node as exporter or importer."""
+        return self.desks[country].party(role)
+
+    def plan(self, count: int) -> list[tuple[int, str, str, bool, list[dict[str, Any]]]]:
         countries = sorted(self.desks)
         trades = []
         for index in range(count):
@@ -129,9 +154,9 @@ class Traffic:
         return trades
 
     def trade(
-        self, index: int, origin: str, destination: str, flawed: bool, items: list[dict[str, str]]
+        self, index: int, origin: str, destination: str, flawed: bool, items: list[dict[str, Any]]
     ) -> None:
-        exporter, importer = _party(origin, "exporter"), _party(destination, "importer")
+        exporter, importer = self.party(origin, "exporter"), self.party(destination, "importer")
         export = self.export(index, origin, destination, exporter, importer, items)
         certificate = self.certify(index, origin, destination, exporter, importer, items, flawed)
         self.wait_for_documents(destination, origin, export["number"], certificate)
@@ -145,7 +170,7 @@ class Traffic:
         destination: str,
         exporter: dict[str, str],
         importer: dict[str, str],
-        items: list[dict[str, str]],
+        items: list[dict[str, Any]],
     ) -> dict[str, Any]:
         desk = self.desks[origin]
         body = {
@@ -155,7 +180,7 @@ class Traffic:
             "exporter": exporter,
             "seller": exporter,
             "buyer": importer,
-            "office": OFFICE[origin],
+            "office": desk.account.office,
             "export_country": origin,
             "destination_country": destination,
             "transport_mode": "3",
@@ -175,7 +200,7 @@ class Traffic:
         destination: str,
         exporter: dict[str, str],
         importer: dict[str, str],
-        items: list[dict[str, str]],
+        items: list[dict[str, Any]],
         flawed: bool,
     ) -> dict[str, Any]:
         certificate_items = []
@@ -249,7 +274,7 @@ class Traffic:
         destination: str,
         exporter: dict[str, str],
         importer: dict[str, str],
-        items: list[dict[str, str]],
+        items: list[dict[str, Any]],
         export: dict[str, Any],
         certificate: dict[str, Any],
     ) -> None:
@@ -257,7 +282,7 @@ class Traffic:
         # Every third import is lodged by the importer's customs broker, under the direct
         # representation the sample registered.
         by_broker = index % 3 == 2
-        declarant = _broker(destination) if by_broker else importer
+        declarant = desk.broker() if by_broker else importer
         body = {
             "type": "IM",
             "lrn": f"IM-{origin}{destination}-{self.run}-{index:06d}-{self.rng.random():.6f}",
@@ -265,7 +290,7 @@ class Traffic:
             "importer": importer,
             "seller": exporter,
             "buyer": importer,
-            "office": OFFICE[destination],
+            "office": desk.account.office,
             "export_country": origin,
             "destination_country": destination,
             "transport_mode": "3",
@@ -338,9 +363,10 @@ class Traffic:
         return dict(totals)
 
 
-def run_traffic(nodes: list[NodeProcess], count: int, concurrency: int = 6) -> dict[str, int]:
-    """Run `count` trades and return the counts `singlewindow up --once` prints."""
-    traffic = Traffic(nodes)
+def run_traffic(accounts: list[Account], count: int, concurrency: int = 6) -> dict[str, int]:
+    """Run `count` trades between the nodes of `accounts` and return the counts `singlewindow
+    up --once` prints."""
+    traffic = Traffic(accounts)
     failures: list[str] = []
     try:
         earlier = Counter(traffic.message_counts())  # a kept network's earlier runs

@@ -12,8 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from singlewindow.access import services as access
+from singlewindow.access.errors import UsernameTaken
 from singlewindow.access.model import Principal, Role
-from singlewindow.access.repository import UserRow
 from singlewindow.core.db import Database
 from singlewindow.declarations.lifecycle import RepresentationKind
 from singlewindow.declarations.representation import Representations
@@ -45,6 +45,10 @@ class SampleUsers:
     def as_dict(self) -> dict[str, str]:
         return self.__dict__.copy()
 
+    def tokens(self) -> dict[str, str]:
+        """Each sample user's API token, by username."""
+        return {username: getattr(self, username) for username in USERNAMES}
+
 
 def trader_party(country: str) -> str:
     return f"{country}TRADER0001"
@@ -69,20 +73,27 @@ def tokens_file(home: Path, country: str) -> Path:
     return home / f"tokens-{country}.json"
 
 
+def saved(home: Path, country: str) -> SampleUsers:
+    """The sample users `load` wrote to `tokens_file(home, country)`: tokens, parties, office."""
+    return SampleUsers(**json.loads(tokens_file(home, country).read_text()))
+
+
 def load(database: Database, country: str, home: Path) -> SampleUsers:
     """Load the sample content once; tokens are written to `tokens_file(home, country)`,
     and nowhere else."""
     tokens = tokens_file(home, country)
     ensure_sample_schedule(database, country)
     ensure_sample_reference(database, country)
-    with database.unit_of_work() as session:
-        loaded = session.get(UserRow, "admin") is not None
-    if loaded and tokens.exists():
-        return SampleUsers(**json.loads(tokens.read_text()))
+    try:
+        admin_token = access.create_user(database, "admin", Role.ADMIN)
+    except UsernameTaken:  # loaded before
+        if tokens.exists():
+            return saved(home, country)
+        raise
     office = OFFICE.get(country, f"{country}OFF01")
     party = trader_party(country)
     users = SampleUsers(
-        admin=access.create_user(database, "admin", Role.ADMIN),
+        admin=admin_token,
         officer=access.create_user(database, "officer", Role.OFFICER, office=office),
         trader=access.create_user(database, "trader", Role.TRADER, party_id=party),
         issuer=access.create_user(database, "issuer", Role.ISSUER),

@@ -19,6 +19,8 @@ from rich.console import Console, Group
 from rich.table import Table
 
 from singlewindow.core.countries import customs_party, member_state
+from singlewindow.devnet import sample
+from singlewindow.devnet.traffic import Account, run_traffic
 from singlewindow.exchange import pki
 from singlewindow.node import PMODE, TRUST_LIST
 
@@ -49,7 +51,15 @@ class NodeProcess:
         return customs_party(self.country)
 
     def tokens(self) -> dict[str, str]:
-        return json.loads((self.home / f"tokens-{self.country}.json").read_text())
+        """The sample users' tokens by username, and the parties and office they act for, as
+        the node wrote them at its start."""
+        return sample.saved(self.home, self.country).as_dict()
+
+    def account(self) -> Account:
+        """The node as the traffic knows it: its URL and its sample users."""
+        users = sample.saved(self.home, self.country)
+        return Account(self.country, self.url, users.tokens(), users.trader_party,
+                       users.broker_party, users.office)
 
     def start(self, extra_env: dict[str, str] | None = None, workers: int = 1) -> None:
         # The node's database, tokens and log are for its own user only, as its keys are.
@@ -224,7 +234,7 @@ def where_next(nodes: list[NodeProcess]) -> Group:
     for node in nodes:
         lines.append(
             f"  [bold]{node.country}[/] API {node.url}  docs {node.url}{DOCS_PATH}  "
-            f"tokens {node.home / f'tokens-{node.country}.json'}"
+            f"tokens {sample.tokens_file(node.home, node.country)}"
         )
     kept = ", ".join(str(home) for home in sorted({node.home.parent for node in nodes}))
     lines += [
@@ -245,9 +255,7 @@ def run_network(
     try:
         show(nodes)
         if traffic:
-            from singlewindow.traffic import run_traffic
-
-            counts = run_traffic(nodes, traffic)
+            counts = run_traffic([node.account() for node in nodes], traffic)
             if once:
                 print(json.dumps(counts))
                 return
