@@ -97,7 +97,7 @@ def test_an_aeo_operator_is_scored_down_across_the_threshold(history):
     _in_service(history)
     database = history.database
     consignment = subject(random.Random(4))
-    state = selectivity._selectivity(database)
+    state = selectivity.selectivity_of(database).state()
     raw = selectivity.model_opinion(state.model, state.policy, consignment,
                                     days_ago(1).date()).raw_score
     # A calibration that puts both thresholds just under this consignment's score.

@@ -136,6 +136,7 @@ def test_a_reimport_with_replace_replaces_the_whole_schedule(database: Database)
 def test_the_book_is_cached_and_sees_other_workers_imports(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(services, "BOOK_RECHECK_SECONDS", 60.0)  # a slow machine's import
     services.import_schedule(database, "VN", SCHEDULE)
     book = services.tariff_book(database, "VN")
     assert services.tariff_book(database, "VN") is book

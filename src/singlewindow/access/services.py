@@ -13,8 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import threading
-import time
+import weakref
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -50,6 +49,7 @@ from singlewindow.access.repository import (
 from singlewindow.core.clock import utcnow
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Invalid, Problem
+from singlewindow.core.revisions import CHECK_SECONDS, RevisionWatch
 
 _TOKEN_ID = re.compile(rf"[0-9a-f]{{{TOKEN_ID_LENGTH},64}}")
 
@@ -199,48 +199,43 @@ def _user(session: Session, username: str, lock: bool = False) -> UserRow:
 
 
 def _forget(database: Database) -> None:
-    _cache(database).drop()
+    RevisionWatch.changed(database, "access")
 
 
 # How often a process looks whether the access revision moved: a revocation elsewhere is
 # honoured within this, plus the time of one read.
-REVISION_CHECK_SECONDS = 0.5
+REVISION_CHECK_SECONDS = CHECK_SECONDS
 
 
 class _KnownTokens:
-    """The tokens one process has seen accepted on one database, and the access revision
-    they were read under."""
+    """The tokens one process has seen accepted on one database, dropped when the access
+    revision moves (looked at most every REVISION_CHECK_SECONDS)."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
+    def __init__(self, database: Database) -> None:
         self.holders: dict[str, tuple[Principal, datetime]] = {}
-        self._revision: int | None = None
-        self._checked = float("-inf")
+
+        def read() -> int:
+            with database.unit_of_work() as session:
+                return current_revision(session)
+
+        self._watch = RevisionWatch(database, "access", read, lambda: REVISION_CHECK_SECONDS)
 
     def drop(self) -> None:
         # A request that read a token before the change stores it into the dictionary
         # dropped here, not into the one the next request reads.
         self.holders = {}
 
-    def current(self, database: Database) -> dict[str, tuple[Principal, datetime]]:
-        """The cache to read and fill, dropped first if the revision moved since the last
-        look (looked at most every REVISION_CHECK_SECONDS)."""
-        if time.monotonic() - self._checked >= REVISION_CHECK_SECONDS:
-            with self._lock:
-                if time.monotonic() - self._checked >= REVISION_CHECK_SECONDS:
-                    with database.unit_of_work() as session:
-                        revision = current_revision(session)
-                    if revision != self._revision:
-                        self.drop()
-                        self._revision = revision
-                    self._checked = time.monotonic()
+    def current(self) -> dict[str, tuple[Principal, datetime]]:
+        """The cache to read and fill, dropped first if the revision moved."""
+        if self._watch.moved():
+            self.drop()
         return self.holders
 
 
 def _cache(database: Database) -> _KnownTokens:
     known = _principals.get(database)
     if known is None:
-        known = _principals.setdefault(database, _KnownTokens())
+        known = _principals.setdefault(database, _KnownTokens(database))
     return known
 
 
@@ -250,7 +245,7 @@ def authenticate(database: Database, token: str) -> Principal:
     digest = _digest(token)
     # Tokens are checked on every request, so known ones are cached per database; only
     # positive answers are cached (an expired one is refused from the cache too).
-    cache = _cache(database).current(database)
+    cache = _cache(database).current()
     found = cache.get(digest)
     if found is None:
         with database.unit_of_work() as session:
@@ -263,7 +258,7 @@ def authenticate(database: Database, token: str) -> Principal:
     return principal
 
 
-_principals: dict[Database, _KnownTokens] = {}
+_principals: weakref.WeakKeyDictionary[Database, _KnownTokens] = weakref.WeakKeyDictionary()
 
 
 def list_users(

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -14,9 +16,12 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    Table,
     func,
     select,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from singlewindow.core.db import Base, Document, UtcDateTime
@@ -64,6 +69,34 @@ class RiskRuleRow(Base):
             status=RuleStatus(self.status),
             forced=self.forced,
         )
+
+
+class RiskRevisionRow(Base):
+    """One row (id 1): how many changes of the rules, the policy and the model in service
+    the node has seen (every process reloads them when it moves)."""
+
+    __tablename__ = "risk_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(BigInteger)
+
+
+def bump_revision(session: Session) -> None:
+    """Count one more change, in the caller's transaction (an upsert: the row may be
+    missing, and two first bumps at once must both count)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = cast(Table, RiskRevisionRow.__table__)
+    statement = insert(table).values(id=1, revision=1)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.id], set_={"revision": table.c.revision + 1}
+        )
+    )
+
+
+def current_revision(session: Session) -> int:
+    return session.scalar(select(RiskRevisionRow.revision).where(RiskRevisionRow.id == 1)) or 0
 
 
 class SelectivityPolicyRow(Base):

@@ -6,20 +6,22 @@ from __future__ import annotations
 
 import random
 import threading
-import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from singlewindow.core.clock import as_utc, utcnow
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Problem
 from singlewindow.core.ids import new_id
+from singlewindow.core.revisions import RevisionWatch
 from singlewindow.risk.errors import InvalidRule, RuleRetired, UnknownRule
 from singlewindow.risk.learning import repository as learned
 from singlewindow.risk.learning.estimator import RiskModel
@@ -43,6 +45,8 @@ from singlewindow.risk.repository import (
     RuleHitRow,
     SelectionRow,
     SelectivityPolicyRow,
+    bump_revision,
+    current_revision,
     rule_statistics,
 )
 
@@ -87,7 +91,8 @@ def create_rule(database: Database, draft: RuleDraft, actor: str) -> RiskRule:
     )
     with database.unit_of_work() as session:
         session.add(row)
-    forget(database)
+        bump_revision(session)
+    RevisionWatch.changed(database, "risk")
     return row.rule()
 
 
@@ -102,7 +107,8 @@ def set_rule_status(database: Database, rule_id: str, status: RuleStatus, actor:
         row.status = status.value
         row.updated_at = utcnow()
         rule = row.rule()
-    forget(database)
+        bump_revision(session)
+    RevisionWatch.changed(database, "risk")
     return rule
 
 
@@ -144,7 +150,7 @@ def list_rules(
 
 
 def get_policy(database: Database) -> SelectivityPolicy:
-    return _selectivity(database).policy
+    return selectivity_of(database).policy
 
 
 def set_policy(database: Database, policy: SelectivityPolicy, actor: str) -> SelectivityPolicy:
@@ -163,26 +169,14 @@ def set_policy(database: Database, policy: SelectivityPolicy, actor: str) -> Sel
         row.aeo_factor = policy.aeo_factor
         row.updated_by = actor
         row.updated_at = utcnow()
-    forget(database)
+        bump_revision(session)
+    RevisionWatch.changed(database, "risk")
     return policy
-
-
-# Rules, policy and the model in service are read at every lodgement, so each process keeps
-# them in memory. Its own changes refresh them at once; other processes' within a few seconds.
-_REFRESH_SECONDS = 5.0
 
 
 def nobody_is_aeo(party_id: str) -> bool:
     """The default AEO register: empty (the AEO room provides the real one)."""
     return False
-
-
-@dataclass
-class _Selectivity:
-    rules: list[RiskRule]
-    policy: SelectivityPolicy
-    model: ServiceModel | None
-    loaded_at: float
 
 
 @dataclass(frozen=True)
@@ -192,19 +186,110 @@ class ServiceModel:
     version: int
     model: RiskModel
     calibration: ScoreCalibration | None
+    created_at: datetime | None = None  # when the version was registered (it names the file)
 
 
-@dataclass
-class _Settings:
-    default_share: float = 0.02
-    aeo_status: Callable[[str], bool] = nobody_is_aeo
+@dataclass(frozen=True)
+class SelectivityState:
+    """What a decision reads: the active rules, the policy and the model in service."""
+
+    rules: list[RiskRule]
+    policy: SelectivityPolicy
+    model: ServiceModel | None
 
 
-_loaded: dict[Database, _Selectivity] = {}
-_lock = threading.Lock()
-_settings: dict[Database, _Settings] = {}
-_models: dict[tuple[str, int, str], RiskModel] = {}  # (database, version, created) → model
-_rng: random.Random = random.SystemRandom()
+class Selectivity:
+    """Selectivity as one node wires it: the random share used until officers set a policy,
+    the random source, the AEO register's question, and — read at every lodgement, so kept
+    in memory — the active rules, the policy and the model in service.
+
+    A change of rules, policy or model bumps the risk revision in the database; every
+    `Selectivity` of every process reads it at most every `core.revisions.CHECK_SECONDS` and
+    reloads when it moved, so a change through any worker is honoured by all within a
+    second (at once in the process that made it)."""
+
+    def __init__(
+        self,
+        database: Database,
+        default_random_share: float = 0.02,
+        seed: int | None = None,
+        *,
+        aeo_status: Callable[[str], bool] | None = None,
+    ) -> None:
+        """`seed` (for tests and simulations) makes the random draw repeatable; in service
+        it is unpredictable. `aeo_status` answers "is this party an authorised operator?"
+        (default: nobody is)."""
+        self.database = database
+        self.default_random_share = default_random_share
+        self.aeo_status: Callable[[str], bool] = aeo_status or nobody_is_aeo
+        self.rng: random.Random = random.SystemRandom() if seed is None else random.Random(seed)
+        self._lock = threading.Lock()
+        self._state: SelectivityState | None = None
+        self._watch = RevisionWatch(database, "risk", self._read_revision)
+
+    def _read_revision(self) -> int:
+        with self.database.unit_of_work() as session:
+            return current_revision(session)
+
+    def state(self) -> SelectivityState:
+        """Rules, policy and model in service, reloaded when the risk revision moved."""
+        state = self._state
+        if state is not None and not self._watch.moved():
+            return state
+        with self._lock, self.database.unit_of_work() as session:
+            rules = [
+                row.rule()
+                for row in session.scalars(
+                    select(RiskRuleRow).where(RiskRuleRow.status == RuleStatus.ACTIVE.value)
+                )
+            ]
+            row = session.get(SelectivityPolicyRow, 1)
+            policy = row.policy() if row else SelectivityPolicy(self.default_random_share)
+            previous = state.model if state is not None else None
+            state = SelectivityState(rules, policy, _service_model(session, previous))
+            self._state = state
+            return state
+
+    @property
+    def policy(self) -> SelectivityPolicy:
+        return self.state().policy
+
+    def refresh(self) -> None:
+        """Read rules, policy and the model in service afresh at the next decision."""
+        self._watch.touch()
+
+    def decide(self, subject: RiskSubject, on: date) -> Selection:
+        """The channel for a consignment (no I/O beyond a look at the risk revision every
+        half second, and a reload when it moved)."""
+        state = self.state()
+        opinion = None
+        if state.model is not None:
+            opinion = model_opinion(state.model, state.policy, subject, on, self.aeo_status)
+        return choose_channel(subject, state.rules, state.policy, on, self.rng, opinion)
+
+
+def _service_model(session: Session, previous: ServiceModel | None) -> ServiceModel | None:
+    row = learned.in_service(session)
+    if row is None:
+        return None
+    stored = (row.metrics or {}).get("calibration")
+    calibration = (
+        ScoreCalibration(tuple(stored["quantiles"]), int(stored["population"])) if stored else None
+    )
+    created_at = as_utc(row.created_at)
+    if previous is not None and (previous.version, previous.created_at) == (
+        row.version,
+        created_at,
+    ):
+        model = previous.model  # unpacked once per version, not at every reload
+    else:
+        model = RiskModel.from_bytes(row.content)
+    return ServiceModel(row.version, model, calibration, created_at)
+
+
+# The Selectivity each database is wired with in this process, for callers given only the
+# database (the node wires its own and hands it to clearance and pre-arrival).
+_wired: weakref.WeakKeyDictionary[Database, Selectivity] = weakref.WeakKeyDictionary()
 
 
 def configure(
@@ -213,73 +298,37 @@ def configure(
     seed: int | None = None,
     *,
     aeo_status: Callable[[str], bool] | None = None,
-) -> None:
-    """Start-up settings: the random share used until officers set a policy, (for tests and
-    simulations) a seeded random generator — in service the draw is unpredictable — and the
-    AEO register's question "is this party an authorised operator?" (default: nobody is)."""
-    global _rng
-    _settings[database] = _Settings(default_random_share, aeo_status or nobody_is_aeo)
-    if seed is not None:
-        _rng = random.Random(seed)
-    forget(database)
+) -> Selectivity:
+    """Wire selectivity for `database` in this process (see `Selectivity`) and return it."""
+    wired = Selectivity(database, default_random_share, seed, aeo_status=aeo_status)
+    _wired[database] = wired
+    return wired
+
+
+def selectivity_of(database: Database) -> Selectivity:
+    """The Selectivity wired for `database` (a default one if none was)."""
+    wired = _wired.get(database)
+    if wired is None:
+        wired = _wired.setdefault(database, Selectivity(database))
+    return wired
 
 
 def aeo_register(database: Database) -> Callable[[str], bool]:
     """The configured question "is this party an authorised economic operator?"."""
-    return _settings.get(database, _Settings()).aeo_status
+    return selectivity_of(database).aeo_status
 
 
 def forget(database: Database) -> None:
-    """Drop what this process keeps in memory: the next decision reads rules, policy and the
-    model in service afresh."""
-    _loaded.pop(database, None)
-
-
-def _selectivity(database: Database) -> _Selectivity:
-    current = _loaded.get(database)
-    if current is not None and time.monotonic() - current.loaded_at < _REFRESH_SECONDS:
-        return current
-    with _lock, database.unit_of_work() as session:
-        rules = [
-            row.rule()
-            for row in session.scalars(
-                select(RiskRuleRow).where(RiskRuleRow.status == RuleStatus.ACTIVE.value)
-            )
-        ]
-        row = session.get(SelectivityPolicyRow, 1)
-        settings = _settings.get(database, _Settings())
-        policy = row.policy() if row else SelectivityPolicy(settings.default_share)
-        current = _Selectivity(rules, policy, _service_model(database, session), time.monotonic())
-        _loaded[database] = current
-        return current
-
-
-def _service_model(database: Database, session: Session) -> ServiceModel | None:
-    row = learned.in_service(session)
-    if row is None:
-        return None
-    key = (database.url, row.version, as_utc(row.created_at).isoformat())
-    model = _models.get(key)
-    if model is None:
-        model = RiskModel.from_bytes(row.content)
-        for old in [k for k in _models if k[0] == database.url]:
-            del _models[old]
-        _models[key] = model
-    stored = (row.metrics or {}).get("calibration")
-    calibration = (
-        ScoreCalibration(tuple(stored["quantiles"]), int(stored["population"])) if stored else None
-    )
-    return ServiceModel(row.version, model, calibration)
+    """The rules, the policy or the model in service changed outside this module (e.g. a
+    promotion): bump the risk revision, so that every process reloads them."""
+    with database.unit_of_work() as session:
+        bump_revision(session)
+    RevisionWatch.changed(database, "risk")
 
 
 def decide(database: Database, subject: RiskSubject, on: date) -> Selection:
-    """The channel for a consignment (no I/O beyond a periodic refresh of rules, policy and
-    the model in service)."""
-    state = _selectivity(database)
-    opinion = None
-    if state.model is not None:
-        opinion = model_opinion(state.model, state.policy, subject, on, aeo_register(database))
-    return choose_channel(subject, state.rules, state.policy, on, _rng, opinion)
+    """The channel for a consignment, by the Selectivity wired for `database`."""
+    return selectivity_of(database).decide(subject, on)
 
 
 def model_opinion(
@@ -336,7 +385,8 @@ def record_selections(
     """Keep decisions in the caller's transaction (history for hit rates and learning).
     Each entry is (subject reference, kind such as "declaration", subject, selection)."""
     now = now or utcnow()
-    rows, hits = [], []
+    rows: list[dict[str, object]] = []
+    hits: list[dict[str, str]] = []
     for subject_ref, kind, subject, selection in entries:
         selection_id = new_id()
         rows.append(
@@ -360,9 +410,9 @@ def record_selections(
         hits.extend({"selection_id": selection_id, "rule_id": r} for r in selection.rule_ids)
     # Core inserts: one statement for the batch, without the ORM's per-row bookkeeping.
     if rows:
-        session.execute(SelectionRow.__table__.insert(), rows)
+        session.execute(cast(Table, SelectionRow.__table__).insert(), rows)
     if hits:
-        session.execute(RuleHitRow.__table__.insert(), hits)
+        session.execute(cast(Table, RuleHitRow.__table__).insert(), hits)
 
 
 def record_outcome(

@@ -8,6 +8,7 @@ entries); see `data/LICENSE.md` for the source and licence.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -73,12 +74,16 @@ class _Nomenclature:
 def _load() -> _Nomenclature:
     data = resources.files("singlewindow.tariff") / "data"
     sections: dict[str, Section] = {}
-    with (data / "hs-sections.csv").open(encoding="utf-8-sig", newline="") as file:
+    with io.TextIOWrapper(
+        (data / "hs-sections.csv").open("rb"), encoding="utf-8-sig", newline=""
+    ) as file:
         for row in csv.DictReader(file):
             sections[row["section"]] = Section(row["section"], row["name"])
     entries: dict[str, GoodsNomenclature] = {}
     children: dict[str, list[str]] = {}
-    with (data / "harmonized-system.csv").open(encoding="utf-8-sig", newline="") as file:
+    with io.TextIOWrapper(
+        (data / "harmonized-system.csv").open("rb"), encoding="utf-8-sig", newline=""
+    ) as file:
         for row in csv.DictReader(file):
             level = int(row["level"])
             if level not in (2, 4, 6) or row["section"] == "TOTAL":

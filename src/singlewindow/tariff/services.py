@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import re
 import threading
-import time
 import weakref
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +24,7 @@ from singlewindow.core.countries import ASEAN
 from singlewindow.core.csvfiles import read_source, without_comments
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Invalid, Problem
+from singlewindow.core.revisions import CHECK_SECONDS, RevisionWatch
 from singlewindow.tariff import nomenclature, repository
 from singlewindow.tariff.errors import InvalidSchedule, UnknownCode, UnknownSchedule
 from singlewindow.tariff.model import Rate, TariffBook, TariffLine
@@ -46,7 +46,7 @@ RATE_COLUMNS = ("mfn", "atiga", "vat", "excise")
 _UNIT = re.compile(r"^(?:[a-z][a-z0-9]*|\d+[a-z][a-z0-9]*)$")
 
 # How stale another worker's import may look to this one: one tiny query per interval.
-BOOK_RECHECK_SECONDS = 5.0
+BOOK_RECHECK_SECONDS = CHECK_SECONDS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -268,7 +268,7 @@ def import_schedule(
             else:
                 updated += 1
             row.update_from(line)
-    _forget_book(database, country)
+    RevisionWatch.changed(database, ("tariff", country))
     return ImportReport(
         country=country,
         lines=len(lines),
@@ -300,49 +300,66 @@ def ensure_sample_schedule(database: Database, country: str) -> ImportReport | N
 # Lookup and search
 
 
-@dataclass
-class _CachedBook:
-    book: TariffBook
-    checked_at: float
+class TariffBooks:
+    """The schedules of one database in memory, a `TariffBook` per country, as a node wires
+    them. A book is reloaded when its schedule's revision moved: at once in the process that
+    imported, within `BOOK_RECHECK_SECONDS` (plus one read) in every other worker."""
 
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._lock = threading.Lock()
+        self._books: dict[str, TariffBook] = {}
+        self._watches: dict[str, RevisionWatch] = {}
 
-_books: weakref.WeakKeyDictionary[Database, dict[str, _CachedBook]] = weakref.WeakKeyDictionary()
-_books_lock = threading.Lock()
-
-
-def tariff_book(database: Database, country: str) -> TariffBook:
-    """The country's schedule in memory, cached per database and country; reloaded when an
-    import in this process invalidated it, or when the stored revision moved on (checked at
-    most every `BOOK_RECHECK_SECONDS`)."""
-    if country not in ASEAN:
-        raise UnknownSchedule(f"{country!r} is not an ASEAN member state")
-    cached = _books.get(database, {}).get(country)
-    now = time.monotonic()
-    if cached is not None and now - cached.checked_at < BOOK_RECHECK_SECONDS:
-        return cached.book
-    with _books_lock:
-        cached = _books.get(database, {}).get(country)
-        if cached is not None and now - cached.checked_at < BOOK_RECHECK_SECONDS:
-            return cached.book
-        with database.unit_of_work() as session:
+    def book(self, country: str) -> TariffBook:
+        """The country's schedule in memory; UnknownSchedule for a country outside ASEAN."""
+        if country not in ASEAN:
+            raise UnknownSchedule(f"{country!r} is not an ASEAN member state")
+        watch = self._watches.get(country)
+        if watch is None:
+            with self._lock:
+                watch = self._watches.setdefault(country, self._watch(country))
+        book = self._books.get(country)
+        if book is not None and not watch.moved():
+            return book
+        with self._lock, self.database.unit_of_work() as session:
             revision = repository.revision_of(session, country)
-            if cached is not None and cached.book.revision == revision:
-                book = cached.book
-            else:
-                book = TariffBook(
-                    country, revision, repository.lines_of(session, country), _describe
-                )
-        _books.setdefault(database, {})[country] = _CachedBook(book, time.monotonic())
-        return book
+            book = self._books.get(country)
+            if book is None or book.revision != revision:
+                book = TariffBook(country, revision, repository.lines_of(session, country),
+                                  _describe)
+                self._books[country] = book
+            return book
+
+    def _watch(self, country: str) -> RevisionWatch:
+        def read() -> int:
+            with self.database.unit_of_work() as session:
+                return repository.revision_of(session, country)
+
+        return RevisionWatch(self.database, ("tariff", country), read,
+                             lambda: BOOK_RECHECK_SECONDS)
 
 
 def _describe(subheading: str) -> str:
     return nomenclature.get(subheading).description
 
 
-def _forget_book(database: Database, country: str) -> None:
-    with _books_lock:
-        _books.get(database, {}).pop(country, None)
+# The books each database is wired with in this process, for callers given only the database
+# (the node wires its own and hands them to clearance).
+_wired: weakref.WeakKeyDictionary[Database, TariffBooks] = weakref.WeakKeyDictionary()
+
+
+def tariff_books(database: Database) -> TariffBooks:
+    """The TariffBooks wired for `database` in this process."""
+    books = _wired.get(database)
+    if books is None:
+        books = _wired.setdefault(database, TariffBooks(database))
+    return books
+
+
+def tariff_book(database: Database, country: str) -> TariffBook:
+    """The country's schedule in memory, from the books wired for `database`."""
+    return tariff_books(database).book(country)
 
 
 def find_line(database: Database, country: str, code: str, on: date) -> TariffLine:

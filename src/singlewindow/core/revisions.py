@@ -1,0 +1,80 @@
+"""What a process keeps in memory, kept true with the database: a revision counter read
+cheaply, at most every `CHECK_SECONDS`.
+
+Several worker processes serve one database. Each keeps what it reads at every request in
+memory (tokens, risk rules, the policy, tariff books); a change made through any of them bumps
+a revision counter in the database in the change's own transaction. A `RevisionWatch` reads
+that counter at most every `CHECK_SECONDS` and says when it moved, so a change made in another
+process is seen within about half a second plus one read. In the process that made the
+change, `RevisionWatch.changed` makes the watches of that database and topic look at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections.abc import Callable, Hashable
+from typing import ClassVar
+
+# How often a process looks whether a revision moved: a change elsewhere is seen within this,
+# plus the time of one read.
+CHECK_SECONDS = 0.5
+
+
+class RevisionWatch:
+    """One revision of one database (`topic` names which: "risk", ("tariff", "VN"), …) as this
+    process last read it."""
+
+    _live: ClassVar[weakref.WeakSet[RevisionWatch]] = weakref.WeakSet()
+    _live_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(
+        self,
+        database: object,
+        topic: Hashable,
+        read: Callable[[], object],
+        interval: Callable[[], float] = lambda: CHECK_SECONDS,
+    ) -> None:
+        """`read` reads the stored revision (one small query); `interval` says how long a
+        look stays good (a function, so that a setting can change it while running)."""
+        self.database = database
+        self.topic = topic
+        self._read = read
+        self._interval = interval
+        self._lock = threading.Lock()
+        self._revision: object = None
+        self._checked = float("-inf")
+        self._stale = True
+        with RevisionWatch._live_lock:
+            RevisionWatch._live.add(self)
+
+    def moved(self) -> bool:
+        """True once after the stored revision moved (and at the first look, and after
+        `touch`); looks at the database at most every interval."""
+        if not self._stale and time.monotonic() - self._checked < self._interval():
+            return False
+        with self._lock:
+            if not self._stale and time.monotonic() - self._checked < self._interval():
+                return False
+            stale = self._stale
+            revision = self._read()
+            self._checked = time.monotonic()
+            self._stale = False
+            if revision != self._revision:
+                self._revision = revision
+                return True
+            return stale
+
+    def touch(self) -> None:
+        """Look again at the next `moved` and say it moved."""
+        self._stale = True
+
+    @classmethod
+    def changed(cls, database: object, topic: Hashable) -> None:
+        """This process changed `topic` of `database`: its watches look again at once."""
+        with cls._live_lock:
+            watches = list(cls._live)
+        for watch in watches:
+            if watch.database is database and watch.topic == topic:
+                watch.touch()
