@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from singlewindow.core.db import Database
 from singlewindow.core.migrate import upgrade
-from singlewindow.exchange import api, configure
+from singlewindow.exchange import Gateway, api
 from singlewindow.exchange.model import UserMessage
 from singlewindow.exchange.pki import NodeIdentity, TrustList
 from singlewindow.exchange.pmode import ProcessingModes
@@ -42,7 +42,7 @@ def create_app() -> api.AS4Endpoint:
     database = Database(os.environ["SW_DATABASE_URL"])
     upgrade(database)
     pmode = ProcessingModes.load(Path(os.environ["SW_PMODE"]))
-    gateway = configure(
+    gateway = Gateway(
         database,
         NodeIdentity.load(Path(os.environ["SW_NODE_DIR"])),
         TrustList.load(Path(os.environ["SW_TRUST_LIST"])),

@@ -1,17 +1,17 @@
 """exchange: the AS4 gateway between nodes (ebMS 3.0 user messages, receipts, outbox, inbox).
 
-Wiring, once at start-up:
+Wiring, once at start-up (the node does it):
 
-    gateway = exchange.configure(database, NodeIdentity.load(dir), TrustList.load(path),
-                                 ProcessingModes.load(path))
+    gateway = exchange.Gateway(database, NodeIdentity.load(dir), TrustList.load(path),
+                               ProcessingModes.load(path))
     app.state.exchange = gateway
     app.include_router(exchange.router)
     gateway.register_handler(service, action, handler,   # handler(session, UserMessage)
                              issuer=lambda payload: ...)  # the party that issued it, or None
     gateway.start_workers()  ...  gateway.stop_workers()
 
-Capabilities enqueue a document with `exchange.send(session, to_party, service, action,
-payload, conversation_id, ref_to)` inside their own unit of work.
+Capabilities are given the gateway and enqueue a document with `gateway.send(session,
+to_party, service, action, payload, conversation_id, ref_to)` inside their own unit of work.
 """
 
 from __future__ import annotations
@@ -23,11 +23,7 @@ from singlewindow.exchange.services import (
     Gateway,
     IssuerReader,
     ReceiveResult,
-    configure,
-    gateway,
     names_no_issuer,
-    register_handler,
-    send,
 )
 
 __all__ = [
@@ -42,9 +38,5 @@ __all__ = [
     "ReceiveResult",
     "TrustList",
     "UserMessage",
-    "configure",
-    "gateway",
     "names_no_issuer",
-    "register_handler",
-    "send",
 ]
