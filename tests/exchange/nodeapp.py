@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from singlewindow.core.db import Database
 from singlewindow.core.migrate import upgrade
-from singlewindow.exchange import Gateway, api
+from singlewindow.exchange import Gateway, api, endpoint
 from singlewindow.exchange.model import UserMessage
 from singlewindow.exchange.pki import NodeIdentity, TrustList
 from singlewindow.exchange.pmode import ProcessingModes
@@ -38,7 +38,7 @@ def echo(body: bytes, headers: dict[str, str]) -> ReceiveResult:
     return ReceiveResult(200, body[:2048], {"content-type": "application/octet-stream"}, True)
 
 
-def create_app() -> api.AS4Endpoint:
+def create_app() -> endpoint.AS4Endpoint:
     database = Database(os.environ["SW_DATABASE_URL"])
     upgrade(database)
     pmode = ProcessingModes.load(Path(os.environ["SW_PMODE"]))
@@ -87,4 +87,4 @@ def create_app() -> api.AS4Endpoint:
         http.clear()
         return {"count": count, "seconds": seconds, "ok": statuses.count(200)}
 
-    return api.AS4Endpoint(app, handlers={"/bench/echo": echo})
+    return endpoint.AS4Endpoint(app, handlers={"/bench/echo": echo})

@@ -1,4 +1,4 @@
-"""The AS4 endpoint in front of the FastAPI app (`exchange.api.AS4Endpoint`): what it answers
+"""The AS4 endpoint in front of the FastAPI app (`exchange.endpoint.AS4Endpoint`): what it answers
 itself, and what it leaves to the app."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from singlewindow.api.app import install_error_handlers
-from singlewindow.exchange import api, pki, sending
+from singlewindow.exchange import api, endpoint, pki, sending
 from singlewindow.exchange.model import UserMessage
 from singlewindow.exchange.services import Gateway, names_no_issuer
 
@@ -34,7 +34,7 @@ from twonodes import make_network  # noqa: E402
 CHUNK = b"x" * (1024 * 1024)
 
 
-def node(gateway: Gateway | None, received: list[str] | None = None) -> api.AS4Endpoint:
+def node(gateway: Gateway | None, received: list[str] | None = None) -> endpoint.AS4Endpoint:
     """A node's app as `server.node_app` builds it: FastAPI with its lifespan (the
     exchange workers), its error handlers, the exchange router and `/health`, the AS4
     endpoint in front."""
@@ -63,7 +63,7 @@ def node(gateway: Gateway | None, received: list[str] | None = None) -> api.AS4E
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    return api.with_as4_endpoint(app)
+    return endpoint.with_as4_endpoint(app)
 
 
 def build(network: Network) -> sending.OutboundMessage:
@@ -79,7 +79,7 @@ def build(network: Network) -> sending.OutboundMessage:
 
 
 def post(
-    app: api.AS4Endpoint,
+    app: endpoint.AS4Endpoint,
     content: bytes | AsyncIterator[bytes],
     headers: dict[str, Any] | None = None,
 ) -> httpx.Response:
@@ -141,7 +141,7 @@ def test_an_oversized_content_length_is_refused_unread(
             yield CHUNK
 
     response = client.post(
-        "/as4", content=body(), headers={"content-length": str(api.MAXIMUM_BODY + 1)}
+        "/as4", content=body(), headers={"content-length": str(endpoint.MAXIMUM_BODY + 1)}
     )
     assert response.status_code == 413
     assert response.headers["connection"] == "close"
@@ -159,7 +159,7 @@ def test_a_streamed_body_is_refused_once_past_the_limit(vn_gateway: Gateway) -> 
 
     response = post(node(vn_gateway), body())
     assert response.status_code == 413
-    assert len(pulled) == api.MAXIMUM_BODY // len(CHUNK) + 1  # stopped at the limit
+    assert len(pulled) == endpoint.MAXIMUM_BODY // len(CHUNK) + 1  # stopped at the limit
     assert stored(vn_gateway) == 0
 
 
@@ -225,7 +225,7 @@ def test_over_real_http(tmp_path: Path) -> None:
         with socket.create_connection(("127.0.0.1", vn.port), timeout=10) as sock:
             sock.sendall(
                 b"POST /as4 HTTP/1.1\r\nHost: vn\r\nContent-Type: multipart/related\r\n"
-                b"Content-Length: %d\r\n\r\n" % (api.MAXIMUM_BODY + 1)
+                b"Content-Length: %d\r\n\r\n" % (endpoint.MAXIMUM_BODY + 1)
             )
             answer = b""
             while chunk := sock.recv(65536):  # until the server closes

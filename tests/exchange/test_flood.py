@@ -17,7 +17,7 @@ import pytest
 from as4.errors import SoapPartNotFoundException
 from starlette.applications import Starlette
 
-from singlewindow.exchange import api, mime, pki, receiving, sending
+from singlewindow.exchange import endpoint, mime, pki, receiving, sending
 from singlewindow.exchange.services import Gateway, ReceiveResult
 
 from .conftest import ACTION, DOCUMENT, SERVICE, Network
@@ -157,7 +157,7 @@ def test_one_address_is_limited_in_the_requests_it_has_in_flight() -> None:
         served.append(body)
         return ReceiveResult(200, b"ok", {"content-type": "text/plain"}, True)
 
-    endpoint = api.AS4Endpoint(Starlette(), handlers={"/slow": handler})
+    front = endpoint.AS4Endpoint(Starlette(), handlers={"/slow": handler})
 
     async def call(address: str, release: asyncio.Event | None) -> int:
         answer: list[int] = []
@@ -175,14 +175,14 @@ def test_one_address_is_limited_in_the_requests_it_has_in_flight() -> None:
             if message["type"] == "http.response.start":
                 answer.append(int(message["status"]))  # type: ignore[call-overload]
 
-        await endpoint(scope, receive, send)  # type: ignore[arg-type]
+        await front(scope, receive, send)  # type: ignore[arg-type]
         return answer[0]
 
     async def scenario() -> tuple[list[int], int, int, int]:
         release = asyncio.Event()
         waiting = [
             asyncio.create_task(call("203.0.113.9", release))
-            for _ in range(api.MAXIMUM_IN_FLIGHT)
+            for _ in range(endpoint.MAXIMUM_IN_FLIGHT)
         ]
         await asyncio.sleep(0.05)
         refused = await call("203.0.113.9", None)
@@ -194,9 +194,9 @@ def test_one_address_is_limited_in_the_requests_it_has_in_flight() -> None:
 
     first, refused, other, again = asyncio.run(scenario())
     assert refused == 503 and other == 200 and again == 200
-    assert first == [200] * api.MAXIMUM_IN_FLIGHT
-    assert len(served) == api.MAXIMUM_IN_FLIGHT + 2
-    assert endpoint.in_flight == {}
+    assert first == [200] * endpoint.MAXIMUM_IN_FLIGHT
+    assert len(served) == endpoint.MAXIMUM_IN_FLIGHT + 2
+    assert front.in_flight == {}
 
 
 @pytest.mark.e2e

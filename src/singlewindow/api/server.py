@@ -9,7 +9,7 @@ from starlette.types import ASGIApp
 
 from singlewindow.api.app import create_app
 from singlewindow.core.config import Settings
-from singlewindow.exchange.api import with_as4_endpoint
+from singlewindow.exchange.endpoint import with_as4_endpoint
 from singlewindow.node import Node
 
 
