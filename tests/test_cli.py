@@ -60,14 +60,14 @@ def node_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_a_missing_file_is_one_line(tmp_path):
-    said = refused(run("declare", str(tmp_path / "nowhere.json")))
+    said = refused(run("try", str(tmp_path / "nowhere.json")))
     assert said == f"error: {tmp_path / 'nowhere.json'}: no such file"
 
 
 def test_invalid_json_says_its_line_and_column(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{\n  "type": "IM",\n  "lrn": "X1"\n  "office": "VNHCM01"\n}\n')
-    said = refused(run("declare", str(bad)))
+    said = refused(run("try", str(bad)))
     assert f"{bad}: invalid JSON at line 4, column 3: Expecting ',' delimiter" in said
 
 
@@ -82,7 +82,7 @@ def test_unreadable_or_wrong_shaped_files_are_refused(tmp_path, content, expecte
         path.mkdir()
     else:
         path.write_bytes(content)
-    assert expected in refused(run("declare", str(path)))
+    assert expected in refused(run("try", str(path)))
 
 
 def test_an_invalid_declaration_gets_every_problem_with_its_path(tmp_path):
@@ -91,16 +91,16 @@ def test_an_invalid_declaration_gets_every_problem_with_its_path(tmp_path):
     del body["office"]
     path = tmp_path / "invalid.json"
     path.write_text(json.dumps(body))
-    said = refused(run("declare", str(path)))
+    said = refused(run("try", str(path)))
     assert "Invalid input" in said and "office:" in said and "items.0.quantity:" in said
 
 
-# --- local mode: a throw-away node
+# --- `try`: a local, throw-away node
 
 
-def test_a_local_declare_can_be_run_again_and_keeps_nothing(node_home):
-    first = run("declare", str(EXAMPLE), "--country", "VN", "--sample")
-    again = run("declare", str(EXAMPLE), "--country", "VN", "--sample")
+def test_a_local_try_can_be_run_again_and_keeps_nothing(node_home):
+    first = run("try", str(EXAMPLE), "--country", "VN", "--sample")
+    again = run("try", str(EXAMPLE), "--country", "VN", "--sample")
     for result in (first, again):
         assert result.exit_code == 0, result.output
         assert "VN26VNHCM0000000011 (LRN LRN-2026-000101)" in result.output
@@ -110,13 +110,13 @@ def test_a_local_declare_can_be_run_again_and_keeps_nothing(node_home):
 
 def test_a_kept_local_database_refuses_a_repeated_lrn_and_says_what_to_change(node_home):
     kept = f"sqlite:///{node_home}/kept.db"
-    assert run("declare", str(EXAMPLE), "--database", kept).exit_code == 0
-    said = refused(run("declare", str(EXAMPLE), "--database", kept))
+    assert run("try", str(EXAMPLE), "--database", kept).exit_code == 0
+    said = refused(run("try", str(EXAMPLE), "--database", kept))
     assert "LRN LRN-2026-000101 of declarant VNTRADER0001 was already lodged" in said
     assert f'give the "lrn" in {EXAMPLE} a new value' in said
 
 
-# --- through a node
+# --- `lodge`: through a node
 
 
 class NotANode(BaseHTTPRequestHandler):
@@ -164,50 +164,50 @@ def served_node(sqlite_database, tmp_path) -> Iterator[tuple[str, str]]:
 
 
 def test_node_without_token_is_a_usage_error():
-    said = refused(run("declare", str(EXAMPLE), "--node", "http://127.0.0.1:1"), code=2)
+    said = refused(run("lodge", str(EXAMPLE), "--node", "http://127.0.0.1:1"), code=2)
     assert "--node needs the trader's token" in said and "SINGLEWINDOW_TOKEN" in said
 
 
 def test_local_only_options_with_node_are_a_usage_error():
-    said = refused(run("declare", str(EXAMPLE), "--node", "http://127.0.0.1:1", "--token", "t",
+    said = refused(run("lodge", str(EXAMPLE), "--node", "http://127.0.0.1:1", "--token", "t",
                        "--database", "sqlite:///x.db"), code=2)
     assert "--database and --party are for local mode" in said
 
 
 def test_a_node_that_is_down_is_one_line():
     url = f"http://127.0.0.1:{free_port()}"
-    said = refused(run("declare", str(EXAMPLE), "--node", url, "--token", "t"))
+    said = refused(run("lodge", str(EXAMPLE), "--node", url, "--token", "t"))
     assert said == f"error: cannot reach the node at {url}: is it running, and is the URL right?"
 
 
 def test_the_token_may_come_from_the_environment():
     url = f"http://127.0.0.1:{free_port()}"
-    said = refused(run("declare", str(EXAMPLE), "--node", url, env={"SINGLEWINDOW_TOKEN": "t"}))
+    said = refused(run("lodge", str(EXAMPLE), "--node", url, env={"SINGLEWINDOW_TOKEN": "t"}))
     assert "cannot reach the node" in said  # past the usage check: it tried the node
 
 
 def test_a_server_that_is_not_a_node_is_one_line(not_a_node):
-    said = refused(run("declare", str(EXAMPLE), "--node", not_a_node, "--token", "t"))
+    said = refused(run("lodge", str(EXAMPLE), "--node", not_a_node, "--token", "t"))
     assert said == (f"error: {not_a_node}/declarations answered 200 with text/html, not a "
                     "node's JSON: is --node the URL of a node's API?")
 
 
 def test_lodging_through_a_node_then_again_with_the_same_lrn(served_node):
     url, token = served_node
-    lodged = run("declare", str(EXAMPLE), "--node", url, "--token", token)
+    lodged = run("lodge", str(EXAMPLE), "--node", url, "--token", token)
     assert lodged.exit_code == 0, lodged.output
     assert "(LRN LRN-2026-000101) is" in lodged.output
-    said = refused(run("declare", str(EXAMPLE), "--node", url, "--token", token))
+    said = refused(run("lodge", str(EXAMPLE), "--node", url, "--token", token))
     assert "409 Conflict" in said and "already lodged" in said
     assert f'give the "lrn" in {EXAMPLE} a new value' in said
-    said = refused(run("declare", str(EXAMPLE), "--node", url, "--token", "not-a-token"))
+    said = refused(run("lodge", str(EXAMPLE), "--node", url, "--token", "not-a-token"))
     assert "401" in said and "Check the token" in said
 
 
 def test_the_real_entry_point_prints_no_traceback(tmp_path):
     program = "from singlewindow.cli import app; app()"
-    for args in (["declare", str(tmp_path / "missing.json")],
-                 ["declare", str(EXAMPLE), "--node", f"http://127.0.0.1:{free_port()}",
+    for args in (["try", str(tmp_path / "missing.json")],
+                 ["lodge", str(EXAMPLE), "--node", f"http://127.0.0.1:{free_port()}",
                   "--token", "t"]):
         done = subprocess.run([sys.executable, "-c", program, *args], capture_output=True,
                               text=True, timeout=120)

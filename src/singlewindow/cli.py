@@ -12,13 +12,10 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -36,10 +33,7 @@ from singlewindow.declarations.errors import DuplicateLrn
 from singlewindow.declarations.schemas import DeclarationCreate, DeclarationRead
 from singlewindow.devnet import sample
 from singlewindow.devnet.network import run_network
-from singlewindow.node import open_database
-
-if TYPE_CHECKING:
-    from singlewindow.node import Node
+from singlewindow.node import local_node, open_database
 
 
 class CommandFailed(Exception):
@@ -218,45 +212,25 @@ def up(
     )
 
 
-@app.command()
-def declare(
+@app.command("try")
+def try_declaration(
     file: Path,
     country: CountryOption = "VN",
-    party: Annotated[str | None, typer.Option(help="Lodge as this trader (local mode)")] = None,
-    node: Annotated[
-        str | None, typer.Option(help="URL of a running node's API: lodge there")
-    ] = None,
-    token: Annotated[
-        str | None,
-        typer.Option(envvar="SINGLEWINDOW_TOKEN", show_envvar=True,
-                     help="The trader's API token, with --node"),
-    ] = None,
+    party: Annotated[str | None, typer.Option(help="Lodge as this trader (by default the "
+                                             "declarant)")] = None,
     with_sample: bool = typer.Option(
-        False, "--sample", help="Local mode: load the sample users, profiles and guarantee"
+        False, "--sample", help="Load the sample users, profiles and guarantee"
     ),
     database: Annotated[
         str | None,
-        typer.Option(help="Local mode: lodge into this database URL and keep the declaration "
-                     "(by default a throw-away database: nothing is kept)"),
+        typer.Option(help="Lodge into this database URL and keep the declaration (by default "
+                     "a throw-away database: nothing is kept)"),
     ] = None,
 ) -> None:
-    """Lodge a declaration from a JSON file through a node's API (--node), or try it locally
-    on a throw-away node with the packaged sample tariff."""
-    if node and not token:
-        raise typer.BadParameter("--node needs the trader's token: --token TOKEN or the "
-                                 "environment variable SINGLEWINDOW_TOKEN", param_hint="--token")
-    if node and (database or party):
-        raise typer.BadParameter("--database and --party are for local mode; the node keeps "
-                                 "the declaration and the token says who lodges",
-                                 param_hint="--node")
-    raw = _read_json(file)
-    if not isinstance(raw, dict):
-        raise CommandFailed(f"{file}: a declaration is a JSON object, not a "
-                            f"{type(raw).__name__}")
-    if node:
-        assert token is not None
-        _show(_lodge_at(node, token, raw, file))
-        return
+    """Try a declaration from a JSON file on a local node, outside any network, with the
+    packaged sample tariff: on a throw-away database unless --database says which to keep it
+    in. To lodge it through a running node, `singlewindow lodge`."""
+    raw = _declaration_in(file)
     from pydantic import ValidationError
 
     try:
@@ -267,7 +241,7 @@ def declare(
         for error in invalid.errors():
             errors.print(f"  • {escape('.'.join(map(str, error['loc'])))}: {escape(error['msg'])}")
         raise typer.Exit(code=1) from None
-    with _local_node(country, database, with_sample) as local:
+    with local_node(country, database, with_sample) as local:
         actor = Principal(party or draft.declarant.id, Role.TRADER, party or draft.declarant.id)
         try:
             view = local.clearance.lodge(draft, actor)
@@ -277,33 +251,46 @@ def declare(
         _show(DeclarationRead.of(view, actor))
     if database is None:
         console.print("[dim]Tried on a throw-away database: nothing was kept. To lodge, "
-                      "--node URL --token TOKEN; to keep it locally, --database URL.[/]")
+                      "`singlewindow lodge` --node URL --token TOKEN; to keep it locally, "
+                      "--database URL.[/]")
+
+
+@app.command("lodge")
+def lodge(
+    file: Path,
+    node_url: Annotated[str, typer.Option("--node", help="URL of a running node's API")],
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="SINGLEWINDOW_TOKEN", show_envvar=True,
+                     help="The trader's API token"),
+    ] = None,
+    # `singlewindow try`'s, refused here with a word rather than as unknown options.
+    database: Annotated[str | None, typer.Option(hidden=True)] = None,
+    party: Annotated[str | None, typer.Option(hidden=True)] = None,
+) -> None:
+    """Lodge a declaration from a JSON file through a running node's API, as the trader whose
+    token is given; the node keeps it. To try one locally first, `singlewindow try`."""
+    if not token:
+        raise typer.BadParameter("--node needs the trader's token: --token TOKEN or the "
+                                 "environment variable SINGLEWINDOW_TOKEN", param_hint="--token")
+    if database or party:
+        raise typer.BadParameter("--database and --party are for local mode (`singlewindow "
+                                 "try`); the node keeps the declaration and the token says "
+                                 "who lodges", param_hint="--node")
+    _show(_lodge_at(node_url, token, _declaration_in(file), file))
+
+
+def _declaration_in(file: Path) -> dict[str, Any]:
+    raw = _read_json(file)
+    if not isinstance(raw, dict):
+        raise CommandFailed(f"{file}: a declaration is a JSON object, not a "
+                            f"{type(raw).__name__}")
+    return raw
 
 
 def _new_lrn_hint(file: Path) -> str:
     return (f'Each declaration needs an LRN of its own: give the "lrn" in {file} a new value '
             "to lodge it again.")
-
-
-@contextmanager
-def _local_node(country: str, database_url: str | None, with_sample: bool) -> Iterator[Node]:
-    """A node outside any network, on `database_url` or, by default, on a throw-away SQLite
-    database: a try-out must neither see nor change what `serve` keeps, and must work again
-    with the same file."""
-    from singlewindow.node import Node
-
-    with tempfile.TemporaryDirectory(prefix="singlewindow-declare-") as scratch:
-        settings = Settings.from_env(
-            country=country,
-            home=Path(scratch),
-            database_url=database_url or f"sqlite:///{scratch}/{country}.db",
-            exchange_dir=None,
-        )
-        local = Node.open(settings, with_sample=with_sample)
-        try:
-            yield local
-        finally:
-            local.database.dispose()
 
 
 def _lodge_at(node: str, token: str, raw: dict[str, Any], file: Path) -> DeclarationRead:

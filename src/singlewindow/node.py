@@ -3,7 +3,11 @@ to a network, its AS4 gateway and the exchanges that ride on it (ACDD, e-Form D)
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from singlewindow.core.config import Settings
 from singlewindow.core.countries import customs_party
@@ -101,3 +105,22 @@ class Node:
     def stop(self) -> None:
         if self.gateway is not None:
             self.gateway.stop_workers()
+
+
+@contextmanager
+def local_node(country: str, database_url: str | None, with_sample: bool) -> Iterator[Node]:
+    """A node outside any network, on `database_url` or, by default, on a throw-away SQLite
+    database: a try-out must neither see nor change what `serve` keeps, and must work again
+    with the same file."""
+    with tempfile.TemporaryDirectory(prefix="singlewindow-declare-") as scratch:
+        settings = Settings.from_env(
+            country=country,
+            home=Path(scratch),
+            database_url=database_url or f"sqlite:///{scratch}/{country}.db",
+            exchange_dir=None,
+        )
+        local = Node.open(settings, with_sample=with_sample)
+        try:
+            yield local
+        finally:
+            local.database.dispose()
