@@ -10,13 +10,11 @@ import pytest
 from singlewindow.exchange.errors import MessageStateConflict
 from singlewindow.exchange.model import (
     CLAIMABLE,
-    INBOX_TRANSITIONS,
-    OUTBOX_TRANSITIONS,
+    INBOX,
+    OUTBOX,
     InboxStatus,
     OutboxStatus,
     RetryPolicy,
-    check_inbox_transition,
-    check_outbox_transition,
     within_window,
 )
 
@@ -42,27 +40,27 @@ ALLOWED_INBOX = {
 @pytest.mark.parametrize("target", list(OutboxStatus))
 def test_outbox_transitions(current: OutboxStatus, target: OutboxStatus) -> None:
     if (current, target) in ALLOWED_OUTBOX:
-        assert check_outbox_transition(current, target) is target
+        assert OUTBOX.move(current, target) is target
     else:
         with pytest.raises(MessageStateConflict):
-            check_outbox_transition(current, target)
+            OUTBOX.move(current, target)
 
 
 @pytest.mark.parametrize("current", list(InboxStatus))
 @pytest.mark.parametrize("target", list(InboxStatus))
 def test_inbox_transitions(current: InboxStatus, target: InboxStatus) -> None:
     if (current, target) in ALLOWED_INBOX:
-        assert check_inbox_transition(current, target) is target
+        assert INBOX.move(current, target) is target
     else:
         with pytest.raises(MessageStateConflict):
-            check_inbox_transition(current, target)
+            INBOX.move(current, target)
 
 
 def test_every_state_has_its_row_and_delivered_is_final() -> None:
-    assert set(OUTBOX_TRANSITIONS) == set(OutboxStatus)
-    assert set(INBOX_TRANSITIONS) == set(InboxStatus)
-    assert OUTBOX_TRANSITIONS[OutboxStatus.DELIVERED] == frozenset()
-    assert INBOX_TRANSITIONS[InboxStatus.PROCESSED] == frozenset()
+    assert set(OUTBOX.table) == set(OutboxStatus)
+    assert set(INBOX.table) == set(InboxStatus)
+    assert OUTBOX.table[OutboxStatus.DELIVERED] == frozenset()
+    assert INBOX.table[InboxStatus.PROCESSED] == frozenset()
     # Workers claim new and failed messages only; SENDING only once its lease ran out.
     assert set(CLAIMABLE) == {OutboxStatus.PENDING, OutboxStatus.FAILED}
 

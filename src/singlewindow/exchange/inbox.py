@@ -25,11 +25,11 @@ from singlewindow.core.db import Database
 from singlewindow.exchange import receiving, refusals, repository, wire
 from singlewindow.exchange.errors import MessageStateConflict, UnknownMessage
 from singlewindow.exchange.model import (
+    INBOX,
     REFUSED,
     Direction,
     InboxStatus,
     UserMessage,
-    check_inbox_transition,
     payload_digest,
     within_window,
 )
@@ -358,8 +358,8 @@ class Inbox:
             with self.database.unit_of_work() as session:
                 row = session.get(InboxRow, key)
                 if row is not None and row.status == InboxStatus.RECEIVED.value:
-                    row.status = check_inbox_transition(
-                        InboxStatus.RECEIVED, InboxStatus.FAILED
+                    row.status = INBOX.move(
+                        InboxStatus.RECEIVED, InboxStatus.FAILED, who=message_id
                     ).value
                     row.attempts += 1
                     row.last_error = f"{type(exc).__name__}: {exc}"
@@ -382,8 +382,8 @@ class Inbox:
                     "name the sender"
                 )
             [row] = rows
-            row.status = check_inbox_transition(
-                InboxStatus(row.status), InboxStatus.RECEIVED
+            row.status = INBOX.move(
+                InboxStatus(row.status), InboxStatus.RECEIVED, who=message_id
             ).value
             repository.set_log_status(
                 session, message_id, Direction.INBOUND, InboxStatus.RECEIVED.value,

@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from singlewindow.core.transitions import Transitions
 from singlewindow.exchange.errors import MessageStateConflict
 
 # The longest MessageId, ConversationId or RefToMessageId a node keeps (its id columns):
@@ -48,22 +49,24 @@ class OutboxStatus(enum.StrEnum):
     GAVE_UP = "gave_up"  # no receipt after the P-Mode's maximum number of attempts
 
 
-OUTBOX_TRANSITIONS: dict[OutboxStatus, frozenset[OutboxStatus]] = {
-    OutboxStatus.PENDING: frozenset({OutboxStatus.SENDING}),
-    OutboxStatus.SENDING: frozenset(
-        {
+OUTBOX = Transitions(
+    {
+        OutboxStatus.PENDING: {OutboxStatus.SENDING},
+        OutboxStatus.SENDING: {
             OutboxStatus.SENDING,  # reclaimed after its lease expired
             OutboxStatus.DELIVERED,
             OutboxStatus.FAILED,
             OutboxStatus.REJECTED,
             OutboxStatus.GAVE_UP,
-        }
-    ),
-    OutboxStatus.FAILED: frozenset({OutboxStatus.SENDING}),
-    OutboxStatus.REJECTED: frozenset({OutboxStatus.PENDING}),
-    OutboxStatus.GAVE_UP: frozenset({OutboxStatus.PENDING}),
-    OutboxStatus.DELIVERED: frozenset(),
-}
+        },
+        OutboxStatus.FAILED: {OutboxStatus.SENDING},
+        OutboxStatus.REJECTED: {OutboxStatus.PENDING},
+        OutboxStatus.GAVE_UP: {OutboxStatus.PENDING},
+        OutboxStatus.DELIVERED: set(),
+    },
+    refusal=MessageStateConflict,
+    noun="an outbound message",
+)
 
 # Statuses a delivery worker may claim (SENDING only once its lease has run out).
 CLAIMABLE = (OutboxStatus.PENDING, OutboxStatus.FAILED)
@@ -75,23 +78,32 @@ class InboxStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-INBOX_TRANSITIONS: dict[InboxStatus, frozenset[InboxStatus]] = {
-    InboxStatus.RECEIVED: frozenset({InboxStatus.PROCESSED, InboxStatus.FAILED}),
-    InboxStatus.FAILED: frozenset({InboxStatus.RECEIVED}),
-    InboxStatus.PROCESSED: frozenset(),
-}
+INBOX = Transitions(
+    {
+        InboxStatus.RECEIVED: {InboxStatus.PROCESSED, InboxStatus.FAILED},
+        InboxStatus.FAILED: {InboxStatus.RECEIVED},
+        InboxStatus.PROCESSED: set(),
+    },
+    refusal=MessageStateConflict,
+    noun="an inbound message",
+)
 
 
-def check_outbox_transition(current: OutboxStatus, target: OutboxStatus) -> OutboxStatus:
-    if target not in OUTBOX_TRANSITIONS[current]:
-        raise MessageStateConflict(f"an outbound message cannot go from {current} to {target}")
-    return target
-
-
-def check_inbox_transition(current: InboxStatus, target: InboxStatus) -> InboxStatus:
-    if target not in INBOX_TRANSITIONS[current]:
-        raise MessageStateConflict(f"an inbound message cannot go from {current} to {target}")
-    return target
+def attempt_outcome(
+    *, delivered: bool, retry: bool, attempts: int, policy: RetryPolicy
+) -> OutboxStatus:
+    """Where a SENDING message goes after its `attempts`-th attempt: DELIVERED on a receipt,
+    REJECTED on an ebMS error (no retry), GAVE_UP once the policy's attempts are spent,
+    FAILED (retried later) otherwise."""
+    if delivered:
+        target = OutboxStatus.DELIVERED
+    elif not retry:
+        target = OutboxStatus.REJECTED
+    elif policy.exhausted(attempts):
+        target = OutboxStatus.GAVE_UP
+    else:
+        target = OutboxStatus.FAILED
+    return OUTBOX.move(OutboxStatus.SENDING, target)
 
 
 @dataclass(frozen=True)

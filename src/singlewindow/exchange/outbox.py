@@ -20,9 +20,10 @@ from singlewindow.core.db import Database
 from singlewindow.exchange import repository, sending, wire
 from singlewindow.exchange.errors import NotAllowedByPMode, UnknownMessage
 from singlewindow.exchange.model import (
+    OUTBOX,
     Direction,
     OutboxStatus,
-    check_outbox_transition,
+    attempt_outcome,
     new_message_id,
     payload_digest,
 )
@@ -157,15 +158,10 @@ class Outbox:
         for attempt in attempts:
             tries = attempt.attempts
             verdict = attempt.verdict
-            if verdict.delivered:
-                target = OutboxStatus.DELIVERED
-            elif not verdict.retry:
-                target = OutboxStatus.REJECTED
-            elif self.pmode.retry.exhausted(tries):
-                target = OutboxStatus.GAVE_UP
-            else:
-                target = OutboxStatus.FAILED
-            check_outbox_transition(OutboxStatus.SENDING, target)
+            target = attempt_outcome(
+                delivered=verdict.delivered, retry=verdict.retry, attempts=tries,
+                policy=self.pmode.retry,
+            )
             delivered = target is OutboxStatus.DELIVERED
             outcomes.append(
                 repository.Outcome(
@@ -226,8 +222,8 @@ class Outbox:
             row = session.get(OutboxRow, message_id)
             if row is None:
                 raise UnknownMessage(f"no outbound message {message_id}")
-            row.status = check_outbox_transition(
-                OutboxStatus(row.status), OutboxStatus.PENDING
+            row.status = OUTBOX.move(
+                OutboxStatus(row.status), OutboxStatus.PENDING, who=message_id
             ).value
             row.next_attempt_at = now
             row.attempts = 0
