@@ -14,6 +14,7 @@ from singlewindow.core.countries import customs_party
 from singlewindow.core.db import Database
 from singlewindow.core.migrate import upgrade
 from singlewindow.declarations import prearrival
+from singlewindow.declarations.events import DeclarationLodged, DeclarationReleased
 from singlewindow.declarations.services import Clearance
 from singlewindow.devnet import sample
 from singlewindow.exchange import services as exchange
@@ -22,7 +23,7 @@ from singlewindow.exchange.pmode import ProcessingModes
 from singlewindow.origin.services import Origin
 from singlewindow.reference.services import ensure_sample_reference
 from singlewindow.risk import services as selectivity
-from singlewindow.tariff.services import ensure_sample_schedule
+from singlewindow.tariff.services import ensure_sample_schedule, tariff_books
 
 TRUST_LIST = "trust-list.json"
 PMODE = "pmode.json"
@@ -59,8 +60,12 @@ class Node:
             ensure_sample_schedule(database, settings.country)
             # Likewise the office register and exchange rates, marked as samples.
             ensure_sample_reference(database, settings.country)
-        selectivity.configure(database, settings.random_inspection_share, settings.random_seed)
-        node = cls(settings, database, Clearance(database, settings.country))
+        wired = selectivity.configure(
+            database, settings.random_inspection_share, settings.random_seed
+        )
+        clearance = Clearance(database, settings.country, selectivity=wired,
+                              tariff=tariff_books(database))
+        node = cls(settings, database, clearance)
         if settings.exchange_dir is not None:
             node._join_network()
         return node
@@ -68,7 +73,7 @@ class Node:
     def _join_network(self) -> None:
         directory = self.settings.exchange_dir
         assert directory is not None
-        gateway = exchange.configure(
+        gateway = exchange.Gateway(
             self.database,
             NodeIdentity.load(directory),
             TrustList.load(directory / TRUST_LIST),
@@ -77,11 +82,11 @@ class Node:
         self.gateway = gateway
         pre_arrival = prearrival.PreArrival(self.database, self.settings.country, gateway.send)
         self.pre_arrival = pre_arrival
-        self.clearance.on_release.append(pre_arrival.on_release)
-        self.clearance.cross_checks.append(pre_arrival.check_import)
-        self.clearance.on_lodged.append(
-            lambda session, view: pre_arrival.link(session, view.declaration, view.number)
-        )
+        # The one place where rooms hear each other's facts; each handler runs in the
+        # publisher's transaction, so the outbox message it writes commits with the change.
+        bus = self.clearance.bus
+        bus.subscribe(DeclarationReleased, pre_arrival.on_release)  # the ACDD goes out
+        bus.subscribe(DeclarationLodged, pre_arrival.on_lodged)  # the ACDD cited is linked
         gateway.register_handler(
             prearrival.SERVICE,
             prearrival.ACTION,
@@ -90,12 +95,21 @@ class Node:
         )
         # e-Form D: the ATIGA rate only for goods its certificate covers, once verified; the
         # issuer hears the verdict from the import's lodgement transaction.
-        origin = Origin(self.database, self.settings.country, gateway)
+        origin = Origin(self.database, self.settings.country, gateway, bus=bus)
         origin.register_handlers()
         self.origin = origin
-        self.clearance.preference_check = origin.preference_check
-        self.clearance.on_lodged.append(
-            lambda session, view: origin.answer_declaration(session, view.declaration)
+        bus.subscribe(DeclarationLodged, origin.on_lodged)  # the e-Form D cited is answered
+        # What clearance asks while it decides (the ATIGA rate, the ACDD's mismatches) are
+        # ports given at construction: the network's clearance is built with them.
+        self.clearance = Clearance(
+            self.database,
+            self.settings.country,
+            preference_check=origin.preference_check,
+            reference=self.clearance.reference,
+            selectivity=self.clearance.selectivity,
+            tariff=self.clearance.tariff,
+            cross_check=pre_arrival.check_import,
+            bus=bus,
         )
 
     def start(self) -> None:

@@ -8,7 +8,9 @@ from decimal import Decimal
 import orjson
 import pytest
 
+from singlewindow.core.events import EventBus
 from singlewindow.declarations.errors import InvalidDeclaration
+from singlewindow.declarations.events import DeclarationLodged
 from singlewindow.declarations.model import DeclarationType, Party
 from singlewindow.declarations.prearrival import (
     PreArrival,
@@ -16,6 +18,7 @@ from singlewindow.declarations.prearrival import (
     cross_check,
     parse_acdd,
 )
+from singlewindow.declarations.services import Clearance
 from singlewindow.exchange.model import UserMessage
 from singlewindow.risk.model import Channel
 from tests.builders import COFFEE, TRADER, import_declaration
@@ -83,8 +86,9 @@ def message(document, message_id="m-1@KH-CUSTOMS"):
 
 def test_a_received_acdd_is_scored_before_arrival_and_checks_the_import(clearance, database):
     records = PreArrival(database, "VN")
-    clearance.cross_checks.append(records.check_import)
-    clearance.on_lodged.append(lambda s, v: records.link(s, v.declaration, v.number))
+    bus = EventBus()
+    bus.subscribe(DeclarationLodged, records.on_lodged)
+    clearance = Clearance(database, "VN", cross_check=records.check_import, bus=bus)
     with database.unit_of_work() as session:
         records.receive(session, message(acdd_for(import_declaration())))
         records.receive(session, message(acdd_for(import_declaration()), "m-2@KH-CUSTOMS"))
@@ -105,7 +109,7 @@ def test_a_received_acdd_is_scored_before_arrival_and_checks_the_import(clearanc
 
 def test_an_import_citing_an_unknown_export_is_checked(clearance, database):
     records = PreArrival(database, "VN")
-    clearance.cross_checks.append(records.check_import)
+    clearance = Clearance(database, "VN", cross_check=records.check_import)
     view = clearance.lodge(import_declaration(export_reference="KH26NOPE"), TRADER)
     assert view.channel is Channel.YELLOW
     assert any("no ACDD received" in r for r in view.selection["reasons"])

@@ -24,10 +24,12 @@ from singlewindow.core.countries import customs_party, is_country
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Problem
 from singlewindow.declarations.errors import InvalidDeclaration, UnknownPreArrival
+from singlewindow.declarations.events import DeclarationLodged, DeclarationReleased
 from singlewindow.declarations.model import Declaration, DeclarationType
 from singlewindow.declarations.repository import PreArrivalRow
 from singlewindow.risk import services as selectivity
 from singlewindow.risk.model import RiskSubject
+from singlewindow.risk.services import Selectivity, selectivity_of
 
 SERVICE = "urn:asw:pre-arrival"
 ACTION = "ACDD"
@@ -270,25 +272,31 @@ class PreArrival:
     """Both ends of the ACDD: the sender hook at export release, the receiver at destination."""
 
     def __init__(
-        self, database: Database, country: str, send: Callable[..., str] | None = None
+        self,
+        database: Database,
+        country: str,
+        send: Callable[..., str] | None = None,
+        selectivity: Selectivity | None = None,
     ) -> None:
         self.database = database
         self.country = country
         self.send = send
+        self.selectivity = selectivity or selectivity_of(database)
 
-    def on_release(self, session: Session, view: Any) -> None:
-        """Clearance hook: a released export goes to the destination node as an ACDD."""
-        declaration: Declaration = view.declaration
+    def on_release(self, session: Session, released: DeclarationReleased) -> None:
+        """Handler of `DeclarationReleased`: a released export goes to the destination node
+        as an ACDD, in the release's transaction."""
+        declaration = released.declaration
         if declaration.type is not DeclarationType.EXPORT or self.send is None:
             return
-        document = acdd_document(view.number, declaration, view.released_at or utcnow())
+        document = acdd_document(released.number, declaration, released.released_at)
         self.send(
             session,
             customs_party(declaration.destination_country),
             SERVICE,
             ACTION,
             orjson.dumps(document),
-            conversation_id=view.number,
+            conversation_id=released.number,
         )
 
     def receive(self, session: Session, message: Any) -> None:
@@ -303,7 +311,7 @@ class PreArrival:
         if session.get(PreArrivalRow, (acdd.number, acdd.export_country)) is not None:
             return  # the same export sent again under another message id: keep the first
         subject = pre_arrival_subject(acdd)
-        selection = selectivity.decide(self.database, subject, utcnow().date())
+        selection = self.selectivity.decide(subject, utcnow().date())
         selectivity.record_selections(
             session, [(f"{acdd.export_country}:{acdd.number}", "pre_arrival", subject, selection)]
         )
@@ -337,6 +345,10 @@ class PreArrival:
                 f" ({'; '.join(row.reasons)})"
             )
         return reasons
+
+    def on_lodged(self, session: Session, lodged: DeclarationLodged) -> None:
+        """Handler of `DeclarationLodged`: the ACDD an import cites is linked to it."""
+        self.link(session, lodged.declaration, lodged.number)
 
     def link(self, session: Session, declaration: Declaration, number: str) -> None:
         if declaration.export_reference:

@@ -24,7 +24,8 @@ from singlewindow.declarations.model import (
 )
 from singlewindow.declarations.repository import to_document
 from singlewindow.declarations.representation import RegisteredRepresentation
-from singlewindow.declarations.services import DeclarationView, Event, PaymentNotice
+from singlewindow.declarations.services import DeclarationView, PaymentNotice
+from singlewindow.declarations.services import EventLogEntry as Event
 from singlewindow.declarations.settlement import Guarantee, Refund
 from singlewindow.risk.model import Channel, InspectionOutcome
 

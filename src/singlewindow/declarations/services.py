@@ -10,7 +10,7 @@ stored at all. Every later step loads the declaration's state, asks the rules of
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,6 +26,7 @@ from singlewindow.core.clock import utcnow
 from singlewindow.core.countries import member_state
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Problem
+from singlewindow.core.events import EventBus
 from singlewindow.declarations.assessment import (
     Assessment,
     PreferenceCheck,
@@ -41,6 +42,7 @@ from singlewindow.declarations.errors import (
     StaleVersion,
     UnknownDeclaration,
 )
+from singlewindow.declarations.events import DeclarationLodged, DeclarationReleased
 from singlewindow.declarations.lifecycle import (
     Actor,
     LodgedDeclaration,
@@ -55,6 +57,7 @@ from singlewindow.declarations.model import (
     declaration_number,
     validate,
 )
+from singlewindow.declarations.ports import CrossCheck
 from singlewindow.declarations.repository import (
     DeclarationRow,
     GuaranteeRow,
@@ -82,8 +85,9 @@ from singlewindow.reference.model import Procedure
 from singlewindow.reference.services import ReferenceData
 from singlewindow.risk import services as selectivity
 from singlewindow.risk.model import Channel, InspectionOutcome, RiskSubject, Selection
+from singlewindow.risk.services import Selectivity, selectivity_of
 from singlewindow.tariff.model import TariffBook
-from singlewindow.tariff.services import tariff_book
+from singlewindow.tariff.services import TariffBooks, tariff_books
 
 # Who logs the steps no person takes (a release by rule, a notice renewed).
 SYSTEM = "customs-system"
@@ -193,7 +197,9 @@ class DeclarationView:
 
 
 @dataclass(frozen=True)
-class Event:
+class EventLogEntry:
+    """One step in a declaration's event log, as its readers see it."""
+
     at: datetime
     actor: str
     kind: str
@@ -217,20 +223,23 @@ class Clearance:
         country: str,
         preference_check: PreferenceCheck | None = None,
         reference: ReferenceBook | None = None,
+        *,
+        cross_check: CrossCheck | None = None,
+        bus: EventBus | None = None,
+        selectivity: Selectivity | None = None,
+        tariff: TariffBooks | None = None,
     ) -> None:
         self.database = database
         self.country = country
+        self.selectivity = selectivity or selectivity_of(database)
+        self.tariff = tariff or tariff_books(database)
         self.currency = member_state(country).currency
         self.preference_check = preference_check or documentary_preference_check(country)
         self.reference = reference or PublishedReference(ReferenceData(database, country))
-        # Other rooms subscribe here (e.g. the ACDD goes out when an export is released);
-        # each hook runs in the release's transaction, so its effects commit with it.
-        self.on_release: list[Callable[[Session, DeclarationView], None]] = []
-        # Checks against what partners sent (the ACDD): each mismatch is a reason that sends
-        # the declaration to at least a documentary check.
-        self.cross_checks: list[Callable[[Session, Declaration], list[str]]] = []
-        # Run in the lodgement's transaction once the declaration has its number.
-        self.on_lodged: list[Callable[[Session, DeclarationView], None]] = []
+        self.cross_check = cross_check
+        # Other rooms handle what clearance publishes (DeclarationLodged, DeclarationReleased)
+        # in the transaction of the change, so their effects commit with it.
+        self.bus = bus or EventBus()
 
     # -- lodgement -------------------------------------------------------------------
 
@@ -245,7 +254,7 @@ class Clearance:
     ) -> list[DeclarationView]:
         """Lodge several declarations in one transaction (all or none): the batch path."""
         on = on or utcnow().date()
-        book = tariff_book(self.database, self.country)
+        book = self.tariff.book(self.country)
         problems: list[Problem] = []
         prepared: list[tuple[Assessment, RiskSubject, Selection]] = []
         checked: list[Declaration] = []
@@ -306,17 +315,15 @@ class Clearance:
                 DeclarationView.of(row, draft) for row, draft in zip(rows, drafts, strict=True)
             ]
             for view in views:
-                for hook in self.on_lodged:
-                    hook(session, view)
+                self.bus.publish(session, DeclarationLodged(view.number, view.declaration))
                 if view.status is Status.RELEASED:
-                    for hook in self.on_release:
-                        hook(session, view)
+                    self.bus.publish(session, released(view))
         return views
 
     def _cross_checked(
         self, session: Session, draft: Declaration, selection: Selection
     ) -> Selection:
-        mismatches = [reason for check in self.cross_checks for reason in check(session, draft)]
+        mismatches = self.cross_check(session, draft) if self.cross_check is not None else []
         if not mismatches:
             return selection
         return _at_least_yellow(selection, mismatches)
@@ -388,7 +395,7 @@ class Clearance:
     ) -> tuple[Assessment, RiskSubject, Selection]:
         assessment = assess(draft, book, on, self.currency, self.preference_check)
         subject = risk_subject(draft, assessment, book, on)
-        selection = selectivity.decide(self.database, subject, on)
+        selection = self.selectivity.decide(subject, on)
         if assessment.preference_pending:
             selection = _at_least_yellow(
                 selection,
@@ -464,11 +471,12 @@ class Clearance:
             rows, total = search(session, conditions, limit, offset)
             return [DeclarationView.of(r) for r in rows], total
 
-    def events(self, number: str, reader: Principal) -> builtins.list[Event]:
+    def events(self, number: str, reader: Principal) -> builtins.list[EventLogEntry]:
         with self.database.unit_of_work() as session:
             row = self._visible(session, number, reader)
             return [
-                Event(e.at, e.actor, e.kind, e.detail) for e in events_of(session, row.id)
+                EventLogEntry(e.at, e.actor, e.kind, e.detail)
+                for e in events_of(session, row.id)
             ]
 
     def versions(
@@ -496,7 +504,7 @@ class Clearance:
         """The declarant replaces the data of an unselected declaration before release;
         duties are re-assessed and the channel can only get stricter."""
         on = utcnow().date()
-        book = tariff_book(self.database, self.country)
+        book = self.tariff.book(self.country)
         with self.database.unit_of_work() as session:
             row = self.load_for_change(session, number, actor, expected_version)
             state = lodged_state(row)
@@ -540,7 +548,7 @@ class Clearance:
         if actor_kind(actor) is not Actor.OFFICER:
             raise NotYours("only a customs officer corrects a declaration's data")
         on = utcnow().date()
-        book = tariff_book(self.database, self.country)
+        book = self.tariff.book(self.country)
         with self.database.unit_of_work() as session:
             row = self.load_for_change(session, number, actor, expected_version)
             state = lodged_state(row)
@@ -588,7 +596,7 @@ class Clearance:
                     [Problem("corrected", "a discrepancy comes with the corrected declaration")]
                 )
             state.record_inspection(outcome)
-            book = tariff_book(self.database, self.country)
+            book = self.tariff.book(self.country)
             difference = None
             if corrected is not None:
                 current = from_document(row.data)
@@ -728,8 +736,7 @@ class Clearance:
             by = SYSTEM if (state.released_by or "").startswith("rule:") else actor.username
             session.add(event_row(row.id, now, by, "released", {"by": state.released_by}))
             view = DeclarationView.of(row)
-            for hook in self.on_release:
-                hook(session, view)
+            self.bus.publish(session, released(view))
             return view
         return DeclarationView.of(row)
 
@@ -742,6 +749,11 @@ class Clearance:
         detail: dict[str, Any],
     ) -> None:
         session.add(event_row(row.id, utcnow(), actor.username, kind, detail))
+
+
+def released(view: DeclarationView) -> DeclarationReleased:
+    assert view.released_at is not None
+    return DeclarationReleased(view.number, view.declaration, view.released_at, view.released_by)
 
 
 def _at_least_yellow(selection: Selection, reasons: Iterable[str]) -> Selection:

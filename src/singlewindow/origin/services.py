@@ -30,7 +30,9 @@ from singlewindow.core.clock import as_utc, utcnow
 from singlewindow.core.countries import ASEAN, customs_party
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Problem
+from singlewindow.core.events import EventBus
 from singlewindow.core.ids import new_id
+from singlewindow.declarations.events import DeclarationLodged
 from singlewindow.declarations.model import Declaration, GoodsItem
 from singlewindow.exchange.errors import NotAllowedByPMode
 from singlewindow.exchange.model import UserMessage
@@ -43,6 +45,7 @@ from singlewindow.origin.errors import (
     NotAnIssuer,
     UnknownCertificate,
 )
+from singlewindow.origin.events import CertificateAccepted, CertificateRejected
 from singlewindow.origin.model import (
     Answer,
     Certificate,
@@ -147,11 +150,15 @@ class Origin:
         gateway: Gateway,
         *,
         clock: Callable[[], datetime] = utcnow,
+        bus: EventBus | None = None,
     ) -> None:
         self.database = database
         self.country = country
         self.gateway = gateway
         self.clock = clock
+        # Others hear of this node's decisions (CertificateAccepted, CertificateRejected) in
+        # the decision's transaction.
+        self.bus = bus or EventBus()
 
     def register_handlers(self, gateway: Gateway | None = None) -> None:
         """Have the gateway hand this room the e-Form D and the answers it receives."""
@@ -319,6 +326,7 @@ class Origin:
                 self._refuse(session, message, reference, issuing_country, reasons)
             )
             repository.write_state(row, state, now)
+            self._publish(session, row, state)
 
     def _refuse(
         self,
@@ -367,6 +375,11 @@ class Origin:
         """Verify the cited e-Form D and answer its issuer (once), in one transaction."""
         with self.database.unit_of_work() as session:
             return self.answer_declaration(session, declaration, on)
+
+    def on_lodged(self, session: Session, lodged: DeclarationLodged) -> None:
+        """Handler of `DeclarationLodged`: the e-Form D an import cites is verified and its
+        issuer answered, in the lodgement's transaction."""
+        self.answer_declaration(session, lodged.declaration)
 
     def answer_declaration(
         self, session: Session, declaration: Declaration, on: date | None = None
@@ -444,7 +457,16 @@ class Origin:
         )
         state.answered_by(message_id)
         repository.write_state(row, state, now)
+        self._publish(session, row, state)
         return message_id
+
+    def _publish(self, session: Session, row: CertificateRow, state: Certificate) -> None:
+        kind = (
+            CertificateAccepted
+            if state.status is CertificateStatus.ACCEPTED
+            else CertificateRejected
+        )
+        self.bus.publish(session, kind(row.reference, row.issuing_country, state.reasons))
 
     def _received(
         self, session: Session, declaration: Declaration, lock: bool = False
