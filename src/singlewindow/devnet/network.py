@@ -18,6 +18,7 @@ import httpx
 from rich.console import Console, Group
 from rich.table import Table
 
+from singlewindow.core.config import SETTINGS_VARIABLE
 from singlewindow.core.countries import customs_party, member_state
 from singlewindow.devnet import sample
 from singlewindow.devnet.traffic import Account, run_traffic
@@ -71,6 +72,7 @@ class NodeProcess:
             "SINGLEWINDOW_SAMPLE": "1",
         }
         env.pop("SINGLEWINDOW_DATABASE_URL", None)  # each node its own SQLite database
+        env.pop(SETTINGS_VARIABLE, None)  # its settings are the variables above
         env |= extra_env or {}
         log = os.fdopen(
             os.open(self.home / "node.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab"
