@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint fuzz bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
+
+# The schema fuzzing of tests/api/test_fuzz.py, ten times deeper than `make test` runs it.
+fuzz: $(STAMP)
+	SINGLEWINDOW_FUZZ_EXAMPLES=50 $(BIN)/pytest -p no:randomly tests/api/test_fuzz.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/clearance.py

@@ -166,3 +166,16 @@ def test_a_lodged_declarations_moments_carry_their_utc_offset(node):
     assert read["lodged_at"].endswith(("Z", "+00:00")), read["lodged_at"]
     events = node.client.get(f"/declarations/{number}/events", headers=node.as_("trader")).json()
     assert events and all(e["at"].endswith(("Z", "+00:00")) for e in events), events
+
+
+@pytest.mark.parametrize("method,path", [("get", "/risk/models/{v}/comparison"),
+                                         ("post", "/risk/models/{v}/promotion")])
+def test_a_model_version_past_the_databases_integers_is_refused_not_a_server_error(
+    node, method, path
+):
+    # Found by the schema fuzzing on PostgreSQL: 7732910124501115904 overflowed the query.
+    admin = node.as_("admin")
+    answer = node.client.request(method, path.format(v=7732910124501115904), headers=admin)
+    assert answer.status_code == 422, answer.text
+    assert any(e["path"] == "version" for e in answer.json()["errors"]), answer.json()
+    assert node.client.request(method, path.format(v=2**31 - 1), headers=admin).status_code == 404

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import Field, WithJsonSchema
 
 LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
@@ -45,3 +45,7 @@ def decimal_string(integer_digits: int, decimal_places: int, signed: bool = True
 # Paging of the list routes: bounded, so that no offset overflows the database's integer.
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+
+# A version number in a path: bounded like the database's integer, so that a huge one is a 422
+# ("at most 2147483647"), not an overflow in the query.
+VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]

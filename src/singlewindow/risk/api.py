@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 
 from singlewindow.api.deps import AdminDep, DatabaseDep, OfficerDep
 from singlewindow.api.pages import Page
-from singlewindow.core.fields import Limit, Offset
+from singlewindow.core.fields import Limit, Offset, VersionNumber
 from singlewindow.risk import services
 from singlewindow.risk.learning import services as learning
 from singlewindow.risk.model import RuleStatus
@@ -95,7 +95,7 @@ def list_models(database: DatabaseDep, _: OfficerDep) -> list[ModelRead]:
 
 @router.get("/models/{version}/comparison", response_model=ComparisonRead)
 def compare_model(
-    version: int,
+    version: VersionNumber,
     database: DatabaseDep,
     _: OfficerDep,
     days: int = Query(30, ge=1, le=366, description="The latest period, in days of results"),
@@ -106,7 +106,7 @@ def compare_model(
 
 
 @router.post("/models/{version}/promotion", response_model=ModelRead)
-def promote_model(version: int, database: DatabaseDep, who: AdminDep) -> ModelRead:
+def promote_model(version: VersionNumber, database: DatabaseDep, who: AdminDep) -> ModelRead:
     """Put a model in service; the one in service retires. Refused (409, naming each failed
     gate with its figures) unless it was trained on enough inspected declarations with both
     outcomes, won a comparison on a period later than its training data, and would keep the
