@@ -26,7 +26,7 @@ lint: $(STAMP)
 
 # The schema fuzzing of tests/api/test_fuzz.py, ten times deeper than `make test` runs it.
 fuzz: $(STAMP)
-	SINGLEWINDOW_FUZZ_EXAMPLES=50 $(BIN)/pytest -p no:randomly tests/api/test_fuzz.py
+	SINGLEWINDOW_FUZZ_EXAMPLES=50 $(BIN)/pytest tests/api/test_fuzz.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/clearance.py
