@@ -4,6 +4,7 @@ never a traceback; users and tokens are managed from it."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -17,11 +18,12 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner, Result
 
+from singlewindow import cli
 from singlewindow.access import services as access
 from singlewindow.access.model import Role
 from singlewindow.api.app import create_app
 from singlewindow.cli import app
-from singlewindow.core.config import Settings
+from singlewindow.core.config import SETTINGS_VARIABLE, Settings
 from singlewindow.core.db import Database
 from singlewindow.node import Node
 
@@ -224,6 +226,24 @@ def test_serve_on_a_busy_port_says_so_instead_of_serving():
         said = refused(run("serve", "--port", str(port)))
     assert f"cannot serve on 127.0.0.1:{port}: the port is in use" in said
     assert "API docs" not in said
+
+
+def test_serve_passes_its_settings_and_leaves_its_environment_as_it_was(monkeypatch):
+    served: list[Settings] = []
+    monkeypatch.setattr(cli, "_serve_here", lambda settings, host, port: served.append(settings))
+    monkeypatch.delenv("SINGLEWINDOW_COUNTRY", raising=False)
+    before = dict(os.environ)
+    assert run("serve", "--country", "KH", "--port", str(free_port())).exit_code == 0
+    assert dict(os.environ) == before
+    assert [s.country for s in served] == ["KH"] and not served[0].sample
+
+
+def test_settings_travel_whole_to_a_child_process(tmp_path):
+    settings = Settings(country="LA", database_url="sqlite:///x.db", home=tmp_path,
+                        random_inspection_share=0.5, random_seed=7,
+                        exchange_dir=tmp_path / "exchange", sample=True)
+    child_env = {SETTINGS_VARIABLE: settings.to_json(), "SINGLEWINDOW_COUNTRY": "VN"}
+    assert Settings.from_env(child_env) == settings
 
 
 def test_serve_sample_says_where_the_tokens_are_and_never_prints_them(node_home):
