@@ -22,7 +22,6 @@ from sqlalchemy import (
     Connection,
     DateTime,
     Engine,
-    Executable,
     MetaData,
     TypeDecorator,
     create_engine,
@@ -34,6 +33,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.selectable import Select
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -280,6 +281,10 @@ def driver_connection(connection: Connection) -> Any:
     return connection.connection.dbapi_connection
 
 
+# What a prepared statement may be: a SELECT, or an INSERT, UPDATE or DELETE.
+Statement = Select[Any] | UpdateBase
+
+
 class Prepared:
     """A Core statement compiled once per dialect and run through the driver directly.
 
@@ -293,7 +298,7 @@ class Prepared:
     fill in: give every value.
     """
 
-    def __init__(self, statement: Executable, keys: Sequence[str] | None = None) -> None:
+    def __init__(self, statement: Statement, keys: Sequence[str] | None = None) -> None:
         """`keys`: an INSERT's columns (all given on every execution)."""
         self.statement = statement
         self.keys = list(keys) if keys is not None else None
@@ -345,7 +350,7 @@ class _Plan:
     """A statement compiled for one dialect, with its parameters' and columns' processors."""
 
     def __init__(
-        self, statement: Executable, dialect: Dialect, keys: list[str] | None
+        self, statement: Statement, dialect: Dialect, keys: list[str] | None
     ) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=keys)
         assert isinstance(compiled, SQLCompiler)

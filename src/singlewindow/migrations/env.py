@@ -22,7 +22,10 @@ def run() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic needs sqlalchemy.url or a connection in its attributes")
+    engine = create_engine(url)
     with engine.begin() as conn:
         context.configure(
             connection=conn,
