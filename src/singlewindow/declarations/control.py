@@ -1,0 +1,192 @@
+"""Control: the declarant amends, the officer corrects, inspects, releases and cancels; each
+step loads the declaration's state, asks the rules of `declarations.lifecycle` and saves what
+they decided."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from singlewindow.access.model import Principal
+from singlewindow.core.clock import utcnow
+from singlewindow.core.errors import Problem
+from singlewindow.declarations.assessment import accepted_after_documentary_check, assess
+from singlewindow.declarations.errors import InvalidDeclaration, NotYours
+from singlewindow.declarations.lifecycle import Actor
+from singlewindow.declarations.model import (
+    Declaration,
+    Status,
+    validate,
+)
+from singlewindow.declarations.repository import from_document, lodged_state
+from singlewindow.declarations.steps import ClearanceSteps, actor_kind
+from singlewindow.declarations.views import DeclarationView
+from singlewindow.risk import services as selectivity
+from singlewindow.risk.model import Channel, InspectionOutcome
+
+
+class Control(ClearanceSteps):
+    """The steps after lodgement, up to release."""
+
+    def amend(
+        self, number: str, draft: Declaration, expected_version: int, actor: Principal
+    ) -> DeclarationView:
+        """The declarant replaces the data of an unselected declaration before release;
+        duties are re-assessed and the channel can only get stricter."""
+        on = utcnow().date()
+        book = self.tariff.book(self.country)
+        with self.database.unit_of_work() as session:
+            row = self.load_for_change(session, number, actor, expected_version)
+            state = lodged_state(row)
+            state.check_trader_amendment()
+            draft = self._same_identity(row, draft, "")
+            draft, problems = self._check(draft, actor, book, on)
+            if problems:
+                raise InvalidDeclaration(problems)
+            assessment, subject, selection = self._prepare(draft, book, on)
+            self._keep_version(session, row, actor)
+            self._replace_data(row, draft, assessment)
+            state.reassess(assessment.total, Actor.TRADER)
+            state.preference_pending = assessment.preference_pending
+            old = Channel(row.channel) if row.channel else Channel.GREEN
+            if selection.channel.severity > old.severity and row.status == Status.CHANNELLED:
+                row.channel = selection.channel.value
+                state.channel = selection.channel
+                row.selection = selection.as_dict()
+                selectivity.record_selections(
+                    session, [(number, "declaration", subject, selection)]
+                )
+            self.record_event(
+                session,
+                row,
+                actor,
+                "amended",
+                {"version": row.version, "total": str(assessment.total)},
+            )
+            return self.save_state(session, row, state, actor)
+
+    def correct(
+        self,
+        number: str,
+        draft: Declaration,
+        reason: str,
+        expected_version: int,
+        actor: Principal,
+    ) -> DeclarationView:
+        """An officer corrects the data before release, with a reason. A correction that
+        lowers the duties is a finding of its own in the event log."""
+        if actor_kind(actor) is not Actor.OFFICER:
+            raise NotYours("only a customs officer corrects a declaration's data")
+        on = utcnow().date()
+        book = self.tariff.book(self.country)
+        with self.database.unit_of_work() as session:
+            row = self.load_for_change(session, number, actor, expected_version)
+            state = lodged_state(row)
+            state.check_officer_correction(reason)
+            draft = self._same_identity(row, draft, "")
+            draft, problems = self._check(draft, actor, book, on)
+            if problems:
+                raise InvalidDeclaration(problems)
+            assessment = assess(draft, book, on, self.currency, self.preference_check)
+            before = Decimal(row.duties)
+            self._keep_version(session, row, actor)
+            self._replace_data(row, draft, assessment)
+            state.reassess(assessment.total, Actor.OFFICER, reason)
+            state.preference_pending = assessment.preference_pending
+            self.record_event(
+                session,
+                row,
+                actor,
+                "corrected",
+                {
+                    "version": row.version,
+                    "reason": reason,
+                    "duty_difference": str(assessment.total - before),
+                },
+            )
+            return self.save_state(session, row, state, actor)
+
+    def record_inspection(
+        self,
+        number: str,
+        outcome: InspectionOutcome,
+        actor: Principal,
+        findings: str = "",
+        corrected: Declaration | None = None,
+    ) -> DeclarationView:
+        """The officer's result; a discrepancy comes with corrected data and re-assessed
+        duties; a clean documentary check accepts a proof of origin the node could not
+        verify; every result goes back to selectivity (hit rates, learning)."""
+        on = utcnow().date()
+        with self.database.unit_of_work() as session:
+            row = self._officer_row(session, number, actor)
+            state = lodged_state(row)
+            if outcome is InspectionOutcome.DISCREPANCY and corrected is None:
+                raise InvalidDeclaration(
+                    [Problem("corrected", "a discrepancy comes with the corrected declaration")]
+                )
+            state.record_inspection(outcome)
+            book = self.tariff.book(self.country)
+            difference = None
+            if corrected is not None:
+                current = from_document(row.data)
+                corrected = replace(corrected, lrn=current.lrn)
+                if corrected.exchange_rate is None:
+                    corrected = replace(corrected, exchange_rate=current.exchange_rate)
+                problems = validate(
+                    corrected, self.country, lambda code: book.line(code, on) is not None
+                )
+                if problems:
+                    raise InvalidDeclaration(
+                        [replace(p, path="corrected." + p.path) for p in problems]
+                    )
+                assessment = assess(corrected, book, on, self.currency, self.preference_check)
+                difference = assessment.total - Decimal(row.duties)
+                self._keep_version(session, row, actor)
+                self._replace_data(row, corrected, assessment)
+                state.reassess(assessment.total, Actor.OFFICER, findings)
+                state.preference_pending = assessment.preference_pending
+            elif state.preference_pending and outcome is InspectionOutcome.NO_DISCREPANCY:
+                draft = from_document(row.data)
+                check = accepted_after_documentary_check(self.preference_check, actor.username)
+                assessment = assess(draft, book, on, self.currency, check)
+                self._keep_version(session, row, actor)
+                self._replace_data(row, draft, assessment)
+                state.grant_pending_preference(assessment.total)
+                self.record_event(
+                    session,
+                    row,
+                    actor,
+                    "preference granted",
+                    {"proof_of_origin": draft.proof_of_origin, "total": str(assessment.total)},
+                )
+            self.record_event(
+                session,
+                row,
+                actor,
+                "inspected",
+                {
+                    "outcome": outcome.value,
+                    "findings": findings,
+                    "duty_difference": str(difference) if difference is not None else None,
+                },
+            )
+            selectivity.record_outcome(session, number, outcome, difference)
+            if outcome is InspectionOutcome.SEIZURE:
+                self.record_event(session, row, actor, "seized", {"findings": findings})
+            return self.save_state(session, row, state, actor)
+
+    def release(self, number: str, actor: Principal) -> DeclarationView:
+        with self.database.unit_of_work() as session:
+            row = self._officer_row(session, number, actor)
+            state = lodged_state(row)
+            state.release(actor.username)
+            return self.save_state(session, row, state, actor)
+
+    def cancel(self, number: str, reason: str, actor: Principal) -> DeclarationView:
+        with self.database.unit_of_work() as session:
+            row = self.load_for_change(session, number, actor)
+            state = lodged_state(row)
+            state.cancel(actor_kind(actor), reason)
+            self.record_event(session, row, actor, "cancelled", {"reason": reason})
+            return self.save_state(session, row, state, actor)

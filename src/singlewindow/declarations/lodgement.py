@@ -1,0 +1,168 @@
+"""Lodgement: validation, valuation, duties and selectivity in one unit of work, so a
+declaration is either stored with its number, duties, channel and payment notice, or not
+stored at all (a batch all or none); it passes lodged → accepted → assessed → channelled
+(`LodgedDeclaration.lodge`) and is announced as `DeclarationLodged`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from singlewindow.access.model import Principal
+from singlewindow.core.clock import utcnow
+from singlewindow.core.errors import Problem
+from singlewindow.declarations.assessment import Assessment
+from singlewindow.declarations.errors import DuplicateLrn, InvalidDeclaration
+from singlewindow.declarations.events import DeclarationLodged
+from singlewindow.declarations.lifecycle import LodgedDeclaration
+from singlewindow.declarations.model import (
+    Declaration,
+    Status,
+    declaration_number,
+)
+from singlewindow.declarations.repository import (
+    event_values,
+    insert_lodged,
+    lodged_numbers,
+    new_declaration_row,
+    next_serials,
+)
+from singlewindow.declarations.steps import SYSTEM, ClearanceSteps, at_least_yellow, released
+from singlewindow.declarations.views import DeclarationView
+from singlewindow.risk import services as selectivity
+from singlewindow.risk.model import RiskSubject, Selection
+
+
+class Lodgement(ClearanceSteps):
+    """Lodge one declaration or a batch."""
+
+    def lodge(
+        self, draft: Declaration, actor: Principal, on: date | None = None
+    ) -> DeclarationView:
+        """Validate, number, assess and channel a declaration; store it or nothing."""
+        return self.lodge_many([draft], actor, on)[0]
+
+    def lodge_many(
+        self, drafts: Sequence[Declaration], actor: Principal, on: date | None = None
+    ) -> list[DeclarationView]:
+        """Lodge several declarations in one transaction (all or none): the batch path."""
+        on = on or utcnow().date()
+        book = self.tariff.book(self.country)
+        problems: list[Problem] = []
+        prepared: list[tuple[Assessment, RiskSubject, Selection]] = []
+        checked: list[Declaration] = []
+        for index, draft in enumerate(drafts):
+            prefix = f"{index}." if len(drafts) > 1 else ""
+            draft, found = self._check(draft, actor, book, on)
+            checked.append(draft)
+            problems.extend(Problem(prefix + p.path, p.message) for p in found)
+            if not found:
+                prepared.append(self._prepare(draft, book, on))
+        if problems:
+            raise InvalidDeclaration(problems)
+        keys = [(d.declarant.id, d.lrn) for d in checked]
+        if len(set(keys)) < len(keys):
+            raise DuplicateLrn("the same LRN appears twice in the batch")
+        now = utcnow()
+        try:
+            return self._store(checked, prepared, actor, now)
+        except IntegrityError:
+            # The unique (declarant, LRN) index refused the batch; nothing was stored. Say
+            # which LRNs were lodged before (a query only on this rare path).
+            with self.database.unit_of_work() as session:
+                lodged = lodged_numbers(session, keys)
+            if not lodged:
+                raise
+            raise DuplicateLrn(
+                "; ".join(
+                    f"LRN {lrn} of declarant {d} was already lodged as {number}; a new"
+                    " declaration needs a new LRN"
+                    for d, lrn, number in lodged
+                )
+            ) from None
+
+    def _store(
+        self,
+        drafts: Sequence[Declaration],
+        prepared: list[tuple[Assessment, RiskSubject, Selection]],
+        actor: Principal,
+        now: datetime,
+    ) -> list[DeclarationView]:
+        with self.database.unit_of_work() as session:
+            serials = next_serials(session, f"declaration-{self.country}-{now:%y}", len(drafts))
+            rows: list[dict[str, Any]] = []
+            events: list[dict[str, Any]] = []
+            selections = []
+            for serial, draft, (assessment, subject, selection) in zip(
+                serials, drafts, prepared, strict=True
+            ):
+                selection = self._cross_checked(session, draft, selection)
+                row = self._new_row(draft, assessment, selection, serial, now)
+                rows.append(row)
+                events.extend(self._lodgement_events(row, actor, assessment, selection, now))
+                selections.append((row["number"], "declaration", subject, selection))
+            # Core inserts: one statement per table for the whole batch.
+            insert_lodged(session, rows, events)
+            selectivity.record_selections(session, selections)
+            views = [
+                DeclarationView.of(row, draft) for row, draft in zip(rows, drafts, strict=True)
+            ]
+            for view in views:
+                self.bus.publish(session, DeclarationLodged(view.number, view.declaration))
+                if view.status is Status.RELEASED:
+                    self.bus.publish(session, released(view))
+        return views
+
+    def _cross_checked(
+        self, session: Session, draft: Declaration, selection: Selection
+    ) -> Selection:
+        mismatches = self.cross_check(session, draft) if self.cross_check is not None else []
+        if not mismatches:
+            return selection
+        return at_least_yellow(selection, mismatches)
+
+    def _new_row(
+        self,
+        draft: Declaration,
+        assessment: Assessment,
+        selection: Selection,
+        serial: int,
+        now: datetime,
+    ) -> dict[str, Any]:
+        number = declaration_number(self.country, now.date(), draft.office, serial)
+        state = LodgedDeclaration.lodge(
+            number,
+            self.currency,
+            assessment.total,
+            selection.channel,
+            assessment.preference_pending,
+            now.date(),
+        )
+        return new_declaration_row(
+            draft, state, assessment.as_document(), selection.as_dict(), now
+        )
+
+    def _lodgement_events(
+        self,
+        row: dict[str, Any],
+        actor: Principal,
+        assessment: Assessment,
+        selection: Selection,
+        now: datetime,
+    ) -> list[dict[str, Any]]:
+        def event(kind: str, detail: dict[str, Any], by: str = actor.username) -> dict[str, Any]:
+            return event_values(row["id"], now, by, kind, detail)
+
+        events = [
+            event("lodged", {"lrn": row["lrn"]}),
+            event("accepted", {"number": row["number"]}),
+            event("assessed", {"total": str(assessment.total), "currency": self.currency}),
+            event("channelled", selection.as_dict()),
+        ]
+        if row["status"] == Status.RELEASED.value:
+            events.append(event("released", {"by": row["released_by"]}, SYSTEM))
+        return events

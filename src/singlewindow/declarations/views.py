@@ -1,0 +1,105 @@
+"""What clearance answers its readers: a declaration, its payment notice, its event log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from singlewindow.declarations.lifecycle import notice_reference
+from singlewindow.declarations.model import (
+    Declaration,
+    Settlement,
+    Status,
+)
+from singlewindow.declarations.repository import DeclarationRow, from_document
+from singlewindow.risk.model import Channel, InspectionOutcome
+
+
+@dataclass(frozen=True)
+class PaymentNotice:
+    reference: str
+    declaration: str
+    amount: Decimal
+    currency: str
+    due_on: date
+    status: str
+
+
+@dataclass(frozen=True)
+class DeclarationView:
+    """A declaration as its readers see it."""
+
+    id: str
+    number: str
+    status: Status
+    version: int
+    channel: Channel | None
+    declaration: Declaration
+    assessment: dict[str, Any]
+    selection: dict[str, Any]
+    settlement: Settlement
+    lodged_at: datetime
+    updated_at: datetime
+    released_at: datetime | None
+    released_by: str | None = None
+    inspection: InspectionOutcome | None = None
+    preference_pending: bool = False
+    refundable: Decimal = Decimal(0)
+    payment_notice: PaymentNotice | None = None
+
+    @classmethod
+    def of(
+        cls, row: DeclarationRow | dict[str, Any], declaration: Declaration | None = None
+    ) -> DeclarationView:
+        """From a stored row, or from the values of a row just inserted (with the
+        declaration it was made from, which spares reading the document back)."""
+        value = row.__getitem__ if isinstance(row, dict) else partial(getattr, row)
+        channel = value("channel")
+        inspection = value("inspection")
+        notice = None
+        if value("notice_sequence") and Decimal(value("notice_amount")) > 0:
+            notice = PaymentNotice(
+                notice_reference(value("number"), value("notice_sequence")),
+                value("number"),
+                Decimal(value("notice_amount")),
+                value("currency"),
+                value("notice_due"),
+                "open",
+            )
+        return cls(
+            id=value("id"),
+            number=value("number"),
+            status=Status(value("status")),
+            version=value("version"),
+            channel=Channel(channel) if channel else None,
+            declaration=declaration or from_document(value("data")),
+            assessment=value("assessment"),
+            selection=value("selection"),
+            settlement=Settlement(
+                value("currency"),
+                Decimal(value("duties")),
+                Decimal(value("paid")),
+                Decimal(value("secured")),
+            ),
+            lodged_at=value("lodged_at"),
+            updated_at=value("updated_at"),
+            released_at=value("released_at"),
+            released_by=value("released_by"),
+            inspection=InspectionOutcome(inspection) if inspection else None,
+            preference_pending=bool(value("preference_pending")),
+            refundable=Decimal(value("refundable")),
+            payment_notice=notice,
+        )
+
+
+@dataclass(frozen=True)
+class EventLogEntry:
+    """One step in a declaration's event log, as its readers see it."""
+
+    at: datetime
+    actor: str
+    kind: str
+    detail: dict[str, Any]
