@@ -26,11 +26,9 @@ from singlewindow.exchange import receiving, refusals, repository, wire
 from singlewindow.exchange.errors import MessageStateConflict, UnknownMessage
 from singlewindow.exchange.model import (
     INBOX,
-    REFUSED,
     Direction,
     InboxStatus,
     UserMessage,
-    payload_digest,
     within_window,
 )
 from singlewindow.exchange.pki import NodeIdentity, TrustList
@@ -205,27 +203,11 @@ class Inbox:
         with self.database.transaction() as connection:
             repository.keep_refused(
                 connection,
-                dict(
-                    message_id=message.message_id,
-                    direction=Direction.INBOUND.value,
-                    from_party=message.from_party,
-                    to_party=message.to_party,
-                    service=message.service,
-                    action=message.action,
-                    conversation_id=message.conversation_id,
-                    ref_to_message_id=message.ref_to_message_id,
-                    status=REFUSED,
-                    message_timestamp=message.timestamp,
-                    payload_digest=payload_digest(message.payload),
-                    encrypted=inbound.encrypted,
-                    envelope=inbound.envelope,
-                    signal_id=None,  # the library's error signal: kept, its id not read
-                    signal=signal,
-                    error_code=problem.error_code,
-                    error_detail=problem.detail,
-                    created_at=now,
-                    updated_at=now,
-                ),
+                message,
+                repository.Evidence(inbound.encrypted, inbound.envelope, signal),
+                error_code=problem.error_code,
+                error_detail=problem.detail,
+                now=now,
             )
 
     def _duplicate(self, message: UserMessage) -> refusals.DuplicateMessage:
@@ -253,45 +235,11 @@ class Inbox:
         with self.database.transaction() as connection:
             repository.keep_received(
                 connection,
-                dict(
-                    message_id=message.message_id,
-                    from_party=message.from_party,
-                    to_party=message.to_party,
-                    service=message.service,
-                    service_type=message.service_type,
-                    action=message.action,
-                    conversation_id=message.conversation_id,
-                    ref_to_message_id=message.ref_to_message_id,
-                    message_timestamp=message.timestamp,
-                    payload=message.payload,
-                    status=InboxStatus.RECEIVED.value,
-                    attempts=0,
-                    last_error=None,
-                    duplicates=0,
-                    received_at=now,
-                    processed_at=None,
+                message,
+                repository.Evidence(
+                    inbound.encrypted, inbound.envelope, signal, inbound.signal_id
                 ),
-                dict(
-                    message_id=message.message_id,
-                    direction=Direction.INBOUND.value,
-                    from_party=message.from_party,
-                    to_party=message.to_party,
-                    service=message.service,
-                    action=message.action,
-                    conversation_id=message.conversation_id,
-                    ref_to_message_id=message.ref_to_message_id,
-                    status=InboxStatus.RECEIVED.value,
-                    message_timestamp=message.timestamp,
-                    payload_digest=payload_digest(message.payload),
-                    encrypted=inbound.encrypted,
-                    envelope=inbound.envelope,
-                    signal_id=inbound.signal_id,
-                    signal=signal,
-                    error_code=None,
-                    error_detail=None,
-                    created_at=now,
-                    updated_at=now,
-                ),
+                now=now,
             )
         self.wake.set()
         return True

@@ -23,9 +23,9 @@ from singlewindow.exchange.model import (
     OUTBOX,
     Direction,
     OutboxStatus,
+    UserMessage,
     attempt_outcome,
     new_message_id,
-    payload_digest,
 )
 from singlewindow.exchange.pki import NodeIdentity, Partner, TrustList
 from singlewindow.exchange.pmode import ProcessingModes
@@ -86,43 +86,22 @@ class Outbox:
                 f"no P-Mode lets this node send {service} / {action} to {to_party}"
             )
         now = self.clock()
-        message_id = message_id or new_message_id(self.identity.party_id)
-        conversation_id = conversation_id or str(uuid.uuid4())
-        repository.enqueue(
-            session,
-            dict(
-                message_id=message_id,
-                to_party=to_party,
-                service=service,
-                service_type=leg.service_type,
-                action=action,
-                conversation_id=conversation_id,
-                ref_to_message_id=ref_to,
-                payload=payload,
-                status=OutboxStatus.PENDING.value,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            ),
-            dict(
-                message_id=message_id,
-                direction=Direction.OUTBOUND.value,
-                from_party=self.identity.party_id,
-                to_party=to_party,
-                service=service,
-                action=action,
-                conversation_id=conversation_id,
-                ref_to_message_id=ref_to,
-                status=OutboxStatus.PENDING.value,
-                payload_digest=payload_digest(payload),
-                encrypted=mode.encrypt if mode else True,
-                created_at=now,
-                updated_at=now,
-            ),
+        message = UserMessage(
+            message_id=message_id or new_message_id(self.identity.party_id),
+            timestamp=now,
+            from_party=self.identity.party_id,
+            to_party=to_party,
+            service=service,
+            service_type=leg.service_type,
+            action=action,
+            conversation_id=conversation_id or str(uuid.uuid4()),
+            ref_to_message_id=ref_to,
+            payload=payload,
         )
+        repository.enqueue(session, message, encrypted=mode.encrypt if mode else True, now=now)
         if not event.contains(session, "after_commit", self._wake_outbox):
             event.listen(session, "after_commit", self._wake_outbox, once=True)
-        return message_id
+        return message.message_id
 
     def _wake_outbox(self, _session: Session) -> None:
         self.wake.set()

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from sqlalchemy import (
     Boolean,
-    Column,
+    ColumnElement,
     Index,
     Integer,
     LargeBinary,
     ScalarSelect,
     String,
+    Table,
     Text,
     and_,
     bindparam,
@@ -46,6 +47,7 @@ from singlewindow.exchange.model import (
     InboxStatus,
     OutboxStatus,
     UserMessage,
+    payload_digest,
 )
 
 ID = MAXIMUM_IDENTIFIER
@@ -133,9 +135,10 @@ InboxKey = tuple[str, str]
 
 # --- outbox ------------------------------------------------------------------------------
 
-_OUTBOX = OutboxRow.__table__
-_INBOX = InboxRow.__table__
-_LOG = MessageLogRow.__table__
+# The mapped classes' tables (typed as the Table each is: the mapping types them as FromClause).
+_OUTBOX = cast(Table, OutboxRow.__table__)
+_INBOX = cast(Table, InboxRow.__table__)
+_LOG = cast(Table, MessageLogRow.__table__)
 
 _OUTBOX_KEYS = (
     "message_id", "to_party", "service", "service_type", "action", "conversation_id",
@@ -151,14 +154,52 @@ _ENQUEUE_LOG = Prepared(insert(_LOG), _OUTBOUND_LOG_KEYS)  # type: ignore[arg-ty
 
 
 def enqueue(
-    bind: Session | Connection, outbox: dict[str, object], log: dict[str, object]
+    bind: Session | Connection, message: UserMessage, *, encrypted: bool, now: datetime
 ) -> None:
-    """Insert an outbound message's outbox row and log entry (in the caller's transaction;
-    no ORM objects to build and flush for rows nobody reads back there). `outbox` and `log`
-    give every column of `_OUTBOX_KEYS` and `_OUTBOUND_LOG_KEYS`."""
+    """Insert an outbound message's outbox row (PENDING, due now) and log entry, in the
+    caller's transaction (no ORM objects to build and flush for rows nobody reads back)."""
     connection = _connection(bind)
-    _ENQUEUE_OUTBOX.execute(connection, outbox)
-    _ENQUEUE_LOG.execute(connection, log)
+    _ENQUEUE_OUTBOX.execute(connection, dict(
+        message_id=message.message_id, to_party=message.to_party, service=message.service,
+        service_type=message.service_type, action=message.action,
+        conversation_id=message.conversation_id, ref_to_message_id=message.ref_to_message_id,
+        payload=message.payload, status=OutboxStatus.PENDING.value, attempts=0,
+        next_attempt_at=now, created_at=now,
+    ))
+    _ENQUEUE_LOG.execute(connection, dict(
+        message_id=message.message_id, direction=Direction.OUTBOUND.value,
+        from_party=message.from_party, to_party=message.to_party, service=message.service,
+        action=message.action, conversation_id=message.conversation_id,
+        ref_to_message_id=message.ref_to_message_id, status=OutboxStatus.PENDING.value,
+        payload_digest=payload_digest(message.payload), encrypted=encrypted,
+        created_at=now, updated_at=now,
+    ))
+
+
+class Evidence(NamedTuple):
+    """What a received message is kept with in the log: the SOAP envelope exactly as received
+    and the signal that answered it (our receipt, with its id, or an error signal)."""
+
+    encrypted: bool
+    envelope: bytes
+    signal: bytes
+    signal_id: str | None = None  # None for the library's error signal: kept, its id not read
+
+
+def _inbound_log(
+    message: UserMessage, evidence: Evidence, status: str, now: datetime,
+    error_code: str | None = None, error_detail: str | None = None,
+) -> dict[str, object]:
+    return dict(
+        message_id=message.message_id, direction=Direction.INBOUND.value,
+        from_party=message.from_party, to_party=message.to_party, service=message.service,
+        action=message.action, conversation_id=message.conversation_id,
+        ref_to_message_id=message.ref_to_message_id, status=status,
+        message_timestamp=message.timestamp, payload_digest=payload_digest(message.payload),
+        encrypted=evidence.encrypted, envelope=evidence.envelope,
+        signal_id=evidence.signal_id, signal=evidence.signal,
+        error_code=error_code, error_detail=error_detail, created_at=now, updated_at=now,
+    )
 
 
 _INBOX_KEYS = (
@@ -177,18 +218,34 @@ _KEEP_LOG = Prepared(insert(_LOG), _INBOUND_LOG_KEYS)  # type: ignore[arg-type]
 
 
 def keep_received(
-    connection: Connection, inbox: dict[str, object], log: dict[str, object]
+    connection: Connection, message: UserMessage, evidence: Evidence, *, now: datetime
 ) -> None:
-    """Insert a received message's inbox row and log entry; `IntegrityError` when its
-    sender sent that id before (the inbox's primary key). Every column of `_INBOX_KEYS` and
-    `_INBOUND_LOG_KEYS` is given."""
-    _KEEP_INBOX.execute(connection, inbox)
-    _KEEP_LOG.execute(connection, log)
+    """Insert a received message's inbox row (RECEIVED) and log entry; `IntegrityError` when
+    its sender sent that id before (the inbox's primary key)."""
+    _KEEP_INBOX.execute(connection, dict(
+        message_id=message.message_id, from_party=message.from_party,
+        to_party=message.to_party, service=message.service,
+        service_type=message.service_type, action=message.action,
+        conversation_id=message.conversation_id, ref_to_message_id=message.ref_to_message_id,
+        message_timestamp=message.timestamp, payload=message.payload,
+        status=InboxStatus.RECEIVED.value, attempts=0, last_error=None, duplicates=0,
+        received_at=now, processed_at=None,
+    ))
+    _KEEP_LOG.execute(connection, _inbound_log(message, evidence, InboxStatus.RECEIVED.value, now))
 
 
-def keep_refused(connection: Connection, log: dict[str, object]) -> None:
-    """Insert the log entry of a verified message refused on receipt (no inbox row: nothing
-    of it is processed); the same refusal twice is one entry."""
+def keep_refused(
+    connection: Connection,
+    message: UserMessage,
+    evidence: Evidence,
+    *,
+    error_code: str,
+    error_detail: str,
+    now: datetime,
+) -> None:
+    """Insert the log entry (status refused) of a verified message refused on receipt (no
+    inbox row: nothing of it is processed); the same refusal twice is one entry."""
+    log = _inbound_log(message, evidence, REFUSED, now, error_code, error_detail)
     try:
         with connection.begin_nested():
             _KEEP_LOG.execute(connection, log)
@@ -288,7 +345,9 @@ def _attempt_time(row: OutboxClaim) -> datetime:
     return row.next_attempt_at
 
 
-def _first(status: OutboxStatus, column: Column[datetime | None]) -> ScalarSelect[datetime | None]:
+def _first(
+    status: OutboxStatus, column: ColumnElement[datetime | None]
+) -> ScalarSelect[datetime | None]:
     # One index look-up on (status, next_attempt_at), or a scan of the few SENDING rows.
     return (
         select(column)
@@ -508,7 +567,7 @@ def take_received(
 
     The change commits with the handlers' work, or rolls back with it.
     """
-    taken = _connection(bind).execute(_TAKE_INBOX, {"keys": list(keys), "now": now}).all()
+    taken = list(_connection(bind).execute(_TAKE_INBOX, {"keys": list(keys), "now": now}))
     taken.sort(key=lambda row: (row.received_at, row.message_id))
     return [
         UserMessage(
