@@ -58,9 +58,6 @@ class Principal:
     party_id: str | None = None  # the trader's or bank's identifier (TIN/EORI-like, BIC)
     office: str | None = None  # the customs office code, for officers
 
-    def owns(self, party_id: str) -> bool:
-        return self.role is Role.TRADER and self.party_id == party_id
-
 
 @dataclass
 class UserAccount:
