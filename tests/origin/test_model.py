@@ -16,6 +16,7 @@ from singlewindow.origin.errors import CertificateConflict
 from singlewindow.origin.model import (
     TRANSITIONS,
     Answer,
+    Certificate,
     CertificateStatus,
     CriterionKind,
     OriginCriterion,
@@ -238,3 +239,30 @@ def test_the_documented_examples_are_read_as_documented() -> None:
     assert to_payload(certificate) == example
     [answer] = [b for b in blocks if "Decision" in b and "$schema" not in b]
     assert Answer.from_payload(answer).accepted is False
+
+
+def test_a_certificate_is_sent_then_answered_once_per_message() -> None:
+    at = datetime(2026, 3, 10, tzinfo=UTC)
+    issued = Certificate("KH-1", CertificateStatus.ISSUED)
+    issued.send()
+    assert issued.status is CertificateStatus.SENT
+    assert issued.record_answer(False, ("no",), at, "a-1")
+    assert not issued.record_answer(False, ("no",), at, "a-1")  # the same message again
+    assert (issued.status, issued.reasons, issued.decided_at) == (
+        CertificateStatus.REJECTED, ("no",), at
+    )
+    with pytest.raises(CertificateConflict, match="e-Form D KH-1 is rejected"):
+        issued.record_answer(True, (), at, "a-2")
+
+
+def test_a_received_certificate_is_answered_with_one_decision() -> None:
+    at = datetime(2026, 3, 10, tzinfo=UTC)
+    received = Certificate("KH-2", CertificateStatus.RECEIVED)
+    assert received.previous_answer(True) is None
+    received.accept((), at)
+    received.answered_by("m-1")
+    assert received.previous_answer(True) == "m-1"
+    with pytest.raises(CertificateConflict, match="already answered: it is accepted"):
+        received.previous_answer(False)
+    with pytest.raises(CertificateConflict):
+        Certificate("KH-3", CertificateStatus.REJECTED).accept((), at)
