@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
+from typing import cast
 
 from singlewindow.core.errors import Problem
 
@@ -125,9 +126,9 @@ class Criterion:
         if op is Operator.NE:
             return text != str(self.value)
         if op is Operator.IN:
-            return text in self.value
+            return text in cast("tuple[str, ...]", self.value)
         if op is Operator.NOT_IN:
-            return text not in self.value
+            return text not in cast("tuple[str, ...]", self.value)
         if op is Operator.PREFIX:
             return text.startswith(str(self.value))
         raise AssertionError(op)

@@ -318,14 +318,6 @@ def aeo_register(database: Database) -> Callable[[str], bool]:
     return selectivity_of(database).aeo_status
 
 
-def forget(database: Database) -> None:
-    """The rules, the policy or the model in service changed outside this module (e.g. a
-    promotion): bump the risk revision, so that every process reloads them."""
-    with database.unit_of_work() as session:
-        bump_revision(session)
-    RevisionWatch.changed(database, "risk")
-
-
 def decide(database: Database, subject: RiskSubject, on: date) -> Selection:
     """The channel for a consignment, by the Selectivity wired for `database`."""
     return selectivity_of(database).decide(subject, on)

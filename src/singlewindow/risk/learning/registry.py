@@ -10,7 +10,6 @@ past selection can be traced to the model that made it.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -21,6 +20,7 @@ import numpy as np
 from singlewindow.core.clock import as_utc, utcnow
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Conflict, Invalid, NotFound, Problem
+from singlewindow.core.revisions import RevisionWatch
 from singlewindow.risk.learning import repository
 from singlewindow.risk.learning.estimator import RiskModel
 from singlewindow.risk.learning.evaluation import Metrics, measure, precision_at
@@ -42,6 +42,8 @@ from singlewindow.risk.learning.repository import (
     ServiceChange,
 )
 from singlewindow.risk.model import ScoreCalibration, SelectivityPolicy
+from singlewindow.risk.repository import bump_revision
+from singlewindow.risk.services import selectivity_of
 
 # What the policy has the model select when no policy is given: its default red + yellow.
 DEFAULT_INSPECTION_RATE = SelectivityPolicy().red_rate + SelectivityPolicy().yellow_rate
@@ -325,8 +327,11 @@ def promote(
                 previous=current.version if current else None,
             )
         )
+        bump_revision(session)  # every process's selectivity reloads the model in service
         session.flush()
-        return ModelVersion.of(row)
+        promoted = ModelVersion.of(row)
+    RevisionWatch.changed(database, "risk")
+    return promoted
 
 
 @dataclass(frozen=True)
@@ -405,9 +410,12 @@ def rollback(database: Database, *, by: str, reason: str, now: datetime | None =
                 )
             )
             session.flush()
-        return Rollback(
+        bump_revision(session)  # every process's selectivity reloads the model in service
+        done = Rollback(
             current.version, target.version if target else None, by, reason.strip(), moment
         )
+    RevisionWatch.changed(database, "risk")
+    return done
 
 
 @dataclass(frozen=True)
@@ -431,36 +439,12 @@ def service_changes(database: Database, limit: int = 50) -> list[ServiceChangeRe
         ]
 
 
-class _ServiceCache:
-    """The model in service, loaded once per version: scoring at lodgement must not unpack a
-    model file per declaration. Checking the version is one small query."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._models: dict[str, tuple[int, RiskModel]] = {}
-
-    def get(self, database: Database) -> tuple[int, RiskModel] | None:
-        with database.unit_of_work() as session:
-            row = repository.in_service(session)
-            number = row.version if row else None
-        if number is None:
-            return None
-        with self._lock:
-            cached = self._models.get(database.url)
-            if cached is not None and cached[0] == number:
-                return cached
-        loaded = (number, load(database, number))
-        with self._lock:
-            self._models[database.url] = loaded
-        return loaded
-
-
-_CACHE = _ServiceCache()
-
-
 def in_service(database: Database) -> tuple[int, RiskModel] | None:
-    """The version and the model now in service (None before the first promotion)."""
-    return _CACHE.get(database)
+    """The version and the model now in service (None before the first promotion), as the
+    selectivity wired for `database` holds it: unpacked once per version, reloaded when the
+    risk revision moves."""
+    service = selectivity_of(database).state().model
+    return None if service is None else (service.version, service.model)
 
 
 @dataclass(frozen=True)
@@ -498,7 +482,7 @@ def drift(
     for week in order:
         mask = weeks == week
         week_scores = values[mask]
-        outcomes = [records[i].fraud for i in np.flatnonzero(mask)]
+        outcomes = [records[int(i)].fraud for i in np.flatnonzero(mask)]
         inspected = [o for o in outcomes if o is not None]
         shares = _shares(week_scores, edges)
         psi = float(np.sum((shares - reference) * np.log(shares / reference)))

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import select, update
@@ -32,6 +32,7 @@ from sqlalchemy import select, update
 from singlewindow.core.clock import as_utc, utcnow
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Conflict
+from singlewindow.core.revisions import RevisionWatch
 from singlewindow.risk import services as selectivity
 from singlewindow.risk.learning import registry
 from singlewindow.risk.learning import repository as learned
@@ -46,7 +47,7 @@ from singlewindow.risk.learning.promotion import PromotionGates
 from singlewindow.risk.learning.record import ScoringRecord
 from singlewindow.risk.learning.registry import Comparison, ModelVersion, Rollback, WeekDrift
 from singlewindow.risk.model import InspectionOutcome, RiskSubject, ScoreCalibration
-from singlewindow.risk.repository import SelectionRow
+from singlewindow.risk.repository import SelectionRow, bump_revision
 
 CALIBRATION_DAYS = 90
 CALIBRATION_LIMIT = 100_000  # the most recent consignments, at most
@@ -119,7 +120,10 @@ def labelled_history(database: Database, *, until: datetime | None = None) -> La
     records: list[ScoringRecord] = []
     timeline: list[tuple[datetime, datetime]] = []
     with database.unit_of_work() as session:
-        for ref, selected_at, facts, outcome, outcome_at in session.execute(query):
+        for row in session.execute(query):
+            ref, selected_at, facts, outcome, outcome_at = cast(
+                tuple[str, datetime, dict[str, Any], str, datetime], tuple(row)
+            )
             lodged = as_utc(selected_at)
             items = records_from_facts(
                 facts.get("header", {}),
@@ -276,7 +280,8 @@ def calibrate(
                 "quantiles": list(calibration.quantiles),
             },
         }
-    selectivity.forget(database)
+        bump_revision(session)  # the model in service may be this one: reload it everywhere
+    RevisionWatch.changed(database, "risk")
     return calibration
 
 
@@ -349,22 +354,19 @@ def promote(
     gates: PromotionGates | None = None,
 ) -> ModelVersion:
     """Recalibrate the model on the latest flow and put it in service through the promotion
-    gates (the one in service retires); every process picks it up at its next refresh, this
-    one at once."""
+    gates (the one in service retires); every process picks it up within a second, this one
+    at once (the promotion bumps the risk revision)."""
     registry.version(database, version)  # UnknownModel before any work
     calibrate(database, version, now=now)
     promoted = registry.promote(
         database, version, by=by, policy=selectivity.get_policy(database), gates=gates, now=now
     )
-    selectivity.forget(database)
     return promoted
 
 
 def rollback(database: Database, *, by: str, reason: str, now: datetime | None = None) -> Rollback:
     """Withdraw the model in service and put the previous one back (or none: rules only)."""
-    done = registry.rollback(database, by=by, reason=reason, now=now)
-    selectivity.forget(database)
-    return done
+    return registry.rollback(database, by=by, reason=reason, now=now)
 
 
 def models(database: Database) -> list[ModelVersion]:
@@ -403,7 +405,7 @@ def drift(database: Database, *, weeks: int = 12, now: datetime | None = None) -
         None,
         records,
         threshold=threshold if threshold is not None else 0.5,
-        scores=[score for _, score, _ in rows],
+        scores=[score for _, score, _ in rows if score is not None],  # all are, by the query
     )
     return DriftReport(number, threshold, week_rows)
 
