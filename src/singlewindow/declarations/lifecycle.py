@@ -379,6 +379,22 @@ class LodgedDeclaration:
         excess = self._credit_excess()
         return PaymentEffect(credited, discharged, excess)
 
+    def secure(self, guarantee: str, currency: str, available: Decimal) -> Decimal:
+        """Secure all that is outstanding against a guarantee with `available` left on it;
+        the amount secured."""
+        owed = self.outstanding
+        if self.closed or owed == 0:
+            raise DeclarationConflict(f"nothing is owed on {self.number} that needs securing")
+        if currency != self.currency:
+            raise DeclarationConflict(f"guarantee {guarantee} is in {currency}")
+        if available < owed:
+            raise DeclarationConflict(
+                f"guarantee {guarantee} has {available} {currency} available;"
+                f" {owed} is owed"
+            )
+        self.secured += owed
+        return owed
+
     def _credit_excess(self) -> Decimal:
         """Move what is paid beyond the duties to the credit an officer may refund."""
         excess = self.paid - self.duties - self.refundable

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from singlewindow.access.model import Principal
 from singlewindow.core.db import Base, Document, UtcDateTime
 from singlewindow.core.ids import new_id
 from singlewindow.declarations.lifecycle import (
@@ -413,6 +414,56 @@ def refund_row(declaration_id: str, amount: Decimal, currency: str, at: datetime
         currency=currency,
         created_at=at,
         status="pending",
+    )
+
+
+def payment_row(
+    reference: str,
+    declaration_id: str,
+    amount: Decimal,
+    currency: str,
+    at: datetime,
+    bank: Principal,
+    notice_reference: str,
+) -> PaymentRow:
+    """A payment a bank confirmed against a notice (`reference`: bank / its reference)."""
+    return PaymentRow(
+        bank_reference=reference,
+        declaration_id=declaration_id,
+        amount=amount,
+        currency=currency,
+        paid_at=at,
+        recorded_by=bank.username,
+        bank_id=bank.party_id,
+        notice_reference=notice_reference,
+    )
+
+
+def guarantee_row(
+    reference: str, holder_id: str, currency: str, amount: Decimal, at: datetime, by: str
+) -> GuaranteeRow:
+    """A guarantee just registered, nothing of it used."""
+    return GuaranteeRow(
+        reference=reference,
+        holder_id=holder_id,
+        currency=currency,
+        amount=amount,
+        used=Decimal(0),
+        registered_at=at,
+        registered_by=by,
+    )
+
+
+def guarantee_use_row(
+    reference: str, declaration_id: str, amount: Decimal, at: datetime
+) -> GuaranteeUseRow:
+    """The part of a guarantee that secures one declaration's debt."""
+    return GuaranteeUseRow(
+        guarantee_ref=reference,
+        declaration_id=declaration_id,
+        amount=amount,
+        secured_at=at,
+        discharged=Decimal(0),
     )
 
 

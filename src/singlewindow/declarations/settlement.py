@@ -39,7 +39,10 @@ from singlewindow.declarations.repository import (
     PaymentRow,
     RefundRow,
     find,
+    guarantee_row,
+    guarantee_use_row,
     lodged_state,
+    payment_row,
     representations_between,
 )
 from singlewindow.declarations.services import (
@@ -147,16 +150,7 @@ class Payments:
             state.confirm_payment(amount, currency)
             now = utcnow()
             session.add(
-                PaymentRow(
-                    bank_reference=reference,
-                    declaration_id=row.id,
-                    amount=amount,
-                    currency=currency,
-                    paid_at=now,
-                    recorded_by=bank.username,
-                    bank_id=bank.party_id,
-                    notice_reference=notice_reference,
-                )
+                payment_row(reference, row.id, amount, currency, now, bank, notice_reference)
             )
             self.clearance.record_event(
                 session,
@@ -260,14 +254,8 @@ class Guarantees:
         with self.database.unit_of_work() as session:
             if session.get(GuaranteeRow, reference) is not None:
                 raise DeclarationConflict(f"guarantee {reference} is already registered")
-            row = GuaranteeRow(
-                reference=reference,
-                holder_id=holder_id,
-                currency=self.clearance.currency,
-                amount=amount,
-                used=Decimal(0),
-                registered_at=utcnow(),
-                registered_by=actor.username,
+            row = guarantee_row(
+                reference, holder_id, self.clearance.currency, amount, utcnow(), actor.username
             )
             session.add(row)
             return Guarantee(reference, holder_id, row.currency, amount, Decimal(0))
@@ -295,32 +283,14 @@ class Guarantees:
                         " or its registered representative uses it"
                     )
             state = lodged_state(row)
-            owed = state.outstanding
-            if state.closed or owed == 0:
-                raise DeclarationConflict(f"nothing is owed on {number} that needs securing")
-            if guarantee.currency != row.currency:
-                raise DeclarationConflict(f"guarantee {reference} is in {guarantee.currency}")
             available = Decimal(guarantee.amount) - Decimal(guarantee.used)
-            if available < owed:
-                raise DeclarationConflict(
-                    f"guarantee {reference} has {available} {guarantee.currency} available;"
-                    f" {owed} is owed"
-                )
+            owed = state.secure(reference, guarantee.currency, available)
             guarantee.used = Decimal(guarantee.used) + owed
             use = session.get(GuaranteeUseRow, (reference, row.id))
             if use is None:
-                session.add(
-                    GuaranteeUseRow(
-                        guarantee_ref=reference,
-                        declaration_id=row.id,
-                        amount=owed,
-                        secured_at=utcnow(),
-                        discharged=Decimal(0),
-                    )
-                )
+                session.add(guarantee_use_row(reference, row.id, owed, utcnow()))
             else:
                 use.amount = Decimal(use.amount) + owed
-            state.secured += owed
             clearance.record_event(
                 session, row, actor, "secured", {"guarantee": reference, "amount": str(owed)}
             )
