@@ -99,7 +99,7 @@ class SingleWindowMessage(PeppolAS4Message):
         mime_attachments: dict[str, bytes],
     ) -> dict[str, Any]:
         # The generic ebMS checks of the library, without Peppol's SBDH rules.
-        fields = AS4Message.process.__func__(  # type: ignore[attr-defined]
+        fields = AS4Message.process.__func__(
             cls, fields, parse_context, soap_envelope_element, mime_attachments
         )
         problem = check_signature_binding(fields["soap_envelope"])
@@ -126,7 +126,7 @@ class SingleWindowReceipt(AS4Receipt):
         return receipt
 
     @classmethod
-    def create_non_repudiation_receipt(  # type: ignore[override]
+    def create_non_repudiation_receipt(
         cls,
         referenced_message_id: str,
         referenced_messaging_id: str,
@@ -223,7 +223,7 @@ class SingleWindowProfile(AS4Profile[SingleWindowMessage, SingleWindowReceipt, B
         return SingleWindowMessage(
             soap_envelope=Envelope.model_validate_etree(envelope),
             message_id=builder_args.collaboration.message_id,
-            messaging_id=envelope.find(".//{*}Messaging").get(WSU_ID),  # type: ignore[union-attr]
+            messaging_id=envelope.find(".//{*}Messaging").get(WSU_ID),
             mime_attachments={written.attachment_id: written.attachment},
             decrypted_data={written.attachment_id: payload},
             profile_name=PROFILE_NAME,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     Boolean,
@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     ScalarSelect,
+    Select,
     String,
     Table,
     Text,
@@ -144,13 +145,13 @@ _OUTBOX_KEYS = (
     "message_id", "to_party", "service", "service_type", "action", "conversation_id",
     "ref_to_message_id", "payload", "status", "attempts", "next_attempt_at", "created_at",
 )
-_ENQUEUE_OUTBOX = Prepared(insert(_OUTBOX), _OUTBOX_KEYS)  # type: ignore[arg-type]
+_ENQUEUE_OUTBOX = Prepared(insert(_OUTBOX), _OUTBOX_KEYS)
 _OUTBOUND_LOG_KEYS = (
     "message_id", "direction", "from_party", "to_party", "service", "action",
     "conversation_id", "ref_to_message_id", "status", "payload_digest", "encrypted",
     "created_at", "updated_at",
 )
-_ENQUEUE_LOG = Prepared(insert(_LOG), _OUTBOUND_LOG_KEYS)  # type: ignore[arg-type]
+_ENQUEUE_LOG = Prepared(insert(_LOG), _OUTBOUND_LOG_KEYS)
 
 
 def enqueue(
@@ -207,14 +208,14 @@ _INBOX_KEYS = (
     "conversation_id", "ref_to_message_id", "message_timestamp", "payload", "status",
     "attempts", "last_error", "duplicates", "received_at", "processed_at",
 )
-_KEEP_INBOX = Prepared(insert(_INBOX), _INBOX_KEYS)  # type: ignore[arg-type]
+_KEEP_INBOX = Prepared(insert(_INBOX), _INBOX_KEYS)
 _INBOUND_LOG_KEYS = (
     "message_id", "direction", "from_party", "to_party", "service", "action",
     "conversation_id", "ref_to_message_id", "status", "message_timestamp", "payload_digest",
     "encrypted", "envelope", "signal_id", "signal", "error_code", "error_detail",
     "created_at", "updated_at",
 )
-_KEEP_LOG = Prepared(insert(_LOG), _INBOUND_LOG_KEYS)  # type: ignore[arg-type]
+_KEEP_LOG = Prepared(insert(_LOG), _INBOUND_LOG_KEYS)
 
 
 def keep_received(
@@ -361,9 +362,12 @@ def _first(
 # When each kind of claimable message next becomes due, in one statement: a PENDING or
 # FAILED message at its next_attempt_at, a SENDING one when its claim's lease runs out.
 _NEXT_DUE = Prepared(
-    select(
-        *(_first(status, _OUTBOX.c.next_attempt_at) for status in CLAIMABLE),
-        _first(OutboxStatus.SENDING, _OUTBOX.c.claimed_until),
+    cast(
+        "Select[Any]",
+        select(
+            *(_first(status, _OUTBOX.c.next_attempt_at) for status in CLAIMABLE),
+            _first(OutboxStatus.SENDING, _OUTBOX.c.claimed_until),
+        ),
     )
 )
 
