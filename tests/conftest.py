@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -63,3 +65,36 @@ def sqlite_database(tmp_path) -> Iterator[Database]:  # type: ignore[no-untyped-
     upgrade(database)
     yield database
     database.dispose()
+
+
+# A Wednesday noon: a fixed "now" for tests whose data is laid out relative to it.
+FROZEN_NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """Stop the product's clock at `FROZEN_NOW`: every loaded module of ours that took
+    `core.clock.utcnow` or `today` by name gets the frozen one. A history laid out relative to
+    "now" then holds the same days, weekdays and held-out windows at whatever hour the suite
+    runs (the learning tests' channel shares depended on it)."""
+    import sys
+
+    from singlewindow.core import clock
+
+    real_utcnow, real_today = clock.utcnow, clock.today
+
+    def utcnow() -> datetime:
+        return FROZEN_NOW
+
+    def today() -> date:
+        return FROZEN_NOW.date()
+
+    ours = (str(Path(clock.__file__).parents[1]), str(Path(__file__).parent))
+    for module in list(sys.modules.values()):
+        if not str(getattr(module, "__file__", None) or "").startswith(ours):
+            continue
+        if getattr(module, "utcnow", None) is real_utcnow:
+            monkeypatch.setattr(module, "utcnow", utcnow)
+        if getattr(module, "today", None) is real_today:
+            monkeypatch.setattr(module, "today", today)
+    return FROZEN_NOW

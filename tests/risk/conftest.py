@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from singlewindow.core.clock import utcnow
+from singlewindow.core import clock
 from singlewindow.core.db import Database
 from singlewindow.risk import services as selectivity
 from singlewindow.risk.learning import services as learning
@@ -97,13 +97,13 @@ class History:
 
 
 @pytest.fixture
-def history(database) -> History:
+def history(database, frozen_clock) -> History:
     selectivity.configure(database, default_random_share=0.0, seed=11)
     return History(database, random.Random(5))
 
 
 def days_ago(days: float) -> datetime:
-    return utcnow() - timedelta(days=days)
+    return clock.utcnow() - timedelta(days=days)  # looked up each time: it may be frozen
 
 
 FAST = {"rounds": 60, "parameters": {"num_threads": 1}}

@@ -10,7 +10,7 @@ from singlewindow.cli import app
 from .conftest import History, days_ago, enough_history
 
 
-def test_the_learning_cycle_on_the_command_line(sqlite_database, monkeypatch):
+def test_the_learning_cycle_on_the_command_line(sqlite_database, monkeypatch, frozen_clock):
     monkeypatch.setenv("SINGLEWINDOW_DATABASE_URL", sqlite_database.url)
     history = History(sqlite_database, random.Random(5))
     enough_history(history, days=100, end=32)
