@@ -17,12 +17,12 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/singlewindow up --countries KH,VN,LA,TH,MY,SG --traffic 12
 
-test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks tools
+test: lint
 	$(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/mypy
 
 # The schema fuzzing of tests/api/test_fuzz.py, ten times deeper than `make test` runs it.
 fuzz: $(STAMP)

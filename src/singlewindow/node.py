@@ -12,6 +12,7 @@ from pathlib import Path
 from singlewindow.core.config import Settings
 from singlewindow.core.countries import customs_party
 from singlewindow.core.db import Database
+from singlewindow.core.events import EventBus
 from singlewindow.core.migrate import upgrade
 from singlewindow.declarations import prearrival
 from singlewindow.declarations.events import DeclarationLodged, DeclarationReleased
@@ -41,16 +42,38 @@ def _customs_of(country: str | None) -> str | None:
 
 
 @dataclass
+class Network:
+    """What a node on a network has besides clearance: its AS4 gateway and the exchanges that
+    ride on it."""
+
+    gateway: exchange.Gateway
+    pre_arrival: prearrival.PreArrival
+    origin: Origin
+
+
+@dataclass
 class Node:
     settings: Settings
     database: Database
     clearance: Clearance
-    gateway: exchange.Gateway | None = None
-    pre_arrival: prearrival.PreArrival | None = None
-    origin: Origin | None = None
+    bus: EventBus
+    network: Network | None = None
+
+    @property
+    def gateway(self) -> exchange.Gateway | None:
+        return self.network.gateway if self.network else None
+
+    @property
+    def pre_arrival(self) -> prearrival.PreArrival | None:
+        return self.network.pre_arrival if self.network else None
+
+    @property
+    def origin(self) -> Origin | None:
+        return self.network.origin if self.network else None
 
     @classmethod
     def open(cls, settings: Settings, with_sample: bool = False) -> Node:
+        """The node `settings` describe, each room built once and wired here."""
         database = open_database(settings)
         if with_sample:
             sample.load(database, settings.country, settings.home)
@@ -60,57 +83,29 @@ class Node:
             ensure_sample_schedule(database, settings.country)
             # Likewise the office register and exchange rates, marked as samples.
             ensure_sample_reference(database, settings.country)
-        wired = selectivity.configure(
+        chooser = selectivity.configure(
             database, settings.random_inspection_share, settings.random_seed
         )
-        clearance = Clearance(database, settings.country, selectivity=wired,
-                              tariff=tariff_books(database))
-        node = cls(settings, database, clearance)
-        if settings.exchange_dir is not None:
-            node._join_network()
-        return node
-
-    def _join_network(self) -> None:
-        directory = self.settings.exchange_dir
-        assert directory is not None
-        gateway = exchange.Gateway(
-            self.database,
-            NodeIdentity.load(directory),
-            TrustList.load(directory / TRUST_LIST),
-            ProcessingModes.load(directory / PMODE),
-        )
-        self.gateway = gateway
-        pre_arrival = prearrival.PreArrival(self.database, self.settings.country, gateway.send)
-        self.pre_arrival = pre_arrival
-        # The one place where rooms hear each other's facts; each handler runs in the
+        # The one bus on which rooms hear each other's facts; each handler runs in the
         # publisher's transaction, so the outbox message it writes commits with the change.
-        bus = self.clearance.bus
-        bus.subscribe(DeclarationReleased, pre_arrival.on_release)  # the ACDD goes out
-        bus.subscribe(DeclarationLodged, pre_arrival.on_lodged)  # the ACDD cited is linked
-        gateway.register_handler(
-            prearrival.SERVICE,
-            prearrival.ACTION,
-            pre_arrival.receive,
-            issuer=lambda payload: _customs_of(prearrival.export_country_of(payload)),
+        bus = EventBus()
+        network = (
+            _join_network(database, settings, chooser, bus)
+            if settings.exchange_dir is not None
+            else None
         )
-        # e-Form D: the ATIGA rate only for goods its certificate covers, once verified; the
-        # issuer hears the verdict from the import's lodgement transaction.
-        origin = Origin(self.database, self.settings.country, gateway, bus=bus)
-        origin.register_handlers()
-        self.origin = origin
-        bus.subscribe(DeclarationLodged, origin.on_lodged)  # the e-Form D cited is answered
-        # What clearance asks while it decides (the ATIGA rate, the ACDD's mismatches) are
-        # ports given at construction: the network's clearance is built with them.
-        self.clearance = Clearance(
-            self.database,
-            self.settings.country,
-            preference_check=origin.preference_check,
-            reference=self.clearance.reference,
-            selectivity=self.clearance.selectivity,
-            tariff=self.clearance.tariff,
-            cross_check=pre_arrival.check_import,
+        clearance = Clearance(
+            database,
+            settings.country,
+            selectivity=chooser,
+            tariff=tariff_books(database),
             bus=bus,
+            # What clearance asks while it decides (the ATIGA rate, the ACDD's mismatches)
+            # are ports; off a network, the documentary check and no cross-check.
+            preference_check=network.origin.preference_check if network else None,
+            cross_check=network.pre_arrival.check_import if network else None,
         )
+        return cls(settings, database, clearance, bus, network)
 
     def start(self) -> None:
         if self.gateway is not None:
@@ -119,6 +114,36 @@ class Node:
     def stop(self) -> None:
         if self.gateway is not None:
             self.gateway.stop_workers()
+
+
+def _join_network(
+    database: Database, settings: Settings, chooser: selectivity.Selectivity, bus: EventBus
+) -> Network:
+    directory = settings.exchange_dir
+    assert directory is not None
+    gateway = exchange.Gateway(
+        database,
+        NodeIdentity.load(directory),
+        TrustList.load(directory / TRUST_LIST),
+        ProcessingModes.load(directory / PMODE),
+    )
+    pre_arrival = prearrival.PreArrival(
+        database, settings.country, gateway.send, selectivity=chooser
+    )
+    bus.subscribe(DeclarationReleased, pre_arrival.on_release)  # the ACDD goes out
+    bus.subscribe(DeclarationLodged, pre_arrival.on_lodged)  # the ACDD cited is linked
+    gateway.register_handler(
+        prearrival.SERVICE,
+        prearrival.ACTION,
+        pre_arrival.receive,
+        issuer=lambda payload: _customs_of(prearrival.export_country_of(payload)),
+    )
+    # e-Form D: the ATIGA rate only for goods its certificate covers, once verified; the
+    # issuer hears the verdict from the import's lodgement transaction.
+    origin = Origin(database, settings.country, gateway, bus=bus)
+    origin.register_handlers()
+    bus.subscribe(DeclarationLodged, origin.on_lodged)  # the e-Form D cited is answered
+    return Network(gateway, pre_arrival, origin)
 
 
 @contextmanager

@@ -265,7 +265,7 @@ def acdd_of_cambodia() -> bytes:
 
 
 def receiving_node(network: Network, database: Database) -> tuple[Gateway, PreArrival, Origin]:
-    """Viet Nam with its real ACDD and e-Form D handlers, wired as `Node._join_network`
+    """Viet Nam with its real ACDD and e-Form D handlers, wired as `node._join_network`
     does; it trusts Cambodia and Thailand."""
     gateway = Gateway(database, network.vn, trust(network.kh, network.impostor), pmode_for(KH))
     selectivity.configure(database, default_random_share=0.0, seed=7)

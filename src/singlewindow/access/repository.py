@@ -7,11 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from singlewindow.access.model import TOKEN_ID_LENGTH, ApiToken, Principal, Role, UserAccount
+from singlewindow.core import revisions
 from singlewindow.core.clock import as_utc
 from singlewindow.core.db import Base, UtcDateTime
 
@@ -93,21 +92,12 @@ def holder_of(session: Session, digest: str) -> tuple[Principal, datetime] | Non
 
 
 def bump_revision(session: Session) -> None:
-    """Count one more revocation or disabling, in the caller's transaction (an upsert: the
-    row may be missing, and two first bumps at once must both count)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    table = AccessRevisionRow.__table__
-    statement = insert(table).values(id=1, revision=1)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c.id], set_={"revision": table.c.revision + 1}
-        )
-    )
+    """Count one more revocation or disabling, in the caller's transaction."""
+    revisions.bump_revision(session, AccessRevisionRow)
 
 
 def current_revision(session: Session) -> int:
-    return session.scalar(select(AccessRevisionRow.revision).where(AccessRevisionRow.id == 1)) or 0
+    return revisions.stored_revision(session, AccessRevisionRow)
 
 
 def enabled_admins(session: Session, other_than: str) -> int:

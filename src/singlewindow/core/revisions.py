@@ -15,7 +15,12 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Hashable
-from typing import ClassVar
+from typing import Any, ClassVar, cast
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 # How often a process looks whether a revision moved: a change elsewhere is seen within this,
 # plus the time of one read.
@@ -78,3 +83,24 @@ class RevisionWatch:
         for watch in watches:
             if watch.database is database and watch.topic == topic:
                 watch.touch()
+
+
+def bump_revision(session: Session, counter: type[Any]) -> None:
+    """Count one more change on a one-row counter table (`id` 1, `revision`), in the caller's
+    transaction: an upsert, since the row may be missing and two first bumps at once must both
+    count."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = cast(Table, counter.__table__)
+    statement = insert(table).values(id=1, revision=1)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.id], set_={"revision": table.c.revision + 1}
+        )
+    )
+
+
+def stored_revision(session: Session, counter: type[Any]) -> int:
+    """The counter's value (0 before its first change)."""
+    table = cast(Table, counter.__table__)
+    return session.scalar(select(table.c.revision).where(table.c.id == 1)) or 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import cast
 
 from sqlalchemy import (
     BigInteger,
@@ -16,14 +15,12 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
-    Table,
     func,
     select,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from singlewindow.core import revisions
 from singlewindow.core.db import Base, Document, UtcDateTime
 from singlewindow.core.errors import Problem
 from singlewindow.risk.model import (
@@ -82,21 +79,13 @@ class RiskRevisionRow(Base):
 
 
 def bump_revision(session: Session) -> None:
-    """Count one more change, in the caller's transaction (an upsert: the row may be
-    missing, and two first bumps at once must both count)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    table = cast(Table, RiskRevisionRow.__table__)
-    statement = insert(table).values(id=1, revision=1)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c.id], set_={"revision": table.c.revision + 1}
-        )
-    )
+    """Count one more change of the rules, the policy or the model in service, in the
+    caller's transaction."""
+    revisions.bump_revision(session, RiskRevisionRow)
 
 
 def current_revision(session: Session) -> int:
-    return session.scalar(select(RiskRevisionRow.revision).where(RiskRevisionRow.id == 1)) or 0
+    return revisions.stored_revision(session, RiskRevisionRow)
 
 
 class SelectivityPolicyRow(Base):
