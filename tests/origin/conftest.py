@@ -42,7 +42,7 @@ CONSIGNEE = Party("VNTRADER0001", "Saigon Coffee Importers JSC", "VN", "Ho Chi M
 COFFEE_LINE = CertificateItem(
     number=1,
     description="Green robusta coffee beans, not roasted",
-    hs_code="090111",
+    subheading="090111",
     origin_criterion=OriginCriterion.parse("WO"),
     quantity=Decimal("19200"),
     quantity_unit="kg",
@@ -128,7 +128,7 @@ def kh(network: Network, database: Database, now: datetime) -> Origin:
 
 @pytest.fixture
 def vn(network: Network, database: Database, now: datetime) -> Origin:
-    """Viet Nam's customs, on the same database (rows carry their direction)."""
+    """Viet Nam's customs, on the same database (rows carry their provenance)."""
     return Origin(database, "VN", vn_gateway_on(network, database), clock=lambda: now)
 
 

@@ -37,7 +37,7 @@ def body(reference: str = "KH-2026-000777", **changes: Any) -> dict[str, Any]:
             {
                 "number": 1,
                 "description": "Green robusta coffee beans, not roasted",
-                "hs_code": "0901.11",
+                "subheading": "0901.11",
                 "origin_criterion": "rvc 40%",
                 "quantity": "19200",
                 "quantity_unit": "kg",
@@ -73,7 +73,7 @@ def test_an_issuer_issues_and_the_form_d_is_sent(app: FastAPI) -> None:
     response = client(app, "issuer").post("/origin/certificates", json=body())
     assert response.status_code == 201, response.text
     issued = response.json()
-    assert issued["status"] == "sent" and issued["direction"] == "issued"
+    assert issued["status"] == "sent" and issued["provenance"] == "issued"
     assert issued["partner"] == "VN-CUSTOMS" and issued["message_id"]
     item = issued["document"]["GoodsItem"][0]
     assert (item["ClassificationCode"], item["OriginCriterion"]) == ("090111", "RVC 40%")
@@ -98,11 +98,11 @@ def test_problems_come_with_their_paths(app: FastAPI) -> None:
     assert error["path"] == "items.0.origin_criterion" and "below the ATIGA minimum" in error[
         "message"]
     bad_rules = body(importing_country="KH")
-    bad_rules["items"][0]["hs_code"] = "09011"
+    bad_rules["items"][0]["subheading"] = "09011"
     response = issuer.post("/origin/certificates", json=bad_rules)
     assert response.status_code == 422
     paths = {e["path"] for e in response.json()["errors"]}
-    assert paths == {"importing_country", "items.0.hs_code"}
+    assert paths == {"importing_country", "items.0.subheading"}
 
 
 def test_a_reference_is_issued_once(app: FastAPI) -> None:
@@ -116,10 +116,10 @@ def test_listing_pages_and_filters(app: FastAPI) -> None:
     issuer = client(app, "issuer")
     for n in range(3):
         assert issuer.post("/origin/certificates", json=body(f"KH-2026-00{n}")).status_code == 201
-    page = issuer.get("/origin/certificates", params={"limit": 2, "direction": "issued"}).json()
+    page = issuer.get("/origin/certificates", params={"limit": 2, "provenance": "issued"}).json()
     assert (page["total"], len(page["items"]), page["limit"]) == (3, 2, 2)
     assert issuer.get("/origin/certificates", params={"status": "accepted"}).json()["total"] == 0
-    assert issuer.get("/origin/certificates", params={"direction": "received"}).json()[
+    assert issuer.get("/origin/certificates", params={"provenance": "received"}).json()[
         "total"] == 0
     assert issuer.get("/origin/certificates", params={"status": "bogus"}).status_code == 422
 

@@ -87,7 +87,7 @@ def test_a_complete_certificate_is_valid() -> None:
 
 def test_every_problem_comes_with_its_path() -> None:
     bad_line = replace(
-        COFFEE_LINE, hs_code="0901", quantity=Decimal(-1), gross_mass=Decimal(0),
+        COFFEE_LINE, subheading="0901", quantity=Decimal(-1), gross_mass=Decimal(0),
         fob_value=Decimal(-5), currency="XXQ", quantity_unit="bags", invoice_number=" ",
     )
     certificate = form_d(
@@ -99,7 +99,7 @@ def test_every_problem_comes_with_its_path() -> None:
     paths = {p.path for p in validate(certificate)}
     assert paths >= {
         "reference", "importing_country", "exporter.id", "exporter.name", "exporter.country",
-        "items.0.hs_code", "items.0.quantity", "items.0.gross_mass", "items.0.fob_value",
+        "items.0.subheading", "items.0.quantity", "items.0.gross_mass", "items.0.fob_value",
         "items.0.currency", "items.0.quantity_unit", "items.0.invoice_number",
     }
 

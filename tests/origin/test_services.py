@@ -20,7 +20,7 @@ from singlewindow.origin.errors import (
     NotAnIssuer,
     UnknownCertificate,
 )
-from singlewindow.origin.model import CertificateStatus, Direction, Party, to_payload
+from singlewindow.origin.model import CertificateStatus, Party, Provenance, to_payload
 from singlewindow.origin.services import ACCEPTANCE, FORM_D, REJECTION, SERVICE, Origin
 from singlewindow.reference.services import ensure_sample_reference
 from singlewindow.risk import services as selectivity
@@ -76,7 +76,7 @@ def answer_payload(database: Database, message_id: str) -> dict:  # type: ignore
 
 def test_issuing_stores_and_queues_the_form_d_in_one_transaction(kh: Origin, now) -> None:  # type: ignore[no-untyped-def]
     view = kh.issue(form_d(), ISSUER)
-    assert view.status is CertificateStatus.SENT and view.direction is Direction.ISSUED
+    assert view.status is CertificateStatus.SENT and view.provenance is Provenance.ISSUED
     assert view.partner == VN and view.issued_at == now and view.issued_by == "kh-moc"
     row = outbox(kh.database, view.message_id)  # type: ignore[arg-type]
     assert (row.to_party, row.service, row.action) == (VN, SERVICE, FORM_D)
@@ -101,11 +101,11 @@ def test_only_issuing_authorities_issue(kh: Origin) -> None:
 
 def test_an_invalid_certificate_is_refused_and_nothing_is_sent(kh: Origin) -> None:
     bad = form_d(issuing_country="TH", exporter=Party("X", "X", "TH"),
-                 items=(replace(form_d().items[0], hs_code="0901"),))
+                 items=(replace(form_d().items[0], subheading="0901"),))
     with pytest.raises(InvalidCertificate) as refused:
         kh.issue(bad, ISSUER)
     paths = [p.path for p in refused.value.problems]
-    assert paths[0] == "issuing_country" and "items.0.hs_code" in paths
+    assert paths[0] == "issuing_country" and "items.0.subheading" in paths
     assert outbox_count(kh.database, FORM_D) == 0
     assert kh.list()[1] == 0
 
@@ -128,7 +128,7 @@ def test_no_pmode_to_the_importing_country_is_an_invalid_certificate(kh: Origin)
 
 def test_a_received_form_d_is_kept_once(vn: Origin, kh: Origin) -> None:
     message_id = receive(vn, kh)
-    view = vn.get("KH", REF, Direction.RECEIVED)
+    view = vn.get("KH", REF, Provenance.RECEIVED)
     assert view.status is CertificateStatus.RECEIVED and view.partner == KH
     assert view.message_id == message_id and view.certificate is not None
     # The same message again, and the same certificate in a new message: kept once.
@@ -136,7 +136,7 @@ def test_a_received_form_d_is_kept_once(vn: Origin, kh: Origin) -> None:
         vn.receive_form_d(session, delivered(kh.database, message_id, KH))
         vn.receive_form_d(session, replace(delivered(kh.database, message_id, KH),
                                            message_id="resent@KH-CUSTOMS"))
-    assert vn.list(direction=Direction.RECEIVED)[1] == 1
+    assert vn.list(provenance=Provenance.RECEIVED)[1] == 1
     assert outbox_count(vn.database, REJECTION) == 0
 
 
@@ -146,7 +146,7 @@ def test_a_different_certificate_under_a_known_reference_is_rejected(vn: Origin,
     with vn.database.unit_of_work() as session:
         vn.receive_form_d(session, message(json.dumps(changed).encode(), message_id="m-2@KH"))
     assert outbox_count(vn.database, REJECTION) == 1
-    assert vn.get("KH", REF, Direction.RECEIVED).status is CertificateStatus.RECEIVED
+    assert vn.get("KH", REF, Provenance.RECEIVED).status is CertificateStatus.RECEIVED
 
 
 @pytest.mark.parametrize(
@@ -164,7 +164,7 @@ def test_a_malformed_form_d_is_kept_as_rejected_and_answered(vn: Origin, payload
                                                              reason: str) -> None:
     with vn.database.unit_of_work() as session:
         vn.receive_form_d(session, message(payload))
-    [view] = vn.list(direction=Direction.RECEIVED)[0]
+    [view] = vn.list(provenance=Provenance.RECEIVED)[0]
     assert view.status is CertificateStatus.REJECTED
     assert any(r.startswith(reason) for r in view.reasons), view.reasons
     rejection = outbox(vn.database, view.answer_message_id)  # type: ignore[arg-type]
@@ -179,7 +179,7 @@ def test_a_form_d_from_another_node_than_its_issuer_is_rejected(vn: Origin) -> N
         issuing_country="LA", exporter=Party("LA1", "Vientiane Co", "LA")))).encode()
     with vn.database.unit_of_work() as session:
         vn.receive_form_d(session, message(payload))
-    view = vn.get("LA", REF, Direction.RECEIVED)
+    view = vn.get("LA", REF, Provenance.RECEIVED)
     assert view.status is CertificateStatus.REJECTED
     assert "comes from LA-CUSTOMS, not KH-CUSTOMS" in view.reasons[0]
 
@@ -193,7 +193,7 @@ def test_preference_check_grants_a_covered_item_and_records_it(vn: Origin, kh: O
     assert granted and "verified" in why and "0901.11" in why
     refused, why_not = vn.preference_check(claim(), SMARTPHONES)
     assert not refused and "covers no goods of subheading 8517.13" in why_not
-    verdict = vn.get("KH", REF, Direction.RECEIVED).verdict
+    verdict = vn.get("KH", REF, Provenance.RECEIVED).verdict
     assert verdict is not None and verdict["declaration"] == "VNTRADER0001/LRN-0001"
     assert verdict["items"]["1"]["granted"] and not verdict["items"]["2"]["granted"]
 
@@ -217,7 +217,7 @@ def test_an_accepted_certificate_is_answered_once(vn: Origin, kh: Origin) -> Non
     form_d_id = receive(vn, kh)
     verdicts = vn.verify_and_answer(claim(items=(COFFEE, SMARTPHONES)))
     assert verdicts[1].granted and not verdicts[2].granted
-    view = vn.get("KH", REF, Direction.RECEIVED)
+    view = vn.get("KH", REF, Provenance.RECEIVED)
     assert view.status is CertificateStatus.ACCEPTED
     assert view.accepted_for == "VNTRADER0001/LRN-0001"
     acceptance = outbox(vn.database, view.answer_message_id)  # type: ignore[arg-type]
@@ -234,7 +234,7 @@ def test_an_accepted_certificate_is_answered_once(vn: Origin, kh: Origin) -> Non
 def test_a_certificate_that_covers_nothing_is_rejected_with_reasons(vn: Origin, kh: Origin) -> None:  # noqa: E501
     receive(vn, kh)
     vn.verify_and_answer(claim(items=(replace(COFFEE, quantity=Decimal(30000)),)))
-    view = vn.get("KH", REF, Direction.RECEIVED)
+    view = vn.get("KH", REF, Provenance.RECEIVED)
     assert view.status is CertificateStatus.REJECTED
     assert any("more than the 19200 kg" in r for r in view.reasons)
     assert answer_payload(vn.database, view.answer_message_id)["Decision"] == "REJECTED"  # type: ignore[arg-type]
@@ -255,12 +255,12 @@ def test_answer_is_once_per_certificate(vn: Origin, kh: Origin) -> None:
 def test_the_issuer_records_the_answer(vn: Origin, kh: Origin) -> None:
     receive(vn, kh)
     vn.verify_and_answer(claim(items=(replace(COFFEE, quantity=Decimal(30000)),)))
-    answer_id = vn.get("KH", REF, Direction.RECEIVED).answer_message_id
+    answer_id = vn.get("KH", REF, Provenance.RECEIVED).answer_message_id
     reply = delivered(vn.database, answer_id, VN)  # type: ignore[arg-type]
     with kh.database.unit_of_work() as session:
         kh.receive_answer(session, reply)
         kh.receive_answer(session, reply)  # a redelivery changes nothing
-    view = kh.get("KH", REF, Direction.ISSUED)
+    view = kh.get("KH", REF, Provenance.ISSUED)
     assert view.status is CertificateStatus.REJECTED and view.answer_message_id == answer_id
     assert any("more than the 19200 kg" in r for r in view.reasons)
 

@@ -212,7 +212,7 @@ class Traffic:
                 {
                     "number": item["sequence"],
                     "description": item["description"],
-                    "hs_code": item["commodity_code"][:6],
+                    "subheading": item["commodity_code"][:6],
                     "origin_criterion": "WO"
                     if item["commodity_code"][:2] in ("09", "10", "40")
                     else "RVC 40%",

@@ -11,7 +11,7 @@ from singlewindow.api.deps import PrincipalDep, require_role
 from singlewindow.api.pages import Page
 from singlewindow.core.fields import Limit, Offset
 from singlewindow.origin.errors import UnknownCertificate
-from singlewindow.origin.model import CertificateStatus, Direction
+from singlewindow.origin.model import CertificateStatus, Provenance
 from singlewindow.origin.schemas import CertificateCreate, CertificateRead, CertificateSummary
 from singlewindow.origin.services import CertificateView, Origin
 
@@ -45,7 +45,7 @@ def issue(body: CertificateCreate, service: OriginDep, who: IssuerDep) -> Certif
 def list_certificates(
     service: OriginDep,
     who: PrincipalDep,
-    direction: Direction | None = None,
+    provenance: Provenance | None = None,
     status: CertificateStatus | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -53,7 +53,7 @@ def list_certificates(
     """e-Forms D issued here or received from other nodes, a page at a time; a trader
     sees only those naming it as exporter or consignee."""
     views, total = service.list(
-        direction=direction, status=status, party_id=_party_of(who), limit=limit, offset=offset
+        provenance=provenance, status=status, party_id=_party_of(who), limit=limit, offset=offset
     )
     return Page[CertificateSummary](
         items=[CertificateSummary.of(v) for v in views], total=total, limit=limit, offset=offset
@@ -66,12 +66,12 @@ def read(
     reference: str,
     service: OriginDep,
     who: PrincipalDep,
-    direction: Direction | None = None,
+    provenance: Provenance | None = None,
 ) -> CertificateRead:
     """One e-Form D by its issuing country and reference, with its status and the
-    verdict of its last verification; a trader only one naming it. `direction` tells an
+    verdict of its last verification; a trader only one naming it. `provenance` tells an
     issued one from a received one of the same reference."""
-    view = service.get(issuing_country, reference, direction)
+    view = service.get(issuing_country, reference, provenance)
     if not _may_see(who, view):
         raise UnknownCertificate(f"no e-Form D {reference} of {issuing_country} at this node")
     return CertificateRead.of(view)

@@ -208,7 +208,9 @@ class Certificate:
         self.answer_message_id = message_id
 
 
-class Direction(enum.StrEnum):
+class Provenance(enum.StrEnum):
+    """Where this node's record of a certificate comes from."""
+
     ISSUED = "issued"  # issued by this node's issuing authority, sent to a partner
     RECEIVED = "received"  # received from a partner's issuing authority
 
@@ -227,7 +229,7 @@ class CertificateItem:
 
     number: int
     description: str
-    hs_code: str  # the HS 6-digit subheading
+    subheading: str  # the HS 6-digit subheading
     origin_criterion: OriginCriterion
     quantity: Decimal
     quantity_unit: str
@@ -331,9 +333,9 @@ def _check_item(item: CertificateItem, path: str, problems: list[Problem]) -> No
         problems.append(Problem(f"{path}.number", "item numbers start at 1"))
     if not item.description.strip():
         problems.append(Problem(f"{path}.description", "the goods description is required"))
-    if not (len(item.hs_code) == 6 and item.hs_code.isdigit()):
+    if not (len(item.subheading) == 6 and item.subheading.isdigit()):
         problems.append(
-            Problem(f"{path}.hs_code", f"{item.hs_code!r} is not an HS 6-digit subheading")
+            Problem(f"{path}.subheading", f"{item.subheading!r} is not an HS 6-digit subheading")
         )
     problems.extend(quantity_problems(item.quantity, item.quantity_unit, path))
     if item.gross_mass <= 0:
@@ -368,8 +370,8 @@ def declaration_key(declaration: Declaration) -> str:
     return f"{declaration.declarant.id}/{declaration.lrn}"
 
 
-def dotted(hs_code: str) -> str:
-    return f"{hs_code[:4]}.{hs_code[4:6]}" if len(hs_code) >= 6 else hs_code
+def dotted(subheading: str) -> str:
+    return f"{subheading[:4]}.{subheading[4:6]}" if len(subheading) >= 6 else subheading
 
 
 def verify(
@@ -418,7 +420,7 @@ def verify(
             f"{exporter.id}"
         )
     subheading = item.commodity_code[:6]
-    covered = [line for line in c.items if line.hs_code == subheading]
+    covered = [line for line in c.items if line.subheading == subheading]
     if not covered:
         reasons.append(
             f"e-Form D {ref} covers no goods of subheading {dotted(subheading)} "
@@ -494,7 +496,7 @@ def to_payload(certificate: CertificateOfOrigin) -> dict[str, Any]:
             {
                 "SequenceNumeric": i.number,
                 "Description": i.description,
-                "ClassificationCode": i.hs_code,
+                "ClassificationCode": i.subheading,
                 "OriginCriterion": str(i.origin_criterion),
                 "Quantity": str(i.quantity),
                 "QuantityUnitCode": i.quantity_unit,
@@ -608,7 +610,7 @@ def from_payload(data: Any) -> tuple[CertificateOfOrigin | None, list[Problem]]:
             CertificateItem(
                 number=number,
                 description=read.text(raw, "Description", f"{path}.Description"),
-                hs_code=read.text(raw, "ClassificationCode", f"{path}.ClassificationCode"),
+                subheading=read.text(raw, "ClassificationCode", f"{path}.ClassificationCode"),
                 origin_criterion=criterion,
                 quantity=read.decimal(raw, "Quantity", f"{path}.Quantity"),
                 quantity_unit=read.text(raw, "QuantityUnitCode", f"{path}.QuantityUnitCode"),

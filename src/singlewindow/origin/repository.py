@@ -1,5 +1,5 @@
 """Storage of certificates of origin, at both ends: those this node's issuing authority issued
-(direction `issued`) and those received from partners (direction `received`).
+(provenance `issued`) and those received from partners (provenance `received`).
 
 The certificate is kept as its exchanged payload (`document`, WCO Data Model names), with the
 columns queries need, the exchange message ids it travelled in and was answered by, the
@@ -23,7 +23,7 @@ from singlewindow.origin.model import (
     Certificate,
     CertificateOfOrigin,
     CertificateStatus,
-    Direction,
+    Provenance,
     from_payload,
 )
 
@@ -37,7 +37,9 @@ class CertificateRow(Base):
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    direction: Mapped[str] = mapped_column(String(8), index=True)
+    # Stored in the column `direction` (its name before the exchange room's inbound/outbound
+    # took that word).
+    provenance: Mapped[str] = mapped_column("direction", String(8), index=True)
     reference: Mapped[str] = mapped_column(String(64), index=True)
     issuing_country: Mapped[str] = mapped_column(String(2))
     importing_country: Mapped[str] = mapped_column(String(2))
@@ -73,7 +75,7 @@ def issued_row(
     """The row of a certificate this node's issuing authority issued and sent."""
     return CertificateRow(
         id=new_id(),
-        direction=Direction.ISSUED.value,
+        provenance=Provenance.ISSUED.value,
         reference=certificate.reference,
         issuing_country=certificate.issuing_country,
         importing_country=certificate.importing_country,
@@ -103,7 +105,7 @@ def received_row(
     """The row of a certificate received from a partner (kept even when unreadable)."""
     return CertificateRow(
         id=new_id(),
-        direction=Direction.RECEIVED.value,
+        provenance=Provenance.RECEIVED.value,
         reference=reference,
         issuing_country=issuing_country,
         importing_country=certificate.importing_country if certificate else importing_country,
@@ -151,10 +153,10 @@ def to_certificate(row: CertificateRow) -> CertificateOfOrigin | None:
 
 
 def find(
-    session: Session, direction: str, issuing_country: str, reference: str, lock: bool = False
+    session: Session, provenance: str, issuing_country: str, reference: str, lock: bool = False
 ) -> CertificateRow | None:
     query = select(CertificateRow).where(
-        CertificateRow.direction == direction,
+        CertificateRow.provenance == provenance,
         CertificateRow.issuing_country == issuing_country,
         CertificateRow.reference == reference,
     )
@@ -163,9 +165,9 @@ def find(
     return session.scalars(query).one_or_none()
 
 
-def find_by_reference(session: Session, direction: str, reference: str) -> list[CertificateRow]:
+def find_by_reference(session: Session, provenance: str, reference: str) -> list[CertificateRow]:
     query = select(CertificateRow).where(
-        CertificateRow.direction == direction, CertificateRow.reference == reference
+        CertificateRow.provenance == provenance, CertificateRow.reference == reference
     )
     return list(session.scalars(query.order_by(CertificateRow.created_at)))
 
@@ -173,15 +175,15 @@ def find_by_reference(session: Session, direction: str, reference: str) -> list[
 def search(
     session: Session,
     *,
-    direction: str | None = None,
+    provenance: str | None = None,
     status: str | None = None,
     party_id: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[Sequence[CertificateRow], int]:
     conditions = []
-    if direction is not None:
-        conditions.append(CertificateRow.direction == direction)
+    if provenance is not None:
+        conditions.append(CertificateRow.provenance == provenance)
     if status is not None:
         conditions.append(CertificateRow.status == status)
     if party_id is not None:

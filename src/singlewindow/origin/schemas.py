@@ -16,9 +16,9 @@ from singlewindow.origin.model import (
     CertificateItem,
     CertificateOfOrigin,
     CertificateStatus,
-    Direction,
     OriginCriterion,
     Party,
+    Provenance,
 )
 from singlewindow.origin.services import CertificateView
 
@@ -33,7 +33,7 @@ class PartyBase(BaseModel):
 class CertificateItemCreate(BaseModel):
     number: int = Field(ge=1, description="Item number on the certificate (box 5)")
     description: str
-    hs_code: str = Field(description="HS 6-digit subheading, e.g. 090111")
+    subheading: str = Field(description="HS 6-digit subheading, e.g. 090111")
     origin_criterion: str = Field(description="WO, PE, RVC 40%, CC, CTH, CTSH or PSR")
     quantity: Decimal
     quantity_unit: str = Field(description="UN/ECE Rec. 20 unit, e.g. kg, u")
@@ -44,7 +44,7 @@ class CertificateItemCreate(BaseModel):
     invoice_date: date
     marks: str = ""
 
-    @field_validator("hs_code")
+    @field_validator("subheading")
     @classmethod
     def _digits(cls, value: str) -> str:
         return value.replace(".", "").strip()
@@ -81,7 +81,7 @@ class CertificateCreate(BaseModel):
                 CertificateItem(
                     number=i.number,
                     description=i.description,
-                    hs_code=i.hs_code,
+                    subheading=i.subheading,
                     origin_criterion=OriginCriterion.parse(i.origin_criterion),
                     quantity=i.quantity,
                     quantity_unit=i.quantity_unit,
@@ -105,7 +105,7 @@ class CertificateRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
-    direction: Direction
+    provenance: Provenance
     status: CertificateStatus
     reference: str
     issuing_country: str
@@ -131,7 +131,7 @@ class CertificateRead(BaseModel):
 class CertificateSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    direction: Direction
+    provenance: Provenance
     status: CertificateStatus
     reference: str
     issuing_country: str

@@ -51,7 +51,7 @@ from singlewindow.origin.model import (
     Certificate,
     CertificateOfOrigin,
     CertificateStatus,
-    Direction,
+    Provenance,
     Verdict,
     declaration_key,
     from_payload,
@@ -96,7 +96,7 @@ class CertificateView:
     """A certificate as this node holds it: the document and where it stands."""
 
     id: str
-    direction: Direction
+    provenance: Provenance
     status: CertificateStatus
     reference: str
     issuing_country: str
@@ -119,7 +119,7 @@ class CertificateView:
     def of(cls, row: CertificateRow) -> CertificateView:
         return cls(
             id=row.id,
-            direction=Direction(row.direction),
+            provenance=Provenance(row.provenance),
             status=CertificateStatus(row.status),
             reference=row.reference,
             issuing_country=row.issuing_country,
@@ -203,7 +203,7 @@ class Origin:
         try:
             with self.database.unit_of_work() as session:
                 if repository.find(
-                    session, Direction.ISSUED, self.country, certificate.reference
+                    session, Provenance.ISSUED, self.country, certificate.reference
                 ) is not None:
                     raise DuplicateCertificate(
                         f"e-Form D {certificate.reference} has already been issued"
@@ -244,7 +244,7 @@ class Origin:
             raise UnknownCertificate(
                 f"e-Form D {answer.reference} is of {answer.issuing_country}, not issued here"
             )
-        row = repository.find(session, Direction.ISSUED, self.country, answer.reference, lock=True)
+        row = repository.find(session, Provenance.ISSUED, self.country, answer.reference, lock=True)
         if row is None:
             raise UnknownCertificate(f"no e-Form D {answer.reference} was issued here")
         if message.from_party != row.partner:
@@ -293,7 +293,7 @@ class Origin:
                 )
         reference, issuing_country = _identity(certificate, data, message)
         reasons = [f"{p.path}: {p.message}" if p.path else p.message for p in problems]
-        existing = repository.find(session, Direction.RECEIVED, issuing_country, reference)
+        existing = repository.find(session, Provenance.RECEIVED, issuing_country, reference)
         if existing is not None:
             if existing.message_id == message.message_id or (
                 not problems and existing.document == data
@@ -425,9 +425,9 @@ class Origin:
         caller's transaction; returns the answer's message id. Answering again with the
         same decision returns the first answer's id; a different decision is refused."""
         if issuing_country is not None:
-            row = repository.find(session, Direction.RECEIVED, issuing_country, reference, True)
+            row = repository.find(session, Provenance.RECEIVED, issuing_country, reference, True)
         else:
-            rows = repository.find_by_reference(session, Direction.RECEIVED, reference)
+            rows = repository.find_by_reference(session, Provenance.RECEIVED, reference)
             row = rows[0] if len(rows) == 1 else None
         if row is None:
             raise UnknownCertificate(f"no e-Form D {reference} has been received here")
@@ -473,12 +473,12 @@ class Origin:
     ) -> CertificateRow | None:
         reference = (declaration.proof_of_origin or "").strip()
         row = repository.find(
-            session, Direction.RECEIVED, declaration.export_country, reference, lock
+            session, Provenance.RECEIVED, declaration.export_country, reference, lock
         )
         if row is not None:
             return row
         # Cited with another country of export: verification will say why it does not fit.
-        rows = repository.find_by_reference(session, Direction.RECEIVED, reference)
+        rows = repository.find_by_reference(session, Provenance.RECEIVED, reference)
         return rows[0] if rows else None
 
     def _verify(
@@ -520,12 +520,12 @@ class Origin:
     # -- reading -----------------------------------------------------------------------------
 
     def get(
-        self, issuing_country: str, reference: str, direction: Direction | None = None
+        self, issuing_country: str, reference: str, provenance: Provenance | None = None
     ) -> CertificateView:
         """A certificate by issuing country and reference (issued here, or received)."""
         with self.database.unit_of_work() as session:
-            directions = [direction] if direction else [Direction.ISSUED, Direction.RECEIVED]
-            for side in directions:
+            provenances = [provenance] if provenance else [Provenance.ISSUED, Provenance.RECEIVED]
+            for side in provenances:
                 row = repository.find(session, side, issuing_country, reference)
                 if row is not None:
                     return CertificateView.of(row)
@@ -534,7 +534,7 @@ class Origin:
     def list(
         self,
         *,
-        direction: Direction | None = None,
+        provenance: Provenance | None = None,
         status: CertificateStatus | None = None,
         party_id: str | None = None,
         limit: int = 50,
@@ -545,7 +545,7 @@ class Origin:
         with self.database.unit_of_work() as session:
             rows, total = repository.search(
                 session,
-                direction=direction.value if direction else None,
+                provenance=provenance.value if provenance else None,
                 status=status.value if status else None,
                 party_id=party_id,
                 limit=limit,
@@ -589,5 +589,5 @@ def _concerns(certificate: CertificateOfOrigin, item: GoodsItem) -> bool:
     """An item is claimed against the certificate when it is of a subheading the certificate
     lists or declared as originating in its issuing country."""
     return item.origin_country == certificate.issuing_country or any(
-        line.hs_code == item.commodity_code[:6] for line in certificate.items
+        line.subheading == item.commodity_code[:6] for line in certificate.items
     )
