@@ -79,11 +79,11 @@ def acdd_document(number: str, declaration: Declaration, released_at: datetime) 
 
 @dataclass(frozen=True)
 class AcddItem:
-    hs6: str
+    subheading: str  # HS 6 digits, as the ACDD classifies
     description: str
     origin_country: str
     quantity: Decimal
-    unit: str
+    quantity_unit: str
     net_mass: Decimal
     gross_mass: Decimal
     invoice_amount: Decimal
@@ -153,11 +153,11 @@ def parse_acdd(document: dict[str, Any]) -> Acdd:
             continue
         items.append(
             AcddItem(
-                hs6=text(raw, "ClassificationCode", f"{path}.ClassificationCode"),
+                subheading=text(raw, "ClassificationCode", f"{path}.ClassificationCode"),
                 description=str(raw.get("Description", "")),
                 origin_country=text(raw, "OriginCountryCode", f"{path}.OriginCountryCode"),
                 quantity=number(raw, "Quantity", f"{path}.Quantity"),
-                unit=text(raw, "QuantityUnitCode", f"{path}.QuantityUnitCode"),
+                quantity_unit=text(raw, "QuantityUnitCode", f"{path}.QuantityUnitCode"),
                 net_mass=number(raw, "NetMass", f"{path}.NetMass"),
                 gross_mass=number(raw, "GrossMass", f"{path}.GrossMass"),
                 invoice_amount=number(raw, "InvoiceAmount", f"{path}.InvoiceAmount"),
@@ -210,7 +210,7 @@ def cross_check(acdd: Acdd, declaration: Declaration) -> list[str]:
         )
     remaining = list(acdd.items)
     for item in d.items:
-        match = next((a for a in remaining if a.hs6 == item.commodity_code[:6]), None)
+        match = next((a for a in remaining if a.subheading == item.commodity_code[:6]), None)
         label = f"ACDD {acdd.number}, item {item.sequence}"
         if match is None:
             reasons.append(
@@ -218,10 +218,10 @@ def cross_check(acdd: Acdd, declaration: Declaration) -> list[str]:
             )
             continue
         remaining.remove(match)
-        if match.unit == item.quantity_unit and _differs(item.quantity, match.quantity):
+        if match.quantity_unit == item.quantity_unit and _differs(item.quantity, match.quantity):
             reasons.append(
                 f"{label}: quantity {item.quantity} {item.quantity_unit} declared, "
-                f"{match.quantity} {match.unit} exported"
+                f"{match.quantity} {match.quantity_unit} exported"
             )
         if _differs(item.net_mass, match.net_mass):
             reasons.append(
@@ -238,7 +238,7 @@ def cross_check(acdd: Acdd, declaration: Declaration) -> list[str]:
                 f"{label}: origin {item.origin_country} declared, {match.origin_country} at export"
             )
     for left in remaining:
-        reasons.append(f"ACDD {acdd.number}: exported goods {left.hs6} are not declared")
+        reasons.append(f"ACDD {acdd.number}: exported goods {left.subheading} are not declared")
     return reasons
 
 
@@ -257,7 +257,7 @@ def pre_arrival_subject(acdd: Acdd) -> RiskSubject:
     }
     items = [
         {
-            "commodity_code": item.hs6,
+            "commodity_code": item.subheading,
             "origin_country": item.origin_country,
             "description": item.description,
             "quantity": item.quantity,
