@@ -154,7 +154,7 @@ def install_docs(app: FastAPI, path: str = "/docs") -> None:
 def create_app(node: Node) -> FastAPI:
     """The API of one national node; in a network, it also runs the exchange workers for as
     long as it serves. The AS4 endpoint (`POST /as4`) is served in front of this app:
-    `exchange.api.with_as4_endpoint`, as `server.node_app` does."""
+    `exchange.endpoint.with_as4_endpoint`, as `server.serve_node` does."""
     settings = node.settings
 
     @asynccontextmanager

@@ -7,7 +7,7 @@
 
 Raw ASGI rather than Starlette's `BaseHTTPMiddleware`, which costs a task and a memory
 stream per request: lodgement is measured at 300+ per second over HTTP. `POST /as4` never
-gets here: `exchange.api.AS4Endpoint` answers it in front of the app, with its own limit.
+gets here: `exchange.endpoint.AS4Endpoint` answers it in front of the app, with its own limit.
 """
 
 from __future__ import annotations
