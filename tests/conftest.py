@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from singlewindow.core.db import Database
 from singlewindow.core.migrate import metadata, upgrade
+from tests.nodes import NodeClient, open_node
 
 POSTGRES_URL = os.environ.get("SINGLEWINDOW_TEST_DATABASE_URL")
 
@@ -65,6 +66,15 @@ def sqlite_database(tmp_path) -> Iterator[Database]:  # type: ignore[no-untyped-
     upgrade(database)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def node(database: Database, tmp_path: Path) -> Iterator[NodeClient]:
+    """A Viet Nam node's API over a real database, with its sample users and rules; its
+    connections are closed after the test."""
+    opened = open_node(database, tmp_path)
+    yield opened
+    opened.opened.database.dispose()
 
 
 # A Wednesday noon: a fixed "now" for tests whose data is laid out relative to it.

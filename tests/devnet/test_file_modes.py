@@ -1,5 +1,5 @@
-"""A node's data is for its own user: the SQLite database and its -wal/-shm, node.log and
-the tokens file are 0600, in 0700 directories, as the keys are."""
+"""A demonstration node's data is for its own user: node.log and the tokens file are 0600,
+in 0700 directories, as the keys are (the database itself: tests/core/test_file_modes.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from singlewindow.core.db import Database
-from singlewindow.core.migrate import upgrade
 from singlewindow.devnet import sample
 from singlewindow.devnet.network import NodeProcess
 
@@ -27,29 +25,6 @@ def usual_umask():
     previous = os.umask(0o022)
     yield
     os.umask(previous)
-
-
-def test_a_new_sqlite_database_and_its_wal_are_private(tmp_path):
-    database = Database(f"sqlite:///{tmp_path}/node/VN.db")
-    upgrade(database)
-    with database.engine.connect() as connection:  # the WAL and its index exist while open
-        home = tmp_path / "node"
-        assert mode(home) == 0o700
-        for name in ("VN.db", "VN.db-wal", "VN.db-shm"):
-            assert (home / name).exists(), name
-            assert mode(home / name) == 0o600, name
-        connection.exec_driver_sql("select 1")
-    database.dispose()
-
-
-def test_a_database_left_readable_by_others_is_closed(tmp_path):
-    file = tmp_path / "VN.db"
-    file.touch(mode=0o644)
-    file.chmod(0o644)
-    database = Database(f"sqlite:///{file}")
-    upgrade(database)
-    assert mode(file) == 0o600
-    database.dispose()
 
 
 def test_the_sample_tokens_file_is_private(sqlite_database, tmp_path):

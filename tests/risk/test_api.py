@@ -73,7 +73,8 @@ def test_models_comparison_promotion_and_drift(node, database):
     from datetime import timedelta
 
     from singlewindow.risk.learning import services as learning
-    from tests.risk.conftest import FAST, History, days_ago, enough_history
+
+    from .conftest import FAST, History, days_ago, enough_history
 
     history = History(database, random.Random(5))
     enough_history(history, days=100, end=32)
