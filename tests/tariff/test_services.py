@@ -177,6 +177,15 @@ def test_search_by_words_and_code_prefix(database: Database) -> None:
     assert services.search_schedule(database, "VN", "beer coffee", on) == []
 
 
+def test_a_schedule_search_answers_one_page_and_the_total(database: Database) -> None:
+    services.ensure_sample_schedule(database, "VN")
+    every = services.search_schedule(database, "VN", "", None)
+    page, total = services.search_schedule_page(database, "VN", "", None, limit=10, offset=5)
+    assert (page, total) == (every[5:15], len(every))
+    beyond, total = services.search_schedule_page(database, "VN", "", None, offset=len(every))
+    assert (beyond, total) == ([], len(every))
+
+
 def test_ensure_sample_schedule_loads_once(database: Database) -> None:
     report = services.ensure_sample_schedule(database, "VN")
     assert report is not None and report.lines >= 200

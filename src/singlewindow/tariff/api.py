@@ -64,9 +64,11 @@ def search_schedule(
 ) -> Page[TariffLineRead]:
     """A country's national tariff lines, a page at a time: by words, code prefix, and
     the day they are in force."""
-    lines = services.search_schedule(database, country.upper(), q, on, prefix=prefix)
-    items = [TariffLineRead.of(line) for line in lines[offset : offset + limit]]
-    return Page[TariffLineRead](items=items, total=len(lines), limit=limit, offset=offset)
+    lines, total = services.search_schedule_page(
+        database, country.upper(), q, on, prefix=prefix, limit=limit, offset=offset
+    )
+    items = [TariffLineRead.of(line) for line in lines]
+    return Page[TariffLineRead](items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/schedules/{country}/lines/{code}", response_model=TariffLineRead)

@@ -57,16 +57,16 @@ def search(
     day = date.fromisoformat(on) if on else today()
     database = open_database(Settings.from_env(country=country))
     try:
-        lines = services.search_schedule(database, country, query, day)
+        lines, total = services.search_schedule_page(database, country, query, day, limit=limit)
     except NotFound as error:
         errors.print(f"[red]{error.detail}[/red]")
         raise typer.Exit(1) from None
     finally:
         database.dispose()
-    table = Table(title=f"{country} tariff on {day}: {len(lines)} line(s) for {query!r}")
+    table = Table(title=f"{country} tariff on {day}: {total} line(s) for {query!r}")
     for column in ("code", "description", "unit", "MFN", "ATIGA", "VAT", "excise"):
         table.add_column(column)
-    for line in lines[:limit]:
+    for line in lines:
         table.add_row(
             line.dotted_code,
             line.description,

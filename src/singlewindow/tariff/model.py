@@ -538,6 +538,19 @@ class TariffBook:
         ranked.sort(key=lambda entry: (entry[0], entry[1]))
         return [line for _, _, line in ranked]
 
+    def search_page(
+        self,
+        query: str = "",
+        *,
+        prefix: str = "",
+        on: date | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[TariffLine], int]:
+        """One page of `search()` (best matches first) and how many lines match in all."""
+        found = self.search(query, prefix=prefix, on=on)
+        return found[offset : offset + limit], len(found)
+
     def _words_of(self, line: TariffLine) -> tuple[str, ...]:
         key = (line.code, line.valid_from)
         words = self._words.get(key)

@@ -382,3 +382,19 @@ def search_schedule(
     """Search a country's schedule by words and/or code prefix; `on` keeps only the lines
     in force that day (None: every dated version)."""
     return tariff_book(database, country).search(query, prefix=prefix, on=on)
+
+
+def search_schedule_page(
+    database: Database,
+    country: str,
+    query: str = "",
+    on: date | None = None,
+    *,
+    prefix: str = "",
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[TariffLine], int]:
+    """One page of `search_schedule` and the number of lines found in all."""
+    return tariff_book(database, country).search_page(
+        query, prefix=prefix, on=on, limit=limit, offset=offset
+    )
