@@ -382,19 +382,15 @@ def create_user(
 @users_app.command("list")
 def list_users(country: CountryOption = "VN") -> None:
     """List the node's users: role, party or office, enabled or disabled."""
-    database = _node_database(country)
+    users = access.all_users(_node_database(country))
     table = Table("user", "role", "party", "office", "status")
-    offset, total = 0, 1
-    while offset < total:
-        users, total = access.list_users(database, limit=500, offset=offset)
-        offset += 500
-        for user in users:
-            status = (f"disabled since {user.disabled_at:%Y-%m-%d %H:%M} UTC"
-                      if user.disabled_at else "enabled")
-            table.add_row(user.username, user.role.value, user.party_id or "",
-                          user.office or "", status)
+    for user in users:
+        status = (f"disabled since {user.disabled_at:%Y-%m-%d %H:%M} UTC"
+                  if user.disabled_at else "enabled")
+        table.add_row(user.username, user.role.value, user.party_id or "",
+                      user.office or "", status)
     console.print(table)
-    console.print(f"{total} users")
+    console.print(f"{len(users)} users")
 
 
 @users_app.command("disable")

@@ -226,3 +226,14 @@ def test_an_expired_token_is_refused_saying_so(database):
     with pytest.raises(TokenExpired, match="expired at .*; ask an admin for a new one"):
         services.authenticate(database, token)
     assert services.authenticate(database, lasting).username == "t"
+
+
+def test_all_users_are_every_user_in_username_order(database: Database) -> None:
+    for name in ("zoe", "anh", "minh"):
+        services.create_user(database, name, Role.TRADER, party_id="VN1")
+    services.disable_user(database, "minh")
+    users = services.all_users(database)
+    assert [u.username for u in users] == ["anh", "minh", "zoe"]
+    assert [u.disabled_at is not None for u in users] == [False, True, False]
+    page, total = services.list_users(database, limit=2, offset=0)
+    assert (page, total) == (users[:2], 3)

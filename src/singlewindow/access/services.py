@@ -270,3 +270,10 @@ def list_users(
             select(UserRow).order_by(UserRow.username).limit(limit).offset(offset)
         ).all()
         return [row.account() for row in rows], total
+
+
+def all_users(database: Database) -> list[UserAccount]:
+    """Every user of the node, in username order (the `users list` command's table)."""
+    with database.unit_of_work() as session:
+        rows = session.scalars(select(UserRow).order_by(UserRow.username)).all()
+        return [row.account() for row in rows]
