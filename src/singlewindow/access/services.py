@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import weakref
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -233,10 +232,7 @@ class _KnownTokens:
 
 
 def _cache(database: Database) -> _KnownTokens:
-    known = _principals.get(database)
-    if known is None:
-        known = _principals.setdefault(database, _KnownTokens(database))
-    return known
+    return database.kept("access.tokens", lambda: _KnownTokens(database))
 
 
 def authenticate(database: Database, token: str) -> Principal:
@@ -256,9 +252,6 @@ def authenticate(database: Database, token: str) -> Principal:
     principal, expires_at = found
     refuse_expired(expires_at, utcnow())
     return principal
-
-
-_principals: weakref.WeakKeyDictionary[Database, _KnownTokens] = weakref.WeakKeyDictionary()
 
 
 def list_users(

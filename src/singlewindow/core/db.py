@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import orjson
 from sqlalchemy import (
@@ -140,6 +140,9 @@ def make_engine(url: str) -> Engine:
     )
 
 
+T = TypeVar("T")
+
+
 class Database:
     """An engine and its session factory; made at start-up and handed to whoever needs it."""
 
@@ -160,6 +163,25 @@ class Database:
         )
         self._writer: Connection | None = None
         self._writer_busy = False
+        # What this process keeps in memory for this database (token cache, selectivity,
+        # tariff books): kept here rather than in module-level maps so that it lives exactly
+        # as long as the database object (a map keyed by the database whose values point back
+        # at it would keep both, and their connection pools, for ever).
+        self._kept: dict[str, Any] = {}
+        self._kept_lock = threading.Lock()
+
+    def kept(self, key: str, make: Callable[[], T]) -> T:
+        """What this process keeps for this database under `key`, made by `make` at first."""
+        with self._kept_lock:
+            if key not in self._kept:
+                self._kept[key] = make()
+            return cast(T, self._kept[key])
+
+    def keep(self, key: str, value: T) -> T:
+        """Keep `value` under `key` in place of what was kept (the node wires its own)."""
+        with self._kept_lock:
+            self._kept[key] = value
+        return value
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import threading
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -287,9 +286,10 @@ def _service_model(session: Session, previous: ServiceModel | None) -> ServiceMo
     return ServiceModel(row.version, model, calibration, created_at)
 
 
-# The Selectivity each database is wired with in this process, for callers given only the
-# database (the node wires its own and hands it to clearance and pre-arrival).
-_wired: weakref.WeakKeyDictionary[Database, Selectivity] = weakref.WeakKeyDictionary()
+# The Selectivity each database is wired with in this process is kept on the database, for
+# callers given only the database (the node wires its own and hands it to clearance and
+# pre-arrival).
+_KEPT_AS = "risk.selectivity"
 
 
 def configure(
@@ -301,16 +301,12 @@ def configure(
 ) -> Selectivity:
     """Wire selectivity for `database` in this process (see `Selectivity`) and return it."""
     wired = Selectivity(database, default_random_share, seed, aeo_status=aeo_status)
-    _wired[database] = wired
-    return wired
+    return database.keep(_KEPT_AS, wired)
 
 
 def selectivity_of(database: Database) -> Selectivity:
     """The Selectivity wired for `database` (a default one if none was)."""
-    wired = _wired.get(database)
-    if wired is None:
-        wired = _wired.setdefault(database, Selectivity(database))
-    return wired
+    return database.kept(_KEPT_AS, lambda: Selectivity(database))
 
 
 def aeo_register(database: Database) -> Callable[[str], bool]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import re
 import threading
-import weakref
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -344,17 +343,9 @@ def _describe(subheading: str) -> str:
     return nomenclature.get(subheading).description
 
 
-# The books each database is wired with in this process, for callers given only the database
-# (the node wires its own and hands them to clearance).
-_wired: weakref.WeakKeyDictionary[Database, TariffBooks] = weakref.WeakKeyDictionary()
-
-
 def tariff_books(database: Database) -> TariffBooks:
-    """The TariffBooks wired for `database` in this process."""
-    books = _wired.get(database)
-    if books is None:
-        books = _wired.setdefault(database, TariffBooks(database))
-    return books
+    """The TariffBooks this process keeps for `database` (one set per database)."""
+    return database.kept("tariff.books", lambda: TariffBooks(database))
 
 
 def tariff_book(database: Database, country: str) -> TariffBook:
