@@ -333,7 +333,7 @@ def test_no_preference_is_said_granted_on_a_line_without_an_atiga_rate(clearance
     on = utcnow().date()
     line = next(line for line in book.lines(on) if line.atiga is None)  # e.g. spirits
     item = replace(
-        COFFEE, commodity_code=line.code, origin_country="KH", quantity_unit=line.unit,
+        COFFEE, commodity_code=line.code, origin_country="KH", quantity_unit=line.quantity_unit,
         quantity=Decimal(1000), net_mass=Decimal(1000), gross_mass=Decimal(1200),
     )
     view = clearance.lodge(

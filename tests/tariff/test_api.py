@@ -102,7 +102,7 @@ def test_schedule_search_by_words_prefix_and_date(trader: TestClient) -> None:
 
 def test_one_line_with_its_rates(trader: TestClient) -> None:
     line = trader.get("/tariff/schedules/VN/lines/8703.23.10", params={"on": "2025-01-01"}).json()
-    assert line["unit"] == "u"
+    assert line["quantity_unit"] == "u"
     assert line["mfn"]["kind"] == "ad_valorem"
     assert line["excise"]["text"].endswith("%")
     assert [p["code"] for p in line["path"]] == ["87", "8703", "870323"]

@@ -28,7 +28,7 @@ def line(**changes: object) -> TariffLine:
         "country": "VN",
         "code": "22030090",
         "description": "Other beer made from malt",
-        "unit": "l",
+        "quantity_unit": "l",
         "valid_from": date(2022, 1, 1),
         "valid_to": None,
         "mfn": Rate.parse("35%"),

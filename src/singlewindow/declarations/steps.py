@@ -149,11 +149,11 @@ class ClearanceSteps:
             problems.append(Problem("office", office))
         for index, item in enumerate(draft.items):
             line = book.line(item.commodity_code, on)
-            if line is not None and item.quantity_unit != line.unit:
+            if line is not None and item.quantity_unit != line.quantity_unit:
                 problems.append(
                     Problem(
                         f"items.{index}.quantity_unit",
-                        f"tariff line {line.dotted_code} is declared in {line.unit}, "
+                        f"tariff line {line.dotted_code} is declared in {line.quantity_unit}, "
                         f"not {item.quantity_unit}",
                     )
                 )

@@ -70,7 +70,7 @@ def search(
         table.add_row(
             line.dotted_code,
             line.description,
-            line.unit,
+            line.quantity_unit,
             str(line.mfn),
             "—" if line.atiga is None else str(line.atiga),
             str(line.vat),

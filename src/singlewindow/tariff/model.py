@@ -229,7 +229,7 @@ class TariffLine:
     country: str
     code: str
     description: str
-    unit: str
+    quantity_unit: str  # the unit its quantities are declared in (the CSV's `unit`)
     valid_from: date
     valid_to: date | None
     mfn: Rate

@@ -49,7 +49,7 @@ class TariffLineRow(Base):
             country=self.country,
             code=self.code,
             description=self.description,
-            unit=self.unit,
+            quantity_unit=self.unit,
             valid_from=self.valid_from,
             valid_to=self.valid_to,
             mfn=Rate.parse(self.mfn),
@@ -67,7 +67,7 @@ class TariffLineRow(Base):
         self.valid_from = line.valid_from
         self.valid_to = line.valid_to
         self.description = line.description
-        self.unit = line.unit
+        self.unit = line.quantity_unit
         self.mfn = str(line.mfn)
         self.atiga = None if line.atiga is None else str(line.atiga)
         self.vat = str(line.vat)

@@ -68,7 +68,7 @@ class TariffLineRead(BaseModel):
     code: str
     dotted_code: str
     description: str
-    unit: str
+    quantity_unit: str
     valid_from: date
     valid_to: date | None
     mfn: RateRead
@@ -89,7 +89,7 @@ class TariffLineRead(BaseModel):
             code=line.code,
             dotted_code=line.dotted_code,
             description=line.description,
-            unit=line.unit,
+            quantity_unit=line.quantity_unit,
             valid_from=line.valid_from,
             valid_to=line.valid_to,
             reference_unit_value=line.reference_unit_value,

@@ -187,7 +187,7 @@ def _parse_row(
         country=country,
         code=code,
         description=cells["description"],
-        unit=unit,
+        quantity_unit=unit,
         valid_from=valid_from,
         valid_to=valid_to,
         mfn=mfn,
