@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, func, select
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from singlewindow.core.db import Base, Document, UtcDateTime
@@ -82,10 +82,6 @@ def in_service(session: Session) -> RiskModelRow | None:
 
 def listing(session: Session) -> list[RiskModelRow]:
     return list(session.scalars(select(RiskModelRow).order_by(RiskModelRow.version.desc())))
-
-
-def latest_version(session: Session) -> int:
-    return int(session.scalar(select(func.coalesce(func.max(RiskModelRow.version), 0))) or 0)
 
 
 def last_entry(session: Session, version: int) -> ModelChangeRow | None:
