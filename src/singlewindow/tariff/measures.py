@@ -1,0 +1,799 @@
+"""The tariff as measures, in TARIC's words: what applies to a goods code, for an origin, on a date.
+
+Standard library only (with core's value modules and the tariff model). Today a national line
+carries fixed columns (MFN, ATIGA, VAT, excise); a real administration lays many more measures
+on one line, and each new agreement, prohibition or licence must be data, not a migration.
+The UK Trade Tariff (TARIC) is the model:
+
+    Measure ──── MeasureType (third-country duty, tariff preference, VAT, excise, ...)
+      │            └── MeasureNature: duty / preference / tax / prohibition / restriction
+      ├── goods code: 2, 4, 6 or 8 digits, inherited down the tree (09 covers 09011100)
+      ├── GeographicalArea (a country, a group such as ATIGA, or erga omnes 1011)
+      │     └── AreaMembership (country, valid_from, valid_to), and the measure's exclusions
+      ├── additional code (a named producer, for anti-dumping)
+      ├── duty expression: a `tariff.model.Rate`
+      ├── MeasureCondition: the documents that unlock (a proof of origin) or are required
+      │     (a licence, a permit, a consent), met by a goods item's `PresentedDocument`s
+      └── for a preference, its `Agreement` (whose area says who is party, and when)
+
+`MeasureSet` validates a set as a whole (every `Problem` with its location) and answers the
+question of a goods item: `applicable()` (everything that applies, by type) and `duties_for()`
+(the customs duty, the claimed preference or why it is refused, additional duties, taxes,
+prohibitions and unmet restrictions), each result naming the measure that produced it.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from singlewindow.core.countries import is_country
+from singlewindow.core.errors import Problem
+from singlewindow.core.money import round_to_minor_unit
+from singlewindow.tariff.errors import InvalidSchedule
+from singlewindow.tariff.model import DutyLine, Rate, TaxType
+
+ERGA_OMNES = "1011"  # TARIC's code for "all third countries"
+GOODS_CODE_LENGTHS = (2, 4, 6, 8)  # chapter, heading, HS subheading, national line
+_DIGITS = re.compile(r"^\d+$")
+
+
+class InvalidMeasures(InvalidSchedule):
+    """A set of measures, areas or agreements with problems (every one, with its location).
+
+    Kept here while measures are a module of their own; it belongs in `tariff.errors` once
+    the set is imported (a subclass of `InvalidSchedule`, so callers catching that still do).
+    """
+
+
+def _in_force(valid_from: date, valid_to: date | None, on: date) -> bool:
+    """Validity as TARIC writes it: `valid_to` is the last day in force; None is open-ended."""
+    return valid_from <= on and (valid_to is None or on <= valid_to)
+
+
+def _overlap(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
+    return (a_to is None or b_from <= a_to) and (b_to is None or a_from <= b_to)
+
+
+# ---------------------------------------------------------------------------------------------
+# Geographical areas
+
+
+class AreaKind(enum.StrEnum):
+    COUNTRY = "country"  # one country (ISO 3166 alpha-2)
+    GROUP = "group"  # the parties to an agreement, or any named list of countries
+    ERGA_OMNES = "erga_omnes"  # every country
+
+
+@dataclass(frozen=True)
+class AreaMembership:
+    """A country's membership of a group, dated: agreements gain parties (RCEP entered into
+    force for each party on its own date), so the same origin is covered on one day and not
+    on the day before."""
+
+    country: str
+    valid_from: date
+    valid_to: date | None = None
+
+    def in_force(self, on: date) -> bool:
+        return _in_force(self.valid_from, self.valid_to, on)
+
+
+@dataclass(frozen=True)
+class GeographicalArea:
+    """Where a measure applies: a country, a group of countries, or erga omnes (`1011`).
+
+    An area's id is its business code (`VN`, `ATIGA`, `1011`), the one measures name; a
+    country area needs no memberships, a group is exactly its dated memberships.
+    """
+
+    id: str
+    description: str
+    kind: AreaKind
+    memberships: tuple[AreaMembership, ...] = ()
+    _by_country: dict[str, tuple[AreaMembership, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        by_country: dict[str, list[AreaMembership]] = {}
+        for membership in self.memberships:
+            by_country.setdefault(membership.country, []).append(membership)
+        object.__setattr__(self, "_by_country", {c: tuple(ms) for c, ms in by_country.items()})
+
+    @classmethod
+    def country(cls, code: str, description: str = "") -> GeographicalArea:
+        return cls(code, description or code, AreaKind.COUNTRY)
+
+    @classmethod
+    def group(
+        cls, id: str, description: str, memberships: Iterable[AreaMembership]
+    ) -> GeographicalArea:
+        return cls(id, description, AreaKind.GROUP, tuple(memberships))
+
+    @classmethod
+    def erga_omnes(cls) -> GeographicalArea:
+        return cls(ERGA_OMNES, "Erga omnes (all third countries)", AreaKind.ERGA_OMNES)
+
+    def covers(self, country: str, on: date) -> bool:
+        """Whether `country` is in the area on `on` (a group: a membership in force)."""
+        if self.kind is AreaKind.ERGA_OMNES:
+            return True
+        if self.kind is AreaKind.COUNTRY:
+            return country == self.id
+        return any(m.in_force(on) for m in self._by_country.get(country, ()))
+
+    def ever_covers(self, country: str) -> bool:
+        """Whether `country` is in the area on some date (an exclusion must name a member)."""
+        if self.kind is AreaKind.GROUP:
+            return country in self._by_country
+        return self.kind is AreaKind.ERGA_OMNES or country == self.id
+
+    @property
+    def specificity(self) -> int:
+        """A country is more specific than a group, a group than erga omnes: where two duties
+        of one type apply to one origin, the more specific area's is the one that is due."""
+        return {AreaKind.COUNTRY: 2, AreaKind.GROUP: 1, AreaKind.ERGA_OMNES: 0}[self.kind]
+
+
+# ---------------------------------------------------------------------------------------------
+# Measure types
+
+
+class MeasureNature(enum.StrEnum):
+    """What a measure type does to a goods item, which decides how `duties_for` treats it."""
+
+    DUTY = "duty"  # a customs duty: the third-country duty, or one added to it
+    PREFERENCE = "preference"  # a lower duty under an agreement, replacing the third-country one
+    TAX = "tax"  # an internal tax collected at import (VAT, excise, environmental tax)
+    PROHIBITION = "prohibition"  # the goods may not be imported
+    RESTRICTION = "restriction"  # imported only with a document another agency issues
+
+
+class MeasureType(enum.StrEnum):
+    """The kinds of measure a node applies (TARIC 103 third-country duty, 142 tariff
+    preference, 552 anti-dumping, 277 import prohibition, ...): a fixed, small set, because
+    each one is handled differently; the agreements, areas and documents are data."""
+
+    THIRD_COUNTRY_DUTY = "third_country_duty"
+    TARIFF_PREFERENCE = "tariff_preference"
+    VAT = "vat"
+    EXCISE = "excise"
+    ENVIRONMENTAL_TAX = "environmental_tax"
+    ANTI_DUMPING = "anti_dumping"
+    SAFEGUARD = "safeguard"
+    PROHIBITION = "prohibition"
+    RESTRICTION = "restriction"
+
+    @property
+    def nature(self) -> MeasureNature:
+        return _NATURES[self]
+
+    @property
+    def is_additional_duty(self) -> bool:
+        """Anti-dumping and safeguard duties are laid on top of the customs duty."""
+        return self in (MeasureType.ANTI_DUMPING, MeasureType.SAFEGUARD)
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_NATURES: dict[MeasureType, MeasureNature] = {
+    MeasureType.THIRD_COUNTRY_DUTY: MeasureNature.DUTY,
+    MeasureType.TARIFF_PREFERENCE: MeasureNature.PREFERENCE,
+    MeasureType.VAT: MeasureNature.TAX,
+    MeasureType.EXCISE: MeasureNature.TAX,
+    MeasureType.ENVIRONMENTAL_TAX: MeasureNature.TAX,
+    MeasureType.ANTI_DUMPING: MeasureNature.DUTY,
+    MeasureType.SAFEGUARD: MeasureNature.DUTY,
+    MeasureType.PROHIBITION: MeasureNature.PROHIBITION,
+    MeasureType.RESTRICTION: MeasureNature.RESTRICTION,
+}
+
+_LABELS: dict[MeasureType, str] = {
+    MeasureType.THIRD_COUNTRY_DUTY: "third-country duty",
+    MeasureType.TARIFF_PREFERENCE: "tariff preference",
+    MeasureType.VAT: "VAT",
+    MeasureType.EXCISE: "excise",
+    MeasureType.ENVIRONMENTAL_TAX: "environmental protection tax",
+    MeasureType.ANTI_DUMPING: "anti-dumping duty",
+    MeasureType.SAFEGUARD: "safeguard duty",
+    MeasureType.PROHIBITION: "import prohibition",
+    MeasureType.RESTRICTION: "import restriction",
+}
+
+# ---------------------------------------------------------------------------------------------
+# Conditions and the documents that meet them
+
+
+class DocumentRole(enum.StrEnum):
+    PROOF_OF_ORIGIN = "proof_of_origin"  # unlocks a preference
+    LICENCE = "licence"  # a licence or permit another agency issues
+    CONSENT = "consent"  # a prior consent (the Basel consent for waste, to come)
+
+
+@dataclass(frozen=True)
+class DocumentType:
+    """A kind of document a condition asks for (TARIC's certificate codes). Data, not code:
+    a new agreement's certificate is one more value."""
+
+    code: str
+    description: str
+    role: DocumentRole
+
+
+E_FORM_D = DocumentType("E-FORM-D", "ATIGA e-Form D", DocumentRole.PROOF_OF_ORIGIN)
+FORM_E = DocumentType("FORM-E", "ACFTA Form E", DocumentRole.PROOF_OF_ORIGIN)
+FORM_AK = DocumentType("FORM-AK", "AKFTA Form AK", DocumentRole.PROOF_OF_ORIGIN)
+RCEP_CERTIFICATE = DocumentType(
+    "RCEP-CO", "RCEP certificate of origin", DocumentRole.PROOF_OF_ORIGIN
+)
+ORIGIN_DECLARATION = DocumentType(
+    "ORIGIN-DECLARATION",
+    "origin declaration by the exporter or producer (RCEP, CPTPP, EVFTA)",
+    DocumentRole.PROOF_OF_ORIGIN,
+)
+IMPORT_LICENCE = DocumentType("IMPORT-LICENCE", "import licence", DocumentRole.LICENCE)
+PERMIT = DocumentType("PERMIT", "import permit of a competent agency", DocumentRole.LICENCE)
+CONSENT = DocumentType("CONSENT", "prior written consent", DocumentRole.CONSENT)
+
+
+@dataclass(frozen=True)
+class PresentedDocument:
+    """A document a goods item presents: its type code and its reference."""
+
+    type: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class MeasureCondition:
+    """One document a measure asks for: any one of `accepted` types, with a reference.
+
+    On a preference it unlocks the lower rate (no proof, no preference); on a restriction it
+    is the licence without which the import is an error. A measure's conditions must all be
+    met; within one condition any accepted type will do (RCEP: a certificate *or* an origin
+    declaration).
+    """
+
+    accepted: tuple[DocumentType, ...]
+    description: str = ""
+
+    @property
+    def codes(self) -> frozenset[str]:
+        return frozenset(t.code for t in self.accepted)
+
+    def met_by(self, documents: Sequence[PresentedDocument]) -> PresentedDocument | None:
+        """The first presented document that meets the condition, or None."""
+        codes = self.codes
+        for document in documents:
+            if document.type in codes and document.reference.strip():
+                return document
+        return None
+
+    def wanted(self) -> str:
+        """The documents asked for, as people read them: `ATIGA e-Form D or ...`."""
+        return self.description or " or ".join(t.description for t in self.accepted)
+
+
+# ---------------------------------------------------------------------------------------------
+# Agreements, additional codes and measures
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """A preferential trade agreement: its id (`ATIGA`), name, and the area of its parties,
+    whose dated memberships say whether an origin may claim it on a date."""
+
+    id: str
+    name: str
+    area: str
+
+
+@dataclass(frozen=True)
+class AdditionalCode:
+    """A code that narrows a measure beyond the goods code: for anti-dumping, one named
+    producer (TARIC's additional codes, `C001`; the residual rate for all other producers has
+    a code of its own, declared as such)."""
+
+    code: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure: a type laid on a goods code, for an area, over a period.
+
+    `id` is a surrogate id, kept apart from the business codes (TARIC's measure sid), so
+    that explanations can cite it. `goods_code` has 2, 4, 6 or 8 digits and covers every
+    code under it. `excluded` are countries of the area the measure does not apply to.
+    `additional_code`, when given, limits the measure to goods items that declare it.
+    `duty` is the duty expression (duties, preferences, taxes); `agreement` names the
+    agreement a preference belongs to.
+    """
+
+    id: str
+    type: MeasureType
+    goods_code: str
+    area: str
+    valid_from: date
+    valid_to: date | None = None
+    duty: Rate | None = None
+    excluded: frozenset[str] = frozenset()
+    additional_code: str | None = None
+    conditions: tuple[MeasureCondition, ...] = ()
+    agreement: str | None = None
+    description: str = ""
+
+    def in_force(self, on: date) -> bool:
+        return _in_force(self.valid_from, self.valid_to, on)
+
+    def covers_code(self, code: str) -> bool:
+        """Inheritance down the tree: a measure on chapter 09 applies to 09011100."""
+        return code.startswith(self.goods_code)
+
+    def applies_to(
+        self,
+        code: str,
+        origin: str,
+        on: date,
+        additional_code: str | None,
+        area: GeographicalArea,
+    ) -> bool:
+        """Whether the measure applies to a goods item of `code` from `origin` on `on`.
+
+        `area` is this measure's area (the set resolves it). A measure with an additional
+        code applies only to an item that declares that code.
+        """
+        return (
+            self.in_force(on)
+            and self.covers_code(code)
+            and origin not in self.excluded
+            and (self.additional_code is None or self.additional_code == additional_code)
+            and area.covers(origin, on)
+        )
+
+    @property
+    def title(self) -> str:
+        """What the measure is, in a few words: `ATIGA tariff preference 0% on 0901`."""
+        if self.description:
+            return self.description
+        what = f"{self.agreement} {self.type.label}" if self.agreement else self.type.label
+        rate = f" {self.duty}" if self.duty is not None else ""
+        return f"{what}{rate} on {self.goods_code}"
+
+    def citation(self) -> str:
+        """How an explanation names the measure: its id and what it is."""
+        parts = [f"measure {self.id}: {self.title}, for {self.area}"]
+        if self.excluded:
+            parts.append(f" except {', '.join(sorted(self.excluded))}")
+        if self.additional_code:
+            parts.append(f", additional code {self.additional_code}")
+        return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Cited:
+    """A result of `duties_for` and the measure that produced it."""
+
+    measure: Measure
+    reason: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.measure.id
+
+    @property
+    def description(self) -> str:
+        return self.measure.citation()
+
+
+@dataclass(frozen=True)
+class PreferenceRefusal:
+    """Why a claimed preference is not granted: the declaration shows it on the item."""
+
+    agreement: str
+    reason: str
+    measure: Measure | None = None
+
+
+@dataclass(frozen=True)
+class Duties:
+    """What the measures lay on one goods item, each part naming its measure.
+
+    `customs_duty` is the preference when granted, else the third-country duty.
+    `prohibitions` stop the declaration; `missing` are the restrictions whose documents the
+    item does not present (an error on that item); `met` are those it does.
+    """
+
+    third_country: Cited | None
+    preference: Cited | None
+    refusal: PreferenceRefusal | None
+    additional: tuple[Cited, ...]
+    taxes: tuple[Cited, ...]
+    prohibitions: tuple[Cited, ...]
+    missing: tuple[Cited, ...]
+    met: tuple[Cited, ...]
+
+    @property
+    def customs_duty(self) -> Cited | None:
+        return self.preference or self.third_country
+
+    @property
+    def stopped(self) -> bool:
+        return bool(self.prohibitions)
+
+    def problems(self, path: str) -> list[Problem]:
+        """The errors a declaration shows on this item (`path`, e.g. `items.2`): each
+        prohibition, each missing licence, and a refused preference claim."""
+        found = [Problem(path, f"{c.reason} ({c.description})") for c in self.prohibitions]
+        found += [
+            Problem(f"{path}.documents", f"{c.reason} ({c.description})") for c in self.missing
+        ]
+        if self.refusal is not None:
+            found.append(Problem(f"{path}.preference", self.refusal.reason))
+        return found
+
+    def customs_lines(
+        self, customs_value: Decimal, quantity: Decimal, currency: str
+    ) -> list[DutyLine]:
+        """The customs duty and the additional duties on the customs value, as duty lines
+        whose `measure` cites the measure. Taxes are left to the country's rule of bases."""
+        lines: list[DutyLine] = []
+        duty = self.customs_duty
+        if duty is not None:
+            lines.append(
+                _line(duty, customs_value, quantity, currency, preferential=duty is self.preference)
+            )
+        lines += [_line(c, customs_value, quantity, currency) for c in self.additional]
+        return lines
+
+
+def _line(
+    cited: Cited, base: Decimal, quantity: Decimal, currency: str, preferential: bool = False
+) -> DutyLine:
+    rate = cited.measure.duty
+    if rate is None:  # validation refuses a duty measure without a duty expression
+        raise ValueError(f"measure {cited.id} has no duty expression")
+    amount = round_to_minor_unit(rate.amount(base, quantity), currency)
+    return DutyLine(
+        TaxType.IMPORT_DUTY,
+        cited.description,
+        base,
+        quantity,
+        rate.text,
+        amount,
+        currency,
+        preferential,
+        rate,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# A set of measures
+
+
+class MeasureSet:
+    """One country's measures with the areas, agreements and additional codes they name.
+
+    Built only from a valid set (`MeasureSet(...)` raises `InvalidMeasures` with every
+    problem), so that the questions below never meet a dangling reference. Measures are
+    indexed by goods code, so that "everything that applies" to a code is four dict look-ups
+    (its chapter, heading, subheading and line) and a scan of the few measures found.
+    """
+
+    def __init__(
+        self,
+        measures: Iterable[Measure],
+        areas: Iterable[GeographicalArea],
+        agreements: Iterable[Agreement] = (),
+        additional_codes: Iterable[AdditionalCode] = (),
+        known_code: Callable[[str], bool] | None = None,
+    ) -> None:
+        """`known_code`, when given, says whether a goods code exists in the nomenclature."""
+        self.measures = tuple(measures)
+        area_list = tuple(areas)
+        self.areas = {area.id: area for area in area_list}
+        self.agreements = {agreement.id: agreement for agreement in agreements}
+        self.additional_codes = {c.code: c for c in additional_codes}
+        problems = validate(
+            self.measures,
+            area_list,
+            tuple(self.agreements.values()),
+            tuple(self.additional_codes),
+            known_code,
+        )
+        if problems:
+            raise InvalidMeasures(problems)
+        by_code: dict[str, list[Measure]] = {}
+        for measure in self.measures:
+            by_code.setdefault(measure.goods_code, []).append(measure)
+        self._by_code = {code: tuple(ms) for code, ms in by_code.items()}
+
+    def __len__(self) -> int:
+        return len(self.measures)
+
+    def _candidates(self, code: str) -> Iterator[Measure]:
+        for length in GOODS_CODE_LENGTHS:
+            if length > len(code):
+                break
+            yield from self._by_code.get(code[:length], ())
+
+    def applicable(
+        self, code: str, origin: str, on: date, additional_code: str | None = None
+    ) -> dict[MeasureType, tuple[Measure, ...]]:
+        """Everything that applies to a goods item of `code` (8 digits) from `origin` on
+        `on`, by type, most specific goods code first: what a trader asks before shipping."""
+        found: dict[MeasureType, list[Measure]] = {}
+        for measure in self._candidates(code):
+            if measure.applies_to(code, origin, on, additional_code, self.areas[measure.area]):
+                found.setdefault(measure.type, []).append(measure)
+        return {
+            kind: tuple(sorted(ms, key=lambda m: -len(m.goods_code))) for kind, ms in found.items()
+        }
+
+    def duties_for(
+        self,
+        code: str,
+        origin: str,
+        on: date,
+        additional_code: str | None = None,
+        claimed: str | None = None,
+        documents: Sequence[PresentedDocument] = (),
+    ) -> Duties:
+        """What the measures lay on one goods item, as customs decides it.
+
+        `claimed` is the agreement the trader names (customs grants the claimed preference
+        only, never the best of all); it is granted only if the origin is party to the
+        agreement on `on`, a preference of that agreement applies to the code, and the
+        item's `documents` meet its conditions. Otherwise the refusal says why.
+        """
+        found = self.applicable(code, origin, on, additional_code)
+        third = self._most_specific(found.get(MeasureType.THIRD_COUNTRY_DUTY, ()))
+        preference: Cited | None = None
+        refusal: PreferenceRefusal | None = None
+        if claimed is not None:
+            preference, refusal = self._preference(
+                claimed, code, origin, on, found.get(MeasureType.TARIFF_PREFERENCE, ()), documents
+            )
+        additional: list[Cited] = []
+        taxes: list[Cited] = []
+        prohibitions: list[Cited] = []
+        missing: list[Cited] = []
+        met: list[Cited] = []
+        for kind, measures in found.items():
+            if kind.is_additional_duty:
+                additional += [Cited(m) for m in measures]
+            elif kind.nature is MeasureNature.TAX:
+                taxes += [Cited(m) for m in measures]
+            elif kind.nature is MeasureNature.PROHIBITION:
+                prohibitions += [
+                    Cited(m, f"the import of {code} from {origin} is prohibited") for m in measures
+                ]
+            elif kind.nature is MeasureNature.RESTRICTION:
+                for measure in measures:
+                    unmet = [c for c in measure.conditions if c.met_by(documents) is None]
+                    if unmet:
+                        wanted = "; ".join(c.wanted() for c in unmet)
+                        missing.append(Cited(measure, f"{code} needs {wanted}"))
+                    else:
+                        met.append(Cited(measure))
+        return Duties(
+            third_country=None if third is None else Cited(third),
+            preference=preference,
+            refusal=refusal,
+            additional=tuple(additional),
+            taxes=tuple(taxes),
+            prohibitions=tuple(prohibitions),
+            missing=tuple(missing),
+            met=tuple(met),
+        )
+
+    def _most_specific(self, measures: Sequence[Measure]) -> Measure | None:
+        """Of the third-country duties that apply (validation allows one per area), the one
+        of the most specific area: a duty for one country before one for a group, before
+        erga omnes."""
+        if not measures:
+            return None
+        return max(measures, key=lambda m: self.areas[m.area].specificity)
+
+    def _preference(
+        self,
+        claimed: str,
+        code: str,
+        origin: str,
+        on: date,
+        preferences: Sequence[Measure],
+        documents: Sequence[PresentedDocument],
+    ) -> tuple[Cited | None, PreferenceRefusal | None]:
+        agreement = self.agreements.get(claimed)
+        if agreement is None:
+            return None, PreferenceRefusal(claimed, f"{claimed} is not an agreement of this tariff")
+        if not self.areas[agreement.area].covers(origin, on):
+            return None, PreferenceRefusal(
+                claimed, f"{origin} is not party to {agreement.name} on {on.isoformat()}"
+            )
+        measures = [m for m in preferences if m.agreement == claimed]
+        if not measures:
+            return None, PreferenceRefusal(
+                claimed, f"{agreement.name} has no preferential rate for {code} from {origin}"
+            )
+        measure = measures[0]  # the most specific goods code (validation: one per area)
+        unmet = [c for c in measure.conditions if c.met_by(documents) is None]
+        if unmet:
+            wanted = "; ".join(c.wanted() for c in unmet)
+            return None, PreferenceRefusal(
+                claimed, f"{agreement.name} preference needs {wanted}", measure
+            )
+        proofs = [c.met_by(documents) for c in measure.conditions]
+        shown = ", ".join(f"{p.type} {p.reference}" for p in proofs if p is not None)
+        return Cited(measure, f"proof of origin {shown}" if shown else ""), None
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+def validate(
+    measures: Sequence[Measure],
+    areas: Sequence[GeographicalArea],
+    agreements: Sequence[Agreement] = (),
+    additional_codes: Sequence[str] = (),
+    known_code: Callable[[str], bool] | None = None,
+) -> list[Problem]:
+    """Every problem of a set, each with its location (`measures.3.area`, `areas.ATIGA...`)."""
+    problems = _area_problems(areas)
+    by_area = {area.id: area for area in areas}
+    for agreement in agreements:
+        if agreement.area not in by_area:
+            problems.append(
+                Problem(
+                    f"agreements.{agreement.id}.area", f"no geographical area {agreement.area!r}"
+                )
+            )
+    agreement_ids = {a.id for a in agreements}
+    codes = set(additional_codes)
+    seen: dict[str, int] = {}
+    for index, measure in enumerate(measures):
+        path = f"measures.{index}"
+        if measure.id in seen:
+            problems.append(
+                Problem(
+                    f"{path}.id", f"measure id {measure.id!r} is also measures.{seen[measure.id]}"
+                )
+            )
+        seen.setdefault(measure.id, index)
+        problems += _measure_problems(path, measure, by_area, agreement_ids, codes, known_code)
+    problems += _overlaps(measures)
+    return problems
+
+
+def _area_problems(areas: Sequence[GeographicalArea]) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for area in areas:
+        path = f"areas.{area.id}"
+        if area.id in seen:
+            problems.append(Problem(path, f"area {area.id!r} is defined twice"))
+        seen.add(area.id)
+        if area.kind is AreaKind.COUNTRY and not is_country(area.id):
+            problems.append(Problem(path, f"{area.id!r} is not an ISO 3166 country code"))
+        if area.kind is not AreaKind.GROUP and area.memberships:
+            problems.append(Problem(f"{path}.memberships", "only a group has members"))
+        by_country: dict[str, list[AreaMembership]] = {}
+        for index, membership in enumerate(area.memberships):
+            where = f"{path}.memberships.{index}"
+            if not is_country(membership.country):
+                problems.append(
+                    Problem(f"{where}.country", f"{membership.country!r} is not a country code")
+                )
+            if membership.valid_to is not None and membership.valid_to < membership.valid_from:
+                problems.append(Problem(f"{where}.valid_to", "ends before it starts"))
+            for other in by_country.get(membership.country, ()):
+                if _overlap(
+                    other.valid_from, other.valid_to, membership.valid_from, membership.valid_to
+                ):
+                    problems.append(
+                        Problem(where, f"{membership.country} is a member twice over one period")
+                    )
+            by_country.setdefault(membership.country, []).append(membership)
+    return problems
+
+
+_WITH_DUTY = (MeasureNature.DUTY, MeasureNature.PREFERENCE, MeasureNature.TAX)
+
+
+def _measure_problems(
+    path: str,
+    measure: Measure,
+    areas: dict[str, GeographicalArea],
+    agreements: set[str],
+    additional_codes: set[str],
+    known_code: Callable[[str], bool] | None,
+) -> list[Problem]:
+    problems: list[Problem] = []
+    code = measure.goods_code
+    if not _is_goods_code(code):
+        problems.append(
+            Problem(f"{path}.goods_code", f"{code!r} is not a goods code of 2, 4, 6 or 8 digits")
+        )
+    elif known_code is not None and not known_code(code):
+        problems.append(Problem(f"{path}.goods_code", f"no goods code {code} in the nomenclature"))
+    area = areas.get(measure.area)
+    if area is None:
+        problems.append(Problem(f"{path}.area", f"no geographical area {measure.area!r}"))
+    for country in sorted(measure.excluded):
+        if area is not None and not area.ever_covers(country):
+            problems.append(Problem(f"{path}.excluded", f"{country} is not in area {measure.area}"))
+    if measure.valid_to is not None and measure.valid_to < measure.valid_from:
+        problems.append(Problem(f"{path}.valid_to", "ends before it starts"))
+    nature = measure.type.nature
+    if nature in _WITH_DUTY and measure.duty is None:
+        problems.append(Problem(f"{path}.duty", f"a {measure.type.label} needs a duty expression"))
+    if nature not in _WITH_DUTY and measure.duty is not None:
+        problems.append(Problem(f"{path}.duty", f"a {measure.type.label} lays no duty"))
+    if nature is MeasureNature.PREFERENCE:
+        if measure.agreement is None:
+            problems.append(Problem(f"{path}.agreement", "a tariff preference names its agreement"))
+        elif measure.agreement not in agreements:
+            problems.append(Problem(f"{path}.agreement", f"no agreement {measure.agreement!r}"))
+    elif measure.agreement is not None:
+        problems.append(Problem(f"{path}.agreement", "only a tariff preference has an agreement"))
+    if nature is MeasureNature.RESTRICTION and not measure.conditions:
+        problems.append(Problem(f"{path}.conditions", "a restriction names the documents it needs"))
+    if nature not in (MeasureNature.PREFERENCE, MeasureNature.RESTRICTION) and measure.conditions:
+        problems.append(
+            Problem(
+                f"{path}.conditions",
+                f"a {measure.type.label} has no conditions (one lifted by a document is a "
+                "restriction)",
+            )
+        )
+    for index, condition in enumerate(measure.conditions):
+        if not condition.accepted:
+            problems.append(Problem(f"{path}.conditions.{index}", "accepts no document type"))
+    if measure.additional_code is not None and measure.additional_code not in additional_codes:
+        problems.append(
+            Problem(f"{path}.additional_code", f"no additional code {measure.additional_code!r}")
+        )
+    return problems
+
+
+def _is_goods_code(code: str) -> bool:
+    return bool(_DIGITS.match(code)) and len(code) in GOODS_CODE_LENGTHS
+
+
+def _overlaps(measures: Sequence[Measure]) -> list[Problem]:
+    """Two measures of one type, area, additional code (and agreement) whose goods codes are
+    on one branch of the tree (one the other's ancestor, or the same) and whose periods
+    overlap: which would be due is ambiguous, so the set is refused (TARIC's rule ME32)."""
+    problems: list[Problem] = []
+    groups: dict[tuple[object, ...], list[tuple[int, Measure]]] = {}
+    for index, measure in enumerate(measures):
+        if not _is_goods_code(measure.goods_code):
+            continue  # refused on its own; its overlaps would only repeat that
+        key = (measure.type, measure.area, measure.additional_code, measure.agreement)
+        groups.setdefault(key, []).append((index, measure))
+    for group in groups.values():
+        for position, (index, measure) in enumerate(group):
+            for other_index, other in group[:position]:
+                on_one_branch = measure.goods_code.startswith(
+                    other.goods_code
+                ) or other.goods_code.startswith(measure.goods_code)
+                if on_one_branch and _overlap(
+                    measure.valid_from, measure.valid_to, other.valid_from, other.valid_to
+                ):
+                    problems.append(
+                        Problem(
+                            f"measures.{index}",
+                            f"{measure.type.label} {measure.id} on {measure.goods_code} for "
+                            f"{measure.area} overlaps measures.{other_index} ({other.id} on "
+                            f"{other.goods_code}) in time",
+                        )
+                    )
+    return problems
