@@ -39,9 +39,11 @@ from singlewindow.tariff.measures import (
     MeasureSet,
     MeasureType,
     PresentedDocument,
+    schedule_measures,
     validate,
 )
-from singlewindow.tariff.model import Rate, TaxType
+from singlewindow.tariff.model import Rate, TaxType, assess_item
+from singlewindow.tariff.services import parse_schedule, sample_schedule
 
 D = Decimal
 T = MeasureType
@@ -544,6 +546,39 @@ def test_areas_and_agreements_are_validated_with_their_locations() -> None:
         "areas.ATIGA.memberships.3.valid_to",
         "agreements.RCEP.area",
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The schedule's columns as measures: the same figures as today
+
+
+@pytest.mark.parametrize("country", ["KH", "LA", "MY", "SG", "TH", "VN"])
+def test_a_sample_schedule_as_measures_lays_the_same_customs_duty(country: str) -> None:
+    path = sample_schedule(country)
+    assert path is not None
+    lines = parse_schedule(country, path)
+    book = schedule_measures(lines)
+    origin = "MY" if country != "MY" else "SG"
+    value, quantity = D("12345678.9"), D("37.5")
+    currency = ASEAN[country].currency
+    for line in lines:
+        for preference in (False, True):
+            [expected, *_] = assess_item(line, value, quantity, currency, preference)
+            duties = book.duties_for(
+                line.code,
+                origin,
+                line.valid_from,
+                claimed="ATIGA" if preference else None,
+                documents=[doc(E_FORM_D, "VERIFIED")] if preference else [],
+            )
+            [duty] = duties.customs_lines(value, quantity, currency)
+            assert (duty.amount, duty.rate, duty.preferential) == (
+                expected.amount,
+                expected.rate,
+                expected.preferential,
+            ), line.code
+            taxes = {t.measure.type: t.measure.duty for t in duties.taxes}
+            assert taxes.get(T.VAT) == line.vat and taxes.get(T.EXCISE) == line.excise
 
 
 # ---------------------------------------------------------------------------------------------

@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from singlewindow.core.countries import is_country
+from singlewindow.core.countries import ASEAN, is_country
 from singlewindow.core.errors import Problem
 from singlewindow.core.money import round_to_minor_unit
 from singlewindow.tariff.errors import InvalidSchedule
-from singlewindow.tariff.model import DutyLine, Rate, TaxType
+from singlewindow.tariff.model import DutyLine, Rate, TariffLine, TaxType
 
 ERGA_OMNES = "1011"  # TARIC's code for "all third countries"
 GOODS_CODE_LENGTHS = (2, 4, 6, 8)  # chapter, heading, HS subheading, national line
@@ -595,12 +595,12 @@ class MeasureSet:
         )
 
     def _most_specific(self, measures: Sequence[Measure]) -> Measure | None:
-        """Of the third-country duties that apply (validation allows one per area), the one
-        of the most specific area: a duty for one country before one for a group, before
-        erga omnes."""
+        """Of the measures of one type that apply (validation allows one per area on one
+        branch of the tree), the one of the most specific area (a country before a group,
+        before erga omnes), then of the longest goods code."""
         if not measures:
             return None
-        return max(measures, key=lambda m: self.areas[m.area].specificity)
+        return max(measures, key=lambda m: (self.areas[m.area].specificity, len(m.goods_code)))
 
     def _preference(
         self,
@@ -623,7 +623,8 @@ class MeasureSet:
             return None, PreferenceRefusal(
                 claimed, f"{agreement.name} has no preferential rate for {code} from {origin}"
             )
-        measure = measures[0]  # the most specific goods code (validation: one per area)
+        measure = self._most_specific(measures)
+        assert measure is not None
         unmet = [c for c in measure.conditions if c.met_by(documents) is None]
         if unmet:
             wanted = "; ".join(c.wanted() for c in unmet)
@@ -797,3 +798,56 @@ def _overlaps(measures: Sequence[Measure]) -> list[Problem]:
                         )
                     )
     return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# The schedule's fixed columns as measures
+
+ATIGA_IN_FORCE = date(2010, 5, 17)  # the ASEAN Trade in Goods Agreement entered into force
+ATIGA_AREA = GeographicalArea.group(
+    "ATIGA", "ATIGA member states", [AreaMembership(c, ATIGA_IN_FORCE) for c in sorted(ASEAN)]
+)
+ATIGA = Agreement("ATIGA", "ATIGA", "ATIGA")
+_COLUMNS = (
+    ("mfn", MeasureType.THIRD_COUNTRY_DUTY),
+    ("atiga", MeasureType.TARIFF_PREFERENCE),
+    ("excise", MeasureType.EXCISE),
+    ("vat", MeasureType.VAT),
+)
+
+
+def measures_of_lines(lines: Iterable[TariffLine]) -> list[Measure]:
+    """A national schedule's columns as measures, so that the schedule CSV keeps loading:
+    MFN is the third-country duty (erga omnes), ATIGA a tariff preference for the ATIGA
+    area unlocked by an e-Form D, excise and VAT their taxes; each on the line's 8-digit
+    code over the line's validity. Ids say where each came from: `VN-22030090-2022-01-01-mfn`.
+    """
+    found: list[Measure] = []
+    for line in lines:
+        rates = line.rates()
+        for column, kind in _COLUMNS:
+            rate = rates[column]
+            if rate is None:
+                continue
+            preference = kind is MeasureType.TARIFF_PREFERENCE
+            found.append(
+                Measure(
+                    id=f"{line.country}-{line.code}-{line.valid_from.isoformat()}-{column}",
+                    type=kind,
+                    goods_code=line.code,
+                    area=ATIGA_AREA.id if preference else ERGA_OMNES,
+                    valid_from=line.valid_from,
+                    valid_to=line.valid_to,
+                    duty=rate,
+                    conditions=(MeasureCondition((E_FORM_D,)),) if preference else (),
+                    agreement=ATIGA.id if preference else None,
+                )
+            )
+    return found
+
+
+def schedule_measures(lines: Iterable[TariffLine]) -> MeasureSet:
+    """The measure set of a schedule of fixed columns, with the areas its measures name."""
+    return MeasureSet(
+        measures_of_lines(lines), [GeographicalArea.erga_omnes(), ATIGA_AREA], [ATIGA]
+    )
