@@ -390,6 +390,17 @@ def test_a_duty_line_explains_the_rate_and_cites_the_measure(measures: MeasureSe
     )
 
 
+def test_a_citation_names_the_exclusions_and_the_additional_code(measures: MeasureSet) -> None:
+    by_id = {x.id: x for x in measures.measures}
+    assert by_id["VN-13"].citation == (
+        "measure VN-13: safeguard duty 8% on 721049, for 1011 except ID, TH"
+    )
+    assert by_id["VN-11"].citation == (
+        "measure VN-11: anti-dumping duty 4.5% on 7210, for CN, additional code C001"
+    )
+    assert by_id["VN-20"].citation == "measure VN-20: Import of municipal waste, for 1011"
+
+
 def test_taxes_are_listed_with_their_measures(measures: MeasureSet) -> None:
     duties = measures.duties_for(COFFEE, "US", ON)
     assert [t.id for t in duties.taxes] == ["VN-8"]
@@ -468,6 +479,15 @@ def test_overlapping_measures_of_one_type_code_area_and_period_are_refused() -> 
     assert "overlaps measures.0 (A on 09)" in problems[1].message
     assert "overlaps measures.1 (B on 09)" in problems[2].message
     assert isinstance(caught.value, Invalid)
+
+
+def test_an_overlap_is_reported_at_the_longer_code_whatever_the_order() -> None:
+    line = m("A", T.ANTI_DUMPING, "72104911", "CN", "4%", additional_code="C001")
+    heading = m("B", T.ANTI_DUMPING, "7210", "CN", "9%", additional_code="C001")
+    other_producer = m("C", T.ANTI_DUMPING, "7210", "CN", "9%", additional_code="C002")
+    problems = validate([line, heading, other_producer], areas(), [], ["C001", "C002"])
+    assert paths(problems) == ["measures.0"]
+    assert "overlaps measures.1 (B on 7210)" in problems[0].message
 
 
 def test_a_code_that_is_not_2_4_6_or_8_digits_and_an_unknown_area_are_refused() -> None:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from singlewindow.core.countries import ASEAN, is_country
 from singlewindow.core.errors import Problem
@@ -264,7 +265,7 @@ class MeasureCondition:
     accepted: tuple[DocumentType, ...]
     description: str = ""
 
-    @property
+    @cached_property
     def codes(self) -> frozenset[str]:
         return frozenset(t.code for t in self.accepted)
 
@@ -367,8 +368,10 @@ class Measure:
         rate = f" {self.duty}" if self.duty is not None else ""
         return f"{what}{rate} on {self.goods_code}"
 
+    @cached_property
     def citation(self) -> str:
-        """How an explanation names the measure: its id and what it is."""
+        """How an explanation names the measure: its id and what it is (computed once: every
+        duty line quotes it)."""
         parts = [f"measure {self.id}: {self.title}, for {self.area}"]
         if self.excluded:
             parts.append(f" except {', '.join(sorted(self.excluded))}")
@@ -390,7 +393,7 @@ class Cited:
 
     @property
     def description(self) -> str:
-        return self.measure.citation()
+        return self.measure.citation
 
 
 @dataclass(frozen=True)
@@ -772,31 +775,40 @@ def _is_goods_code(code: str) -> bool:
 def _overlaps(measures: Sequence[Measure]) -> list[Problem]:
     """Two measures of one type, area, additional code (and agreement) whose goods codes are
     on one branch of the tree (one the other's ancestor, or the same) and whose periods
-    overlap: which would be due is ambiguous, so the set is refused (TARIC's rule ME32)."""
-    problems: list[Problem] = []
-    groups: dict[tuple[object, ...], list[tuple[int, Measure]]] = {}
-    for index, measure in enumerate(measures):
-        if not _is_goods_code(measure.goods_code):
-            continue  # refused on its own; its overlaps would only repeat that
+    overlap: which would be due is ambiguous, so the set is refused (TARIC's rule ME32).
+
+    Each measure is compared with the earlier ones on its own code and with all those on its
+    ancestors' codes (a pair is reported once, at the longer code): a few look-ups each, not
+    a comparison of every pair, so a whole schedule validates in linear time."""
+    # a measure with a bad code is refused on its own; its overlaps would only repeat that
+    valid = [
+        (i, measure) for i, measure in enumerate(measures) if _is_goods_code(measure.goods_code)
+    ]
+    by_key: dict[tuple[object, ...], list[tuple[int, Measure]]] = {}
+    for index, measure in valid:
         key = (measure.type, measure.area, measure.additional_code, measure.agreement)
-        groups.setdefault(key, []).append((index, measure))
-    for group in groups.values():
-        for position, (index, measure) in enumerate(group):
-            for other_index, other in group[:position]:
-                on_one_branch = measure.goods_code.startswith(
-                    other.goods_code
-                ) or other.goods_code.startswith(measure.goods_code)
-                if on_one_branch and _overlap(
-                    measure.valid_from, measure.valid_to, other.valid_from, other.valid_to
-                ):
-                    problems.append(
-                        Problem(
-                            f"measures.{index}",
-                            f"{measure.type.label} {measure.id} on {measure.goods_code} for "
-                            f"{measure.area} overlaps measures.{other_index} ({other.id} on "
-                            f"{other.goods_code}) in time",
-                        )
+        by_key.setdefault((*key, measure.goods_code), []).append((index, measure))
+    problems: list[Problem] = []
+    for index, measure in valid:
+        key = (measure.type, measure.area, measure.additional_code, measure.agreement)
+        code = measure.goods_code
+        others = [
+            found
+            for length in GOODS_CODE_LENGTHS
+            if length < len(code)
+            for found in by_key.get((*key, code[:length]), ())
+        ]
+        others += [found for found in by_key[(*key, code)] if found[0] < index]
+        for other_index, other in others:
+            if _overlap(measure.valid_from, measure.valid_to, other.valid_from, other.valid_to):
+                problems.append(
+                    Problem(
+                        f"measures.{index}",
+                        f"{measure.type.label} {measure.id} on {code} for {measure.area} "
+                        f"overlaps measures.{other_index} ({other.id} on {other.goods_code}) "
+                        "in time",
                     )
+                )
     return problems
 
 
