@@ -265,17 +265,21 @@ class Inbox:
                 log.info("inbox batch of %d rolled back (%s); one by one", len(ids), exc)
         return sum(self._process_one(key) for key in ids)
 
+    def _handle(self, session: Session, message: UserMessage) -> None:
+        """Run the handler registered for the message's service and action, in `session`."""
+        handler = self.handlers.get((message.service, message.action))
+        if handler is None:
+            raise LookupError(
+                f"no handler is registered for {message.service} / {message.action}"
+            )
+        handler(session, message)
+
     def _process_batch(self, ids: Sequence[repository.InboxKey]) -> int:
         now = self.clock()
         with self.database.unit_of_work() as session:
             messages = repository.take_received(session, ids, now)
             for message in messages:
-                handler = self.handlers.get((message.service, message.action))
-                if handler is None:
-                    raise LookupError(
-                        f"no handler is registered for {message.service} / {message.action}"
-                    )
-                handler(session, message)
+                self._handle(session, message)
             repository.set_inbound_log_statuses(
                 session, [(message.message_id, message.from_party) for message in messages],
                 InboxStatus.PROCESSED.value, now,
@@ -291,12 +295,7 @@ class Inbox:
                 if not taken:
                     return 0  # another processor has it
                 [message] = taken
-                handler = self.handlers.get((message.service, message.action))
-                if handler is None:
-                    raise LookupError(
-                        f"no handler is registered for {message.service} / {message.action}"
-                    )
-                handler(session, message)
+                self._handle(session, message)
                 repository.set_inbound_log_statuses(
                     session, [key], InboxStatus.PROCESSED.value, now
                 )
