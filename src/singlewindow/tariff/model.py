@@ -439,6 +439,18 @@ def is_code_query(query: str) -> bool:
     return bool(_CODE_QUERY.match(query)) and any(ch.isdigit() for ch in query)
 
 
+def search_terms(query: str, prefix: str = "") -> tuple[str, list[str]] | None:
+    """What a search asks for: the code prefix to keep and the words to match. A query of
+    digits alone (`0901.1`) is a code prefix too; None when it contradicts `prefix`."""
+    code_prefix = normalize_code(prefix)
+    if is_code_query(query):
+        code = normalize_code(query)
+        if not (code.startswith(code_prefix) or code_prefix.startswith(code)):
+            return None
+        return max(code, code_prefix, key=len), []
+    return code_prefix, query_words(query)
+
+
 def query_words(query: str) -> list[str]:
     """Query words, with a plural `s` dropped so that `computers` finds `computer`."""
     return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
@@ -517,13 +529,10 @@ class TariffBook:
         """Lines whose description (or their HS subheading's) has every word of `query`,
         and whose code starts with `prefix`; a query of digits is a code prefix. Best
         matches first, then code order."""
-        code_prefix = normalize_code(prefix)
-        if is_code_query(query):
-            code = normalize_code(query)
-            if not (code.startswith(code_prefix) or code_prefix.startswith(code)):
-                return []
-            code_prefix, query = max(code, code_prefix, key=len), ""
-        wanted = query_words(query)
+        asked = search_terms(query, prefix)
+        if asked is None:
+            return []
+        code_prefix, wanted = asked
         ranked: list[tuple[tuple[int, int], int, TariffLine]] = []
         for position, line in enumerate(self.lines(on)):
             if code_prefix and not line.code.startswith(code_prefix):

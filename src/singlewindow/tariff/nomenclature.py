@@ -19,6 +19,7 @@ from singlewindow.tariff.model import (  # the words and codes people write, sha
     matches_all,
     normalize_code,
     query_words,
+    search_terms,
     words_of,
 )
 
@@ -145,13 +146,10 @@ def search(query: str = "", *, prefix: str = "", limit: int = 50) -> list[GoodsN
     entries (chapter before heading before subheading), then code order.
     """
     nomenclature = _load()
-    code_prefix = normalize_code(prefix)
-    if is_code_query(query):
-        code = normalize_code(query)
-        if not (code.startswith(code_prefix) or code_prefix.startswith(code)):
-            return []
-        code_prefix, query = max(code, code_prefix, key=len), ""
-    wanted = query_words(query)
+    asked = search_terms(query, prefix)
+    if asked is None:
+        return []
+    code_prefix, wanted = asked
     ranked: list[tuple[tuple[int, int, int, str], GoodsNomenclature]] = []
     for code, entry in nomenclature.entries.items():
         if code_prefix and not code.startswith(code_prefix):
