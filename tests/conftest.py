@@ -15,7 +15,8 @@ from sqlalchemy.engine import make_url
 
 from singlewindow.core.db import Database
 from singlewindow.core.migrate import metadata, upgrade
-from tests.nodes import NodeClient, open_node
+from singlewindow.devnet.network import NodeProcess
+from tests.nodes import NodeClient, open_node, worker_processes
 
 POSTGRES_URL = os.environ.get("SINGLEWINDOW_TEST_DATABASE_URL")
 
@@ -79,6 +80,14 @@ def node(database: Database, tmp_path: Path) -> Iterator[NodeClient]:
 
 # A Wednesday noon: a fixed "now" for tests whose data is laid out relative to it.
 FROZEN_NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def two_workers(database: Database, tmp_path: Path) -> Iterator[tuple[NodeProcess, NodeProcess]]:
+    """Two real node processes serving `database` (what each keeps in memory must follow a
+    change made through the other)."""
+    with worker_processes(database, tmp_path) as (one, two):
+        yield one, two
 
 
 @pytest.fixture

@@ -1,8 +1,12 @@
-"""A Viet Nam node's API in process, with its sample users: what the `node` fixture of
-tests/conftest.py gives the API tests of every room (and of the platform, tests/api)."""
+"""Nodes for tests: a Viet Nam node's API in process, with its sample users (what the `node`
+fixture of tests/conftest.py gives the API tests of every room and of the platform), and
+real node worker processes sharing one database (the `two_workers` fixture)."""
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +16,7 @@ from singlewindow.api.app import create_app
 from singlewindow.core.config import Settings
 from singlewindow.core.db import Database
 from singlewindow.devnet import sample
+from singlewindow.devnet.network import NodeProcess
 from singlewindow.node import Node
 
 
@@ -32,3 +37,28 @@ def open_node(database: Database, home: Path) -> NodeClient:
     opened = Node.open(settings, with_sample=True)
     users = sample.load(opened.database, "VN", home)
     return NodeClient(TestClient(create_app(opened)), users, opened)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def worker_processes(database: Database, home: Path, count: int = 2) -> Iterator[
+    list[NodeProcess]
+]:
+    """`count` node processes serving `database`, standalone, without sample content and
+    without random checks, each on a port of its own."""
+    env = {"SINGLEWINDOW_DATABASE_URL": database.url, "SINGLEWINDOW_SAMPLE": "0",
+           "SINGLEWINDOW_RANDOM_SHARE": "0"}
+    workers = [NodeProcess("VN", free_port(), home / f"worker{n}") for n in range(count)]
+    try:
+        for worker in workers:
+            worker.start(env)
+            worker.wait_ready()  # one after the other: the first migrates the database
+        yield workers
+    finally:
+        for worker in workers:
+            worker.stop()

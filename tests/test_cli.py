@@ -26,6 +26,7 @@ from singlewindow.cli import app
 from singlewindow.core.config import SETTINGS_VARIABLE, Settings
 from singlewindow.core.db import Database
 from singlewindow.node import Node
+from tests.nodes import free_port
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "vn-import-coffee-from-kh.json"
 
@@ -40,12 +41,6 @@ def refused(result: Result, code: int = 1) -> str:
     assert isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.output
     return " ".join(result.output.split())
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(autouse=True)

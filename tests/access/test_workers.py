@@ -3,39 +3,13 @@ is refused by the other within a second (each process caches the tokens it has s
 
 from __future__ import annotations
 
-import socket
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
-import pytest
 
 from singlewindow.access import services
 from singlewindow.access.model import Role
 from singlewindow.devnet.network import NodeProcess
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def two_workers(database, tmp_path: Path) -> Iterator[tuple[NodeProcess, NodeProcess]]:
-    """Two node processes serving `database`, standalone, without sample content."""
-    env = {"SINGLEWINDOW_DATABASE_URL": database.url, "SINGLEWINDOW_SAMPLE": "0",
-           "SINGLEWINDOW_RANDOM_SHARE": "0"}
-    workers = [NodeProcess("VN", free_port(), tmp_path / name) for name in ("one", "two")]
-    try:
-        for worker in workers:
-            worker.start(env)
-            worker.wait_ready()  # one after the other: the first migrates the database
-        yield workers[0], workers[1]
-    finally:
-        for worker in workers:
-            worker.stop()
 
 
 def _me(node: NodeProcess, token: str) -> httpx.Response:
