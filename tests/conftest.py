@@ -83,6 +83,14 @@ FROZEN_NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
+def usual_umask() -> Iterator[None]:
+    """The usual umask, which leaves new files readable by everyone unless the node says no."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+@pytest.fixture
 def two_workers(database: Database, tmp_path: Path) -> Iterator[tuple[NodeProcess, NodeProcess]]:
     """Two real node processes serving `database` (what each keeps in memory must follow a
     change made through the other)."""

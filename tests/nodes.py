@@ -5,6 +5,7 @@ real node worker processes sharing one database (the `two_workers` fixture)."""
 from __future__ import annotations
 
 import socket
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -62,3 +63,8 @@ def worker_processes(database: Database, home: Path, count: int = 2) -> Iterator
     finally:
         for worker in workers:
             worker.stop()
+
+
+def file_mode(path: Path) -> int:
+    """A node file's permission bits (its data is for its own user: 0600 in 0700)."""
+    return stat.S_IMODE(path.stat().st_mode)

@@ -4,26 +4,13 @@ tests/devnet/test_file_modes.py)."""
 
 from __future__ import annotations
 
-import os
-import stat
-from pathlib import Path
-
 import pytest
 
 from singlewindow.core.db import Database
 from singlewindow.core.migrate import upgrade
+from tests.nodes import file_mode
 
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-@pytest.fixture(autouse=True)
-def usual_umask():
-    # The usual umask, which leaves new files readable by everyone unless the node says no.
-    previous = os.umask(0o022)
-    yield
-    os.umask(previous)
+pytestmark = pytest.mark.usefixtures("usual_umask")
 
 
 def test_a_new_sqlite_database_and_its_wal_are_private(tmp_path):
@@ -31,10 +18,10 @@ def test_a_new_sqlite_database_and_its_wal_are_private(tmp_path):
     upgrade(database)
     with database.engine.connect() as connection:  # the WAL and its index exist while open
         home = tmp_path / "node"
-        assert mode(home) == 0o700
+        assert file_mode(home) == 0o700
         for name in ("VN.db", "VN.db-wal", "VN.db-shm"):
             assert (home / name).exists(), name
-            assert mode(home / name) == 0o600, name
+            assert file_mode(home / name) == 0o600, name
         connection.exec_driver_sql("select 1")
     database.dispose()
 
@@ -45,5 +32,5 @@ def test_a_database_left_readable_by_others_is_closed(tmp_path):
     file.chmod(0o644)
     database = Database(f"sqlite:///{file}")
     upgrade(database)
-    assert mode(file) == 0o600
+    assert file_mode(file) == 0o600
     database.dispose()
