@@ -48,9 +48,6 @@ class Transitions(Generic[S]):
     def targets(self, current: S) -> frozenset[S]:
         return self.table[current]
 
-    def is_final(self, state: S) -> bool:
-        return not self.table[state]
-
     def move(self, current: S, wanted: S, *, who: str | None = None) -> S:
         """`wanted` if the table allows it from `current`; otherwise the room's Conflict."""
         if wanted not in self.table[current]:
