@@ -7,7 +7,6 @@ named producers and a safeguard, a prohibition and two licensed restrictions.
 
 from __future__ import annotations
 
-import timeit
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -16,6 +15,8 @@ import pytest
 
 from singlewindow.core.countries import ASEAN
 from singlewindow.core.errors import Invalid, Problem
+from singlewindow.tariff.errors import InvalidMeasures
+from singlewindow.tariff.measure_set import MeasureSet, schedule_measures, validate
 from singlewindow.tariff.measures import (
     CONSENT,
     E_FORM_D,
@@ -32,15 +33,11 @@ from singlewindow.tariff.measures import (
     AreaMembership,
     DocumentType,
     GeographicalArea,
-    InvalidMeasures,
     Measure,
     MeasureCondition,
     MeasureNature,
-    MeasureSet,
     MeasureType,
     PresentedDocument,
-    schedule_measures,
-    validate,
 )
 from singlewindow.tariff.model import Rate, TaxType, assess_item
 from singlewindow.tariff.services import parse_schedule, sample_schedule
@@ -599,24 +596,3 @@ def test_a_sample_schedule_as_measures_lays_the_same_customs_duty(country: str) 
             ), line.code
             taxes = {t.measure.type: t.measure.duty for t in duties.taxes}
             assert taxes.get(T.VAT) == line.vat and taxes.get(T.EXCISE) == line.excise
-
-
-# ---------------------------------------------------------------------------------------------
-# Speed: "everything that applies" is asked on every lodgement
-
-
-def test_everything_that_applies_is_answered_in_well_under_a_millisecond(
-    measures: MeasureSet,
-) -> None:
-    documents = [doc(E_FORM_D)]
-    seconds = (
-        min(
-            timeit.repeat(
-                lambda: measures.duties_for(COFFEE, "TH", ON, claimed="ATIGA", documents=documents),
-                number=200,
-                repeat=3,
-            )
-        )
-        / 200
-    )
-    assert seconds < 0.0005

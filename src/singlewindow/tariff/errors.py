@@ -3,6 +3,7 @@
     Invalid
     ├── InvalidRate        a duty expression that does not follow the rate grammar
     └── InvalidSchedule    a schedule file with bad rows (every problem, row and column)
+        └── InvalidMeasures  a set of measures, areas or agreements with problems
     NotFound
     ├── UnknownCode        no such code in the nomenclature, or no line in force on the date
     └── UnknownSchedule    a country that is not an ASEAN member state
@@ -19,6 +20,11 @@ class InvalidRate(Invalid):
 
 class InvalidSchedule(Invalid):
     pass
+
+
+class InvalidMeasures(InvalidSchedule):
+    """A set of measures, areas or agreements with problems (every one, with its location);
+    a kind of `InvalidSchedule`, so that callers catching that still do."""
 
 
 class UnknownCode(NotFound):
