@@ -18,9 +18,9 @@ from singlewindow.declarations.model import (
     customs_values,
 )
 from singlewindow.risk.model import RiskSubject
+from singlewindow.tariff.book import TariffBook
 from singlewindow.tariff.model import (
     DutyLine,
-    TariffBook,
     TariffLine,
     TaxType,
     assess_item,

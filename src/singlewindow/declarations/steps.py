@@ -65,7 +65,7 @@ from singlewindow.reference.model import Procedure
 from singlewindow.reference.services import ReferenceData
 from singlewindow.risk.model import Channel, RiskSubject, Selection
 from singlewindow.risk.services import Selectivity, selectivity_of
-from singlewindow.tariff.model import TariffBook
+from singlewindow.tariff.book import TariffBook
 from singlewindow.tariff.services import TariffBooks, tariff_books
 
 # Who logs the steps no person takes (a release by rule, a notice renewed).

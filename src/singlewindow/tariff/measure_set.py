@@ -27,6 +27,7 @@ from singlewindow.tariff.measures import (
     Agreement,
     AreaKind,
     AreaMembership,
+    DocumentType,
     GeographicalArea,
     Measure,
     MeasureCondition,
@@ -522,6 +523,40 @@ def measures_of_lines(lines: Iterable[TariffLine]) -> list[Measure]:
 
 def schedule_measures(lines: Iterable[TariffLine]) -> MeasureSet:
     """The measure set of a schedule of fixed columns, with the areas its measures name."""
+    return national_measures(lines)
+
+
+@dataclass(frozen=True)
+class MeasureData:
+    """What a country adds to its schedule's columns (a measure file, docs/tariff-measures.md):
+    its measures and the areas, agreements, additional codes and document types they name.
+
+    An area or agreement of the same id as a built-in one (`ATIGA`, `1011`) replaces it, so a
+    country may date the ATIGA memberships its own way.
+    """
+
+    measures: tuple[Measure, ...] = ()
+    areas: tuple[GeographicalArea, ...] = ()
+    agreements: tuple[Agreement, ...] = ()
+    additional_codes: tuple[AdditionalCode, ...] = ()
+    document_types: tuple[DocumentType, ...] = ()
+
+
+def national_measures(
+    lines: Iterable[TariffLine],
+    data: MeasureData = MeasureData(),
+    known_code: Callable[[str], bool] | None = None,
+) -> MeasureSet:
+    """A country's whole measure set: its measure file's measures first (so that a problem
+    at `measures.N` is the file's N-th measure), then its schedule's columns as measures.
+    `InvalidMeasures` with every problem when the two do not fit together."""
+    areas = {area.id: area for area in (GeographicalArea.erga_omnes(), ATIGA_AREA)}
+    areas.update({area.id: area for area in data.areas})
+    agreements = {ATIGA.id: ATIGA} | {a.id: a for a in data.agreements}
     return MeasureSet(
-        measures_of_lines(lines), [GeographicalArea.erga_omnes(), ATIGA_AREA], [ATIGA]
+        (*data.measures, *measures_of_lines(lines)),
+        areas.values(),
+        agreements.values(),
+        data.additional_codes,
+        known_code,
     )

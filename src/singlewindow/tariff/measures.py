@@ -225,6 +225,21 @@ ORIGIN_DECLARATION = DocumentType(
 IMPORT_LICENCE = DocumentType("IMPORT-LICENCE", "import licence", DocumentRole.LICENCE)
 PERMIT = DocumentType("PERMIT", "import permit of a competent agency", DocumentRole.LICENCE)
 CONSENT = DocumentType("CONSENT", "prior written consent", DocumentRole.CONSENT)
+# The document types every node knows; a measure file may add its own (a new agreement's
+# certificate, a Basel consent), and its conditions may name any of them.
+DOCUMENT_TYPES: dict[str, DocumentType] = {
+    t.code: t
+    for t in (
+        E_FORM_D,
+        FORM_E,
+        FORM_AK,
+        RCEP_CERTIFICATE,
+        ORIGIN_DECLARATION,
+        IMPORT_LICENCE,
+        PERMIT,
+        CONSENT,
+    )
+}
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,9 @@ from singlewindow.core.db import Database
 from singlewindow.core.errors import Invalid, Problem
 from singlewindow.core.revisions import CHECK_SECONDS, RevisionWatch
 from singlewindow.tariff import nomenclature, repository
+from singlewindow.tariff.book import TariffBook
 from singlewindow.tariff.errors import InvalidSchedule, UnknownCode, UnknownSchedule
-from singlewindow.tariff.model import Rate, TariffBook, TariffLine
+from singlewindow.tariff.model import Rate, TariffLine
 
 COLUMNS = (
     "code",
