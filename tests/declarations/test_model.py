@@ -10,7 +10,9 @@ from singlewindow.declarations.model import (
     TRANSITIONS,
     DeclarationType,
     Party,
+    PreferenceClaim,
     Status,
+    SupportingDocument,
     customs_values,
     declaration_number,
     validate,
@@ -80,9 +82,49 @@ def test_export_must_leave_this_country_and_name_the_exporter():
     assert {"export_country", "exporter"} <= set(paths(export, "VN"))
 
 
-def test_proof_without_claim_and_unknown_preference_are_refused():
+def test_proof_without_claim_and_a_claim_without_its_proof_type_are_refused():
     assert "preference" in paths(import_declaration(proof_of_origin="FD-1"))
-    assert "preference" in paths(import_declaration(preference="GSP", proof_of_origin="X"))
+    assert "preference" in paths(import_declaration(proof_type="FORM-E"))
+    # only ATIGA has a proof type by default (the e-Form D); which agreements exist is the
+    # tariff's to say, at lodgement
+    assert "proof_type" in paths(import_declaration(preference="RCEP", proof_of_origin="X"))
+    assert "proof_type" not in paths(import_declaration(preference="ATIGA", proof_of_origin="X"))
+
+
+def test_an_items_own_claim_and_documents_are_checked_where_they_stand():
+    claim = PreferenceClaim("RCEP", "", " ")
+    item = replace(COFFEE, preference=claim, documents=(SupportingDocument("PERMIT", ""),))
+    found = paths(import_declaration(items=(item,)))
+    assert {
+        "items.0.preference.proof_type",
+        "items.0.preference.proof_reference",
+        "items.0.documents.0.reference",
+    } <= set(found)
+    assert "items.0.preference.agreement" not in found
+
+
+def test_an_item_claims_its_own_preference_or_else_the_consignments():
+    own = replace(COFFEE, preference=PreferenceClaim("RCEP", "RCEP-CO", "RC-1"))
+    declaration = import_declaration(
+        items=(COFFEE, replace(own, sequence=2)), preference="ATIGA", proof_of_origin="FD-1"
+    )
+    assert declaration.claim_of(declaration.items[0]) == PreferenceClaim(
+        "ATIGA", "E-FORM-D", "FD-1"
+    )
+    assert declaration.claim_of(declaration.items[1]) == PreferenceClaim(
+        "RCEP", "RCEP-CO", "RC-1"
+    )
+    assert import_declaration().claim_of(COFFEE) is None
+
+
+def test_an_items_e_form_d_must_be_the_consignments():
+    # the origin room verifies and answers one e-Form D per consignment
+    item = replace(COFFEE, preference=PreferenceClaim("ATIGA", "E-FORM-D", "FD-2"))
+    found = paths(import_declaration(items=(item,), preference="ATIGA", proof_of_origin="FD-1"))
+    assert "items.0.preference.proof_reference" in found
+    same = replace(COFFEE, preference=PreferenceClaim("ATIGA", "E-FORM-D", "FD-1"))
+    found = paths(import_declaration(items=(same,), preference="ATIGA", proof_of_origin="FD-1"))
+    assert "items.0.preference.proof_reference" not in found
 
 
 def test_amounts_more_precise_than_the_currency_are_refused():

@@ -4,12 +4,12 @@ the preference decision, and the facts selectivity scores. No storage."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from singlewindow.core.countries import ASEAN
+from singlewindow.core.errors import Problem
 from singlewindow.declarations.model import (
     Declaration,
     DeclarationType,
@@ -19,13 +19,10 @@ from singlewindow.declarations.model import (
 )
 from singlewindow.risk.model import RiskSubject
 from singlewindow.tariff.book import TariffBook
-from singlewindow.tariff.model import (
-    DutyLine,
-    TariffLine,
-    TaxType,
-    assess_item,
-    duty_formula,
-)
+from singlewindow.tariff.measure_set import Duties, PreferenceRefusal, RefusalKind
+from singlewindow.tariff.measures import E_FORM_D, PresentedDocument
+from singlewindow.tariff.model import DutyLine, TariffLine, TaxType, duty_formula
+from singlewindow.tariff.taxes import lay_duties, tax_bases
 
 # Decides a preference claim: (declaration, item) -> (granted, why), where granted is None
 # while the proof waits for an officer's documentary check.
@@ -33,21 +30,42 @@ PreferenceCheck = Callable[[Declaration, GoodsItem], tuple[bool | None, str]]
 
 
 def documentary_preference_check(country: str) -> PreferenceCheck:
-    """A node outside a network cannot verify a proof of origin electronically: a plausible
-    ATIGA claim (a proof reference, goods of another ASEAN member state) waits for the
-    officer's documentary check, and until then the MFN rate is assessed. On a network the
-    e-Form D's verification replaces this."""
+    """A proof of origin this node cannot verify electronically (any proof outside a
+    network; on one, every proof but the e-Form D) is recorded by its reference: a plausible
+    claim waits for the officer's documentary check, and until then the third-country duty is
+    assessed. Whether the origin may claim the agreement at all is the tariff's to say."""
 
     def check(declaration: Declaration, item: GoodsItem) -> tuple[bool | None, str]:
-        if declaration.preference != "ATIGA" or not declaration.proof_of_origin:
+        claim = declaration.claim_of(item)
+        if claim is None or not claim.proof_reference:
             return False, "no preference claimed"
-        if item.origin_country not in ASEAN or item.origin_country == country:
-            return False, f"origin {item.origin_country} is not another ASEAN member state"
+        if item.origin_country == country:
+            return False, f"origin {country} is the importing country itself"
         return None, (
-            f"ATIGA claimed with proof of origin {declaration.proof_of_origin}, which this node"
-            " cannot verify electronically: the MFN rate applies until an officer accepts the"
-            " proof at the documentary check"
+            f"{claim.agreement} claimed with proof of origin {claim.proof_type}"
+            f" {claim.proof_reference}, which this node cannot verify electronically: the MFN"
+            " rate applies until an officer accepts the proof at the documentary check"
         )
+
+    return check
+
+
+def preference_checks(
+    country: str,
+    electronic: PreferenceCheck | None = None,
+    verified: frozenset[str] = frozenset({E_FORM_D.code}),
+) -> PreferenceCheck:
+    """The node's check of claims: proofs of the `verified` types by the `electronic` check
+    (the origin room's e-Form D on a network), every other by the documentary check."""
+    documentary = documentary_preference_check(country)
+    if electronic is None:
+        return documentary
+
+    def check(declaration: Declaration, item: GoodsItem) -> tuple[bool | None, str]:
+        claim = declaration.claim_of(item)
+        if claim is not None and claim.proof_type in verified:
+            return electronic(declaration, item)
+        return documentary(declaration, item)
 
     return check
 
@@ -57,10 +75,11 @@ def accepted_after_documentary_check(check: PreferenceCheck, officer: str) -> Pr
 
     def accepted(declaration: Declaration, item: GoodsItem) -> tuple[bool | None, str]:
         granted, why = check(declaration, item)
-        if granted is None:
+        claim = declaration.claim_of(item)
+        if granted is None and claim is not None:
             return True, (
-                f"ATIGA granted: proof of origin {declaration.proof_of_origin} accepted at the"
-                f" documentary check by {officer}"
+                f"{claim.agreement} granted: proof of origin {claim.proof_type}"
+                f" {claim.proof_reference} accepted at the documentary check by {officer}"
             )
         return granted, why
 
@@ -151,8 +170,12 @@ def assess(
     currency: str,
     preference_check: PreferenceCheck,
 ) -> Assessment:
-    """Customs value, duties and taxes of every goods item, with the preference decided."""
+    """Customs value, duties and taxes of every goods item, each duty naming its measure,
+    with the preference decided: the tariff says whether the claimed agreement has a rate
+    for the item and its proof is of the right type; `preference_check` whether customs
+    accepts the proof itself."""
     valuation = customs_values(draft, currency)
+    bases = tax_bases(book.country)
     duties: list[tuple[DutyLine, ...]] = []
     notes: list[str] = []
     pending: list[int] = []
@@ -162,31 +185,109 @@ def assess(
             continue
         line = book.line(item.commodity_code, on)
         assert line is not None  # validated
-        granted: bool | None = False
-        if draft.preference:
-            granted, why = preference_check(draft, item)
-            if granted is None:
+        item_duties = measures_of(draft, item, book, on)
+        claim = draft.claim_of(item)
+        if claim is not None:
+            item_duties, note, waits = _decide_preference(
+                draft, item, line, item_duties, preference_check
+            )
+            notes.append(f"item {item.sequence}: {note}")
+            if waits:
                 pending.append(item.sequence)
-                notes.append(f"item {item.sequence}: pending: {why}")
-            elif granted and line.atiga is None:
-                notes.append(
-                    f"item {item.sequence}: not applied: tariff line {line.dotted_code} has no"
-                    " ATIGA rate, so the MFN rate applies"
-                )
-            else:
-                notes.append(f"item {item.sequence}: {'granted' if granted else 'refused'}: {why}")
         duties.append(
             tuple(
-                assess_item(
-                    line,
+                lay_duties(
+                    item_duties,
                     value.customs_value,
                     dutiable_quantity(item, line),
                     currency,
-                    bool(granted),
+                    bases,
                 )
             )
         )
     return Assessment(currency, tuple(valuation), tuple(duties), tuple(notes), tuple(pending))
+
+
+def measures_of(draft: Declaration, item: GoodsItem, book: TariffBook, on: date) -> Duties:
+    """What the tariff's measures lay on `item`: its claim and the documents it presents (its
+    own, the declaration's, and the proof of origin it claims with)."""
+    claim = draft.claim_of(item)
+    held = (*item.documents, *draft.documents)
+    documents = [PresentedDocument(d.code, d.reference) for d in held]
+    if claim is not None:
+        documents.append(PresentedDocument(claim.proof_type, claim.proof_reference))
+    return book.measures.duties_for(
+        item.commodity_code,
+        item.origin_country,
+        on,
+        item.additional_code,
+        claimed=claim.agreement if claim is not None else None,
+        documents=documents,
+    )
+
+
+def tariff_problems(draft: Declaration, book: TariffBook, on: date) -> list[Problem]:
+    """What the tariff's measures refuse on an import, each at its item: a prohibition, a
+    licence or permit missing, a claim the origin cannot make or without its proof, and an
+    additional code left out or not the tariff's."""
+    problems: list[Problem] = []
+    for index, item in enumerate(draft.items):
+        if book.line(item.commodity_code, on) is None:
+            continue  # refused as an unknown code already
+        path = f"items.{index}"
+        wanted = book.measures.additional_codes_for(item.commodity_code, item.origin_country, on)
+        if wanted and item.additional_code not in wanted:
+            problems.append(
+                Problem(
+                    f"{path}.additional_code",
+                    f"{item.commodity_code} from {item.origin_country} needs the additional code"
+                    f" of its producer: one of {', '.join(sorted(wanted))}",
+                )
+            )
+        elif item.additional_code is not None and not wanted:
+            problems.append(
+                Problem(
+                    f"{path}.additional_code",
+                    f"no measure on {item.commodity_code} from {item.origin_country} has"
+                    f" additional code {item.additional_code}",
+                )
+            )
+        duties = measures_of(draft, item, book, on)
+        refusal = duties.refusal
+        if item.preference is None and refusal and refusal.kind is RefusalKind.NOT_PARTY:
+            # the consignment's claim covers the items that can claim it, as a certificate
+            # lists the originating goods only; an item's own claim must be one it can make
+            duties = replace(duties, refusal=None)
+        problems += duties.problems(path)
+    return problems
+
+
+def _decide_preference(
+    draft: Declaration,
+    item: GoodsItem,
+    line: TariffLine,
+    duties: Duties,
+    preference_check: PreferenceCheck,
+) -> tuple[Duties, str, bool]:
+    """The item's duties with its claim decided, the note that says how, and whether the
+    decision waits for the officer's documentary check."""
+    refusal = duties.refusal
+    if refusal is not None:
+        if refusal.kind is RefusalKind.NO_RATE:
+            return duties, (
+                f"not applied: tariff line {line.dotted_code} has no {refusal.agreement} rate,"
+                " so the MFN rate applies"
+            ), False
+        return duties, f"refused: {refusal.reason}", False
+    granted, why = preference_check(draft, item)
+    if granted:
+        return duties, f"granted: {why}", False
+    claimed = draft.claim_of(item)
+    agreement = claimed.agreement if claimed is not None else ""
+    refused = duties.without_preference(PreferenceRefusal(agreement, why))
+    if granted is None:
+        return refused, f"pending: {why}", True
+    return refused, f"refused: {why}", False
 
 
 def risk_subject(

@@ -10,11 +10,16 @@ from decimal import Decimal
 from singlewindow.access.model import Principal
 from singlewindow.core.clock import utcnow
 from singlewindow.core.errors import Problem
-from singlewindow.declarations.assessment import accepted_after_documentary_check, assess
+from singlewindow.declarations.assessment import (
+    accepted_after_documentary_check,
+    assess,
+    tariff_problems,
+)
 from singlewindow.declarations.errors import InvalidDeclaration, NotYours
 from singlewindow.declarations.lifecycle import Actor
 from singlewindow.declarations.model import (
     Declaration,
+    DeclarationType,
     Status,
     validate,
 )
@@ -136,6 +141,8 @@ class Control(ClearanceSteps):
                 problems = validate(
                     corrected, self.country, lambda code: book.line(code, on) is not None
                 )
+                if corrected.type is DeclarationType.IMPORT:
+                    problems += tariff_problems(corrected, book, on)
                 if problems:
                     raise InvalidDeclaration(
                         [replace(p, path="corrected." + p.path) for p in problems]

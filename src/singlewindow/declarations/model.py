@@ -34,6 +34,7 @@ from singlewindow.core.money import is_currency, minor_unit, round_to_minor_unit
 from singlewindow.core.transitions import Transitions
 from singlewindow.core.units import quantity_problems
 from singlewindow.declarations.errors import DeclarationConflict
+from singlewindow.tariff.measures import E_FORM_D
 
 
 class DeclarationType(enum.StrEnum):
@@ -90,7 +91,9 @@ INCOTERMS_WITH_INSURANCE = {"CIP", "CIF", "DAP", "DPU", "DDP"}
 # Terms under which the buyer pays the main carriage: the customs value (CIF) needs the
 # freight added, so it must be declared.
 INCOTERMS_WITHOUT_FREIGHT = {"EXW", "FCA", "FAS", "FOB"}
-PREFERENCES = {"ATIGA"}
+# The proof a consignment-level claim of an agreement means when it names no proof type:
+# an ATIGA claim has always been proven by an e-Form D.
+DEFAULT_PROOF = {"ATIGA": E_FORM_D.code}
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,17 @@ class SupportingDocument:
 
 
 @dataclass(frozen=True)
+class PreferenceClaim:
+    """The preference a goods item claims: the agreement (`ATIGA`, `RCEP`, ...), the type of
+    its proof of origin (a tariff document type: `E-FORM-D`, `FORM-E`, `RCEP-CO`, ...) and
+    the proof's reference. Customs grants the claimed agreement only, never the best one."""
+
+    agreement: str
+    proof_type: str
+    proof_reference: str
+
+
+@dataclass(frozen=True)
 class GoodsItem:
     sequence: int
     commodity_code: str  # the 8-digit national tariff line
@@ -117,6 +131,12 @@ class GoodsItem:
     net_mass: Decimal
     gross_mass: Decimal
     invoice_amount: Decimal
+    # The item's own claim; None: the declaration's claim, if any, covers it.
+    preference: PreferenceClaim | None = None
+    # Licences, permits and consents the item holds, by tariff document type.
+    documents: tuple[SupportingDocument, ...] = ()
+    # A code narrowing the measures beyond the goods code: the producer, for anti-dumping.
+    additional_code: str | None = None
 
     @property
     def unit_price(self) -> Decimal:
@@ -146,8 +166,11 @@ class Declaration:
     buyer: Party | None = None
     freight: Decimal = Decimal(0)
     insurance: Decimal = Decimal(0)
+    # The consignment's claim, for every item that names none of its own: the agreement,
+    # its proof's type (default: DEFAULT_PROOF of the agreement) and reference.
     preference: str | None = None
     proof_of_origin: str | None = None  # e.g. the e-Form D reference
+    proof_type: str | None = None
     export_reference: str | None = None  # an import citing the export declaration (ACDD)
     documents: tuple[SupportingDocument, ...] = ()
 
@@ -159,6 +182,15 @@ class Declaration:
     @property
     def invoice_total(self) -> Decimal:
         return sum((item.invoice_amount for item in self.items), Decimal(0))
+
+    def claim_of(self, item: GoodsItem) -> PreferenceClaim | None:
+        """The preference `item` claims: its own, else the consignment's."""
+        if item.preference is not None:
+            return item.preference
+        if self.preference is None:
+            return None
+        proof_type = self.proof_type or DEFAULT_PROOF.get(self.preference, "")
+        return PreferenceClaim(self.preference, proof_type, self.proof_of_origin or "")
 
     def parties(self) -> Iterable[Party]:
         for party in (self.declarant, self.importer, self.exporter, self.seller, self.buyer):
@@ -246,17 +278,19 @@ def validate(
             " place of import (it is part of the customs value)",
         )
     if d.preference is not None:
-        need(
-            d.preference in PREFERENCES,
-            "preference",
-            f"{d.preference!r} is not a preference this node grants (ATIGA)",
-        )
+        # which agreements exist, and who may claim them, is the tariff's to say (steps)
         need(
             bool(d.proof_of_origin and d.proof_of_origin.strip()),
             "proof_of_origin",
             "a preference claim needs the reference of its proof of origin (e-Form D)",
         )
-    elif d.proof_of_origin:
+        need(
+            bool(d.proof_type or d.preference in DEFAULT_PROOF),
+            "proof_type",
+            f"name the type of the proof of origin of the {d.preference} claim"
+            " (e.g. FORM-E, RCEP-CO, ORIGIN-DECLARATION)",
+        )
+    elif d.proof_of_origin or d.proof_type:
         problems.append(
             Problem("preference", "a proof of origin is given but no preference is claimed")
         )
@@ -271,6 +305,19 @@ def validate(
             known_commodity_code,
             problems,
         )
+    for index, item in enumerate(d.items):
+        claim = item.preference
+        if claim is not None and claim.proof_type == E_FORM_D.code and (
+            d.preference != claim.agreement or d.proof_of_origin != claim.proof_reference
+        ):
+            # the origin room verifies and answers the e-Form D of the consignment
+            problems.append(
+                Problem(
+                    f"items.{index}.preference.proof_reference",
+                    "an e-Form D covers the whole consignment: claim it for the declaration"
+                    " (preference and proof_of_origin)",
+                )
+            )
     for index, document in enumerate(d.documents):
         need(bool(document.code), f"documents.{index}.code", "the document code is required")
         need(
@@ -339,6 +386,17 @@ def _check_item(
         )
     if item.sequence < 1:
         problems.append(Problem(f"{path}.sequence", "item numbers start at 1"))
+    claim = item.preference
+    if claim is not None:
+        for name in ("agreement", "proof_type", "proof_reference"):
+            if not getattr(claim, name).strip():
+                problems.append(Problem(f"{path}.preference.{name}", "required"))
+    if claim is not None and kind is DeclarationType.EXPORT:
+        problems.append(Problem(f"{path}.preference", "a preference is claimed on import"))
+    for index, document in enumerate(item.documents):
+        for name in ("code", "reference"):
+            if not getattr(document, name).strip():
+                problems.append(Problem(f"{path}.documents.{index}.{name}", "required"))
 
 
 @dataclass(frozen=True)

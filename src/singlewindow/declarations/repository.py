@@ -39,6 +39,7 @@ from singlewindow.declarations.model import (
     DeclarationType,
     GoodsItem,
     Party,
+    PreferenceClaim,
     Status,
     SupportingDocument,
 )
@@ -535,6 +536,7 @@ def to_document(d: Declaration) -> dict[str, Any]:
         "insurance": str(d.insurance),
         "preference": d.preference,
         "proof_of_origin": d.proof_of_origin,
+        "proof_type": d.proof_type,
         "export_reference": d.export_reference,
         "documents": [{"code": x.code, "reference": x.reference} for x in d.documents],
         "items": [
@@ -548,6 +550,15 @@ def to_document(d: Declaration) -> dict[str, Any]:
                 "net_mass": str(i.net_mass),
                 "gross_mass": str(i.gross_mass),
                 "invoice_amount": str(i.invoice_amount),
+                "preference": None
+                if i.preference is None
+                else {
+                    "agreement": i.preference.agreement,
+                    "proof_type": i.preference.proof_type,
+                    "proof_reference": i.preference.proof_reference,
+                },
+                "documents": [{"code": x.code, "reference": x.reference} for x in i.documents],
+                "additional_code": i.additional_code,
             }
             for i in d.items
         ],
@@ -556,6 +567,12 @@ def to_document(d: Declaration) -> dict[str, Any]:
 
 def _to_party(raw: dict[str, Any] | None) -> Party | None:
     return None if raw is None else Party(raw["id"], raw["name"], raw.get("country"))
+
+
+def _to_claim(raw: dict[str, Any] | None) -> PreferenceClaim | None:
+    if raw is None:
+        return None
+    return PreferenceClaim(raw["agreement"], raw["proof_type"], raw["proof_reference"])
 
 
 def from_document(doc: dict[str, Any]) -> Declaration:
@@ -580,6 +597,7 @@ def from_document(doc: dict[str, Any]) -> Declaration:
         insurance=Decimal(doc["insurance"]),
         preference=doc.get("preference"),
         proof_of_origin=doc.get("proof_of_origin"),
+        proof_type=doc.get("proof_type"),
         export_reference=doc.get("export_reference"),
         documents=tuple(SupportingDocument(x["code"], x["reference"]) for x in doc["documents"]),
         items=tuple(
@@ -593,6 +611,11 @@ def from_document(doc: dict[str, Any]) -> Declaration:
                 net_mass=Decimal(i["net_mass"]),
                 gross_mass=Decimal(i["gross_mass"]),
                 invoice_amount=Decimal(i["invoice_amount"]),
+                preference=_to_claim(i.get("preference")),
+                documents=tuple(
+                    SupportingDocument(x["code"], x["reference"]) for x in i.get("documents", ())
+                ),
+                additional_code=i.get("additional_code"),
             )
             for i in doc["items"]
         ),

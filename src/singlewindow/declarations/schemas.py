@@ -19,6 +19,7 @@ from singlewindow.declarations.model import (
     DeclarationType,
     GoodsItem,
     Party,
+    PreferenceClaim,
     Status,
     SupportingDocument,
 )
@@ -67,6 +68,15 @@ class DocumentBase(_Strict):
     reference: Annotated[LineText, Field(max_length=70)]
 
 
+class PreferenceClaimBase(_Strict):
+    agreement: Code = Field(description="The agreement claimed: ATIGA, ACFTA, AKFTA, RCEP, …")
+    proof_type: Code = Field(
+        description="Type of the proof of origin (a tariff document type: E-FORM-D, FORM-E,"
+        " FORM-AK, RCEP-CO, ORIGIN-DECLARATION, …)"
+    )
+    proof_reference: Reference = Field(description="Reference of the proof of origin")
+
+
 class GoodsItemBase(_Strict):
     sequence: int | None = Field(
         default=None, ge=1, le=999, description="Item number; defaults to position"
@@ -79,6 +89,20 @@ class GoodsItemBase(_Strict):
     net_mass: Quantity = Field(description="kg")
     gross_mass: Quantity = Field(description="kg")
     invoice_amount: Amount = Field(description="In the invoice currency")
+    preference: PreferenceClaimBase | None = Field(
+        default=None,
+        description="The item's own preference claim; without one, the declaration's claim"
+        " (preference, proof_type, proof_of_origin) covers it",
+    )
+    documents: list[DocumentBase] = Field(
+        default=[],
+        max_length=20,
+        description="Licences, permits and consents the item holds, by tariff document type"
+        " (IMPORT-LICENCE, PERMIT, CONSENT, …)",
+    )
+    additional_code: Code | None = Field(
+        default=None, description="Additional code of the producer, where a measure names one"
+    )
 
 
 class DeclarationCreate(_Strict):
@@ -102,8 +126,18 @@ class DeclarationCreate(_Strict):
     )
     freight: Amount = Decimal(0)
     insurance: Amount = Decimal(0)
-    preference: Code | None = Field(default=None, description="ATIGA when claimed")
-    proof_of_origin: Reference | None = Field(default=None, description="e-Form D reference")
+    preference: Code | None = Field(
+        default=None,
+        description="The agreement claimed for the consignment (ATIGA, ACFTA, RCEP, …)",
+    )
+    proof_of_origin: Reference | None = Field(
+        default=None, description="Reference of the consignment's proof of origin"
+    )
+    proof_type: Code | None = Field(
+        default=None,
+        description="Type of that proof (E-FORM-D, FORM-E, RCEP-CO, …); default for ATIGA:"
+        " E-FORM-D",
+    )
     export_reference: Annotated[LineText, Field(max_length=40)] | None = Field(
         default=None, description="Number of the export declaration at origin (ACDD)"
     )
@@ -135,6 +169,7 @@ class DeclarationCreate(_Strict):
             insurance=self.insurance,
             preference=self.preference,
             proof_of_origin=self.proof_of_origin,
+            proof_type=self.proof_type,
             export_reference=self.export_reference,
             documents=tuple(SupportingDocument(d.code, d.reference) for d in self.documents),
             items=tuple(
@@ -148,6 +183,17 @@ class DeclarationCreate(_Strict):
                     net_mass=i.net_mass,
                     gross_mass=i.gross_mass,
                     invoice_amount=i.invoice_amount,
+                    preference=(
+                        None
+                        if i.preference is None
+                        else PreferenceClaim(
+                            i.preference.agreement,
+                            i.preference.proof_type,
+                            i.preference.proof_reference,
+                        )
+                    ),
+                    documents=tuple(SupportingDocument(d.code, d.reference) for d in i.documents),
+                    additional_code=i.additional_code,
                 )
                 for n, i in enumerate(self.items, start=1)
             ),

@@ -24,8 +24,9 @@ from singlewindow.declarations.assessment import (
     Assessment,
     PreferenceCheck,
     assess,
-    documentary_preference_check,
+    preference_checks,
     risk_subject,
+    tariff_problems,
 )
 from singlewindow.declarations.errors import (
     InvalidDeclaration,
@@ -126,7 +127,7 @@ class ClearanceSteps:
         self.selectivity = selectivity or selectivity_of(database)
         self.tariff = tariff or tariff_books(database)
         self.currency = member_state(country).currency
-        self.preference_check = preference_check or documentary_preference_check(country)
+        self.preference_check = preference_checks(country, preference_check)
         self.reference = reference or PublishedReference(ReferenceData(database, country))
         self.cross_check = cross_check
         # Other rooms handle what clearance publishes (DeclarationLodged, DeclarationReleased)
@@ -157,6 +158,8 @@ class ClearanceSteps:
                         f"not {item.quantity_unit}",
                     )
                 )
+        if draft.type is DeclarationType.IMPORT:
+            problems += tariff_problems(draft, book, on)
         trader = draft.trader
         if trader is not None and trader.id != draft.declarant.id:
             with self.database.unit_of_work() as session:

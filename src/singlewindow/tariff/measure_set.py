@@ -9,9 +9,10 @@ measure that produced it. `measures_of_lines` reads a schedule's fixed columns a
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -57,6 +58,21 @@ class Cited:
         return self.measure.citation
 
 
+class RefusalKind(enum.StrEnum):
+    """Why the tariff refuses a claimed preference. A claim the origin cannot make or
+    without its proof is an error on the declaration; an agreement with no rate for the
+    code only means the third-country duty is due."""
+
+    UNKNOWN_AGREEMENT = "unknown_agreement"
+    NOT_PARTY = "not_party"
+    NO_RATE = "no_rate"
+    NO_PROOF = "no_proof"
+
+    @property
+    def is_error(self) -> bool:
+        return self is not RefusalKind.NO_RATE
+
+
 @dataclass(frozen=True)
 class PreferenceRefusal:
     """Why a claimed preference is not granted: the declaration shows it on the item."""
@@ -64,6 +80,7 @@ class PreferenceRefusal:
     agreement: str
     reason: str
     measure: Measure | None = None
+    kind: RefusalKind = RefusalKind.NO_PROOF
 
 
 @dataclass(frozen=True)
@@ -99,7 +116,7 @@ class Duties:
         found += [
             Problem(f"{path}.documents", f"{c.reason} ({c.description})") for c in self.missing
         ]
-        if self.refusal is not None:
+        if self.refusal is not None and self.refusal.kind.is_error:
             found.append(Problem(f"{path}.preference", self.refusal.reason))
         return found
 
@@ -114,19 +131,32 @@ class Duties:
             lines.append(
                 _line(duty, customs_value, quantity, currency, preferential=duty is self.preference)
             )
-        lines += [_line(c, customs_value, quantity, currency) for c in self.additional]
+        lines += [
+            _line(c, customs_value, quantity, currency, tax=TaxType.ADDITIONAL_DUTY)
+            for c in self.additional
+        ]
         return lines
+
+    def without_preference(self, refusal: PreferenceRefusal) -> Duties:
+        """These duties with the preference refused (its proof not accepted by customs): the
+        third-country duty is due."""
+        return replace(self, preference=None, refusal=refusal)
 
 
 def _line(
-    cited: Cited, base: Decimal, quantity: Decimal, currency: str, preferential: bool = False
+    cited: Cited,
+    base: Decimal,
+    quantity: Decimal,
+    currency: str,
+    preferential: bool = False,
+    tax: TaxType = TaxType.IMPORT_DUTY,
 ) -> DutyLine:
     rate = cited.measure.duty
     if rate is None:  # validation refuses a duty measure without a duty expression
         raise ValueError(f"measure {cited.id} has no duty expression")
     amount = round_to_minor_unit(rate.amount(base, quantity), currency)
     return DutyLine(
-        TaxType.IMPORT_DUTY,
+        tax,
         cited.description,
         base,
         quantity,
@@ -201,6 +231,17 @@ class MeasureSet:
             kind: tuple(sorted(ms, key=lambda m: -len(m.goods_code))) for kind, ms in found.items()
         }
 
+    def additional_codes_for(self, code: str, origin: str, on: date) -> frozenset[str]:
+        """The additional codes of the measures in force on `code` for `origin`: a goods item
+        must declare one of them (its producer, or the residual code for all others), since
+        leaving it out would escape a duty laid on the producer."""
+        return frozenset(
+            m.additional_code
+            for m in self._candidates(code)
+            if m.additional_code is not None
+            and m.applies_to(code, origin, on, m.additional_code, self.areas[m.area])
+        )
+
     def duties_for(
         self,
         code: str,
@@ -218,7 +259,8 @@ class MeasureSet:
         item's `documents` meet its conditions. Otherwise the refusal says why.
         """
         found = self.applicable(code, origin, on, additional_code)
-        third = self._most_specific(found.get(MeasureType.THIRD_COUNTRY_DUTY, ()))
+        thirds = found.get(MeasureType.THIRD_COUNTRY_DUTY, ())
+        third = self._most_specific(thirds) if thirds else None
         preference: Cited | None = None
         refusal: PreferenceRefusal | None = None
         if claimed is not None:
@@ -231,10 +273,11 @@ class MeasureSet:
         missing: list[Cited] = []
         met: list[Cited] = []
         for kind, measures in found.items():
+            # one duty or tax of each type is due: that of the most specific measure
             if kind.is_additional_duty:
-                additional += [Cited(m) for m in measures]
+                additional.append(Cited(self._most_specific(measures)))
             elif kind.nature is MeasureNature.TAX:
-                taxes += [Cited(m) for m in measures]
+                taxes.append(Cited(self._most_specific(measures)))
             elif kind.nature is MeasureNature.PROHIBITION:
                 prohibitions += [
                     Cited(m, f"the import of {code} from {origin} is prohibited") for m in measures
@@ -258,13 +301,19 @@ class MeasureSet:
             met=tuple(met),
         )
 
-    def _most_specific(self, measures: Sequence[Measure]) -> Measure | None:
+    def _most_specific(self, measures: Sequence[Measure]) -> Measure:
         """Of the measures of one type that apply (validation allows one per area on one
-        branch of the tree), the one of the most specific area (a country before a group,
-        before erga omnes), then of the longest goods code."""
-        if not measures:
-            return None
-        return max(measures, key=lambda m: (self.areas[m.area].specificity, len(m.goods_code)))
+        branch of the tree), the one for a named producer (additional code) before one for
+        all, then of the most specific area (a country before a group, before erga omnes),
+        then of the longest goods code."""
+        return max(
+            measures,
+            key=lambda m: (
+                m.additional_code is not None,
+                self.areas[m.area].specificity,
+                len(m.goods_code),
+            ),
+        )
 
     def _preference(
         self,
@@ -277,18 +326,25 @@ class MeasureSet:
     ) -> tuple[Cited | None, PreferenceRefusal | None]:
         agreement = self.agreements.get(claimed)
         if agreement is None:
-            return None, PreferenceRefusal(claimed, f"{claimed} is not an agreement of this tariff")
+            return None, PreferenceRefusal(
+                claimed,
+                f"{claimed} is not an agreement of this tariff",
+                kind=RefusalKind.UNKNOWN_AGREEMENT,
+            )
         if not self.areas[agreement.area].covers(origin, on):
             return None, PreferenceRefusal(
-                claimed, f"{origin} is not party to {agreement.name} on {on.isoformat()}"
+                claimed,
+                f"{origin} is not party to {agreement.name} on {on.isoformat()}",
+                kind=RefusalKind.NOT_PARTY,
             )
         measures = [m for m in preferences if m.agreement == claimed]
         if not measures:
             return None, PreferenceRefusal(
-                claimed, f"{agreement.name} has no preferential rate for {code} from {origin}"
+                claimed,
+                f"{agreement.name} has no preferential rate for {code} from {origin}",
+                kind=RefusalKind.NO_RATE,
             )
         measure = self._most_specific(measures)
-        assert measure is not None
         unmet = [c for c in measure.conditions if c.met_by(documents) is None]
         if unmet:
             wanted = "; ".join(c.wanted() for c in unmet)
@@ -484,10 +540,10 @@ ATIGA_AREA = GeographicalArea.group(
 )
 ATIGA = Agreement("ATIGA", "ATIGA", "ATIGA")
 _COLUMNS = (
-    ("mfn", MeasureType.THIRD_COUNTRY_DUTY),
-    ("atiga", MeasureType.TARIFF_PREFERENCE),
-    ("excise", MeasureType.EXCISE),
-    ("vat", MeasureType.VAT),
+    ("mfn", MeasureType.THIRD_COUNTRY_DUTY, "MFN rate"),
+    ("atiga", MeasureType.TARIFF_PREFERENCE, "ATIGA preferential rate"),
+    ("excise", MeasureType.EXCISE, "excise"),
+    ("vat", MeasureType.VAT, "VAT"),
 )
 
 
@@ -500,7 +556,7 @@ def measures_of_lines(lines: Iterable[TariffLine]) -> list[Measure]:
     found: list[Measure] = []
     for line in lines:
         rates = line.rates()
-        for column, kind in _COLUMNS:
+        for column, kind, name in _COLUMNS:
             rate = rates[column]
             if rate is None:
                 continue
@@ -516,6 +572,7 @@ def measures_of_lines(lines: Iterable[TariffLine]) -> list[Measure]:
                     duty=rate,
                     conditions=(MeasureCondition((E_FORM_D,)),) if preference else (),
                     agreement=ATIGA.id if preference else None,
+                    description=f"{name} {rate} on {line.dotted_code}",
                 )
             )
     return found

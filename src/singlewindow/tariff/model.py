@@ -263,8 +263,10 @@ class TariffLine:
 
 
 class TaxType(enum.StrEnum):
-    IMPORT_DUTY = "import_duty"
+    IMPORT_DUTY = "import_duty"  # the third-country duty, or the preference granted
+    ADDITIONAL_DUTY = "additional_duty"  # anti-dumping and safeguard duties on top of it
     EXCISE = "excise"
+    ENVIRONMENTAL_TAX = "environmental_tax"
     VAT = "vat"
 
 
