@@ -4,7 +4,7 @@ loaded by an administrator."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -16,7 +16,9 @@ from singlewindow.core.fields import Limit, Offset
 from singlewindow.tariff import nomenclature, services
 from singlewindow.tariff.errors import InvalidSchedule
 from singlewindow.tariff.schemas import (
+    ApplicableMeasuresRead,
     ImportReportRead,
+    MeasureImportReportRead,
     NomenclatureDetail,
     NomenclatureRead,
     TariffLineRead,
@@ -31,6 +33,13 @@ async def csv_body(request: Request) -> str:
         return (await request.body()).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidSchedule([Problem("body", "the body is not UTF-8 text")]) from None
+
+
+async def json_body(request: Request) -> bytes:
+    """The request body as bytes: a measure file is read (and every problem located) by
+    `measure_file`, not by FastAPI's model binding. Its size is bounded by the node's body
+    limit for `/tariff/schedules/` and by `measure_file.MAXIMUM_BYTES`."""
+    return await request.body()
 
 
 @router.get("/nomenclature", response_model=list[NomenclatureRead])
@@ -108,3 +117,56 @@ def import_schedule(
     country's stored schedule first."""
     report = services.import_schedule(database, country.upper(), body, replace=replace)
     return ImportReportRead.of(report)
+
+
+@router.get("/schedules/{country}/measures/{code}", response_model=ApplicableMeasuresRead)
+def applicable_measures(
+    country: str,
+    code: str,
+    database: DatabaseDep,
+    _: PrincipalDep,
+    origin: str = Query(..., pattern=r"^[A-Za-z]{2}$", description="country of origin, e.g. CN"),
+    on: date | None = Query(None, description="default: today"),
+    additional_code: str | None = Query(
+        None, max_length=20, description="e.g. the anti-dumping code of a named producer"
+    ),
+) -> ApplicableMeasuresRead:
+    """Everything that applies to a code (a national line, or an HS chapter, heading or
+    subheading) for an origin on a day, each measure with its area, duty expression,
+    conditions and citation: what a trader asks before shipping."""
+    answer = services.applicable_measures(
+        database, country.upper(), code, origin, on or today(), additional_code or None
+    )
+    return ApplicableMeasuresRead.of(answer)
+
+
+@router.post(
+    "/schedules/{country}/measures",
+    response_model=MeasureImportReportRead,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+            "description": "a measure file in the format of docs/tariff-measures.md",
+        }
+    },
+)
+def import_measures(
+    country: str,
+    database: DatabaseDep,
+    _: AdminDep,
+    body: Annotated[bytes, Depends(json_body)],
+    replace: bool = Query(False, description="delete the country's stored measure data first"),
+) -> MeasureImportReportRead:
+    """Load a country's measure file (admin; docs/tariff-measures.md), all or nothing: if
+    anything is wrong, nothing is stored and the answer lists every problem at its place in
+    the file. An entry replaces the stored one of the same id; `replace` deletes the
+    country's stored measure data first."""
+    report = services.import_measures(database, country.upper(), body, replace=replace)
+    return MeasureImportReportRead.of(report)
+
+
+@router.get("/schedules/{country}/measure-file", response_model=dict[str, Any])
+def stored_measure_file(country: str, database: DatabaseDep, _: PrincipalDep) -> dict[str, Any]:
+    """The country's stored measure data as a measure file (docs/tariff-measures.md)."""
+    return services.stored_measure_file(database, country.upper())

@@ -1,4 +1,5 @@
-"""`singlewindow tariff …`: load a national schedule and search it from the command line."""
+"""`singlewindow tariff …`: load a national schedule and its measure file, search it, and ask
+what applies to a code for an origin on a date, from the command line."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from singlewindow.core.errors import Invalid, NotFound
 from singlewindow.node import open_database
 from singlewindow.tariff import services
 
-app = typer.Typer(help="National tariff: import and search", no_args_is_help=True)
+app = typer.Typer(help="National tariff: import, search, measures", no_args_is_help=True)
 console = Console()
 errors = Console(stderr=True)
 
@@ -75,5 +76,89 @@ def search(
             "—" if line.atiga is None else str(line.atiga),
             str(line.vat),
             "—" if line.excise is None else str(line.excise),
+        )
+    console.print(table)
+
+
+@app.command("import-measures")
+def import_measures(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="measure file (JSON)"),
+    country: str = typer.Option(..., "--country", "-c", help="ASEAN member state, e.g. VN"),
+    replace: bool = typer.Option(False, help="delete the country's stored measure data first"),
+) -> None:
+    """Load a country's measure file (docs/tariff-measures.md), all entries or none."""
+    country = country.upper()
+    database = open_database(Settings.from_env(country=country))
+    try:
+        report = services.import_measures(database, country, file, replace=replace)
+    except Invalid as error:
+        errors.print(f"[red]{file}: {error.detail}; nothing was imported[/red]")
+        for problem in error.problems:
+            errors.print(f"  {problem.path}: {problem.message}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
+    console.print(
+        f"[green]{country}[/green]: {report.measures} measures, {report.areas} areas, "
+        f"{report.agreements} agreements, {report.additional_codes} additional codes, "
+        f"{report.document_types} document types ({report.replaced} replaced, "
+        f"{report.deleted} removed); schedule revision {report.revision}"
+    )
+
+
+@app.command()
+def measures(
+    code: str = typer.Argument(..., help="national code or HS code, e.g. 7208.25.00"),
+    country: str = typer.Option(..., "--country", "-c", help="ASEAN member state, e.g. VN"),
+    origin: str = typer.Option(..., "--origin", "-o", help="country of origin, e.g. CN"),
+    on: str = typer.Option("", help="the day asked (YYYY-MM-DD); default today"),
+    additional_code: str = typer.Option(
+        "", "--additional-code", help="e.g. an anti-dumping producer code"
+    ),
+) -> None:
+    """Everything that applies to a code for an origin on a day, each measure named."""
+    country = country.upper()
+    try:
+        day = date.fromisoformat(on) if on else today()
+    except ValueError:
+        errors.print(f"--on: {on!r} is not an ISO date (YYYY-MM-DD)", markup=False)
+        raise typer.Exit(1) from None
+    database = open_database(Settings.from_env(country=country))
+    try:
+        answer = services.applicable_measures(
+            database, country, code, origin, day, additional_code or None
+        )
+    except (Invalid, NotFound) as error:
+        errors.print(f"[red]{error.detail}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
+    what = answer.line.description if answer.line is not None else "no national line"
+    table = Table(
+        title=f"{country} measures on {code} ({what}) from {answer.origin} on {day}: "
+        f"{len(answer.measures)}"
+    )
+    for column in ("measure", "type", "code", "area", "duty", "conditions", "valid"):
+        table.add_column(column)
+    for found in answer.measures:
+        measure = found.measure
+        area = measure.area
+        if measure.excluded:
+            area += f" except {', '.join(sorted(measure.excluded))}"
+        if measure.additional_code:
+            area += f", additional code {measure.additional_code}"
+        conditions = "; ".join(
+            " or ".join(t.code for t in accepted) for accepted in found.conditions
+        )
+        valid = f"{measure.valid_from} – {measure.valid_to or '…'}"
+        label = measure.type.label
+        table.add_row(
+            measure.id,
+            f"{measure.agreement} {label}" if measure.agreement else label,
+            measure.goods_code,
+            area,
+            "—" if measure.duty is None else str(measure.duty),
+            conditions or "—",
+            valid,
         )
     console.print(table)
