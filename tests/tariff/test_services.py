@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -11,8 +12,14 @@ from pathlib import Path
 import pytest
 
 from singlewindow.core.db import Database
+from singlewindow.core.errors import Invalid
 from singlewindow.tariff import services
-from singlewindow.tariff.errors import InvalidSchedule, UnknownCode, UnknownSchedule
+from singlewindow.tariff.errors import (
+    InvalidMeasures,
+    InvalidSchedule,
+    UnknownCode,
+    UnknownSchedule,
+)
 from singlewindow.tariff.model import assess_item
 
 HEADER = "code,description,unit,valid_from,valid_to,mfn,atiga,vat,excise,reference_unit_value\n"
@@ -258,3 +265,316 @@ def test_a_thousand_lookups_take_well_under_a_millisecond_each(
     for _ in range(10_000):
         services.tariff_book(sqlite_database, "VN").line("85171300", on)
     assert (time.perf_counter() - start) / 10_000 < 50e-6
+
+
+# ---------------------------------------------------------------------------------------------
+# Measure files (docs/tariff-measures.md)
+
+CN_AREA = {"id": "CN", "description": "China", "kind": "country"}
+RCEP_AREA = {
+    "id": "RCEP",
+    "description": "RCEP parties",
+    "kind": "group",
+    "memberships": [
+        {"country": "CN", "valid_from": "2022-01-01"},
+        {"country": "JP", "valid_from": "2022-01-01"},
+        {"country": "KR", "valid_from": "2022-02-01"},
+    ],
+}
+RCEP_AGREEMENT = {"id": "RCEP", "name": "RCEP", "area": "RCEP"}
+
+
+def rcep_coffee(id: str, duty: str, valid_from: str, valid_to: str | None = None) -> dict:
+    measure = {
+        "id": id,
+        "type": "tariff_preference",
+        "goods_code": "0901.11.00",
+        "area": "RCEP",
+        "valid_from": valid_from,
+        "duty": duty,
+        "agreement": "RCEP",
+        "conditions": [["RCEP-CO", "ORIGIN-DECLARATION"]],
+    }
+    if valid_to:
+        measure["valid_to"] = valid_to
+    return measure
+
+
+def measures_file(*measures: dict, areas: tuple[dict, ...] = (CN_AREA, RCEP_AREA)) -> str:
+    return json.dumps(
+        {"areas": list(areas), "agreements": [RCEP_AGREEMENT], "measures": list(measures)}
+    )
+
+
+def stored_ids(database: Database, country: str = "VN") -> list[str]:
+    return [m["id"] for m in services.stored_measure_file(database, country)["measures"]]
+
+
+def measure_ids(answer: services.ApplicableMeasures) -> list[str]:
+    return [found.measure.id for found in answer.measures]
+
+
+@pytest.mark.parametrize("country", ["VN", "TH"])
+def test_the_sample_measure_files_import_on_the_sample_schedules(
+    database: Database, country: str
+) -> None:
+    services.ensure_sample_schedule(database, country)  # schedule and measures
+    file = services.sample_measures(country)
+    assert file is not None
+    document = json.loads(file.read_text(encoding="utf-8"))
+    assert document["note"].startswith("SAMPLE") and "NOT" in document["note"]
+    assert len(document["agreements"]) >= 5
+    kinds = {m["type"] for m in document["measures"]}
+    assert {"tariff_preference", "anti_dumping", "prohibition", "restriction"} <= kinds
+    assert all(
+        m.get("additional_code") for m in document["measures"] if m["type"] == "anti_dumping"
+    )
+    assert len(stored_ids(database, country)) == len(document["measures"])
+    # a second import of the same file replaces every entry by its id
+    report = services.import_measures(database, country, file)
+    assert report.replaced == sum(
+        len(document[k])
+        for k in ("measures", "areas", "agreements", "additional_codes", "document_types")
+    )
+    assert len(stored_ids(database, country)) == len(document["measures"])
+
+
+def test_the_vn_sample_answers_hand_checked_rates(sqlite_database: Database) -> None:
+    services.ensure_sample_schedule(sqlite_database, "VN")
+    on = date(2025, 6, 1)
+
+    def duty(code: str, origin: str, kind: str, of: str | None = None) -> Decimal:
+        """The amount of the one measure of `kind` (of agreement or additional code `of`)
+        on 1,000,000 VND and 100 units."""
+        additional_code = None if kind == "tariff_preference" else of
+        answer = services.applicable_measures(
+            sqlite_database, "VN", code, origin, on, additional_code
+        )
+        found = [
+            f.measure
+            for f in answer.measures
+            if f.measure.type == kind and (kind != "tariff_preference" or f.measure.agreement == of)
+        ]
+        assert len(found) == 1, (code, origin, kind, measure_ids(answer))
+        assert found[0].duty is not None
+        return found[0].duty.amount(Decimal("1000000"), Decimal("100"))
+
+    # EVFTA beer from Germany, 1,000,000 VND for 100 l: 25% is 250,000, the minimum
+    # 5,000/l makes 500,000.
+    assert duty("2203.00.90", "DE", "tariff_preference", "EVFTA") == Decimal("500000")
+    # ACFTA coffee from China: the 0% on heading 0901 covers 0901.11.00.
+    assert duty("0901.11.00", "CN", "tariff_preference", "ACFTA") == Decimal("0")
+    # RCEP coffee from Japan in 2025: 7.5% of 1,000,000.
+    assert duty("0901.11.00", "JP", "tariff_preference", "RCEP") == Decimal("75000")
+    # AKFTA cars from Korea: 20%; CPTPP oranges from Canada: 5%.
+    assert duty("8703.23.10", "KR", "tariff_preference", "AKFTA") == Decimal("200000")
+    assert duty("0805.10.00", "CA", "tariff_preference", "CPTPP") == Decimal("50000")
+    # VJEPA leather footwear from Japan: 10%, a document type the file defines (Form VJ)
+    assert duty("6403.99.90", "JP", "tariff_preference", "VJEPA") == Decimal("100000")
+    # anti-dumping on C001's hot-rolled coils: 23.1% of 1,000,000
+    assert duty("7208.25.00", "CN", "anti_dumping", "C001") == Decimal("231000")
+    # environmental protection tax on 100 l of petrol in 2025: 2,000/l
+    assert duty("2710.12.24", "SG", "environmental_tax") == Decimal("200000")
+
+
+def test_a_merge_replaces_entries_by_id_and_keeps_the_others(database: Database) -> None:
+    services.import_schedule(database, "VN", SCHEDULE)
+    first = services.import_measures(
+        database, "VN", measures_file(rcep_coffee("RCEP-1", "10%", "2022-01-01", "2024-12-31"))
+    )
+    assert (first.measures, first.areas, first.agreements, first.replaced) == (1, 2, 1, 0)
+    second = services.import_measures(
+        database,
+        "VN",
+        measures_file(
+            rcep_coffee("RCEP-1", "12%", "2022-01-01", "2024-12-31"),
+            rcep_coffee("RCEP-2", "7.5%", "2025-01-01"),
+        ),
+    )
+    assert (second.replaced, second.deleted, second.revision) == (4, 0, first.revision + 1)
+    stored = services.stored_measure_file(database, "VN")
+    assert [m["id"] for m in stored["measures"]] == ["RCEP-1", "RCEP-2"]
+    assert stored["measures"][0]["duty"] == "12%"
+    assert [m["country"] for m in stored["areas"][1]["memberships"]] == ["CN", "JP", "KR"]
+
+
+def test_replace_deletes_the_stored_measure_data_first(database: Database) -> None:
+    services.import_schedule(database, "VN", SCHEDULE)
+    services.import_measures(
+        database, "VN", measures_file(rcep_coffee("RCEP-1", "10%", "2022-01-01", "2024-12-31"))
+    )
+    only = json.dumps({"areas": [CN_AREA], "measures": []})
+    report = services.import_measures(database, "VN", only, replace=True)
+    assert report.deleted == 1 + 3 + 2 + 1  # the measure, memberships, areas, agreement
+    stored = services.stored_measure_file(database, "VN")
+    assert (stored["measures"], [a["id"] for a in stored["areas"]]) == ([], ["CN"])
+
+
+def test_a_bad_measure_file_stores_nothing_and_says_where(database: Database) -> None:
+    services.import_schedule(database, "VN", SCHEDULE)
+    services.import_measures(
+        database, "VN", measures_file(rcep_coffee("RCEP-1", "10%", "2022-01-01", "2024-12-31"))
+    )
+    revision = services.tariff_book(database, "VN").revision
+    bad = measures_file(
+        rcep_coffee("RCEP-2", "7.5%", "2025-01-01"),  # fine
+        {  # a code HS 2022 does not have, and an area nobody defined
+            "id": "BAN-1",
+            "type": "prohibition",
+            "goods_code": "0999",
+            "area": "MARS",
+            "valid_from": "2022-01-01",
+        },
+        rcep_coffee("RCEP-3", "5%", "2024-01-01"),  # overlaps the stored RCEP-1
+        {  # a third-country duty on the chapter overlaps the schedule's MFN on 0901.11.00
+            "id": "MFN-09",
+            "type": "third_country_duty",
+            "goods_code": "09",
+            "area": "1011",
+            "valid_from": "2022-01-01",
+            "duty": "5%",
+        },
+        areas=(
+            CN_AREA,
+            {**RCEP_AREA, "memberships": [{"country": "ZZ", "valid_from": "2022-01-01"}]},
+        ),
+    )
+    with pytest.raises(InvalidMeasures) as caught:
+        services.import_measures(database, "VN", bad)
+    problems = problems_of(caught)
+    assert "no goods code 0999" in problems["measures.1.goods_code"]
+    assert "MARS" in problems["measures.1.area"]
+    assert "stored measure RCEP-1" in problems["measures.2"]
+    assert "the schedule's mfn of 09011100" in problems["measures.3"]
+    assert "'ZZ' is not a country code" in problems["areas.1.memberships.0.country"]
+    assert stored_ids(database) == ["RCEP-1"]
+    assert services.tariff_book(database, "VN").revision == revision  # not even bumped
+
+
+def test_a_file_that_breaks_a_stored_measure_is_refused(database: Database) -> None:
+    services.import_schedule(database, "VN", SCHEDULE)
+    services.import_measures(
+        database, "VN", measures_file(rcep_coffee("RCEP-1", "10%", "2022-01-01"))
+    )
+    # the agreement now names an area the file does not define and nothing stores
+    no_area = json.dumps({"agreements": [{"id": "RCEP", "name": "RCEP", "area": "RCEP2"}]})
+    with pytest.raises(InvalidMeasures) as caught:
+        services.import_measures(database, "VN", no_area)
+    assert "no geographical area 'RCEP2'" in problems_of(caught)["agreements.0.area"]
+    # replacing everything with a file that does not define RCEP leaves RCEP-1 dangling
+    with pytest.raises(InvalidMeasures):
+        services.import_measures(
+            database, "VN", json.dumps({"measures": [rcep_coffee("RCEP-1", "9%", "2022-01-01")]}),
+            replace=True,
+        )
+    assert services.stored_measure_file(database, "VN")["measures"][0]["duty"] == "10%"
+
+
+def test_only_member_states_have_measures(database: Database) -> None:
+    with pytest.raises(InvalidMeasures) as caught:
+        services.import_measures(database, "FR", "{}")
+    assert "country" in problems_of(caught)
+
+
+def test_a_schedule_that_would_overlap_a_stored_measure_is_refused(database: Database) -> None:
+    services.import_schedule(database, "VN", SCHEDULE)
+    mfn_on_wheat = {
+        "id": "MFN-1001",
+        "type": "third_country_duty",
+        "goods_code": "1001",
+        "area": "1011",
+        "valid_from": "2022-01-01",
+        "duty": "5%",
+    }
+    services.import_measures(database, "VN", json.dumps({"measures": [mfn_on_wheat]}))
+    wheat = HEADER + "1001.99.00,Wheat,kg,2022-01-01,,3%,0%,5%,,\n"
+    with pytest.raises(InvalidSchedule) as caught:
+        services.import_schedule(database, "VN", wheat)
+    problems = problems_of(caught)
+    assert set(problems) == {"line.2.mfn"}
+    assert "stored measure MFN-1001" in problems["line.2.mfn"]
+    assert services.tariff_book(database, "VN").line("10019900", date(2023, 1, 1)) is None
+    # the same line after the measure's end is fine
+    services.import_measures(
+        database, "VN", json.dumps({"measures": [{**mfn_on_wheat, "valid_to": "2022-12-31"}]})
+    )
+    later = HEADER + "1001.99.00,Wheat,kg,2023-01-01,,3%,0%,5%,,\n"
+    assert services.import_schedule(database, "VN", later).inserted == 1
+
+
+def test_as_of_queries_on_both_sides_of_a_rate_change(database: Database) -> None:
+    services.import_schedule(database, "VN", SCHEDULE)
+    services.import_measures(
+        database,
+        "VN",
+        measures_file(
+            rcep_coffee("RCEP-1", "10%", "2022-01-01", "2024-12-31"),
+            rcep_coffee("RCEP-2", "7.5%", "2025-01-01"),
+        ),
+    )
+
+    def preference(on: date, origin: str = "JP") -> str | None:
+        answer = services.applicable_measures(database, "VN", "0901.11.00", origin, on)
+        found = [f for f in answer.measures if f.measure.type.value == "tariff_preference"]
+        return None if not found else str(found[0].measure.duty)
+
+    assert preference(date(2024, 12, 31)) == "10%"
+    assert preference(date(2025, 1, 1)) == "7.5%"
+    assert preference(date(2021, 12, 31)) is None  # before RCEP
+    assert preference(date(2022, 1, 31), "KR") is None  # Korea joined on 2022-02-01
+    assert preference(date(2022, 2, 1), "KR") == "10%"
+    answer = services.applicable_measures(database, "VN", "09011100", "jp", date(2025, 1, 1))
+    assert answer.origin == "JP" and answer.line is not None
+    first = {f.measure.id: f for f in answer.measures}["RCEP-2"]
+    assert first.agreement_name == "RCEP" and first.area_description == "RCEP parties"
+    assert [[t.code for t in c] for c in first.conditions] == [["RCEP-CO", "ORIGIN-DECLARATION"]]
+    assert "measure RCEP-2" in first.measure.citation
+
+
+def test_an_as_of_query_asks_a_code_and_an_origin_that_exist(database: Database) -> None:
+    services.ensure_sample_schedule(database, "VN")
+    on = date(2025, 6, 1)
+    # an HS code with no national line: its own measures still answer
+    fireworks = services.applicable_measures(database, "VN", "3604.10", "CN", on)
+    assert fireworks.line is None and measure_ids(fireworks) == ["VN-PROHIBITION-3604"]
+    with pytest.raises(UnknownCode):
+        services.applicable_measures(database, "VN", "0999", "CN", on)
+    with pytest.raises(UnknownCode):
+        services.applicable_measures(database, "VN", "09019990", "CN", on)
+    with pytest.raises(Invalid) as caught:
+        services.applicable_measures(database, "VN", "09a", "XX", on)
+    assert {p.path for p in caught.value.problems} == {"code", "origin"}
+    # anti-dumping only for the producer that declares its code
+    steel = services.applicable_measures(database, "VN", "7208.25.00", "CN", on)
+    assert not any(m.startswith("VN-AD") for m in measure_ids(steel))
+    of_c002 = services.applicable_measures(database, "VN", "7208.25.00", "CN", on, "C002")
+    assert "VN-AD-720825-C002" in measure_ids(of_c002)
+    assert "VN-AD-720825-C002" not in measure_ids(
+        services.applicable_measures(database, "VN", "7208.25.00", "KR", on, "C002")
+    )
+
+
+def test_the_book_reloads_with_the_measures_after_an_import(database: Database) -> None:
+    services.import_schedule(database, "VN", SCHEDULE)
+    book = services.tariff_book(database, "VN")
+    assert "RCEP-1" not in {m.id for m in book.measures.measures}
+    services.import_measures(
+        database, "VN", measures_file(rcep_coffee("RCEP-1", "10%", "2022-01-01"))
+    )
+    fresh = services.tariff_book(database, "VN")
+    assert fresh is not book and fresh.revision == book.revision + 1
+    assert "RCEP-1" in {m.id for m in fresh.measures.measures}
+    duties = fresh.measures.duties_for("09011100", "JP", date(2023, 1, 1), claimed="RCEP")
+    assert duties.preference is None and duties.refusal is not None  # no proof presented
+
+
+def test_ensure_sample_schedule_loads_the_sample_measures_once(database: Database) -> None:
+    services.ensure_sample_schedule(database, "VN")
+    count = len(stored_ids(database))
+    assert count >= 20
+    services.import_measures(database, "VN", json.dumps({"areas": [CN_AREA]}), replace=True)
+    services.ensure_sample_schedule(database, "VN")  # the country has measure data: kept
+    assert stored_ids(database) == []
+    # a country without a sample measure file has none
+    services.ensure_sample_schedule(database, "KH")
+    assert stored_ids(database, "KH") == []

@@ -216,10 +216,10 @@ class _Reader:
     # -- the entries ----------------------------------------------------------------------
 
     def area(self, value: Any, path: str) -> GeographicalArea | None:
+        before = len(self.problems)  # any problem of this entry leaves it out
         fields = self.object(value, path, "area")
         if fields is None:
             return None
-        before = len(self.problems)
         identifier = self.identifier(fields.get("id"), f"{path}.id")
         description = self.text(fields.get("description"), f"{path}.description")
         kind = self.choice(fields.get("kind"), f"{path}.kind", [k.value for k in _AREA_KINDS])
@@ -238,10 +238,10 @@ class _Reader:
         return GeographicalArea(identifier, description, AreaKind(kind), tuple(memberships))
 
     def membership(self, value: Any, path: str) -> AreaMembership | None:
+        before = len(self.problems)  # any problem of this entry leaves it out
         fields = self.object(value, path, "membership")
         if fields is None:
             return None
-        before = len(self.problems)
         country = self.text(fields.get("country"), f"{path}.country", limit=2)
         valid_from = self.day(fields.get("valid_from"), f"{path}.valid_from")
         valid_to = self.optional_date(fields.get("valid_to"), f"{path}.valid_to")
@@ -284,10 +284,10 @@ class _Reader:
     def measure(
         self, value: Any, path: str, document_types: Mapping[str, DocumentType]
     ) -> Measure | None:
+        before = len(self.problems)  # any problem of this entry leaves it out
         fields = self.object(value, path, "measure")
         if fields is None:
             return None
-        before = len(self.problems)
         identifier = self.identifier(fields.get("id"), f"{path}.id")
         kind = self.choice(fields.get("type"), f"{path}.type", [t.value for t in MeasureType])
         goods_code = self.goods_code(fields.get("goods_code"), f"{path}.goods_code")

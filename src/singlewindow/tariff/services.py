@@ -729,7 +729,7 @@ def applicable_measures(
     `UnknownCode` when the schedule has no line of it in force and the nomenclature does
     not know it; `Invalid` for a code or origin that is not one.
     """
-    normalized = nomenclature.normalize_code(code)
+    normalized = code.strip().replace(".", "").replace(" ", "")  # dots and spaces only
     origin = origin.strip().upper()
     problems: list[Problem] = []
     if not normalized.isdigit() or len(normalized) not in GOODS_CODE_LENGTHS:
