@@ -147,3 +147,109 @@ def test_the_openapi_schema_documents_the_csv_body(admin: TestClient) -> None:
     schema = admin.get("/openapi.json").json()
     body = schema["paths"]["/tariff/schedules/{country}"]["post"]["requestBody"]
     assert "text/csv" in body["content"]
+
+
+def test_everything_that_applies_to_a_code_as_of_a_day(trader: TestClient) -> None:
+    response = trader.get(
+        "/tariff/schedules/VN/measures/0901.11.00", params={"origin": "JP", "on": "2024-12-31"}
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert (answer["code"], answer["origin"], answer["on"]) == ("09011100", "JP", "2024-12-31")
+    assert answer["line"]["dotted_code"] == "0901.11.00"
+    by_id = {m["id"]: m for m in answer["measures"]}
+    rcep = by_id["VN-RCEP-09011100-2022"]
+    assert rcep["duty"]["text"] == "10%" and rcep["agreement_name"].startswith("Regional")
+    assert [t["code"] for t in rcep["conditions"][0]] == ["RCEP-CO", "ORIGIN-DECLARATION"]
+    assert rcep["citation"].startswith("measure VN-RCEP-09011100-2022")
+    after = trader.get(
+        "/tariff/schedules/VN/measures/0901.11.00", params={"origin": "JP", "on": "2025-01-01"}
+    ).json()
+    assert "VN-RCEP-09011100-2025" in {m["id"] for m in after["measures"]}
+
+
+def test_an_anti_dumping_duty_answers_for_its_producer_only(trader: TestClient) -> None:
+    def ids(**params: str) -> set[str]:
+        response = trader.get(
+            "/tariff/schedules/VN/measures/72082500", params={"origin": "CN", **params}
+        )
+        assert response.status_code == 200, response.text
+        return {m["id"] for m in response.json()["measures"]}
+
+    assert "VN-AD-720825-C001" in ids(additional_code="C001", on="2025-06-01")
+    assert not any(i.startswith("VN-AD") for i in ids(on="2025-06-01"))
+    assert not any(i.startswith("VN-AD") for i in ids(additional_code="C001", on="2025-01-01"))
+
+
+def test_a_bad_measure_question_is_a_4xx(trader: TestClient) -> None:
+    url = "/tariff/schedules/VN/measures"
+    assert trader.get(f"{url}/0999", params={"origin": "CN"}).status_code == 404
+    assert trader.get(f"{url}/0901", params={"origin": "CHN"}).status_code == 422
+    assert trader.get(f"{url}/0901", params={"origin": "XX"}).status_code == 422
+    assert trader.get(f"{url}/0901").status_code == 422  # the origin is asked
+    outside = trader.get("/tariff/schedules/FR/measures/0901", params={"origin": "CN"})
+    assert outside.status_code == 404
+
+
+def test_an_admin_imports_a_measure_file_and_reads_it_back(
+    vn: Database, admin: TestClient
+) -> None:
+    file = {
+        "areas": [{"id": "CN", "description": "China", "kind": "country"}],
+        "measures": [
+            {
+                "id": "KH-BAN-3604",
+                "type": "prohibition",
+                "goods_code": "3604",
+                "area": "CN",
+                "valid_from": "2022-01-01",
+            }
+        ],
+    }
+    services.ensure_sample_schedule(vn, "KH")
+    response = admin.post("/tariff/schedules/KH/measures", json=file)
+    assert response.status_code == 200, response.text
+    assert (response.json()["measures"], response.json()["areas"]) == (1, 1)
+    stored = admin.get("/tariff/schedules/KH/measure-file").json()
+    assert stored["measures"][0]["id"] == "KH-BAN-3604"
+    answer = admin.get(
+        "/tariff/schedules/KH/measures/3604.10", params={"origin": "CN", "on": "2025-01-01"}
+    ).json()
+    assert [m["nature"] for m in answer["measures"]] == ["prohibition"]
+    replaced = admin.post("/tariff/schedules/KH/measures?replace=true", json={})
+    assert replaced.json()["deleted"] == 2
+    assert admin.get("/tariff/schedules/KH/measure-file").json()["measures"] == []
+
+
+def test_a_bad_measure_file_answers_422_with_every_located_error(admin: TestClient) -> None:
+    file = {
+        "measures": [
+            {"id": "M1", "type": "prohibition", "goods_code": "0999", "area": "1011",
+             "valid_from": "2022-01-01"},
+            {"id": "M2", "type": "anti_dumping", "goods_code": "7208", "area": "1011",
+             "valid_from": "2022-01-01", "duty": "5 %%"},
+        ],
+    }
+    response = admin.post("/tariff/schedules/VN/measures", json=file)
+    assert response.status_code == 422
+    assert {e["path"] for e in response.json()["errors"]} == {"measures.1.duty"}
+    file["measures"][1]["duty"] = "5%"  # now the set's own check: the unknown code
+    response = admin.post("/tariff/schedules/VN/measures", json=file)
+    assert {e["path"] for e in response.json()["errors"]} == {"measures.0.goods_code"}
+    not_json = admin.post(
+        "/tariff/schedules/VN/measures", content=b"{", headers={"content-type": "application/json"}
+    )
+    assert not_json.status_code == 422 and not_json.json()["errors"][0]["path"] == "file"
+
+
+@pytest.mark.parametrize("role", [Role.TRADER, Role.OFFICER])
+def test_only_an_admin_may_import_measures(vn: Database, role: Role) -> None:
+    with make_client(vn, role) as client:
+        response = client.post("/tariff/schedules/VN/measures", json={})
+    assert response.status_code == 403
+
+
+def test_the_openapi_schema_documents_the_measure_file_body(admin: TestClient) -> None:
+    schema = admin.get("/openapi.json").json()
+    body = schema["paths"]["/tariff/schedules/{country}/measures"]["post"]["requestBody"]
+    assert "application/json" in body["content"]
