@@ -95,7 +95,9 @@ def test_red_flow_inspection_payment_release(node):
     phones = as_json(import_declaration("LRN-CIG"))
     phones["items"][0] |= {"commodity_code": "24022090", "description": "Cigarettes",
                            "quantity": "200", "quantity_unit": "1000u", "net_mass": "220",
-                           "gross_mass": "260"}
+                           "gross_mass": "260",
+                           # tobacco is a licensed import in the sample tariff
+                           "documents": [{"code": "IMPORT-LICENCE", "reference": "TL-1"}]}
     created = node.client.post("/declarations", json=phones, headers=node.as_("trader"))
     assert created.status_code == 201, created.text
     body = created.json()

@@ -232,9 +232,14 @@ def tariff_problems(draft: Declaration, book: TariffBook, on: date) -> list[Prob
     additional code left out or not the tariff's."""
     problems: list[Problem] = []
     for index, item in enumerate(draft.items):
-        if book.line(item.commodity_code, on) is None:
-            continue  # refused as an unknown code already
         path = f"items.{index}"
+        if book.line(item.commodity_code, on) is None:
+            # refused as an unknown line already; a prohibition still says why it never will be
+            code = item.commodity_code
+            if len(code) == 8 and code.isdigit():
+                found = book.measures.duties_for(code, item.origin_country, on)
+                problems += [p for p in found.problems(path) if p.path == path]
+            continue
         wanted = book.measures.additional_codes_for(item.commodity_code, item.origin_country, on)
         if wanted and item.additional_code not in wanted:
             problems.append(

@@ -44,6 +44,9 @@ Name = Annotated[LineText, Field(max_length=140)]
 Code = Annotated[LineText, Field(max_length=8)]
 CountryCode = Annotated[Code, Field(description="ISO 3166-1 alpha-2")]
 Reference = Annotated[LineText, Field(max_length=35)]
+# A tariff document type (IMPORT-LICENCE, ORIGIN-DECLARATION) or an agreement id (AANZFTA),
+# as long as a measure file allows them.
+TariffCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")]
 Reason = Annotated[FreeText, Field(max_length=500)]
 # Below 10^12 with 4 decimals (masses in kg, quantities, amounts in an invoice currency).
 Quantity = Annotated[
@@ -64,13 +67,18 @@ class PartyBase(_Strict):
 
 
 class DocumentBase(_Strict):
-    code: Code = Field(description="Document code, e.g. N380 commercial invoice")
+    code: TariffCode = Field(
+        description="Document code: N380 commercial invoice, or a tariff document type"
+        " (IMPORT-LICENCE, PERMIT, …)"
+    )
     reference: Annotated[LineText, Field(max_length=70)]
 
 
 class PreferenceClaimBase(_Strict):
-    agreement: Code = Field(description="The agreement claimed: ATIGA, ACFTA, AKFTA, RCEP, …")
-    proof_type: Code = Field(
+    agreement: TariffCode = Field(
+        description="The agreement claimed: ATIGA, ACFTA, AKFTA, RCEP, …"
+    )
+    proof_type: TariffCode = Field(
         description="Type of the proof of origin (a tariff document type: E-FORM-D, FORM-E,"
         " FORM-AK, RCEP-CO, ORIGIN-DECLARATION, …)"
     )
@@ -100,7 +108,7 @@ class GoodsItemBase(_Strict):
         description="Licences, permits and consents the item holds, by tariff document type"
         " (IMPORT-LICENCE, PERMIT, CONSENT, …)",
     )
-    additional_code: Code | None = Field(
+    additional_code: TariffCode | None = Field(
         default=None, description="Additional code of the producer, where a measure names one"
     )
 
@@ -126,14 +134,14 @@ class DeclarationCreate(_Strict):
     )
     freight: Amount = Decimal(0)
     insurance: Amount = Decimal(0)
-    preference: Code | None = Field(
+    preference: TariffCode | None = Field(
         default=None,
         description="The agreement claimed for the consignment (ATIGA, ACFTA, RCEP, …)",
     )
     proof_of_origin: Reference | None = Field(
         default=None, description="Reference of the consignment's proof of origin"
     )
-    proof_type: Code | None = Field(
+    proof_type: TariffCode | None = Field(
         default=None,
         description="Type of that proof (E-FORM-D, FORM-E, RCEP-CO, …); default for ATIGA:"
         " E-FORM-D",
