@@ -255,3 +255,12 @@ def test_known_codes_are_the_nomenclatures() -> None:
     assert known_code("72") and known_code("7208") and known_code("720825")
     assert known_code("72082590")  # a national line under a subheading that exists
     assert not known_code("99") and not known_code("7299") and not known_code("72089990")
+
+
+def test_the_documented_example_reads() -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "tariff-measures.md"
+    text = doc.read_text(encoding="utf-8")
+    example = text.split("## Example", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    data = parse_measure_file(example)
+    assert [m.id for m in data.measures][:2] == ["RCEP-090111-2022", "RCEP-090111-2025"]
+    assert data.measures[3].conditions[0].codes == {"PERMIT"}
