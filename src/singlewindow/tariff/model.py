@@ -1,22 +1,22 @@
 """The national tariff: 8-digit lines, their rates, and the duties they lay on a goods item.
 
 Standard library only. A rate is written in a small grammar (see `Rate.parse` and
-docs/tariff-csv.md); a tariff line carries the rates of each measure (MFN and ATIGA import
-duty, excise, VAT) with its validity dates; `assess_item` computes the duty lines of one
-goods item, each with its base, rate and formula so that every figure can be explained.
+docs/tariff-csv.md); a tariff line carries the rates of its schedule's columns (MFN and ATIGA
+import duty, excise, VAT) with its validity dates, which the measure model reads as measures
+(`measure_set.measures_of_lines`); a `DutyLine` is one duty or tax laid on a goods item, with
+its base, rate and formula, so that every figure can be explained (`taxes.lay_duties`).
 """
 
 from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
-from singlewindow.core.money import round_to_minor_unit
 from singlewindow.tariff.errors import InvalidRate
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -312,115 +312,6 @@ def duty_formula(
     if amount != rate.amount(base, quantity):
         formula += f"; rounded to {_money(amount, currency)}"
     return formula
-
-
-def _duty_line(
-    tax: TaxType,
-    measure: str,
-    rate: Rate,
-    base: Decimal,
-    quantity: Decimal,
-    currency: str,
-    preferential: bool = False,
-) -> DutyLine:
-    amount = round_to_minor_unit(rate.amount(base, quantity), currency)
-    return DutyLine(tax, measure, base, quantity, rate.text, amount, currency, preferential, rate)
-
-
-def assess_item(
-    line: TariffLine,
-    customs_value: Decimal,
-    quantity: Decimal,
-    currency: str,
-    preference: bool = False,
-) -> list[DutyLine]:
-    """The duties on one goods item, in the order each is the base of the next.
-
-    `customs_value` is the CIF value in national currency (`currency`) and `quantity` is in
-    the line's unit. `preference` means the ATIGA rate was claimed *and* the proof of origin
-    verified; the caller decides that, this function only applies the rate.
-    """
-    if preference and line.atiga is not None:
-        duty_rate, measure, preferential = line.atiga, "ATIGA preferential rate", True
-    elif preference:
-        duty_rate, measure, preferential = line.mfn, "MFN rate (no ATIGA rate on line)", False
-    else:
-        duty_rate, measure, preferential = line.mfn, "MFN rate", False
-    duty = _duty_line(
-        TaxType.IMPORT_DUTY, measure, duty_rate, customs_value, quantity, currency, preferential
-    )
-    lines = [duty]
-    excise_amount = _ZERO
-    if line.excise is not None:
-        excise = _duty_line(
-            TaxType.EXCISE,
-            "excise on customs value + import duty",
-            line.excise,
-            customs_value + duty.amount,
-            quantity,
-            currency,
-        )
-        excise_amount = excise.amount
-        lines.append(excise)
-    lines.append(
-        _duty_line(
-            TaxType.VAT,
-            "VAT on customs value + import duty + excise",
-            line.vat,
-            customs_value + duty.amount + excise_amount,
-            quantity,
-            currency,
-        )
-    )
-    return lines
-
-
-@dataclass(frozen=True)
-class TaxableItem:
-    """A goods item ready for assessment: its tariff line, value, quantity and preference."""
-
-    line: TariffLine
-    customs_value: Decimal
-    quantity: Decimal
-    preference: bool = False
-
-
-@dataclass(frozen=True)
-class DutyAssessment:
-    """The duties of a whole declaration: the duty lines of each item, and their totals."""
-
-    currency: str
-    items: tuple[tuple[DutyLine, ...], ...]
-    totals: dict[TaxType, Decimal] = field(init=False)
-
-    def __post_init__(self) -> None:
-        totals = dict.fromkeys(TaxType, _ZERO)
-        for duty_lines in self.items:
-            for duty in duty_lines:
-                totals[duty.tax] += duty.amount
-        object.__setattr__(self, "totals", totals)
-
-    @property
-    def total(self) -> Decimal:
-        return sum(self.totals.values(), _ZERO)
-
-    def lines(self) -> Iterable[DutyLine]:
-        for duty_lines in self.items:
-            yield from duty_lines
-
-
-def assess_items(items: Iterable[TaxableItem], currency: str) -> DutyAssessment:
-    return DutyAssessment(
-        currency,
-        tuple(
-            tuple(
-                assess_item(
-                    item.line, item.customs_value, item.quantity, currency, item.preference
-                )
-            )
-            for item in items
-        ),
-    )
 
 
 # ---------------------------------------------------------------------------------------------
