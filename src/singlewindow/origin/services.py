@@ -61,6 +61,7 @@ from singlewindow.origin.model import (
     verify,
 )
 from singlewindow.origin.repository import CertificateRow
+from singlewindow.tariff.measures import E_FORM_D
 
 log = logging.getLogger("singlewindow.origin")
 
@@ -352,7 +353,7 @@ class Origin:
 
         Verifies the received e-Form D the declaration cites and records the verdict on it.
         """
-        if declaration.preference != PREFERENCE or not declaration.proof_of_origin:
+        if not _cites_e_form_d(declaration):
             return False, "no ATIGA preference claimed with an e-Form D"
         on = self.clock().date()
         with self.database.unit_of_work() as session:
@@ -387,7 +388,7 @@ class Origin:
         """In the caller's transaction: verify, record and answer the issuer (accepted when
         at least one goods item is covered; otherwise rejected with every reason). An
         e-Form D is answered once; later calls only verify and record."""
-        if declaration.preference != PREFERENCE or not declaration.proof_of_origin:
+        if not _cites_e_form_d(declaration):
             return {}
         row = self._received(session, declaration, lock=True)
         verdicts = self._verdicts(row, declaration, on or self.clock().date())
@@ -572,6 +573,16 @@ def _identity(
 
 def _text(payload: bytes) -> str:
     return payload[:4000].decode("utf-8", errors="replace")
+
+
+def _cites_e_form_d(declaration: Declaration) -> bool:
+    """Whether the declaration claims ATIGA on an e-Form D (and not on another proof, such
+    as an exporter's origin declaration, which the documentary check looks at)."""
+    return (
+        declaration.preference == PREFERENCE
+        and bool(declaration.proof_of_origin)
+        and (declaration.proof_type or E_FORM_D.code) == E_FORM_D.code
+    )
 
 
 def _not_received(declaration: Declaration) -> str:
