@@ -367,6 +367,25 @@ def test_the_vn_sample_answers_hand_checked_rates(sqlite_database: Database) -> 
     assert duty("2710.12.24", "SG", "environmental_tax") == Decimal("200000")
 
 
+def test_the_th_sample_answers_its_agreements_and_prohibitions(sqlite_database: Database) -> None:
+    services.ensure_sample_schedule(sqlite_database, "TH")
+    on = date(2025, 6, 1)
+
+    def found(code: str, origin: str) -> dict[str, str]:
+        answer = services.applicable_measures(sqlite_database, "TH", code, origin, on)
+        return {f.measure.id: str(f.measure.duty) for f in answer.measures}
+
+    # AANZFTA's 0% on heading 0806 covers fresh grapes from Australia; TAFTA's beer rate
+    assert found("0806.10.00", "AU")["TH-AANZFTA-0806"] == "0%"
+    assert found("2203.00.90", "AU")["TH-TAFTA-22030090"] == "0%"
+    assert "TH-TAFTA-22030090" not in found("2203.00.90", "NZ")  # NZ is not a TAFTA party
+    assert found("7209.26.00", "JP")["TH-JTEPA-72092600"] == "0%"
+    assert "TH-PROHIBITION-854340" in found("8543.40", "CN")
+    answer = services.applicable_measures(sqlite_database, "TH", "3808.91", "IN", on)
+    (permit,) = answer.measures
+    assert [t.code for t in permit.conditions[0]] == ["PERMIT"]
+
+
 def test_a_merge_replaces_entries_by_id_and_keeps_the_others(database: Database) -> None:
     services.import_schedule(database, "VN", SCHEDULE)
     first = services.import_measures(
