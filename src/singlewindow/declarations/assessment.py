@@ -212,8 +212,9 @@ def measures_of(draft: Declaration, item: GoodsItem, book: TariffBook, on: date)
     """What the tariff's measures lay on `item`: its claim and the documents it presents (its
     own, the declaration's, and the proof of origin it claims with)."""
     claim = draft.claim_of(item)
+    asked = book.measures.document_codes
     held = (*item.documents, *draft.documents)
-    documents = [PresentedDocument(d.code, d.reference) for d in held]
+    documents = [PresentedDocument(d.code, d.reference) for d in held if d.code in asked]
     if claim is not None:
         documents.append(PresentedDocument(claim.proof_type, claim.proof_reference))
     return book.measures.duties_for(

@@ -40,6 +40,7 @@ from singlewindow.tariff.measures import (
 from singlewindow.tariff.model import DutyLine, TariffLine, TaxType
 
 _DIGITS = re.compile(r"^\d+$")
+ANSWERS_KEPT = 20_000  # duties_for answers a set keeps (a few MB at most)
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,14 @@ class MeasureSet:
         for measure in self.measures:
             by_code.setdefault(measure.goods_code, []).append(measure)
         self._by_code = {code: tuple(ms) for code, ms in by_code.items()}
+        # duties_for answers by its question: lodgement asks the same few questions (code,
+        # origin, day, claim, documents) thousands of times, and a set never changes
+        self._answers: dict[tuple[object, ...], Duties] = {}
+        self._codes: dict[tuple[object, ...], frozenset[str]] = {}
+        # the document types some condition asks for: no other document changes an answer
+        self.document_codes = frozenset(
+            code for m in self.measures for c in m.conditions for code in c.codes
+        )
 
     def __len__(self) -> int:
         return len(self.measures)
@@ -235,12 +244,19 @@ class MeasureSet:
         """The additional codes of the measures in force on `code` for `origin`: a goods item
         must declare one of them (its producer, or the residual code for all others), since
         leaving it out would escape a duty laid on the producer."""
-        return frozenset(
-            m.additional_code
-            for m in self._candidates(code)
-            if m.additional_code is not None
-            and m.applies_to(code, origin, on, m.additional_code, self.areas[m.area])
-        )
+        question = ("additional codes", code, origin, on)
+        answer = self._codes.get(question)
+        if answer is None:
+            answer = frozenset(
+                m.additional_code
+                for m in self._candidates(code)
+                if m.additional_code is not None
+                and m.applies_to(code, origin, on, m.additional_code, self.areas[m.area])
+            )
+            if len(self._codes) >= ANSWERS_KEPT:
+                self._codes.clear()
+            self._codes[question] = answer
+        return answer
 
     def duties_for(
         self,
@@ -258,6 +274,24 @@ class MeasureSet:
         agreement on `on`, a preference of that agreement applies to the code, and the
         item's `documents` meet its conditions. Otherwise the refusal says why.
         """
+        question = (code, origin, on, additional_code, claimed, tuple(documents))
+        answer = self._answers.get(question)
+        if answer is None:
+            if len(self._answers) >= ANSWERS_KEPT:
+                self._answers.clear()  # a bound, not an LRU: the few hot questions return
+            answer = self._duties_for(code, origin, on, additional_code, claimed, documents)
+            self._answers[question] = answer
+        return answer
+
+    def _duties_for(
+        self,
+        code: str,
+        origin: str,
+        on: date,
+        additional_code: str | None,
+        claimed: str | None,
+        documents: Sequence[PresentedDocument],
+    ) -> Duties:
         found = self.applicable(code, origin, on, additional_code)
         thirds = found.get(MeasureType.THIRD_COUNTRY_DUTY, ())
         third = self._most_specific(thirds) if thirds else None

@@ -14,6 +14,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from singlewindow.core.money import round_to_minor_unit
 from singlewindow.tariff.measure_set import Cited, Duties
@@ -110,12 +111,14 @@ def lay_duties(
     for line in lines:
         component = _COMPONENT_OF[line.tax]
         laid[component] = laid.get(component, Decimal(0)) + line.amount
-    taxes: dict[TaxType, Cited] = {_TAX_OF[c.measure.type]: c for c in duties.taxes}
+    if not duties.taxes:
+        return lines
+    taxes = {_TAX_OF[c.measure.type]: c for c in duties.taxes}
     for tax, components in bases.order:
         cited = taxes.get(tax)
         if cited is None:
             continue
-        present = [c for c in components if c in laid]
+        present = tuple(c for c in components if c in laid)
         base = sum((laid[c] for c in present), Decimal(0))
         line = _tax_line(tax, cited, present, base, quantity, currency)
         lines.append(line)
@@ -127,7 +130,7 @@ def lay_duties(
 def _tax_line(
     tax: TaxType,
     cited: Cited,
-    components: list[BaseComponent],
+    components: tuple[BaseComponent, ...],
     base: Decimal,
     quantity: Decimal,
     currency: str,
@@ -136,8 +139,11 @@ def _tax_line(
     if rate is None:  # validation refuses a tax measure without a duty expression
         raise ValueError(f"measure {cited.id} has no duty expression")
     amount = round_to_minor_unit(rate.amount(base, quantity), currency)
-    what = f"{cited.measure.type.label} on {' + '.join(components)}"
-    return DutyLine(
-        tax, f"{what} ({cited.description})", base, quantity, rate.text, amount, currency,
-        False, rate,
-    )
+    what = _what(cited.measure.type.label, components, cited.description)
+    return DutyLine(tax, what, base, quantity, rate.text, amount, currency, False, rate)
+
+
+@lru_cache(maxsize=4096)
+def _what(label: str, components: tuple[BaseComponent, ...], citation: str) -> str:
+    """`VAT on customs value + import duty (measure …)`, written once per measure and base."""
+    return f"{label} on {' + '.join(components)} ({citation})"
