@@ -347,11 +347,12 @@ def _show(read: DeclarationRead) -> None:
         console.print(f"  item {item['sequence']} customs value: {escape(item['valuation'])}")
     for note in read.assessment.get("preference", []):
         console.print(f"  preference, {escape(note)}")
-    table = Table("item", "tax", "base", "rate", "amount", "formula")
+    # the formula shows the base and the rate; the measure says which one laid it and why
+    table = Table("item", "tax", "amount", "formula", "measure")
     for item in read.assessment.get("items", []):
         for duty in item["duties"]:
-            table.add_row(str(item["sequence"]), duty["tax"], duty["base"], duty["rate"],
-                          duty["amount"], escape(duty["formula"]))
+            table.add_row(str(item["sequence"]), duty["tax"], duty["amount"],
+                          escape(duty["formula"]), escape(duty["measure"]))
     if table.row_count:
         console.print(table)
     s = read.settlement

@@ -391,12 +391,12 @@ def test_a_duty_line_explains_the_rate_and_cites_the_measure(measures: MeasureSe
 def test_a_citation_names_the_exclusions_and_the_additional_code(measures: MeasureSet) -> None:
     by_id = {x.id: x for x in measures.measures}
     assert by_id["VN-13"].citation == (
-        "measure VN-13: safeguard duty 8% on 721049, for 1011 except ID, TH"
+        "measure VN-13: safeguard duty 8% on 721049, for erga omnes except ID, TH"
     )
     assert by_id["VN-11"].citation == (
         "measure VN-11: anti-dumping duty 4.5% on 7210, for CN, additional code C001"
     )
-    assert by_id["VN-20"].citation == "measure VN-20: Import of municipal waste, for 1011"
+    assert by_id["VN-20"].citation == "measure VN-20: Import of municipal waste, for erga omnes"
 
 
 def test_taxes_are_listed_with_their_measures(measures: MeasureSet) -> None:

@@ -370,7 +370,8 @@ class Measure:
     def citation(self) -> str:
         """How an explanation names the measure: its id and what it is (computed once: every
         duty line quotes it)."""
-        parts = [f"measure {self.id}: {self.title}, for {self.area}"]
+        area = "erga omnes" if self.area == ERGA_OMNES else self.area
+        parts = [f"measure {self.id}: {self.title}, for {area}"]
         if self.excluded:
             parts.append(f" except {', '.join(sorted(self.excluded))}")
         if self.additional_code:
