@@ -460,6 +460,44 @@ def test_a_bad_measure_file_stores_nothing_and_says_where(database: Database) ->
     assert services.tariff_book(database, "VN").revision == revision  # not even bumped
 
 
+def test_a_file_with_entries_that_do_not_read_still_has_every_problem_reported(
+    database: Database,
+) -> None:
+    services.import_schedule(database, "VN", SCHEDULE)
+    bad = measures_file(
+        {**rcep_coffee("RCEP-1", "5 %%", "2025-01-01")},  # a duty that does not parse
+        {  # reads, but names a code HS 2022 does not have and an area nobody defined
+            "id": "BAN-1",
+            "type": "prohibition",
+            "goods_code": "0999",
+            "area": "MARS",
+            "valid_from": "2022-01-01",
+        },
+        {  # reads, but overlaps the schedule's MFN on 0901.11.00
+            "id": "MFN-09",
+            "type": "third_country_duty",
+            "goods_code": "09",
+            "area": "1011",
+            "valid_from": "2022-01-01",
+            "duty": "5%",
+        },
+        {**rcep_coffee("RCEP-9", "5%", "2025-01-01"), "area": "BAD AREA!"},
+        areas=(CN_AREA, {**RCEP_AREA, "kind": "planet"}),  # RCEP does not read either
+    )
+    with pytest.raises(InvalidMeasures) as caught:
+        services.import_measures(database, "VN", bad)
+    problems = problems_of(caught)
+    assert "'5 %%' is not a rate" in problems["measures.0.duty"]
+    assert "no goods code 0999" in problems["measures.1.goods_code"]
+    assert "MARS" in problems["measures.1.area"]
+    assert "the schedule's mfn of 09011100" in problems["measures.2"]
+    assert "measures.3.area" in problems
+    assert "areas.1.kind" in problems
+    # the agreement names the area that did not read: that is no second problem of its own
+    assert not any(path.startswith("agreements") for path in problems), problems
+    assert stored_ids(database) == []
+
+
 def test_a_file_that_breaks_a_stored_measure_is_refused(database: Database) -> None:
     services.import_schedule(database, "VN", SCHEDULE)
     services.import_measures(

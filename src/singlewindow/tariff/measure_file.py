@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
@@ -90,14 +91,37 @@ def read_measure_file(
     condition may name a type of `known_document_types` (the built-in ones, plus the stored
     ones when merging) or one the file itself defines.
     """
+    read = read_entries(source, known_document_types)
+    if read.problems:
+        detail = f"the measure file has {len(read.problems)} problem(s)"
+        raise InvalidMeasures(read.problems, detail)
+    return read.data, read.note
+
+
+@dataclass(frozen=True)
+class ReadFile:
+    """What a file's entries read as, the ones with problems left out, so that the set can
+    still be checked and every problem of the file reported at once: `positions` are the
+    file indices of the entries kept (by list: `measures`, `areas`, `agreements`), `unread`
+    the ids of those left out (a reference to one is no problem of its own)."""
+
+    data: MeasureData
+    note: str
+    problems: list[Problem]
+    positions: dict[str, tuple[int, ...]]
+    unread: frozenset[str]
+
+
+def read_entries(
+    source: str | bytes | Path | TextIO,
+    known_document_types: Mapping[str, DocumentType] = DOCUMENT_TYPES,
+) -> ReadFile:
+    """Read a file without refusing it: the entries that read, and every problem found.
+    A file that is not JSON at all (or too large) is still refused at once."""
     document = _load(source)
     reader = _Reader()
     data, note = reader.file(document, known_document_types)
-    if reader.problems:
-        raise InvalidMeasures(
-            reader.problems, f"the measure file has {len(reader.problems)} problem(s)"
-        )
-    return data, note
+    return ReadFile(data, note, reader.problems, reader.positions, frozenset(reader.unread))
 
 
 def parse_measure_file(
@@ -151,6 +175,8 @@ class _Reader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self._paths: set[str] = set()
+        self.positions: dict[str, tuple[int, ...]] = {}
+        self.unread: set[str] = set()
 
     def problem(self, path: str, message: str) -> None:
         # One problem a place: a missing key is `required`, not also `a string, not null`.
@@ -176,6 +202,11 @@ class _Reader:
         known = {**known_document_types, **{t.code: t for _, t in document_types}}
         measures = self.entries(fields, "measures", lambda v, p: self.measure(v, p, known))
         self.unique(measures, "measures", lambda m: m.id, "measure")
+        self.positions = {
+            "measures": tuple(i for i, _ in measures),
+            "areas": tuple(i for i, _ in areas),
+            "agreements": tuple(i for i, _ in agreements),
+        }
         data = MeasureData(
             measures=tuple(m for _, m in measures),
             areas=tuple(a for _, a in areas),
@@ -198,6 +229,10 @@ class _Reader:
             entry = read(item, f"{key}.{index}")
             if entry is not None:
                 found.append((index, entry))
+            elif isinstance(item, dict):
+                for name in ("id", "code"):
+                    if isinstance(item.get(name), str):
+                        self.unread.add(item[name])
         return found
 
     def unique(

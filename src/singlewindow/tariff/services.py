@@ -32,7 +32,7 @@ from singlewindow.tariff.errors import (
     UnknownCode,
     UnknownSchedule,
 )
-from singlewindow.tariff.measure_file import known_code, measure_file, read_measure_file
+from singlewindow.tariff.measure_file import known_code, measure_file, read_entries
 from singlewindow.tariff.measure_set import (
     MeasureData,
     MeasureSet,
@@ -198,11 +198,12 @@ def import_measures(
         revision = repository.bump_revision(session, country, utcnow())
         stored = MeasureData() if replace else repository.measure_data_of(session, country)
         known = {**DOCUMENT_TYPES, **{t.code: t for t in stored.document_types}}
-        data, _ = read_measure_file(source, known)
+        read = read_entries(source, known)
+        data = read.data
         kept = _merged(stored, data)
         lines = repository.lines_of(session, country)
         file_places = [
-            _Place(f"measures.{i}", True, f"measures.{i}") for i in range(len(data.measures))
+            _Place(f"measures.{i}", True, f"measures.{i}") for i in read.positions["measures"]
         ]
         stored_places = [
             _Place(f"stored.measures.{m.id}", False, f"stored measure {m.id}")
@@ -216,13 +217,21 @@ def import_measures(
             )
             for m in measures_of_lines(lines)
         ]
+        # The entries that read are checked as a set even when others did not, so that
+        # every problem of the file is reported at once.
+        problems = list(read.problems)
         try:
             national_measures(lines, kept, known_code)
         except InvalidMeasures as error:
             places = file_places + stored_places + schedule_places
-            problems = _located(error.problems, places, data)
+            problems += [
+                p
+                for p in _located(error.problems, places, data, read.positions)
+                if not _names_unread(p, read.unread)
+            ]
+        if problems:
             detail = f"the measures have {len(problems)} problem(s)"
-            raise InvalidMeasures(problems, detail) from None
+            raise InvalidMeasures(problems, detail)
         deleted = sum(repository.delete_measure_data(session, country).values()) if replace else 0
         replaced = _replaced(stored, data)
         repository.store_measure_data(session, country, data)
@@ -295,8 +304,20 @@ _MEASURE_AT = re.compile(r"^measures\.(\d+)(.*)$")
 _NAMED = re.compile(r"measures\.(\d+)")
 
 
+_UNREAD = re.compile(r"^no (?:geographical area|agreement|additional code) '(.+)'$")
+
+
+def _names_unread(problem: Problem, unread: frozenset[str]) -> bool:
+    """A reference to an entry of the file that was refused on its own is no new problem."""
+    found = _UNREAD.match(problem.message)
+    return found is not None and found.group(1) in unread
+
+
 def _located(
-    problems: Sequence[Problem], places: Sequence[_Place], data: MeasureData | None = None
+    problems: Sequence[Problem],
+    places: Sequence[_Place],
+    data: MeasureData | None = None,
+    positions: dict[str, tuple[int, ...]] | None = None,
 ) -> list[Problem]:
     """`MeasureSet`'s problems put at their place in the file being imported.
 
@@ -309,8 +330,16 @@ def _located(
     def named(message: str) -> str:
         return _NAMED.sub(lambda m: places[int(m.group(1))].what, message)
 
-    file_areas = {} if data is None else {a.id: i for i, a in enumerate(data.areas)}
-    file_agreements = {} if data is None else {a.id: i for i, a in enumerate(data.agreements)}
+    at = positions or {}
+
+    def indexed(kind: str, ids: Sequence[str]) -> dict[str, int]:
+        """Each id's index in the file (the entries that read are not all of them)."""
+        return {i: at.get(kind, tuple(range(len(ids))))[n] for n, i in enumerate(ids)}
+
+    file_areas = {} if data is None else indexed("areas", [a.id for a in data.areas])
+    file_agreements = (
+        {} if data is None else indexed("agreements", [a.id for a in data.agreements])
+    )
     located: list[Problem] = []
     for problem in problems:
         found = _MEASURE_AT.match(problem.path)
@@ -329,9 +358,9 @@ def _located(
             continue
         kind, _, rest = problem.path.partition(".")
         identifier, dot, tail = rest.partition(".")
-        positions = {"areas": file_areas, "agreements": file_agreements}.get(kind, {})
-        if identifier in positions:
-            located.append(Problem(f"{kind}.{positions[identifier]}{dot}{tail}", problem.message))
+        by_id = {"areas": file_areas, "agreements": file_agreements}.get(kind, {})
+        if identifier in by_id:
+            located.append(Problem(f"{kind}.{by_id[identifier]}{dot}{tail}", problem.message))
         else:
             located.append(Problem(f"stored.{problem.path}", problem.message))
     return located
