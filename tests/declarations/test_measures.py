@@ -118,7 +118,9 @@ def test_an_anti_dumping_duty_needs_the_producers_code_and_adds_to_the_vat_base(
     problems = refusal(clearance, import_declaration(items=(STEEL,)))
     assert "C001, C002, C999" in problems["items.0.additional_code"]
     wrong = replace(STEEL, additional_code="C777")
-    assert "items.0.additional_code" in refusal(clearance, import_declaration(items=(wrong,)))
+    assert refusal(clearance, import_declaration(items=(wrong,)))[
+        "items.0.additional_code"
+    ].startswith("C777 is not one")
     view = clearance.lodge(
         import_declaration(items=(replace(STEEL, additional_code="C002"),)), TRADER
     )

@@ -122,6 +122,10 @@ def test_an_items_e_form_d_must_be_the_consignments():
     item = replace(COFFEE, preference=PreferenceClaim("ATIGA", "E-FORM-D", "FD-2"))
     found = paths(import_declaration(items=(item,), preference="ATIGA", proof_of_origin="FD-1"))
     assert "items.0.preference.proof_reference" in found
+    # another agreement's claim on an e-Form D is the tariff's to refuse (the wrong proof)
+    rcep = replace(COFFEE, preference=PreferenceClaim("RCEP", "E-FORM-D", "FD-2"))
+    found = paths(import_declaration(items=(rcep,), preference="ATIGA", proof_of_origin="FD-1"))
+    assert "items.0.preference.proof_reference" not in found
     same = replace(COFFEE, preference=PreferenceClaim("ATIGA", "E-FORM-D", "FD-1"))
     found = paths(import_declaration(items=(same,), preference="ATIGA", proof_of_origin="FD-1"))
     assert "items.0.preference.proof_reference" not in found

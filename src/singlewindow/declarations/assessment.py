@@ -243,11 +243,14 @@ def tariff_problems(draft: Declaration, book: TariffBook, on: date) -> list[Prob
             continue
         wanted = book.measures.additional_codes_for(item.commodity_code, item.origin_country, on)
         if wanted and item.additional_code not in wanted:
+            declared = (
+                "" if item.additional_code is None else f"{item.additional_code} is not one: "
+            )
             problems.append(
                 Problem(
                     f"{path}.additional_code",
-                    f"{item.commodity_code} from {item.origin_country} needs the additional code"
-                    f" of its producer: one of {', '.join(sorted(wanted))}",
+                    f"{declared}{item.commodity_code} from {item.origin_country} needs the"
+                    f" additional code of its producer: one of {', '.join(sorted(wanted))}",
                 )
             )
         elif item.additional_code is not None and not wanted:

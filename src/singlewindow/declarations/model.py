@@ -307,7 +307,10 @@ def validate(
         )
     for index, item in enumerate(d.items):
         claim = item.preference
-        if claim is not None and claim.proof_type == E_FORM_D.code and (
+        e_form_d = claim is not None and claim.agreement in DEFAULT_PROOF and (
+            claim.proof_type == E_FORM_D.code
+        )
+        if claim is not None and e_form_d and (
             d.preference != claim.agreement or d.proof_of_origin != claim.proof_reference
         ):
             # the origin room verifies and answers the e-Form D of the consignment
