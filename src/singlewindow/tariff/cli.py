@@ -3,8 +3,10 @@ what applies to a code for an origin on a date, from the command line."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import typer
 from rich.console import Console
@@ -12,13 +14,30 @@ from rich.table import Table
 
 from singlewindow.core.clock import today
 from singlewindow.core.config import Settings
+from singlewindow.core.db import Database
 from singlewindow.core.errors import Invalid, NotFound
 from singlewindow.node import open_database
 from singlewindow.tariff import services
 
 app = typer.Typer(help="National tariff: import, search, measures", no_args_is_help=True)
+R = TypeVar("R")
 console = Console()
 errors = Console(stderr=True)
+
+
+def _imported(file: Path, country: str, load: Callable[[Database], R]) -> R:
+    """What `load` imported into the country's database; every located problem printed and
+    exit 1 when it refused the file (all or nothing: nothing was imported)."""
+    database = open_database(Settings.from_env(country=country))
+    try:
+        return load(database)
+    except Invalid as error:
+        errors.print(f"[red]{file}: {error.detail}; nothing was imported[/red]")
+        for problem in error.problems:
+            errors.print(f"  {problem.path}: {problem.message}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
 
 
 @app.command("import")
@@ -29,16 +48,9 @@ def import_(
 ) -> None:
     """Load a national schedule (docs/tariff-csv.md), all lines or none."""
     country = country.upper()
-    database = open_database(Settings.from_env(country=country))
-    try:
-        report = services.import_schedule(database, country, file, replace=replace)
-    except Invalid as error:
-        errors.print(f"[red]{file}: {error.detail}; nothing was imported[/red]")
-        for problem in error.problems:
-            errors.print(f"  {problem.path}: {problem.message}", markup=False, highlight=False)
-        raise typer.Exit(1) from None
-    finally:
-        database.dispose()
+    report = _imported(
+        file, country, lambda db: services.import_schedule(db, country, file, replace=replace)
+    )
     console.print(
         f"[green]{country}[/green]: {report.lines} lines in {report.chapters} chapters "
         f"({report.inserted} new, {report.updated} updated, {report.deleted} removed); "
@@ -88,16 +100,9 @@ def import_measures(
 ) -> None:
     """Load a country's measure file (docs/tariff-measures.md), all entries or none."""
     country = country.upper()
-    database = open_database(Settings.from_env(country=country))
-    try:
-        report = services.import_measures(database, country, file, replace=replace)
-    except Invalid as error:
-        errors.print(f"[red]{file}: {error.detail}; nothing was imported[/red]")
-        for problem in error.problems:
-            errors.print(f"  {problem.path}: {problem.message}", markup=False, highlight=False)
-        raise typer.Exit(1) from None
-    finally:
-        database.dispose()
+    report = _imported(
+        file, country, lambda db: services.import_measures(db, country, file, replace=replace)
+    )
     console.print(
         f"[green]{country}[/green]: {report.measures} measures, {report.areas} areas, "
         f"{report.agreements} agreements, {report.additional_codes} additional codes, "
