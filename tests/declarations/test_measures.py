@@ -7,13 +7,16 @@ VND (42,240 USD + 850 freight + 120 insurance, at 25,400 VND).
 """
 
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from singlewindow.declarations.errors import InvalidDeclaration
 from singlewindow.declarations.model import PreferenceClaim, Status, SupportingDocument
-from singlewindow.risk.model import InspectionOutcome
+from singlewindow.risk import services as selectivity
+from singlewindow.risk.model import Channel, InspectionOutcome
+from singlewindow.risk.services import RuleDraft
 from tests.builders import COFFEE, OFFICER, TRADER, import_declaration
 from tests.declarations.test_services import stored
 
@@ -147,3 +150,28 @@ def test_a_consignment_claim_covers_the_items_whose_origin_is_party(clearance):
     notes = view.assessment["preference"]
     assert any(n.startswith("item 1: pending") for n in notes)
     assert any(n.startswith("item 2: refused") and "CN is not party" in n for n in notes)
+
+
+def test_risk_profiles_may_watch_the_claimed_agreement_and_the_declared_producer(
+    clearance, database
+):
+    # a producer whose low anti-dumping rate others are suspected of borrowing
+    selectivity.create_rule(
+        database,
+        RuleDraft(
+            "steel declared as C001",
+            [{"field": "additional_code", "operator": "eq", "value": "C001"}],
+            Channel.RED,
+            date(2026, 1, 1),
+        ),
+        "officer",
+    )
+    watched = clearance.lodge(
+        import_declaration(items=(replace(STEEL, additional_code="C001"),)), TRADER
+    )
+    assert watched.channel is Channel.RED
+    assert any("steel declared as C001" in reason for reason in watched.selection["reasons"])
+    other = clearance.lodge(
+        import_declaration("LRN-C2", items=(replace(STEEL, additional_code="C002"),)), TRADER
+    )
+    assert other.channel is not Channel.RED

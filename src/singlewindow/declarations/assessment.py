@@ -344,6 +344,8 @@ def risk_subject(
                 "unit_value_ratio": ratio,
                 # The import duty actually applied, as a percentage of the customs value.
                 "duty_rate": _applied_rate(duties),
+                "agreement": claim.agreement if (claim := draft.claim_of(item)) else None,
+                "additional_code": item.additional_code,
             }
         )
     return RiskSubject(header, items)

@@ -90,6 +90,10 @@ FIELDS: dict[str, tuple[Scope, bool]] = {
     # Declared unit value divided by the tariff line's reference unit value: 0.4 means the
     # goods are declared at 40 % of what is usual (a classic undervaluation signal).
     "unit_value_ratio": (Scope.ITEM, True),
+    # The agreement the item claims (its own claim, or the consignment's), and the additional
+    # code it declares (a named producer: profiles watch for anti-dumping circumvention).
+    "agreement": (Scope.ITEM, False),
+    "additional_code": (Scope.ITEM, False),
 }
 
 NUMERIC_OPERATORS = {Operator.GT, Operator.GTE, Operator.LT, Operator.LTE}
