@@ -409,6 +409,44 @@ def enable_user(username: str, country: CountryOption = "VN") -> None:
     console.print(f"{username} is enabled.")
 
 
+@users_app.command("password")
+def set_password(
+    username: str,
+    country: CountryOption = "VN",
+    password_file: Annotated[
+        Path | None,
+        typer.Option(help="Read the password from this file's first line (for scripts)"),
+    ] = None,
+) -> None:
+    """Set a user's console password, read from --password-file, stdin, or a hidden prompt
+    (twice) on a terminal; its failed logins and any lock are cleared."""
+    password = _new_password(password_file)
+    access.set_password(_node_database(country), username, password)
+    console.print(f"{username}'s console password is set; its failed logins are cleared.")
+
+
+def _new_password(password_file: Path | None) -> str:
+    """The password from the file's or stdin's first line (its line end is not part of it),
+    or typed twice, unseen, on a terminal. Never echoed nor put in an error."""
+    if password_file is not None:
+        try:
+            text = password_file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise CommandFailed(f"{password_file}: no such file") from None
+        except UnicodeDecodeError:
+            raise CommandFailed(f"{password_file}: not UTF-8 text") from None
+        return text.splitlines()[0] if text else ""
+    if sys.stdin.isatty():
+        password: str = typer.prompt("New password", hide_input=True,
+                                     confirmation_prompt=True)
+        return password
+    line = sys.stdin.readline()
+    if not line:
+        raise CommandFailed("no password on stdin (give it on the first line, or use "
+                            "--password-file)")
+    return line.rstrip("\r\n")
+
+
 @users_app.command("token")
 def issue_token(username: str, country: CountryOption = "VN") -> None:
     """Issue a new API token to a user and print it (shown once; only its digest is kept)."""

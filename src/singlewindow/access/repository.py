@@ -1,4 +1,5 @@
-"""Users and their API tokens (only a SHA-256 digest of each token is stored), and the
+"""Users and their API tokens (only a SHA-256 digest of each token is stored), their console
+passwords (only the Argon2id encoded hash) with their run of failed logins, and the
 access revision: a one-row counter bumped in the transaction of every revocation and
 disabling, which tells each process of the node when to drop the tokens it has cached."""
 
@@ -10,6 +11,7 @@ from sqlalchemy import BigInteger, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from singlewindow.access.model import TOKEN_ID_LENGTH, ApiToken, Principal, Role, UserAccount
+from singlewindow.access.passwords import LoginRecord
 from singlewindow.core import revisions
 from singlewindow.core.clock import as_utc
 from singlewindow.core.db import Base, UtcDateTime
@@ -24,6 +26,12 @@ class UserRow(Base):
     office: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The Argon2id encoded string (parameters, salt and hash; about 100 characters); none
+    # until a password is set, and then the user cannot log in to the console.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     def principal(self) -> Principal:
         return Principal(self.username, Role(self.role), self.party_id, self.office)
@@ -40,6 +48,17 @@ class UserRow(Base):
 
     def save(self, account: UserAccount) -> None:
         self.disabled_at = account.disabled_at
+
+    def login_record(self) -> LoginRecord:
+        return LoginRecord(
+            self.username,
+            self.failed_logins,
+            as_utc(self.locked_until) if self.locked_until else None,
+        )
+
+    def save_login(self, record: LoginRecord) -> None:
+        self.failed_logins = record.failed_logins
+        self.locked_until = record.locked_until
 
 
 class TokenRow(Base):

@@ -1,5 +1,5 @@
 """Use cases of access: create, list, disable and enable users; issue, check and revoke
-tokens.
+tokens; set console passwords and log in with them.
 
 Known tokens are cached per database in each process. Every revocation and disabling bumps
 the access revision in its own transaction; each process reads the revision at most every
@@ -14,13 +14,19 @@ import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from singlewindow.access.errors import (
+    WRONG_CREDENTIALS,
     AccountConflict,
+    AccountLocked,
     InvalidUser,
+    LoginRefused,
     UnknownToken,
     UnknownTokenId,
     UnknownUser,
@@ -35,6 +41,7 @@ from singlewindow.access.model import (
     refuse_expired,
     token_expiry,
 )
+from singlewindow.access.passwords import LONGEST_PASSWORD, check_password
 from singlewindow.access.repository import (
     TokenRow,
     UserRow,
@@ -270,3 +277,81 @@ def all_users(database: Database) -> list[UserAccount]:
     with database.unit_of_work() as session:
         rows = session.scalars(select(UserRow).order_by(UserRow.username)).all()
         return [row.account() for row in rows]
+
+
+# Argon2id with argon2-cffi's defaults (RFC 9106's second recommended profile: 64 MiB, three
+# passes); a stored hash made with other parameters is redone at its next successful login.
+_HASHER = PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash of no one's password, verified when the username is unknown or has no
+    password, so that the answer takes as long as a wrong password's (made once per process,
+    on the first such login, not at import)."""
+    return _HASHER.hash(secrets.token_urlsafe(32))
+
+
+def _verified(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def set_password(database: Database, username: str, password: str) -> None:
+    """Set a user's console password (by the policy of `access.passwords`; only its Argon2id
+    hash is kept); its failed logins and any lock are cleared."""
+    check_password(username, password)
+    password_hash = _HASHER.hash(password)  # before the unit of work: it takes a while
+    with database.unit_of_work() as session:
+        row = _user(session, username, lock=True)
+        record = row.login_record()
+        record.reset()
+        row.save_login(record)
+        row.password_hash = password_hash
+        row.password_changed_at = utcnow()
+
+
+def login(database: Database, username: str, password: str) -> Principal:
+    """Who logs in with `username` and `password` at the console.
+
+    LoginRefused with one answer for an unknown user, a user without a password and a wrong
+    password; AccountLocked after repeated failures, until the lock ends, the right password
+    too; LoginRefused for a disabled user who gave its right password."""
+    with database.unit_of_work() as session:
+        row = session.get(UserRow, username)
+        password_hash = row.password_hash if row is not None else None
+        if row is not None and password_hash is not None:
+            row.login_record().refuse_if_locked(utcnow())
+    if password_hash is None or len(password) > LONGEST_PASSWORD:  # none could be right
+        # As long as a wrong password takes, for the same answer.
+        _verified(_dummy_hash(), password[:LONGEST_PASSWORD])
+        raise LoginRefused(WRONG_CREDENTIALS)
+    # Argon2 takes its time outside any transaction (SQLite's writers take turns); the count
+    # is then kept under the user's row lock, so that two workers lose no failure.
+    right = _verified(password_hash, password)
+    now = utcnow()
+    with database.unit_of_work() as session:
+        row = _user(session, username, lock=True)
+        if row.password_hash != password_hash:  # set anew meanwhile: the new one decides
+            right = row.password_hash is not None and _verified(row.password_hash, password)
+        record = row.login_record()
+        record.refuse_if_locked(now)  # another worker's failure may have locked it meanwhile
+        if right:
+            record.succeeded()
+            if row.password_hash and _HASHER.check_needs_rehash(row.password_hash):
+                row.password_hash = _HASHER.hash(password)
+            locks = False
+        else:
+            locks = record.failed(now)
+        row.save_login(record)
+        principal, disabled = row.principal(), row.disabled_at is not None
+    # Raised once the unit of work has kept the count (raising inside it would roll back).
+    if locks and record.locked_until is not None:
+        raise AccountLocked(username, record.locked_until)
+    if not right:
+        raise LoginRefused(WRONG_CREDENTIALS)
+    if disabled:
+        raise LoginRefused(f"user {username!r} is disabled; ask an admin to enable it")
+    return principal
