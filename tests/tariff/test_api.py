@@ -244,6 +244,14 @@ def test_a_bad_measure_file_answers_422_with_every_located_error(admin: TestClie
         "/tariff/schedules/VN/measures", content=b"{", headers={"content-type": "application/json"}
     )
     assert not_json.status_code == 422 and not_json.json()["errors"][0]["path"] == "file"
+    # JSON, but not an object (the schema fuzzing found this one answering 500)
+    for body in ('"\\udafd text"', "[]", "3", "null"):
+        not_a_file = admin.post(
+            "/tariff/schedules/VN/measures",
+            content=body.encode(),
+            headers={"content-type": "application/json"},
+        )
+        assert not_a_file.status_code == 422, (body, not_a_file.text)
 
 
 @pytest.mark.parametrize("role", [Role.TRADER, Role.OFFICER])

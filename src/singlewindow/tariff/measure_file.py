@@ -175,7 +175,7 @@ class _Reader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self._paths: set[str] = set()
-        self.positions: dict[str, tuple[int, ...]] = {}
+        self.positions: dict[str, tuple[int, ...]] = {"measures": (), "areas": (), "agreements": ()}
         self.unread: set[str] = set()
 
     def problem(self, path: str, message: str) -> None:
