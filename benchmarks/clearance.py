@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from singlewindow.core.paths import API  # noqa: E402
 from singlewindow.declarations.model import GoodsItem  # noqa: E402
 from singlewindow.declarations.repository import to_document  # noqa: E402
 from tests.builders import import_declaration  # noqa: E402
@@ -120,10 +121,10 @@ def http_mode(args: argparse.Namespace) -> dict[str, float]:
         bodies = [json.dumps(to_document(declaration(n, tokens["trader_party"], rng)))
                   for n in range(int(args.seconds * 3000))]
         # Warm up, then the baseline (health) and the lodgements.
-        hammer(args.port, headers, bodies[:200], 4, 1.0, "/declarations")
-        baseline, _, _ = hammer(args.port, headers, [], args.clients, 5, "/health")
+        hammer(args.port, headers, bodies[:200], 4, 1.0, f"{API}/declarations")
+        baseline, _, _ = hammer(args.port, headers, [], args.clients, 5, f"{API}/health")
         rate, latencies, failures = hammer(
-            args.port, headers, bodies[200:], args.clients, args.seconds, "/declarations"
+            args.port, headers, bodies[200:], args.clients, args.seconds, f"{API}/declarations"
         )
     finally:
         node.stop()

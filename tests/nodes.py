@@ -16,9 +16,16 @@ from fastapi.testclient import TestClient
 from singlewindow.api.app import create_app
 from singlewindow.core.config import Settings
 from singlewindow.core.db import Database
+from singlewindow.core.paths import API
 from singlewindow.devnet import sample
 from singlewindow.devnet.network import NodeProcess
 from singlewindow.node import Node
+
+
+def api_client(app: object) -> TestClient:
+    """A test client of a node's JSON API: its paths are relative to /api/v1 (`/declarations`
+    is /api/v1/declarations); an absolute URL reaches the rest (`http://testserver/as4`)."""
+    return TestClient(app, base_url=f"http://testserver{API}")  # type: ignore[arg-type]
 
 
 @dataclass
@@ -37,7 +44,7 @@ def open_node(database: Database, home: Path) -> NodeClient:
                         random_inspection_share=0.0, random_seed=3)
     opened = Node.open(settings, with_sample=True)
     users = sample.load(opened.database, "VN", home)
-    return NodeClient(TestClient(create_app(opened)), users, opened)
+    return NodeClient(api_client(create_app(opened)), users, opened)
 
 
 def free_port() -> int:

@@ -29,6 +29,7 @@ from singlewindow.access.model import Principal, Role
 from singlewindow.core.config import SETTINGS_VARIABLE, Settings
 from singlewindow.core.db import Database
 from singlewindow.core.errors import SingleWindowError
+from singlewindow.core.paths import api_url
 from singlewindow.declarations.errors import DuplicateLrn
 from singlewindow.declarations.schemas import DeclarationCreate, DeclarationRead
 from singlewindow.devnet import sample
@@ -148,7 +149,7 @@ def serve(
         console.print(f"Sample users {', '.join(sample.USERNAMES)} of {country}; their tokens "
                       f"are in {sample.tokens_file(settings.home, country)} (readable by you "
                       "only)", soft_wrap=True)  # a path cut in two cannot be pasted
-    console.print(f"Node {country} on http://{host}:{port} (API docs at /docs)")
+    console.print(f"Node {country} on http://{host}:{port} (API at /api/v1, its docs at /api/docs)")
     if workers == 1:
         _serve_here(settings, host, port)
     else:
@@ -258,7 +259,9 @@ def try_declaration(
 @app.command("lodge")
 def lodge(
     file: Path,
-    node_url: Annotated[str, typer.Option("--node", help="URL of a running node's API")],
+    node_url: Annotated[str, typer.Option(
+        "--node", help="URL of a running node, e.g. http://127.0.0.1:8101 (API under /api/v1)"
+    )],
     token: Annotated[
         str | None,
         typer.Option(envvar="SINGLEWINDOW_TOKEN", show_envvar=True,
@@ -296,7 +299,7 @@ def _new_lrn_hint(file: Path) -> str:
 def _lodge_at(node: str, token: str, raw: dict[str, Any], file: Path) -> DeclarationRead:
     from pydantic import ValidationError
 
-    url = f"{node.rstrip('/')}/declarations"
+    url = f"{api_url(node)}/declarations"
     try:
         response = httpx.post(url, json=raw, headers={"Authorization": f"Bearer {token}"},
                               timeout=30)

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from singlewindow.access import services
@@ -13,6 +12,7 @@ from singlewindow.api.app import create_app
 from singlewindow.core.clock import utcnow
 from singlewindow.core.config import Settings
 from singlewindow.node import Node
+from tests.nodes import api_client
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def api(database, tmp_path):
     """A node's API over a real database, with one user of each role."""
     settings = Settings(country="VN", database_url=database.url, home=tmp_path,
                         random_inspection_share=0.0)
-    client = TestClient(create_app(Node.open(settings)))
+    client = api_client(create_app(Node.open(settings)))
     tokens = {
         "admin": services.create_user(database, "admin", Role.ADMIN),
         "officer": services.create_user(database, "officer", Role.OFFICER, office="VNHCM01"),

@@ -13,7 +13,7 @@ from singlewindow.devnet.network import NodeProcess
 
 
 def _me(node: NodeProcess, token: str) -> httpx.Response:
-    return httpx.get(f"{node.url}/me", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    return httpx.get(f"{node.api}/me", headers={"Authorization": f"Bearer {token}"}, timeout=5)
 
 
 def _refused_within(seconds: float, node: NodeProcess, token: str) -> float:
@@ -32,7 +32,7 @@ def test_a_token_revoked_through_one_worker_is_refused_by_the_other(database, tw
     admin = services.create_user(database, "admin", Role.ADMIN)
     trader = services.create_user(database, "trader", Role.TRADER, party_id="VNTRADER0001")
     assert _me(one, trader).status_code == 200 and _me(two, trader).status_code == 200
-    revoked = httpx.post(f"{one.url}/tokens/{services.token_id(trader)}/revocation",
+    revoked = httpx.post(f"{one.api}/tokens/{services.token_id(trader)}/revocation",
                          headers={"Authorization": f"Bearer {admin}"}, timeout=5)
     assert revoked.status_code == 200, revoked.text
     assert _me(one, trader).status_code == 401
@@ -44,7 +44,7 @@ def test_a_user_disabled_through_one_worker_is_refused_by_the_other(database, tw
     admin = services.create_user(database, "admin", Role.ADMIN)
     trader = services.create_user(database, "trader", Role.TRADER, party_id="VNTRADER0001")
     assert _me(one, trader).status_code == 200 and _me(two, trader).status_code == 200
-    disabled = httpx.post(f"{two.url}/users/trader/disabling",
+    disabled = httpx.post(f"{two.api}/users/trader/disabling",
                           headers={"Authorization": f"Bearer {admin}"}, timeout=5)
     assert disabled.status_code == 200, disabled.text
     _refused_within(1.0, one, trader)

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from singlewindow.access.api import router as access_router
 from singlewindow.api.app import SWAGGER_UI, create_app
 from singlewindow.core.config import Settings
+from singlewindow.core.paths import API, API_DOCS, OPENAPI
 from singlewindow.declarations import api as declarations_api
 from singlewindow.exchange.api import router as exchange_router
 from singlewindow.node import Node
@@ -28,12 +29,12 @@ ASSET_TYPES = {".js": "javascript", ".css": "text/css", ".png": "image/png"}
 @pytest.fixture
 def client(sqlite_database, tmp_path) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     settings = Settings(country="VN", database_url=sqlite_database.url, home=tmp_path)
-    with TestClient(create_app(Node.open(settings))) as client:
+    with TestClient(create_app(Node.open(settings))) as client:  # the whole node, from /
         yield client
 
 
 def test_the_docs_page_loads_only_the_nodes_own_files(client: TestClient) -> None:
-    page = client.get("/docs")
+    page = client.get(API_DOCS)
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     references = re.findall(r'(?:src|href)="([^"]+)"', page.text)
@@ -50,19 +51,19 @@ def test_the_docs_page_loads_only_the_nodes_own_files(client: TestClient) -> Non
 
 
 def test_the_served_files_are_the_vendored_ones(client: TestClient) -> None:
-    bundle = client.get("/docs/swagger-ui/swagger-ui-bundle.js")
+    bundle = client.get(f"{API_DOCS}/swagger-ui/swagger-ui-bundle.js")
     assert bundle.content == (SWAGGER_UI / "swagger-ui-bundle.js").read_bytes()
     assert "5.35.0" in (SWAGGER_UI / "README.md").read_text()
     assert (SWAGGER_UI / "LICENSE").read_text().lstrip().startswith("Apache License")
 
 
 def test_redoc_is_not_offered(client: TestClient) -> None:
-    # Its page would load a script from a CDN; Swagger UI at /docs is the one docs page.
+    # Its page would load a script from a CDN; Swagger UI at /api/docs is the one docs page.
     assert client.get("/redoc").status_code == 404
 
 
 def test_the_schema_declares_the_bearer_token(client: TestClient) -> None:
-    schema = client.get("/openapi.json").json()
+    schema = client.get(OPENAPI).json()
     assert schema["components"]["securitySchemes"]["bearer"] == {
         "type": "http",
         "scheme": "bearer",
@@ -76,7 +77,7 @@ def test_the_schema_declares_the_bearer_token(client: TestClient) -> None:
 def test_operations_that_need_a_token_say_so_and_answer_401_without_one(
     client: TestClient,
 ) -> None:
-    schema = client.get("/openapi.json").json()
+    schema = client.get(OPENAPI).json()
     open_operations = []
     protected = 0
     for path, operations in schema["paths"].items():
@@ -89,7 +90,7 @@ def test_operations_that_need_a_token_say_so_and_answer_401_without_one(
             answer = client.request(method, concrete)
             assert answer.status_code == 401, f"{method.upper()} {path} needs no token"
             assert answer.json()["detail"] == "send a bearer token in the Authorization header"
-    assert open_operations == ["GET /health"]
+    assert open_operations == [f"GET {API}/health"]
     assert protected >= 30
 
 

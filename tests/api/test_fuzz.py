@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from singlewindow.core.paths import OPENAPI
 from singlewindow.devnet.network import NodeProcess, provision, stop_network
 
 pytestmark = pytest.mark.e2e
@@ -74,7 +75,7 @@ def test_no_operation_answers_a_server_error_or_breaks_its_schema(fuzzed_node, t
     auth = [] if token is None else ["-H", f"Authorization: Bearer {token}"]
     seed = ROLES.index(role) + 1
     command = [
-        st, "run", f"{fuzzed_node.url}/openapi.json", *auth,
+        st, "run", f"{fuzzed_node.url}{OPENAPI}", *auth,
         "--checks", CHECKS,
         "--max-examples", str(MAX_EXAMPLES),
         "--seed", str(seed),

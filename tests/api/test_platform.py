@@ -20,6 +20,7 @@ from fastapi import FastAPI
 
 from singlewindow.api.middleware import MAXIMUM_BODY
 from singlewindow.api.server import port_is_free
+from singlewindow.core.paths import API
 from tests.builders import as_json, import_declaration
 
 PROBLEM = "application/problem+json"
@@ -80,7 +81,7 @@ def test_a_chunked_body_is_refused_once_it_grows_past_the_limit(node) -> None:  
         # httpx's ASGI transport streams the body chunk by chunk (the TestClient reads it
         # all first).
         transport = httpx.ASGITransport(app=node.client.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://node") as http:
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://node{API}") as http:
             return await http.post(
                 "/declarations", content=body(),
                 headers={**node.as_("trader"), "content-type": "application/json"},
@@ -167,12 +168,12 @@ def test_over_http_a_declared_length_over_the_limit_is_refused_before_the_body(
 ) -> None:
     token = node.users.trader
     answer = served.exchange(
-        b"POST /declarations HTTP/1.1\r\nHost: node\r\nContent-Type: application/json\r\n"
+        b"POST /api/v1/declarations HTTP/1.1\r\nHost: node\r\nContent-Type: application/json\r\n"
         b"Authorization: Bearer %s\r\nContent-Length: %d\r\n\r\n"
         % (token.encode(), 10 * MAXIMUM_BODY)
     )  # the body is never sent: the answer comes on the headers alone
     check_real_413(answer)
-    with httpx.Client(base_url=f"http://{served.host}:{served.port}") as http:
+    with httpx.Client(base_url=f"http://{served.host}:{served.port}{API}") as http:
         assert http.get("/health").status_code == 200  # and the node serves on
     assert stored(node) == 0
 
@@ -188,7 +189,7 @@ def test_over_http_a_chunked_body_is_refused_once_past_the_limit(
     # server answers and closes (unread bytes would turn its close into a reset).
     body = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks)
     answer = served.exchange(
-        b"POST /declarations HTTP/1.1\r\nHost: node\r\nContent-Type: application/json\r\n"
+        b"POST /api/v1/declarations HTTP/1.1\r\nHost: node\r\nContent-Type: application/json\r\n"
         b"Authorization: Bearer %s\r\nTransfer-Encoding: chunked\r\n\r\n%s"
         % (token.encode(), body)
     )
@@ -203,7 +204,7 @@ def test_over_http_declarations_within_the_limit_are_lodged_sized_or_chunked(
         yield declaration_text("LRN-CHUNKED").encode()
 
     headers = {**node.as_("trader"), "content-type": "application/json"}
-    with httpx.Client(base_url=f"http://{served.host}:{served.port}") as http:
+    with httpx.Client(base_url=f"http://{served.host}:{served.port}{API}") as http:
         sized = http.post("/declarations", content=declaration_text(), headers=headers)
         assert sized.status_code == 201, sized.text
         streamed = http.post("/declarations", content=chunked(), headers=headers)
@@ -273,7 +274,7 @@ def test_an_unexpected_failure_is_a_logged_500_problem_that_leaks_nothing(
 ) -> None:
     app: FastAPI = node.client.app  # type: ignore[assignment]
 
-    @app.get("/failing")
+    @app.get(f"{API}/failing")
     def failing() -> None:
         raise failure
 
@@ -287,7 +288,7 @@ def test_an_unexpected_failure_is_a_logged_500_problem_that_leaks_nothing(
     }
     assert "hunter2" not in answer.text and "Traceback" not in answer.text
     [record] = [r for r in caplog.records if r.name == "singlewindow.api.middleware"]
-    assert record.getMessage() == "GET /failing failed"
+    assert record.getMessage() == f"GET {API}/failing failed"
     assert type(failure).__name__ in (record.exc_text or "")
     assert node.client.get("/health").status_code == 200  # serves on
 

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from singlewindow.core.paths import API
 from singlewindow.exchange import pki
 from singlewindow.exchange.api import router as exchange_router
 from singlewindow.exchange.pmode import ProcessingModes
@@ -37,16 +38,16 @@ def network_node(node, database, tmp_path):
         database, identity, pki.TrustList([]), ProcessingModes.from_dict({"partners": {}})
     )
     app.state.origin = Origin(database, "VN", app.state.exchange)
-    app.include_router(exchange_router)
-    app.include_router(origin_router)
+    app.include_router(exchange_router, prefix=API)
+    app.include_router(origin_router, prefix=API)
     app.openapi_schema = None
     return node
 
 
 def test_every_paged_route_bounds_its_offset_and_is_checked_here(network_node):
-    spec = network_node.client.get("/openapi.json").json()
+    spec = network_node.client.get("openapi.json").json()
     offsets = {
-        re.sub(r"\{country\}", "VN", path): parameter["schema"]
+        re.sub(r"\{country\}", "VN", path.removeprefix(API)): parameter["schema"]
         for path, operations in spec["paths"].items()
         for parameter in operations.get("get", {}).get("parameters", [])
         if parameter["name"] == "offset"
@@ -83,7 +84,7 @@ def _resolve(spec, schema):
 
 
 def _request_schema(spec, path, method="post"):
-    body = spec["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+    body = spec["paths"][API + path][method]["requestBody"]["content"]["application/json"]["schema"]
     return _resolve(spec, body)
 
 
@@ -113,7 +114,7 @@ def _loose_decimals(spec, schema, path="", seen=None):
 
 
 def test_amounts_of_a_declaration_are_decimal_strings_in_the_schema(node):
-    spec = node.client.get("/openapi.json").json()
+    spec = node.client.get("openapi.json").json()
     declaration = _request_schema(spec, "/declarations")
     item = _resolve(spec, declaration["properties"]["items"]["items"])
     amount = r"^-?\d{1,12}(\.\d{1,4})?$"

@@ -221,4 +221,4 @@ def test_openapi_schema_lists_the_routes(node):
     schema = node.client.get("/openapi.json").json()
     for path in ("/declarations", "/declarations/{number}/inspection", "/risk/rules",
                  "/tariff/nomenclature", "/users"):
-        assert path in schema["paths"], path
+        assert f"/api/v1{path}" in schema["paths"], path  # the JSON API is under /api/v1

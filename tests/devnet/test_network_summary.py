@@ -34,7 +34,7 @@ def test_where_next_names_each_nodes_api_docs_and_tokens():
     text = "\n".join(lines)
     assert lines[0] == "Where to go next"
     for node in nodes:
-        row = (f"{node.country} API {node.url} docs {node.url}/docs "
+        row = (f"{node.country} API {node.api} docs {node.url}/api/docs "
                f"tokens var/network/{node.country}/tokens-{node.country}.json")
         assert row in text, text
     assert "stay in var/network" in text

@@ -52,14 +52,14 @@ def test_a_risk_profile_retired_through_one_worker_stops_selecting_on_the_other_
 
     def channel(worker: NodeProcess) -> str:
         body = as_json(import_declaration(f"LRN-WORKERS-{next(lodged)}"))
-        answer = httpx.post(f"{worker.url}/declarations", json=body, headers=_bearer(trader),
+        answer = httpx.post(f"{worker.api}/declarations", json=body, headers=_bearer(trader),
                             timeout=10)
         assert answer.status_code == 201, answer.text
         return str(answer.json()["channel"])
 
     assert channel(two) == "green"  # worker two has read the rules: there are none
     created = httpx.post(
-        f"{one.url}/risk/rules",
+        f"{one.api}/risk/rules",
         json={"name": "coffee check", "channel": "red", "valid_from": "2020-01-01",
               "criteria": [{"field": "commodity_code", "operator": "prefix", "value": "0901"}]},
         headers=_bearer(officer), timeout=5,
@@ -69,7 +69,7 @@ def test_a_risk_profile_retired_through_one_worker_stops_selecting_on_the_other_
     assert channel(one) == "red"  # at once where it was made
     _within(1.0, lambda: channel(two) == "red", "the other worker ignores the new profile")
 
-    retired = httpx.patch(f"{one.url}/risk/rules/{rule}", json={"status": "retired"},
+    retired = httpx.patch(f"{one.api}/risk/rules/{rule}", json={"status": "retired"},
                           headers=_bearer(officer), timeout=5)
     assert retired.status_code == 200, retired.text
     assert channel(one) == "green"

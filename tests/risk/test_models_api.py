@@ -7,13 +7,13 @@ import random
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 
 from singlewindow.api.app import create_app
 from singlewindow.core.config import Settings
 from singlewindow.devnet import sample
 from singlewindow.node import Node
 from singlewindow.risk.learning import services as learning
+from tests.nodes import api_client
 
 from .conftest import FAST, History, days_ago, enough_history
 
@@ -24,7 +24,7 @@ def api(database, tmp_path):
                         random_inspection_share=0.0, random_seed=3)
     opened = Node.open(settings, with_sample=True)
     users = sample.load(opened.database, "VN", tmp_path)
-    client = TestClient(create_app(opened))
+    client = api_client(create_app(opened))
 
     def as_(who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {getattr(users, who)}"}

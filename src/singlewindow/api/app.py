@@ -24,6 +24,7 @@ from singlewindow.api.middleware import (
     too_large_problem,
 )
 from singlewindow.core.errors import SingleWindowError
+from singlewindow.core.paths import API, API_DOCS, OPENAPI
 from singlewindow.declarations.api import guarantees as guarantees_router
 from singlewindow.declarations.api import payments as payments_router
 from singlewindow.declarations.api import pre_arrival as pre_arrival_router
@@ -43,7 +44,7 @@ SWAGGER_UI = Path(__file__).parent / "static" / "swagger-ui"
 
 LARGER_BODIES: Mapping[str, int] = {
     # A national tariff schedule as CSV (10,000+ lines with their history) is a few MiB.
-    "/tariff/schedules/": 32 * 1024 * 1024,
+    f"{API}/tariff/schedules/": 32 * 1024 * 1024,
 }
 """Path prefixes whose request bodies may exceed `middleware.MAXIMUM_BODY`."""
 
@@ -133,7 +134,7 @@ def _telemetry(wanted: bool) -> TelemetryConfig:
     return {"tracing": wanted, "metrics": wanted, "logs": wanted}
 
 
-def install_docs(app: FastAPI, path: str = "/docs") -> None:
+def install_docs(app: FastAPI, path: str = API_DOCS) -> None:
     """Swagger UI at `path`, its files served from the package under `path`/swagger-ui."""
     assets = f"{path}/swagger-ui"
     app.mount(assets, StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
@@ -141,7 +142,7 @@ def install_docs(app: FastAPI, path: str = "/docs") -> None:
     @app.get(path, include_in_schema=False)
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
+            openapi_url=app.openapi_url or OPENAPI,
             title=f"{app.title} — API",
             swagger_js_url=f"{assets}/swagger-ui-bundle.js",
             swagger_css_url=f"{assets}/swagger-ui.css",
@@ -177,6 +178,7 @@ def create_app(node: Node) -> FastAPI:
         # second bundle to vendor for the same page.
         docs_url=None,
         redoc_url=None,
+        openapi_url=OPENAPI,
     )
     app.state.node = node
     app.state.settings = settings
@@ -202,10 +204,11 @@ def create_app(node: Node) -> FastAPI:
     ]
     if node.gateway is not None:
         routers += [exchange_router, origin_router]
+    # The JSON API under /api/v1, so that the console can have the root (core/paths.py).
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, prefix=API)
 
-    @app.get("/health", tags=["node"])
+    @app.get(f"{API}/health", tags=["node"])
     def health() -> dict[str, str]:
         """Whether the node serves, its country and version; no token needed (for probes)."""
         return {"status": "ok", "country": settings.country, "version": __version__}

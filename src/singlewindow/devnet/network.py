@@ -20,6 +20,7 @@ from rich.table import Table
 
 from singlewindow.core.config import SETTINGS_VARIABLE
 from singlewindow.core.countries import customs_party, member_state
+from singlewindow.core.paths import API_DOCS, api_url
 from singlewindow.devnet import sample
 from singlewindow.devnet.traffic import Account, run_traffic
 from singlewindow.exchange import pki
@@ -46,6 +47,11 @@ class NodeProcess:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api(self) -> str:
+        """The base URL of its JSON API."""
+        return api_url(self.url)
 
     @property
     def party_id(self) -> str:
@@ -110,7 +116,7 @@ class NodeProcess:
             if self.process is None or self.process.poll() is not None:
                 raise RuntimeError(f"node {self.country} exited; see {self.home}/node.log")
             try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                if httpx.get(f"{self.api}/health", timeout=1).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
@@ -193,8 +199,6 @@ def stop_network(nodes: list[NodeProcess]) -> None:
         node.stop()
 
 
-# Where each node serves its API documentation.
-DOCS_PATH = "/docs"
 
 # What `run_traffic` counts, in the order a trade goes, with the words the summary uses.
 COUNTED = [
@@ -235,7 +239,7 @@ def where_next(nodes: list[NodeProcess]) -> Group:
     lines = ["[bold]Where to go next[/]"]
     for node in nodes:
         lines.append(
-            f"  [bold]{node.country}[/] API {node.url}  docs {node.url}{DOCS_PATH}  "
+            f"  [bold]{node.country}[/] API {api_url(node.url)}  docs {node.url}{API_DOCS}  "
             f"tokens {sample.tokens_file(node.home, node.country)}"
         )
     kept = ", ".join(str(home) for home in sorted({node.home.parent for node in nodes}))

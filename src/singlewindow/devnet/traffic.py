@@ -23,6 +23,8 @@ from typing import Any
 import httpx
 from rich.progress import Progress
 
+from singlewindow.core.paths import api_url
+
 # Goods every sample schedule carries: (national code, description, unit, unit price USD,
 # kg per unit).
 GOODS = [
@@ -127,7 +129,8 @@ class Traffic:
         if len(accounts) < 2:
             raise TrafficError("cross-border traffic needs at least two nodes")
         self.desks = {
-            a.country: Desk(a, httpx.Client(base_url=a.url, timeout=60)) for a in accounts
+            a.country: Desk(a, httpx.Client(base_url=api_url(a.url), timeout=60))
+            for a in accounts
         }
         self.rng = random.Random(seed)
         # In every local reference: a network kept from an earlier run (same seed, same
