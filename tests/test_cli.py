@@ -185,8 +185,8 @@ def test_the_token_may_come_from_the_environment():
 
 def test_a_server_that_is_not_a_node_is_one_line(not_a_node):
     said = refused(run("lodge", str(EXAMPLE), "--node", not_a_node, "--token", "t"))
-    assert said == (f"error: {not_a_node}/declarations answered 200 with text/html, not a "
-                    "node's JSON: is --node the URL of a node's API?")
+    assert said == (f"error: {not_a_node}/api/v1/declarations answered 200 with text/html, "
+                    "not a node's JSON: is --node the URL of a node?")
 
 
 def test_lodging_through_a_node_then_again_with_the_same_lrn(served_node):

@@ -317,7 +317,7 @@ def _lodge_at(node: str, token: str, raw: dict[str, Any], file: Path) -> Declara
     if not isinstance(body, dict):
         kind = response.headers.get("content-type", "no content type").split(";")[0]
         raise CommandFailed(f"{url} answered {response.status_code} with {kind}, not a "
-                            "node's JSON: is --node the URL of a node's API?")
+                            "node's JSON: is --node the URL of a node?")
     if response.status_code != 201:
         detail = str(body.get("detail") or response.reason_phrase)
         problems = [f"{p.get('path') or '(declaration)'}: {p.get('message')}"
@@ -336,7 +336,7 @@ def _lodge_at(node: str, token: str, raw: dict[str, Any], file: Path) -> Declara
         return DeclarationRead.model_validate(body)
     except ValidationError as error:
         raise CommandFailed(f"{url} answered 201 with something that is not a declaration "
-                            f"({error.error_count()} problems): is --node a node's API?") from None
+                            f"({error.error_count()} problems): is --node a node?") from None
 
 
 def _show(read: DeclarationRead) -> None:
