@@ -29,6 +29,7 @@ from singlewindow.declarations.services import DeclarationView, PaymentNotice
 from singlewindow.declarations.services import EventLogEntry as Event
 from singlewindow.declarations.settlement import Guarantee, Refund
 from singlewindow.risk.model import Channel, InspectionOutcome
+from singlewindow.tariff.measures import CODE_PATTERN, ID_PATTERN
 
 
 class _Strict(BaseModel):
@@ -44,9 +45,10 @@ Name = Annotated[LineText, Field(max_length=140)]
 Code = Annotated[LineText, Field(max_length=8)]
 CountryCode = Annotated[Code, Field(description="ISO 3166-1 alpha-2")]
 Reference = Annotated[LineText, Field(max_length=35)]
-# A tariff document type (IMPORT-LICENCE, ORIGIN-DECLARATION) or an agreement id (AANZFTA),
-# as long as a measure file allows them.
-TariffCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")]
+# An agreement's id (AANZFTA), and a tariff document type (IMPORT-LICENCE) or additional code
+# (C001), as a measure file writes them.
+TariffId = Annotated[str, Field(pattern=ID_PATTERN)]
+TariffCode = Annotated[str, Field(pattern=CODE_PATTERN)]
 Reason = Annotated[FreeText, Field(max_length=500)]
 # Below 10^12 with 4 decimals (masses in kg, quantities, amounts in an invoice currency).
 Quantity = Annotated[
@@ -75,7 +77,7 @@ class DocumentBase(_Strict):
 
 
 class PreferenceClaimBase(_Strict):
-    agreement: TariffCode = Field(
+    agreement: TariffId = Field(
         description="The agreement claimed: ATIGA, ACFTA, AKFTA, RCEP, …"
     )
     proof_type: TariffCode = Field(
@@ -134,7 +136,7 @@ class DeclarationCreate(_Strict):
     )
     freight: Amount = Decimal(0)
     insurance: Amount = Decimal(0)
-    preference: TariffCode | None = Field(
+    preference: TariffId | None = Field(
         default=None,
         description="The agreement claimed for the consignment (ATIGA, ACFTA, RCEP, …)",
     )

@@ -21,7 +21,9 @@ from singlewindow.tariff import nomenclature
 from singlewindow.tariff.errors import InvalidMeasures
 from singlewindow.tariff.measure_set import MeasureData
 from singlewindow.tariff.measures import (
+    CODE_PATTERN,
     DOCUMENT_TYPES,
+    ID_PATTERN,
     AdditionalCode,
     Agreement,
     AreaKind,
@@ -38,8 +40,8 @@ from singlewindow.tariff.model import Rate
 MAXIMUM_BYTES = 8 * 1024 * 1024
 """A measure file's largest size: a whole national set (thousands of measures) is well under."""
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")  # no dots: a location is `areas.ID.x`
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
+_ID = re.compile(ID_PATTERN)
+_CODE = re.compile(CODE_PATTERN)
 _GOODS_CODE = re.compile(r"^\d{2}(?:\.?\d{2}){0,3}$")
 _TEXT_LENGTH = 500
 _T = TypeVar("_T")

@@ -31,6 +31,11 @@ from functools import cached_property
 from singlewindow.tariff.model import Rate
 
 ERGA_OMNES = "1011"  # TARIC's code for "all third countries"
+# What a measure file and a declaration may call things: an id (a measure, an area, an
+# agreement) and a code (a document type, an additional code). No dots: a problem's location
+# names an entry by its id (`areas.RCEP.memberships.3`).
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$"
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$"
 GOODS_CODE_LENGTHS = (2, 4, 6, 8)  # chapter, heading, HS subheading, national line
 
 
