@@ -183,14 +183,17 @@ class Declaration:
     def invoice_total(self) -> Decimal:
         return sum((item.invoice_amount for item in self.items), Decimal(0))
 
-    def claim_of(self, item: GoodsItem) -> PreferenceClaim | None:
-        """The preference `item` claims: its own, else the consignment's."""
-        if item.preference is not None:
-            return item.preference
+    @property
+    def consignment_claim(self) -> PreferenceClaim | None:
+        """The preference claimed for the whole consignment, its proof type defaulted."""
         if self.preference is None:
             return None
         proof_type = self.proof_type or DEFAULT_PROOF.get(self.preference, "")
         return PreferenceClaim(self.preference, proof_type, self.proof_of_origin or "")
+
+    def claim_of(self, item: GoodsItem) -> PreferenceClaim | None:
+        """The preference `item` claims: its own, else the consignment's."""
+        return item.preference if item.preference is not None else self.consignment_claim
 
     def parties(self) -> Iterable[Party]:
         for party in (self.declarant, self.importer, self.exporter, self.seller, self.buyer):

@@ -578,10 +578,12 @@ def _text(payload: bytes) -> str:
 def _cites_e_form_d(declaration: Declaration) -> bool:
     """Whether the declaration claims ATIGA on an e-Form D (and not on another proof, such
     as an exporter's origin declaration, which the documentary check looks at)."""
+    claim = declaration.consignment_claim
     return (
-        declaration.preference == PREFERENCE
-        and bool(declaration.proof_of_origin)
-        and (declaration.proof_type or E_FORM_D.code) == E_FORM_D.code
+        claim is not None
+        and claim.agreement == PREFERENCE
+        and claim.proof_type == E_FORM_D.code
+        and bool(claim.proof_reference)
     )
 
 
