@@ -239,7 +239,7 @@ def tariff_problems(draft: Declaration, book: TariffBook, on: date) -> list[Prob
             code = item.commodity_code
             if len(code) == 8 and code.isdigit():
                 found = book.measures.duties_for(code, item.origin_country, on)
-                problems += [p for p in found.problems(path) if p.path == path]
+                problems += found.prohibition_problems(path)
             continue
         wanted = book.measures.additional_codes_for(item.commodity_code, item.origin_country, on)
         if wanted and item.additional_code not in wanted:

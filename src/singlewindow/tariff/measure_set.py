@@ -113,13 +113,17 @@ class Duties:
     def problems(self, path: str) -> list[Problem]:
         """The errors a declaration shows on this item (`path`, e.g. `items.2`): each
         prohibition, each missing licence, and a refused preference claim."""
-        found = [Problem(path, f"{c.reason} ({c.description})") for c in self.prohibitions]
+        found = self.prohibition_problems(path)
         found += [
             Problem(f"{path}.documents", f"{c.reason} ({c.description})") for c in self.missing
         ]
         if self.refusal is not None and self.refusal.kind.is_error:
             found.append(Problem(f"{path}.preference", self.refusal.reason))
         return found
+
+    def prohibition_problems(self, path: str) -> list[Problem]:
+        """Why the item may not be imported at all, one problem a prohibition, at `path`."""
+        return [Problem(path, f"{c.reason} ({c.description})") for c in self.prohibitions]
 
     def customs_lines(
         self, customs_value: Decimal, quantity: Decimal, currency: str
