@@ -199,7 +199,6 @@ def stop_network(nodes: list[NodeProcess]) -> None:
         node.stop()
 
 
-
 # What `run_traffic` counts, in the order a trade goes, with the words the summary uses.
 COUNTED = [
     ("trades", "trades completed"),
@@ -257,8 +256,12 @@ def run_network(
     once: bool = False,
     root: Path = Path("var/network"),
 ) -> None:
-    nodes = start_network(root, countries, base_port)
+    # A SIGTERM (a service manager, a CI timeout) stops the nodes as Ctrl-C does, instead of
+    # leaving them serving without their parent.
+    previous = signal.signal(signal.SIGTERM, _interrupted)
+    nodes: list[NodeProcess] = []
     try:
+        nodes += start_network(root, countries, base_port)
         show(nodes)
         if traffic:
             counts = run_traffic([node.account() for node in nodes], traffic)
@@ -277,3 +280,8 @@ def run_network(
         pass
     finally:
         stop_network(nodes)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
