@@ -146,10 +146,13 @@ def serve(
         settings = replace(settings, sample=True)
         sample.load(open_database(settings), country, settings.home)
         # Only where the tokens are: what a terminal shows may be logged or seen by others.
+        # Soft-wrapped: a path cut in two cannot be pasted.
         console.print(f"Sample users {', '.join(sample.USERNAMES)} of {country}; their tokens "
-                      f"are in {sample.tokens_file(settings.home, country)} (readable by you "
-                      "only)", soft_wrap=True)  # a path cut in two cannot be pasted
-    console.print(f"Node {country} on http://{host}:{port} (API at /api/v1, its docs at /api/docs)")
+                      f"are in {sample.tokens_file(settings.home, country)}, the console "
+                      f"accounts' passwords in {sample.console_users_file(settings.home)} "
+                      "(readable by you only)", soft_wrap=True)
+    console.print(f"Node {country} on http://{host}:{port}: console at /login, API at "
+                  "/api/v1, its docs at /api/docs")
     if workers == 1:
         _serve_here(settings, host, port)
     else:

@@ -47,6 +47,7 @@ class Role(enum.StrEnum):
     ADMIN = "admin"  # manages tariffs, risk rules and users
     ISSUER = "issuer"  # an issuing authority for certificates of origin
     BANK = "bank"  # a bank or the treasury: confirms payments of duties and taxes
+    MANAGER = "manager"  # sees the dashboards of its administration; changes nothing
 
 
 @dataclass(frozen=True)

@@ -355,3 +355,14 @@ def login(database: Database, username: str, password: str) -> Principal:
     if disabled:
         raise LoginRefused(f"user {username!r} is disabled; ask an admin to enable it")
     return principal
+
+
+def console_principal(database: Database, username: str) -> Principal | None:
+    """Who a console session's user is now, or None once the user is disabled or gone: a
+    session is checked against the account on every page, so that disabling a user ends its
+    sessions at once, as it ends its tokens."""
+    with database.unit_of_work() as session:
+        row = session.get(UserRow, username)
+        if row is None or row.disabled_at is not None:
+            return None
+        return row.principal()

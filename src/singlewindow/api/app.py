@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from types import ModuleType
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -36,6 +37,9 @@ from singlewindow.origin.api import router as origin_router
 from singlewindow.reference.api import router as reference_router
 from singlewindow.risk.api import router as risk_router
 from singlewindow.tariff.api import router as tariff_router
+from singlewindow.web import pages as shell_pages
+from singlewindow.web.app import console_error, error_page, install_console, is_console
+from singlewindow.web.session import LoginRequired
 
 PROBLEM = "application/problem+json"
 
@@ -98,8 +102,16 @@ def _validation_problems(exc: RequestValidationError) -> list[dict[str, str]]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """Errors as problem+json on the API; as pages on the console (`web.app.console_error`)."""
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        return console_error(request, exc)
+
     @app.exception_handler(SingleWindowError)
-    async def domain_error(_: Request, exc: SingleWindowError) -> JSONResponse:
+    async def domain_error(request: Request, exc: SingleWindowError) -> Response:
+        if is_console(request):
+            return console_error(request, exc)
         problems = getattr(exc, "problems", None)
         return problem(
             exc.status,
@@ -109,10 +121,12 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def malformed(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def malformed(request: Request, exc: RequestValidationError) -> Response:
         errors = _validation_problems(exc)
         detail = "; ".join(f"{e['path']}: {e['message']}" if e["path"] else e["message"]
                            for e in errors)
+        if is_console(request):
+            return error_page(request, 422, "Invalid input", detail)
         return problem(422, "Invalid input", detail, errors)
 
     @app.exception_handler(BodyTooLarge)
@@ -121,12 +135,14 @@ def install_error_handlers(app: FastAPI) -> None:
                             headers=exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         detail = str(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no route {request.method} {request.url.path}"
         elif exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}"
+        if is_console(request) and "session" in request.scope:
+            return error_page(request, exc.status_code, "HTTP error", detail)
         return problem(exc.status_code, "HTTP error", detail, headers=exc.headers)
 
 
@@ -150,6 +166,12 @@ def install_docs(app: FastAPI, path: str = API_DOCS) -> None:
             # Swagger UI's default sends the schema to validator.swagger.io for a badge.
             swagger_ui_parameters={"validatorUrl": None},
         )
+
+
+def console_pages(node: Node) -> list[ModuleType]:
+    """Every room's console pages (`web.app.install_console`), the shell's first."""
+    pages: list[ModuleType] = [shell_pages]
+    return pages
 
 
 def create_app(node: Node) -> FastAPI:
@@ -188,6 +210,7 @@ def create_app(node: Node) -> FastAPI:
     app.state.origin = node.origin
     install_error_handlers(app)
     install_docs(app)
+    install_console(app, settings, console_pages(node))
     # Added last is outermost: errors of the body limit itself are caught too.
     app.add_middleware(BodyLimit, maximum=MAXIMUM_BODY, larger=LARGER_BODIES)
     app.add_middleware(ServerErrorProblem)

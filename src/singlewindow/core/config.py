@@ -35,6 +35,9 @@ class Settings:
     sample: bool = False
     # Export traces, metrics and logs (OpenTelemetry).
     telemetry: bool = False
+    # Console session cookies only over HTTPS (the `Secure` flag): on wherever the node is
+    # served behind TLS; off for the local network of `singlewindow up`, which is plain HTTP.
+    secure_cookies: bool = False
 
     @classmethod
     def from_env(
@@ -56,6 +59,7 @@ class Settings:
             values["random_inspection_share"] = float(env["SINGLEWINDOW_RANDOM_SHARE"])
         values["sample"] = env.get("SINGLEWINDOW_SAMPLE") == "1"
         values["telemetry"] = env.get("SINGLEWINDOW_TELEMETRY") == "1"
+        values["secure_cookies"] = env.get("SINGLEWINDOW_SECURE_COOKIES") == "1"
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 

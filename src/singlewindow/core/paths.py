@@ -4,7 +4,8 @@ demonstration traffic, partners' tooling) build their URLs from these.
     /api/v1/...          the JSON API (its schema at /api/v1/openapi.json)
     /api/docs            its interactive documentation, served from the package
     /as4                 the AS4 endpoint partners' gateways post to
-    /                    the web console (issue 13)
+    /                    the web console: /login, /, /declarations, /worklist, /dashboard,
+                         /network, ... (web/ and each room's pages.py); /static its files
 """
 
 from __future__ import annotations

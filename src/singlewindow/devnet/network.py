@@ -233,16 +233,23 @@ def traffic_summary(counts: Mapping[str, int], requested: int) -> Table:
 
 
 def where_next(nodes: list[NodeProcess]) -> Group:
-    """Each node's API, its documentation and its sample users' tokens; where their data is.
-    Lines rather than a table: a narrow terminal wraps them, it never cuts a URL short."""
+    """Each node's console, API, documentation, and where its sample accounts and tokens
+    are; where their data is. Lines rather than a table: a narrow terminal wraps them, it
+    never cuts a URL short. Passwords and tokens stay in their files."""
     lines = ["[bold]Where to go next[/]"]
     for node in nodes:
         lines.append(
-            f"  [bold]{node.country}[/] API {api_url(node.url)}  docs {node.url}{API_DOCS}  "
+            f"  [bold]{node.country}[/] console {node.url}/login  API {api_url(node.url)}  "
+            f"docs {node.url}{API_DOCS}"
+        )
+        lines.append(
+            f"     console accounts {sample.console_users_file(node.home)}  "
             f"tokens {sample.tokens_file(node.home, node.country)}"
         )
     kept = ", ".join(str(home) for home in sorted({node.home.parent for node in nodes}))
     lines += [
+        "Log in to a console as trader, officer, issuer, admin or manager with the username "
+        "and sample password in its console accounts file.",
         "Call an API with a token: curl -H 'Authorization: Bearer TOKEN' URL/declarations",
         f"The nodes' databases, keys and logs stay in {kept} (delete it to start afresh).",
     ]

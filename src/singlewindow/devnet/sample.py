@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -37,6 +38,7 @@ class SampleUsers:
     issuer: str
     bank: str
     broker: str
+    manager: str
     trader_party: str
     office: str
     bank_party: str
@@ -65,12 +67,27 @@ def bank_party(country: str) -> str:
 
 
 # The sample users, one of each role and a broker.
-USERNAMES = ("admin", "officer", "trader", "issuer", "bank", "broker")
+USERNAMES = ("admin", "officer", "trader", "issuer", "bank", "broker", "manager")
+
+# The sample users who work in the console, by role: each gets a password of its own, made
+# afresh for every node and written to `console_users_file` (0600), never printed.
+CONSOLE_USERS = ("trader", "officer", "issuer", "admin", "manager")
 
 
 def tokens_file(home: Path, country: str) -> Path:
     """Where the sample users' tokens are kept (0600): HOME/tokens-COUNTRY.json."""
     return home / f"tokens-{country}.json"
+
+
+def console_users_file(home: Path) -> Path:
+    """Where the sample console accounts are kept (0600): HOME/console-users.json."""
+    return home / "console-users.json"
+
+
+def console_users(home: Path) -> dict[str, dict[str, str]]:
+    """The sample console accounts `load` wrote: `{role: {"username", "password"}}`."""
+    accounts: dict[str, dict[str, str]] = json.loads(console_users_file(home).read_text())
+    return {role: account for role, account in accounts.items() if role in CONSOLE_USERS}
 
 
 def saved(home: Path, country: str) -> SampleUsers:
@@ -101,6 +118,7 @@ def load(database: Database, country: str, home: Path) -> SampleUsers:
         broker=access.create_user(
             database, "broker", Role.TRADER, party_id=broker_party(country)
         ),
+        manager=access.create_user(database, "manager", Role.MANAGER),
         trader_party=party,
         office=office,
         bank_party=bank_party(country),
@@ -122,7 +140,19 @@ def load(database: Database, country: str, home: Path) -> SampleUsers:
     for draft in _sample_rules():
         risk.create_rule(database, draft, "admin")
     _write_private(tokens, json.dumps(users.as_dict(), indent=2))
+    _write_console_users(database, home)
     return users
+
+
+def _write_console_users(database: Database, home: Path) -> None:
+    accounts: dict[str, object] = {
+        "_note": "SAMPLE credentials of a demonstration node: never use them on a real one",
+    }
+    for username in CONSOLE_USERS:
+        password = f"sample-{secrets.token_urlsafe(12)}"
+        access.set_password(database, username, password)
+        accounts[username] = {"username": username, "password": password}
+    _write_private(console_users_file(home), json.dumps(accounts, indent=2))
 
 
 def _write_private(file: Path, text: str) -> None:
