@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+import importlib
 from pathlib import Path
 from types import ModuleType
 
@@ -15,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+import singlewindow
 from singlewindow import __version__
 from singlewindow.access.api import router as access_router
 from singlewindow.api.middleware import (
@@ -168,9 +170,14 @@ def install_docs(app: FastAPI, path: str = API_DOCS) -> None:
         )
 
 
-def console_pages(node: Node) -> list[ModuleType]:
-    """Every room's console pages (`web.app.install_console`), the shell's first."""
+def console_pages() -> list[ModuleType]:
+    """Every room's console pages (`web.app.install_console`): the shell's, then each room's
+    `pages` module, found by its file, so that a room adds its pages in its own folder."""
     pages: list[ModuleType] = [shell_pages]
+    package = Path(singlewindow.__file__).parent
+    for room in sorted(p.parent.name for p in package.glob("*/pages.py")):
+        if room not in ("web", "api"):
+            pages.append(importlib.import_module(f"singlewindow.{room}.pages"))
     return pages
 
 
@@ -210,7 +217,7 @@ def create_app(node: Node) -> FastAPI:
     app.state.origin = node.origin
     install_error_handlers(app)
     install_docs(app)
-    install_console(app, settings, console_pages(node))
+    install_console(app, settings, console_pages())
     # Added last is outermost: errors of the body limit itself are caught too.
     app.add_middleware(BodyLimit, maximum=MAXIMUM_BODY, larger=LARGER_BODIES)
     app.add_middleware(ServerErrorProblem)
