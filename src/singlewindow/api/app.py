@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-import importlib
 from pathlib import Path
 from types import ModuleType
 
