@@ -46,6 +46,12 @@ class Lodgement(ClearanceSteps):
         """Validate, number, assess and channel a declaration; store it or nothing."""
         return self.lodge_many([draft], actor, on)[0]
 
+    def check(self, draft: Declaration, actor: Principal, on: date | None = None) -> list[Problem]:
+        """Every problem lodging `draft` would meet, storing nothing: the console's check of a
+        form as one types, by the same rules as `lodge`."""
+        on = on or utcnow().date()
+        return self._check(draft, actor, self.tariff.book(self.country), on)[1]
+
     def lodge_many(
         self, drafts: Sequence[Declaration], actor: Principal, on: date | None = None
     ) -> list[DeclarationView]:

@@ -12,7 +12,7 @@ representations in `declarations.representation`.
 from __future__ import annotations
 
 import builtins
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from singlewindow.access.model import Principal
 from singlewindow.declarations.control import Control
@@ -55,6 +55,10 @@ __all__ = [
 ]
 
 
+WORKLIST_DEPTH = 2000
+"""How many open selections of an office the worklist ranks: far more than a shift works."""
+
+
 class Clearance(Lodgement, Control):
     """The clearance use cases of one national node: lodgement (`declarations.lodgement`),
     control up to release (`declarations.control`) and reading."""
@@ -70,8 +74,18 @@ class Clearance(Lodgement, Control):
         channel: Channel | None = None,
         limit: int = 50,
         offset: int = 0,
+        lodged_from: date | None = None,
+        lodged_to: date | None = None,
     ) -> tuple[list[DeclarationView], int]:
+        """A page of what `reader` may see, by status, channel and lodgement dates (UTC days,
+        both included)."""
         conditions = list(visibility(reader))
+        if lodged_from is not None:
+            conditions.append(DeclarationRow.lodged_at >= datetime.combine(lodged_from, time(),
+                                                                            UTC))
+        if lodged_to is not None:
+            conditions.append(DeclarationRow.lodged_at < datetime.combine(
+                lodged_to + timedelta(days=1), time(), UTC))
         if status is not None:
             conditions.append(DeclarationRow.status == status.value)
         if channel is not None:
@@ -79,6 +93,21 @@ class Clearance(Lodgement, Control):
         with self.database.unit_of_work() as session:
             rows, total = search(session, conditions, limit, offset)
             return [DeclarationView.of(r) for r in rows], total
+
+    def worklist(self, officer: Principal, limit: int = 100) -> builtins.list[DeclarationView]:
+        """The office's declarations selected for a check and not yet inspected, highest risk
+        score first (red before yellow at equal score), then the longest waiting."""
+        conditions = [
+            *visibility(officer),
+            DeclarationRow.status == Status.CHANNELLED.value,
+            DeclarationRow.channel.in_([Channel.RED.value, Channel.YELLOW.value]),
+        ]
+        with self.database.unit_of_work() as session:
+            rows, _ = search(session, conditions, WORKLIST_DEPTH, 0)
+            views = [DeclarationView.of(r) for r in rows]
+        views.sort(key=lambda v: (-float(v.selection.get("score") or 0),
+                                  v.channel is not Channel.RED, v.lodged_at))
+        return views[:limit]
 
     def events(self, number: str, reader: Principal) -> builtins.list[EventLogEntry]:
         with self.database.unit_of_work() as session:
