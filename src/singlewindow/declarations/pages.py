@@ -30,6 +30,11 @@ MENU = [
     entry("/worklist", N_("Worklist"), Role.OFFICER, Role.ADMIN, order=5),
 ]
 
+# The words of statuses, channels and events that pages show by their value, for the catalogue.
+WORDS = (N_("lodged"), N_("accepted"), N_("assessed"), N_("channelled"), N_("inspected"),
+         N_("released"), N_("seized"), N_("cancelled"), N_("green"), N_("yellow"), N_("red"),
+         N_("trader"), N_("officer"), N_("admin"), N_("issuer"), N_("manager"))
+
 PAGE_SIZE = 25
 MOST_ITEMS = 99  # the form's limit; the API takes more, by file
 
