@@ -27,14 +27,17 @@ def test_the_summary_counts_each_step_of_the_trades():
         assert row in lines, (row, lines)
 
 
-def test_where_next_names_each_nodes_api_docs_and_tokens():
+def test_where_next_names_each_nodes_console_api_docs_accounts_and_tokens():
     root = Path("var/network")
     nodes = [NodeProcess("KH", 8100, root / "KH"), NodeProcess("VN", 8101, root / "VN")]
     lines = rendered(where_next(nodes))
     text = "\n".join(lines)
     assert lines[0] == "Where to go next"
     for node in nodes:
-        row = (f"{node.country} API {node.api} docs {node.url}/api/docs "
-               f"tokens var/network/{node.country}/tokens-{node.country}.json")
+        row = (f"{node.country} console {node.url}/login API {node.api} docs "
+               f"{node.url}/api/docs")
         assert row in text, text
+        files = (f"console accounts var/network/{node.country}/console-users.json "
+                 f"tokens var/network/{node.country}/tokens-{node.country}.json")
+        assert files in text, text
     assert "stay in var/network" in text

@@ -5,6 +5,7 @@ envelope, the receipt or error signal), for officers, and the node's traffic cou
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from singlewindow.core.db import Database
 from singlewindow.exchange import repository
@@ -48,6 +49,11 @@ class MessageLog:
         failed_inbound (received messages whose handler failed)."""
         with self.database.unit_of_work() as session:
             return repository.statistics(session)
+
+    def traffic(self, since: datetime) -> dict[str, dict[str, float]]:
+        """Per partner: messages since `since`, pending and failed now, mean delivery lag."""
+        with self.database.unit_of_work() as session:
+            return repository.traffic_by_partner(session, since)
 
     def entries(self, message_id: str) -> list[MessageLogRow]:
         """Every log entry of a message id (one per direction this node saw it in, and per

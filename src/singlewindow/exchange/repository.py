@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     func,
     insert,
     or_,
@@ -729,3 +730,40 @@ def find_log(
         .offset(offset)
     ).all()
     return rows, total
+
+
+def traffic_by_partner(session: Session, since: datetime) -> dict[str, dict[str, float]]:
+    """Per partner party: messages exchanged since `since` (both ways), outbound pending
+    and failed now, and the mean delivery lag in seconds of outbound messages delivered since
+    `since` (from the log entry's creation to its last update, the receipt)."""
+    outbound = Direction.OUTBOUND.value
+    partner = case((MessageLogRow.direction == outbound, MessageLogRow.to_party),
+                   else_=MessageLogRow.from_party)
+    traffic: dict[str, dict[str, float]] = {}
+
+    def of(party: str) -> dict[str, float]:
+        return traffic.setdefault(party, {"recent": 0, "pending": 0, "failed": 0, "lag": 0.0})
+
+    recent = session.execute(
+        select(partner, func.count()).where(MessageLogRow.created_at >= since).group_by(partner)
+    ).tuples()
+    for party, count in recent:
+        of(str(party))["recent"] = int(count)
+    delivered = OutboxStatus.DELIVERED.value
+    for party, status, count in session.execute(
+        select(MessageLogRow.to_party, MessageLogRow.status, func.count())
+        .where(MessageLogRow.direction == outbound, MessageLogRow.status != delivered)
+        .group_by(MessageLogRow.to_party, MessageLogRow.status)
+    ):
+        key = "failed" if status == OutboxStatus.FAILED.value else "pending"
+        of(party)[key] += int(count)
+    lags: dict[str, list[float]] = {}
+    for party, created, updated in session.execute(
+        select(MessageLogRow.to_party, MessageLogRow.created_at, MessageLogRow.updated_at)
+        .where(MessageLogRow.direction == outbound, MessageLogRow.status == delivered,
+               MessageLogRow.created_at >= since).limit(10_000)
+    ):
+        lags.setdefault(party, []).append((updated - created).total_seconds())
+    for party, seconds in lags.items():
+        of(party)["lag"] = sum(seconds) / len(seconds)
+    return traffic
