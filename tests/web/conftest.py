@@ -1,0 +1,69 @@
+"""Browser tests: one real node process with its sample accounts, and Debian's Chromium driven
+by Playwright (never a browser Playwright downloads)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from singlewindow.devnet import sample
+from singlewindow.devnet.network import NodeProcess
+from tests.nodes import free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def console_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
+    node = NodeProcess("VN", free_port(), tmp_path_factory.mktemp("browser") / "VN")
+    node.start({"SINGLEWINDOW_RANDOM_SHARE": "0"})
+    try:
+        node.wait_ready()
+        yield node
+    finally:
+        node.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it with apt-get)")
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page_as(browser: Any, console_node: NodeProcess) -> Iterator[Callable[[str], Any]]:
+    """`page_as("trader")`: a new browser context logged in through the login form."""
+    contexts: list[Any] = []
+
+    def login(username: str) -> Any:
+        context = browser.new_context(viewport={"width": 1280, "height": 800},
+                                      base_url=console_node.url)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/login")
+        password = sample.console_users(console_node.home)[username]["password"]
+        page.fill("#username", username)
+        page.fill("#password", password)
+        page.click("button[type=submit]:has-text('Log in')")
+        page.wait_for_load_state()
+        return page
+
+    yield login
+    for context in contexts:
+        context.close()

@@ -1,0 +1,130 @@
+"""The console in a real browser: a trader lodges through the form (an error shown and mended
+on the way), an officer inspects and releases, roles and CSRF hold, the main pages pass
+axe-core, and the screenshots of docs/screenshots/ are taken here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _shot(page: Any, name: str) -> None:
+    if os.environ.get("SINGLEWINDOW_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _serious_violations(page: Any) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run()")
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in result["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+def _fill_declaration(page: Any, lrn: str) -> None:
+    values = {
+        "#f-lrn": lrn, "#f-declarant_name": "Sample Trader Co.", "#f-office": "VNHCM01",
+        "#f-export_country": "KH", "#f-destination_country": "VN", "#f-transport_mode": "3",
+        "#f-incoterm": "FCA", "#f-invoice_currency": "USD", "#f-freight": "120",
+        "#f-items-0-description": "Green coffee beans", "#f-items-0-origin_country": "KH",
+        "#f-items-0-quantity": "1000", "#f-items-0-quantity_unit": "kg",
+        "#f-items-0-net_mass": "1000", "#f-items-0-gross_mass": "1050",
+        "#f-items-0-invoice_amount": "4000",
+    }
+    for selector, value in values.items():
+        page.fill(selector, value)
+
+
+def test_a_wrong_password_is_refused_then_the_right_one_lands_home(
+    browser: Any, console_node: Any, page_as: Any
+) -> None:
+    context = browser.new_context(base_url=console_node.url)
+    page = context.new_page()
+    page.goto("/declarations")
+    assert "/login" in page.url
+    _shot(page, "login")
+    page.fill("#username", "trader")
+    page.fill("#password", "not-the-password")
+    page.click("button[type=submit]:has-text('Log in')")
+    assert "Wrong username or password" in page.inner_text("#login-error")
+    context.close()
+    home = page_as("trader")
+    assert home.url.endswith("/declarations")
+
+
+def test_a_trader_lodges_mending_a_field_error_and_sees_channel_and_duties(page_as: Any) -> None:
+    page = page_as("trader")
+    page.goto("/declarations/new")
+    _fill_declaration(page, "BROWSER-0001")
+    page.fill("#f-items-0-commodity_code", "0901")  # too short: the live check says so
+    page.wait_for_function(
+        "document.getElementById('err-items-0-commodity_code').textContent.trim() !== ''")
+    _shot(page, "lodge-form")
+    page.fill("#f-items-0-commodity_code", "09011100")
+    page.wait_for_function(
+        "document.getElementById('err-items-0-commodity_code').textContent.trim() === ''")
+    page.click("#lodge-button")
+    page.wait_for_selector("#channel")
+    assert page.inner_text("#channel").strip() in ("green", "yellow", "red")
+    assert "VND" in page.inner_text("#assessed")
+    _shot(page, "declaration")
+    page.goto("/declarations")
+    assert "BROWSER-0001" in page.content()
+    _shot(page, "declarations")
+
+
+def test_an_officer_sees_the_worklist_and_a_trader_is_refused_it(page_as: Any) -> None:
+    officer = page_as("officer")
+    assert officer.url.endswith("/worklist")
+    _shot(officer, "worklist")
+    trader = page_as("trader")
+    answer = trader.goto("/worklist")
+    assert answer.status == 403
+    assert "officer" in trader.inner_text("main")
+
+
+def test_a_post_without_its_csrf_token_is_refused(page_as: Any) -> None:
+    trader = page_as("trader")
+    answer = trader.request.post("/declarations/new", form={"lrn": "FORGED", "action": "lodge"})
+    assert answer.status == 403
+    trader.goto("/declarations")
+    assert "FORGED" not in trader.content()
+
+
+def test_the_dashboard_and_network_pages_render(page_as: Any) -> None:
+    manager = page_as("manager")
+    assert manager.url.endswith("/dashboard")
+    manager.wait_for_selector("#per-day-chart canvas")
+    _shot(manager, "dashboard")
+    manager.goto("/network")
+    assert "Network" in manager.inner_text("h1")
+
+
+@pytest.mark.parametrize(("role", "path"), [
+    ("trader", "/declarations/new"), ("trader", "/declarations"), ("officer", "/worklist"),
+    ("manager", "/dashboard"), ("manager", "/network"),
+])
+def test_main_pages_have_no_serious_accessibility_violation(
+    page_as: Any, role: str, path: str
+) -> None:
+    page = page_as(role)
+    page.goto(path)
+    assert _serious_violations(page) == []
+
+
+def test_the_login_page_has_no_serious_accessibility_violation(
+    browser: Any, console_node: Any
+) -> None:
+    context = browser.new_context(base_url=console_node.url)
+    page = context.new_page()
+    page.goto("/login")
+    assert _serious_violations(page) == []
+    context.close()
