@@ -4,7 +4,10 @@ the officer's worklist, inspection and release; with the role checks and bad inp
 from __future__ import annotations
 
 import re
+from datetime import date
 
+from singlewindow.risk import services as risk
+from singlewindow.risk.model import Channel
 from tests.nodes import NodeClient
 from tests.web.console import console_as, console_client
 
@@ -73,23 +76,28 @@ def test_goods_items_are_added_and_removed_without_storing(node: NodeClient) -> 
 
 
 def test_the_officer_works_the_worklist_inspects_and_releases(node: NodeClient) -> None:
+    risk.create_rule(node.opened.database, risk.RuleDraft(
+        name="Coffee from KH", channel=Channel.RED, valid_from=date(2026, 1, 1),
+        criteria=[{"field": "commodity_code", "operator": "prefix", "value": "0901"}]), "admin")
+    node.opened.clearance.selectivity.refresh()
     trader = console_as(node, "trader")
-    # A red channel: the sample profiles select coffee from KH? Lodge until one is selected.
     lodged = trader.post_form("/declarations/new", {**FORM, "action": "lodge"})
     number = lodged.headers["location"].rsplit("/", 1)[1]
     officer = console_as(node, "officer")
-    page = officer.get(f"/declarations/{number}")
-    assert page.status_code == 200
     worklist = officer.get("/worklist")
-    assert worklist.status_code == 200
-    if 'id="inspection-form"' in page.text:
-        assert number in worklist.text
-        missing = officer.post_form(f"/declarations/{number}/inspection", {"outcome": ""})
-        assert missing.status_code == 422
-        done = officer.post_form(f"/declarations/{number}/inspection",
-                                 {"outcome": "no_discrepancy", "findings": "seals intact"})
-        assert done.status_code == 303
-        assert number not in officer.get("/worklist").text
+    assert number in worklist.text and "Coffee from KH" in worklist.text
+    page = officer.get(f"/declarations/{number}")
+    assert 'id="inspection-form"' in page.text and "Coffee from KH" in page.text
+    assert 'id="release-button"' in page.text
+    missing = officer.post_form(f"/declarations/{number}/inspection", {"outcome": ""})
+    assert missing.status_code == 422 and "choose the inspection" in missing.text
+    done = officer.post_form(f"/declarations/{number}/inspection",
+                             {"outcome": "no_discrepancy", "findings": "seals intact"})
+    assert done.status_code == 303
+    assert number not in officer.get("/worklist").text
+    assert "inspected" in officer.get(f"/declarations/{number}").text
+    # The trader can neither inspect nor release its own goods.
+    assert trader.post_form(f"/declarations/{number}/release").status_code == 403
 
 
 def test_roles_sessions_and_csrf_are_checked_on_the_server(node: NodeClient) -> None:
