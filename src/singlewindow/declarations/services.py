@@ -14,6 +14,8 @@ from __future__ import annotations
 import builtins
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy import select
+
 from singlewindow.access.model import Principal
 from singlewindow.declarations.control import Control
 from singlewindow.declarations.lodgement import Lodgement
@@ -94,20 +96,27 @@ class Clearance(Lodgement, Control):
             rows, total = search(session, conditions, limit, offset)
             return [DeclarationView.of(r) for r in rows], total
 
-    def worklist(self, officer: Principal, limit: int = 100) -> builtins.list[DeclarationView]:
+    def worklist(self, officer: Principal, limit: int = 50) -> builtins.list[DeclarationView]:
         """The office's declarations selected for a check and not yet inspected, highest risk
-        score first (red before yellow at equal score), then the longest waiting."""
+        score first (red before yellow at equal score), then the longest waiting. Ranked on
+        the selection alone; only the declarations shown are read whole."""
         conditions = [
             *visibility(officer),
             DeclarationRow.status == Status.CHANNELLED.value,
             DeclarationRow.channel.in_([Channel.RED.value, Channel.YELLOW.value]),
         ]
         with self.database.unit_of_work() as session:
-            rows, _ = search(session, conditions, WORKLIST_DEPTH, 0)
-            views = [DeclarationView.of(r) for r in rows]
-        views.sort(key=lambda v: (-float(v.selection.get("score") or 0),
-                                  v.channel is not Channel.RED, v.lodged_at))
-        return views[:limit]
+            candidates = session.execute(
+                select(DeclarationRow.id, DeclarationRow.selection, DeclarationRow.channel,
+                       DeclarationRow.lodged_at)
+                .where(*conditions).order_by(DeclarationRow.lodged_at).limit(WORKLIST_DEPTH)
+            ).tuples().all()
+            ranked = sorted(candidates, key=lambda c: (-float(c[1].get("score") or 0),
+                                                       c[2] != Channel.RED.value, c[3]))
+            wanted = [c[0] for c in ranked[:limit]]
+            rows = {r.id: r for r in session.scalars(
+                select(DeclarationRow).where(DeclarationRow.id.in_(wanted)))}
+            return [DeclarationView.of(rows[i]) for i in wanted]
 
     def events(self, number: str, reader: Principal) -> builtins.list[EventLogEntry]:
         with self.database.unit_of_work() as session:
