@@ -112,7 +112,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SingleWindowError)
     async def domain_error(request: Request, exc: SingleWindowError) -> Response:
-        if is_console(request):
+        if is_console(request) and "session" in request.scope:
             return console_error(request, exc)
         problems = getattr(exc, "problems", None)
         return problem(
@@ -127,7 +127,7 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = _validation_problems(exc)
         detail = "; ".join(f"{e['path']}: {e['message']}" if e["path"] else e["message"]
                            for e in errors)
-        if is_console(request):
+        if is_console(request) and "session" in request.scope:
             return error_page(request, 422, "Invalid input", detail)
         return problem(422, "Invalid input", detail, errors)
 
