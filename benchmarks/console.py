@@ -33,15 +33,11 @@ from fastapi.testclient import TestClient  # noqa: E402
 from singlewindow.access.model import Principal, Role  # noqa: E402
 from singlewindow.api.app import create_app  # noqa: E402
 from singlewindow.core.config import Settings  # noqa: E402
+from singlewindow.declarations.statistics import percentile  # noqa: E402
 from singlewindow.devnet import sample  # noqa: E402
 from singlewindow.node import Node  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(share * len(ordered) + 0.999999) - 1))]
 
 
 def logged_in(app: object, home: Path, username: str) -> TestClient:
@@ -63,6 +59,7 @@ def timed(client: TestClient, path: str, requests: int) -> dict[str, float]:
         answer = client.get(path)
         times.append((time.perf_counter() - start) * 1000)
         assert answer.status_code == 200, (path, answer.status_code)
+    times.sort()
     return {"p50_ms": round(percentile(times, 0.5), 2), "p95_ms": round(percentile(times, 0.95), 2)}
 
 

@@ -112,7 +112,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SingleWindowError)
     async def domain_error(request: Request, exc: SingleWindowError) -> Response:
-        if is_console(request) and "session" in request.scope:
+        if is_console(request):
             return console_error(request, exc)
         problems = getattr(exc, "problems", None)
         return problem(
@@ -127,7 +127,7 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = _validation_problems(exc)
         detail = "; ".join(f"{e['path']}: {e['message']}" if e["path"] else e["message"]
                            for e in errors)
-        if is_console(request) and "session" in request.scope:
+        if is_console(request):
             return error_page(request, 422, "Invalid input", detail)
         return problem(422, "Invalid input", detail, errors)
 
@@ -143,7 +143,7 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = f"no route {request.method} {request.url.path}"
         elif exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}"
-        if is_console(request) and "session" in request.scope:
+        if is_console(request):
             return error_page(request, exc.status_code, "HTTP error", detail)
         return problem(exc.status_code, "HTTP error", detail, headers=exc.headers)
 

@@ -8,10 +8,11 @@ import csv
 import io
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from singlewindow.access.model import Role
@@ -46,43 +47,50 @@ def _period(start: date | None, end: date | None) -> Period:
     return period
 
 
-Office = Annotated[str | None, Query(max_length=8, pattern="^[A-Z0-9]*$")]
+@dataclass(frozen=True)
+class Filters:
+    """The dashboard's filters, the same for the page and every CSV: an office (or all) and
+    a period."""
+
+    office: str | None
+    period: Period
+
+    @property
+    def query(self) -> str:
+        return f"office={self.office or ''}&from={self.period.start}&to={self.period.end}"
+
+
+def filters(
+    office: Annotated[str | None, Query(max_length=8, pattern="^[A-Z0-9]*$")] = None,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+) -> Filters:
+    return Filters(office or None, _period(start, end))
+
+
+FiltersDep = Annotated[Filters, Depends(filters)]
 
 
 @router.get("/dashboard")
-def dashboard(
-    request: Request,
-    _: ManagerPage,
-    office: Office = None,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
-) -> Response:
-    period = _period(start, end)
+def dashboard(request: Request, _: ManagerPage, chosen: FiltersDep) -> Response:
     database = request.app.state.database
-    figures = {name: figure(database, period, office or None) for name, figure in FIGURES.items()}
+    period, office = chosen.period, chosen.office
+    figures = {name: figure(database, period, office) for name, figure in FIGURES.items()}
     per_day = figures["declarations-per-day"]
     series = {"days": [row["day"] for row in per_day],
               **{c: [row[c] for row in per_day] for c in ("green", "yellow", "red")}}
-    query = f"office={office or ''}&from={period.start}&to={period.end}"
     return render(request, "dashboard/dashboard.html", {
-        "figures": figures, "period": period, "office": office or "", "query": query,
+        "figures": figures, "period": period, "office": office or "", "query": chosen.query,
         "series": json.dumps(series),
     })
 
 
 @router.get("/dashboard/{name}.csv")
-def figure_csv(
-    request: Request,
-    name: str,
-    _: ManagerPage,
-    office: Office = None,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
-) -> Response:
+def figure_csv(request: Request, name: str, _: ManagerPage, chosen: FiltersDep) -> Response:
     figure = FIGURES.get(name)
     if figure is None:
         raise Invalid([Problem("name", f"no figure {name!r}; there are {', '.join(FIGURES)}")])
-    rows = figure(request.app.state.database, _period(start, end), office or None)
+    rows = figure(request.app.state.database, chosen.period, chosen.office)
     out = io.StringIO()
     if rows:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))

@@ -50,7 +50,7 @@ def _clearance(request: Request) -> Clearance:
     return clearance
 
 
-def _blank_form(principal: Principal) -> dict[str, Any]:
+def _blank_form() -> dict[str, Any]:
     return {"type": "IM", "declarant_name": "", "freight": "0", "insurance": "0",
             "items": [dict.fromkeys(ITEM_FIELDS, "")]}
 
@@ -123,7 +123,7 @@ def _lodge_page(request: Request, values: dict[str, Any], errors: dict[str, str]
 
 @router.get("/declarations/new")
 def new_declaration(request: Request, principal: TraderPage) -> Response:
-    return _lodge_page(request, _blank_form(principal), {})
+    return _lodge_page(request, _blank_form(), {})
 
 
 @router.post("/declarations/new")

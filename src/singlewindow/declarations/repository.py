@@ -3,7 +3,7 @@ need, every earlier version, the event log, payments, guarantees and the number 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -264,6 +264,18 @@ def insert_lodged(
     """A batch of lodged declarations and their first events: one statement per table."""
     session.execute(insert(DeclarationRow), rows)
     session.execute(insert(DeclarationEventRow), events)
+
+
+def lodged_between(start: date | None, end: date | None) -> list[ColumnElement[bool]]:
+    """Declarations lodged from the UTC day `start` to the UTC day `end`, both included
+    (either may be open)."""
+    conditions = []
+    if start is not None:
+        conditions.append(DeclarationRow.lodged_at >= datetime.combine(start, time(), UTC))
+    if end is not None:
+        conditions.append(DeclarationRow.lodged_at
+                          < datetime.combine(end + timedelta(days=1), time(), UTC))
+    return conditions
 
 
 def search(

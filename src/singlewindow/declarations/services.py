@@ -12,7 +12,7 @@ representations in `declarations.representation`.
 from __future__ import annotations
 
 import builtins
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -24,6 +24,7 @@ from singlewindow.declarations.repository import (
     DeclarationRow,
     events_of,
     from_document,
+    lodged_between,
     search,
     versions_of,
 )
@@ -82,12 +83,7 @@ class Clearance(Lodgement, Control):
         """A page of what `reader` may see, by status, channel and lodgement dates (UTC days,
         both included)."""
         conditions = list(visibility(reader))
-        if lodged_from is not None:
-            conditions.append(DeclarationRow.lodged_at >= datetime.combine(lodged_from, time(),
-                                                                            UTC))
-        if lodged_to is not None:
-            conditions.append(DeclarationRow.lodged_at < datetime.combine(
-                lodged_to + timedelta(days=1), time(), UTC))
+        conditions += lodged_between(lodged_from, lodged_to)
         if status is not None:
             conditions.append(DeclarationRow.status == status.value)
         if channel is not None:

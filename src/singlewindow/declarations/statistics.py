@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 
 from singlewindow.core.db import Database
-from singlewindow.declarations.repository import DeclarationRow
+from singlewindow.declarations.repository import DeclarationRow, lodged_between
 
 LONGEST_PERIOD = timedelta(days=366)
 
@@ -32,10 +32,7 @@ class Period:
         return cls(today - timedelta(days=days - 1), today)
 
     def conditions(self, office: str | None) -> list[ColumnElement[bool]]:
-        conditions = [
-            DeclarationRow.lodged_at >= datetime.combine(self.start, time(), UTC),
-            DeclarationRow.lodged_at < datetime.combine(self.end + timedelta(days=1), time(), UTC),
-        ]
+        conditions = lodged_between(self.start, self.end)
         if office:
             conditions.append(DeclarationRow.office == office)
         return conditions

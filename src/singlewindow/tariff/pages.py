@@ -37,9 +37,8 @@ def lookup(
     lines = []
     if len(query.replace(".", "")) >= 2:
         found = tariff.search_schedule(request.app.state.database,
-                                       request.app.state.settings.country,
-                                       query.replace(".", "") if query.replace(".", "").isdigit()
-                                       else query, on=utcnow().date())
+                                       request.app.state.settings.country, query,
+                                       on=utcnow().date())
         lines = found[:MOST_SUGGESTIONS]
     target = field if FIELD_ID.fullmatch(field) else ""
     return render(request, "tariff/lookup.html", {"lines": lines, "target": target,
