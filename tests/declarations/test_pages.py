@@ -112,3 +112,109 @@ def test_roles_sessions_and_csrf_are_checked_on_the_server(node: NodeClient) -> 
     forged = trader.post("/declarations/new", data={**FORM, "action": "lodge"})  # no token
     assert forged.status_code == 403
     assert _count(node) == before
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def _selected(node: NodeClient, lrn: str = "WEB-0001") -> str:
+    """A declaration the office must inspect (a red rule on coffee), lodged through the form."""
+    risk.create_rule(node.opened.database, risk.RuleDraft(
+        name="Coffee from KH", channel=Channel.RED, valid_from=date(2026, 1, 1),
+        criteria=[{"field": "commodity_code", "operator": "prefix", "value": "0901"}]), "admin")
+    node.opened.clearance.selectivity.refresh()
+    lodged = console_as(node, "trader").post_form("/declarations/new",
+                                                   {**FORM, "lrn": lrn, "action": "lodge"})
+    return str(lodged.headers["location"].rsplit("/", 1)[1])
+
+
+def test_a_scanner_image_is_stored_with_the_declaration_and_shown_to_officers_only(
+    node: NodeClient,
+) -> None:
+    number = _selected(node)
+    officer = console_as(node, "officer")
+    sent = officer.post_form(f"/declarations/{number}/attachments",
+                             {"kind": "scanner_image", "scanner_id": "VN-NII-07"},
+                             files={"file": ("xray.png", PNG, "image/png")})
+    assert sent.status_code == 303
+    page = officer.get(f"/declarations/{number}")
+    assert "VN-NII-07" in page.text and "xray.png" in page.text
+    url = re.search(rf'src="(/declarations/{number}/attachments/\w+)"', page.text)
+    assert url, "the image is shown beside the result"
+    image = officer.get(url.group(1))
+    assert image.content == PNG and image.headers["content-type"] == "image/png"
+    assert image.headers["x-content-type-options"] == "nosniff"
+    # The API lists the same file, with its digest; the trader sees neither list nor image.
+    listed = node.client.get(f"/declarations/{number}/attachments",
+                             headers=node.as_("officer")).json()
+    assert [a["scanner_id"] for a in listed] == ["VN-NII-07"]
+    trader = console_as(node, "trader")
+    assert trader.get(url.group(1)).status_code == 403
+    assert "VN-NII-07" not in trader.get(f"/declarations/{number}").text
+    assert node.client.get(f"/declarations/{number}/attachments",
+                           headers=node.as_("trader")).status_code == 403
+
+
+def test_an_attachment_of_the_wrong_type_size_or_without_its_scanner_is_refused(
+    node: NodeClient,
+) -> None:
+    number = _selected(node)
+    officer = console_as(node, "officer")
+    path = f"/declarations/{number}/attachments"
+    fake = officer.post_form(path, {"kind": "photo"},
+                             files={"file": ("photo.png", b"MZ\x90\x00 not an image", "image/png")})
+    assert fake.status_code == 422 and "not a JPEG, PNG or TIFF" in fake.text
+    unnamed = officer.post_form(path, {"kind": "scanner_image", "scanner_id": ""},
+                                files={"file": ("x.png", PNG, "image/png")})
+    assert unnamed.status_code == 422 and "names the scanner" in unnamed.text
+    huge = officer.post_form(path, {"kind": "photo"},
+                             files={"file": ("big.png", PNG + bytes(9 * 1024 * 1024),
+                                             "image/png")})
+    assert huge.status_code == 413 and "limit" in huge.text
+    over = node.client.post(path, headers=node.as_("officer"),
+                            files={"file": ("big.png", PNG + bytes(8 * 1024 * 1024),
+                                            "image/png")})
+    assert over.status_code == 422 and "over the limit" in over.text
+    assert node.client.get(path, headers=node.as_("officer")).json() == []
+
+
+def test_a_discrepancy_takes_the_corrected_data_and_reassesses(node: NodeClient) -> None:
+    number = _selected(node)
+    officer = console_as(node, "officer")
+    before = node.client.get(f"/declarations/{number}", headers=node.as_("officer")).json()
+    path = f"/declarations/{number}/inspection"
+    bad = officer.post_form(path, {"outcome": "discrepancy", "findings": "twice the weight",
+                                   "corrected-0-invoice_amount": "eight thousand"})
+    assert bad.status_code == 422 and 'id="err-corrected-0-invoice_amount"' in bad.text
+    assert "eight thousand" in bad.text  # what was typed is kept
+    unknown = officer.post_form(path, {"outcome": "discrepancy",
+                                       "corrected-0-commodity_code": "99999999"})
+    assert unknown.status_code == 422
+    assert re.search(r'id="err-corrected-0-commodity_code">[^<]+<', unknown.text)
+    after_errors = node.client.get(f"/declarations/{number}",
+                                   headers=node.as_("officer")).json()
+    assert after_errors["version"] == before["version"] and after_errors["status"] == "channelled"
+    done = officer.post_form(path, {"outcome": "discrepancy", "findings": "twice the value",
+                                    "corrected-0-invoice_amount": "8000"})
+    assert done.status_code == 303
+    after = node.client.get(f"/declarations/{number}", headers=node.as_("officer")).json()
+    assert after["version"] == before["version"] + 1
+    assert float(after["settlement"]["assessed"]) > float(before["settlement"]["assessed"])
+
+
+def test_a_seizure_records_what_was_seized(node: NodeClient) -> None:
+    number = _selected(node)
+    officer = console_as(node, "officer")
+    path = f"/declarations/{number}/inspection"
+    missing = officer.post_form(path, {"outcome": "seizure", "seizure-goods": ""})
+    assert missing.status_code == 422 and 'id="err-seizure-goods">' in missing.text
+    done = officer.post_form(path, {
+        "outcome": "seizure", "findings": "cigarettes behind the coffee sacks",
+        "seizure-goods": "cigarettes", "seizure-quantity": "12000", "seizure-unit": "NAR",
+        "seizure-concealment": "false wall of the container"})
+    assert done.status_code == 303
+    events = node.client.get(f"/declarations/{number}/events",
+                             headers=node.as_("officer")).json()
+    seized = [e for e in events if e["kind"] == "seized"][0]["detail"]
+    assert seized["goods"] == "cigarettes" and seized["quantity"] == "12000"
+    assert seized["concealment"] == "false wall of the container"

@@ -33,6 +33,7 @@ from singlewindow.declarations.api import payments as payments_router
 from singlewindow.declarations.api import pre_arrival as pre_arrival_router
 from singlewindow.declarations.api import representations as representations_router
 from singlewindow.declarations.api import router as declarations_router
+from singlewindow.declarations.attachments import MOST_BYTES as MOST_ATTACHMENT_BYTES
 from singlewindow.exchange.api import router as exchange_router
 from singlewindow.node import Node
 from singlewindow.origin.api import router as origin_router
@@ -48,9 +49,13 @@ PROBLEM = "application/problem+json"
 SWAGGER_UI = Path(__file__).parent / "static" / "swagger-ui"
 """Swagger UI's files, served by the node itself (no CDN: a node may run offline)."""
 
+ATTACHMENT_BODY = MOST_ATTACHMENT_BYTES + 64 * 1024
 LARGER_BODIES: Mapping[str, int] = {
     # A national tariff schedule as CSV (10,000+ lines with their history) is a few MiB.
     f"{API}/tariff/schedules/": 32 * 1024 * 1024,
+    # An inspection photo or scanner image, with its form's fields (API and console).
+    f"{API}/declarations/*/attachments": ATTACHMENT_BODY,
+    "/declarations/*/attachments": ATTACHMENT_BODY,
 }
 """Path prefixes whose request bodies may exceed `middleware.MAXIMUM_BODY`."""
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
@@ -94,7 +95,8 @@ class BodyLimit:
     Content-Length is counted as the app reads it and refused once past the limit.
 
     `larger` gives path prefixes a larger limit (the longest matching prefix wins), e.g.
-    `{"/tariff/schedules/": 32 * 1024 * 1024}` for a national tariff schedule as CSV.
+    `{"/tariff/schedules/": 32 * 1024 * 1024}` for a national tariff schedule as CSV; a `*`
+    in a prefix stands for one path segment (`/declarations/*/attachments`).
     """
 
     def __init__(
@@ -102,11 +104,15 @@ class BodyLimit:
     ) -> None:
         self.app = app
         self.maximum = maximum
-        self.larger = sorted((larger or {}).items(), key=lambda entry: -len(entry[0]))
+        self.larger = [
+            (re.compile("/".join(re.escape(part) if part != "*" else "[^/]+"
+                                 for part in prefix.split("/"))), limit)
+            for prefix, limit in sorted((larger or {}).items(), key=lambda e: -len(e[0]))
+        ]
 
     def limit(self, path: str) -> int:
         for prefix, limit in self.larger:
-            if path.startswith(prefix):
+            if prefix.match(path):
                 return limit
         return self.maximum
 

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import Response
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from singlewindow.access.model import Principal, Role
 from singlewindow.api.deps import OfficerDep, PrincipalDep, require_role, run_service
 from singlewindow.api.pages import Page
 from singlewindow.core.fields import Limit, Offset
+from singlewindow.declarations.attachments import MOST_BYTES, AttachmentKind
 from singlewindow.declarations.errors import UnknownPreArrival
 from singlewindow.declarations.model import Status
 from singlewindow.declarations.prearrival import PreArrival
 from singlewindow.declarations.repository import to_document
 from singlewindow.declarations.representation import Representations
 from singlewindow.declarations.schemas import (
+    AttachmentRead,
     CancellationCreate,
     CorrectionCreate,
     DeclarationCreate,
@@ -137,8 +142,53 @@ def inspect(
 ) -> DeclarationRead:
     """The officer's inspection result (a discrepancy comes with the corrected data)."""
     corrected = body.corrected.to_domain() if body.corrected else None
-    view = service.record_inspection(number, body.outcome, who, body.findings, corrected)
+    seizure = body.seizure.to_domain() if body.seizure else None
+    view = service.record_inspection(number, body.outcome, who, body.findings, corrected,
+                                     seizure)
     return DeclarationRead.of(view, who)
+
+
+async def upload_content(file: StarletteUpload) -> bytes:
+    """The upload's bytes, one more than the limit at most (the model says it is over)."""
+    return await file.read(MOST_BYTES + 1)
+
+
+@router.post("/{number}/attachments", response_model=AttachmentRead, status_code=201)
+async def attach(
+    number: str,
+    service: ClearanceDep,
+    who: OfficerDep,
+    file: Annotated[UploadFile, File(description="A JPEG, PNG or TIFF image, 8 MiB at most")],
+    kind: Annotated[AttachmentKind, Form()] = AttachmentKind.PHOTO,
+    scanner_id: Annotated[str | None, Form(max_length=35)] = None,
+) -> AttachmentRead:
+    """An officer attaches a photo or a scanner image (with the scanner's identifier)."""
+    content = await upload_content(file)
+    view = service.attach(number, kind, file.filename or "", content, who, scanner_id)
+    return AttachmentRead.of(view)
+
+
+@router.get("/{number}/attachments", response_model=list[AttachmentRead])
+def list_attachments(number: str, service: ClearanceDep, who: OfficerDep) -> list[AttachmentRead]:
+    return [AttachmentRead.of(a) for a in service.attachments(number, who)]
+
+
+def attachment_response(service: Clearance, number: str, attachment: str,
+                        who: Principal) -> Response:
+    """The stored image as it was uploaded, of the type read from its content."""
+    view, content = service.attachment_file(number, attachment, who)
+    return Response(content, media_type=view.media_type, headers={
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(view.filename)}",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+    })
+
+
+@router.get("/{number}/attachments/{attachment}", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/tiff": {}}}})
+def attachment_file(number: str, attachment: str, service: ClearanceDep,
+                    who: OfficerDep) -> Response:
+    return attachment_response(service, number, attachment, who)
 
 
 @router.post("/{number}/release", response_model=DeclarationRead)

@@ -10,22 +10,30 @@ from decimal import Decimal
 from singlewindow.access.model import Principal
 from singlewindow.core.clock import utcnow
 from singlewindow.core.errors import Problem
+from singlewindow.core.ids import new_id
 from singlewindow.declarations.assessment import (
     accepted_after_documentary_check,
     assess,
     tariff_problems,
 )
-from singlewindow.declarations.errors import InvalidDeclaration, NotYours
+from singlewindow.declarations.attachments import AttachmentKind, check_attachment
+from singlewindow.declarations.errors import InvalidDeclaration, NotYours, UnknownDeclaration
 from singlewindow.declarations.lifecycle import Actor
 from singlewindow.declarations.model import (
     Declaration,
     DeclarationType,
+    Seizure,
     Status,
     validate,
 )
-from singlewindow.declarations.repository import from_document, lodged_state
+from singlewindow.declarations.repository import (
+    AttachmentRow,
+    attachments_of,
+    from_document,
+    lodged_state,
+)
 from singlewindow.declarations.steps import ClearanceSteps, actor_kind
-from singlewindow.declarations.views import DeclarationView
+from singlewindow.declarations.views import AttachmentView, DeclarationView
 from singlewindow.risk import services as selectivity
 from singlewindow.risk.model import Channel, InspectionOutcome
 
@@ -118,6 +126,7 @@ class Control(ClearanceSteps):
         actor: Principal,
         findings: str = "",
         corrected: Declaration | None = None,
+        seizure: Seizure | None = None,
     ) -> DeclarationView:
         """The officer's result; a discrepancy comes with corrected data and re-assessed
         duties; a clean documentary check accepts a proof of origin the node could not
@@ -130,6 +139,10 @@ class Control(ClearanceSteps):
                 raise InvalidDeclaration(
                     [Problem("corrected", "a discrepancy comes with the corrected declaration")]
                 )
+            if seizure is not None and outcome is not InspectionOutcome.SEIZURE:
+                raise InvalidDeclaration(
+                    [Problem("seizure", "what was seized goes with a seizure, not a "
+                             f"{outcome.value.replace('_', ' ')}")])
             state.record_inspection(outcome)
             book = self.tariff.book(self.country)
             difference = None
@@ -180,8 +193,64 @@ class Control(ClearanceSteps):
             )
             selectivity.record_outcome(session, number, outcome, difference)
             if outcome is InspectionOutcome.SEIZURE:
-                self.record_event(session, row, actor, "seized", {"findings": findings})
+                seized = seizure.as_dict() if seizure is not None else {}
+                self.record_event(session, row, actor, "seized", {"findings": findings, **seized})
             return self.save_state(session, row, state, actor)
+
+    def attach(
+        self,
+        number: str,
+        kind: AttachmentKind,
+        filename: str,
+        content: bytes,
+        actor: Principal,
+        scanner_id: str | None = None,
+    ) -> AttachmentView:
+        """An officer's photo or scanner image, stored with the declaration (checked by its
+        content and size) and noted in its event log with its digest."""
+        if actor_kind(actor) is not Actor.OFFICER:
+            raise NotYours("only a customs officer attaches inspection images")
+        with self.database.unit_of_work() as session:
+            row = self.load_for_change(session, number, actor)
+            if row.status == Status.CANCELLED:
+                raise InvalidDeclaration([Problem("file", f"declaration {number} is cancelled")])
+            held = len(attachments_of(session, row.id))
+            attachment, problems = check_attachment(kind, filename, content, scanner_id, held)
+            if attachment is None:
+                raise InvalidDeclaration(problems)
+            stored = AttachmentRow(
+                id=new_id(), declaration_id=row.id, kind=attachment.kind.value,
+                filename=attachment.filename, media_type=attachment.media_type,
+                size=attachment.size, sha256=attachment.sha256,
+                scanner_id=attachment.scanner_id, content=content, added_at=utcnow(),
+                added_by=actor.username)
+            session.add(stored)
+            self.record_event(session, row, actor, "attachment added", {
+                "attachment": stored.id, "kind": attachment.kind.value,
+                "scanner_id": attachment.scanner_id, "sha256": attachment.sha256})
+            session.flush()
+            return AttachmentView.of(stored)
+
+    def attachments(self, number: str, reader: Principal) -> list[AttachmentView]:
+        """Inspection evidence is the officers' (a trader sees the result, not the images)."""
+        if actor_kind(reader) is not Actor.OFFICER:
+            raise NotYours("only customs officers see a declaration's inspection images")
+        with self.database.unit_of_work() as session:
+            row = self._visible(session, number, reader)
+            return [AttachmentView.of(a) for a in attachments_of(session, row.id)]
+
+    def attachment_file(
+        self, number: str, attachment_id: str, reader: Principal
+    ) -> tuple[AttachmentView, bytes]:
+        if actor_kind(reader) is not Actor.OFFICER:
+            raise NotYours("only customs officers see a declaration's inspection images")
+        with self.database.unit_of_work() as session:
+            row = self._visible(session, number, reader)
+            found = session.get(AttachmentRow, attachment_id[:32])
+            if found is None or found.declaration_id != row.id:
+                raise UnknownDeclaration(
+                    f"declaration {number} has no attachment {attachment_id[:32]}")
+            return AttachmentView.of(found), found.content
 
     def release(self, number: str, actor: Principal) -> DeclarationView:
         with self.database.unit_of_work() as session:

@@ -144,6 +144,20 @@ class GoodsItem:
 
 
 @dataclass(frozen=True)
+class Seizure:
+    """What an inspection seized: the goods, how much, and how they were hidden."""
+
+    goods: str
+    quantity: Decimal
+    unit: str
+    concealment: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"goods": self.goods, "quantity": str(self.quantity), "unit": self.unit,
+                "concealment": self.concealment}
+
+
+@dataclass(frozen=True)
 class Declaration:
     """The declaration as the declarant states it (one version of it)."""
 

@@ -6,17 +6,26 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from singlewindow.access.model import Principal, Role
 from singlewindow.core.errors import Invalid
 from singlewindow.core.fields import Offset
-from singlewindow.declarations.model import Status
-from singlewindow.declarations.schemas import DeclarationCreate, DeclarationRead, EventRead
+from singlewindow.declarations.api import attachment_response, upload_content
+from singlewindow.declarations.attachments import MEDIA_TYPES, MOST_BYTES, AttachmentKind
+from singlewindow.declarations.model import Declaration, Seizure, Status
+from singlewindow.declarations.repository import to_document
+from singlewindow.declarations.schemas import (
+    DeclarationCreate,
+    DeclarationRead,
+    EventRead,
+    SeizureCreate,
+)
 from singlewindow.declarations.services import Clearance
+from singlewindow.declarations.views import DeclarationView
 from singlewindow.risk.model import Channel, InspectionOutcome
 from singlewindow.web.menu import N_, entry
 from singlewindow.web.session import OfficerPage, TraderPage, UserDep
@@ -32,7 +41,9 @@ MENU = [
 
 # The words of statuses, channels and events that pages show by their value, for the catalogue.
 WORDS = (N_("lodged"), N_("accepted"), N_("assessed"), N_("channelled"), N_("inspected"),
-         N_("released"), N_("seized"), N_("cancelled"), N_("green"), N_("yellow"), N_("red"),
+         N_("released"), N_("seized"), N_("cancelled"), N_("attachment added"), N_("photo"),
+         N_("scanner_image"), N_("no_discrepancy"), N_("discrepancy"), N_("seizure"),
+         N_("green"), N_("yellow"), N_("red"),
          N_("trader"), N_("officer"), N_("admin"), N_("issuer"), N_("manager"))
 
 PAGE_SIZE = 25
@@ -195,16 +206,34 @@ def worklist(request: Request, principal: OfficerPage) -> Response:
     return render(request, "declarations/worklist.html", {"views": views})
 
 
+CORRECTABLE = ("commodity_code", "origin_country", "quantity", "net_mass", "gross_mass",
+               "invoice_amount")
+CORRECTABLE_LABELS = (N_("Code"), N_("Origin"), N_("Quantity"), N_("Net mass (kg)"),
+                      N_("Gross mass (kg)"), N_("Invoice amount"))
+"""An item's fields an officer corrects on the inspection form (`corrected-N-field`); other
+corrections go through the API's correction, with the whole declaration."""
+
+SEIZURE_FIELDS = ("goods", "quantity", "unit", "concealment")
+
+
 def _declaration_page(request: Request, principal: Principal, number: str,
-                      errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+                      errors: dict[str, str] | None = None, typed: dict[str, str] | None = None,
+                      status_code: int = 200) -> Response:
     clearance = _clearance(request)
     view = clearance.get(number, principal)
     read = DeclarationRead.of(view, principal)
     events = [EventRead.of(e, principal) for e in clearance.events(number, principal)]
     officer = principal.role in (Role.OFFICER, Role.ADMIN)
+    items = read.declaration["items"]
+    corrected = {f"corrected-{n}-{f}": str(item.get(f, "")) for n, item in enumerate(items)
+                 for f in CORRECTABLE}
     return render(request, "declarations/detail.html", {
         "d": read, "events": events, "officer": officer, "errors": errors or {},
-        "outcomes": list(InspectionOutcome),
+        "typed": corrected | (typed or {}),
+        "correctable": list(zip(CORRECTABLE, CORRECTABLE_LABELS, strict=True)),
+        "outcomes": list(InspectionOutcome), "kinds": list(AttachmentKind),
+        "attachments": clearance.attachments(number, principal) if officer else [],
+        "most_bytes": MOST_BYTES, "media_types": MEDIA_TYPES,
         "inspectable": officer and read.status is Status.CHANNELLED
         and read.channel in (Channel.YELLOW, Channel.RED),
         "releasable": officer and read.status in (Status.CHANNELLED, Status.INSPECTED),
@@ -216,26 +245,107 @@ def declaration(request: Request, number: str, principal: UserDep) -> Response:
     return _declaration_page(request, principal, number)
 
 
-@router.post("/declarations/{number}/inspection")
-def inspect(
-    request: Request,
-    number: str,
-    principal: OfficerPage,
-    outcome: Annotated[str, Form(max_length=20)] = "",
-    findings: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
-    """The officer's inspection result (a discrepancy needs its corrected data, which the
-    API's correction takes; the model says so when it is missing)."""
+def _corrected(view: DeclarationView, form: FormData) -> tuple[Declaration, dict[str, str]]:
+    """The declaration with the officer's corrected item fields, checked by the API's
+    schema; the errors by the form's field names."""
+    document = to_document(view.declaration)
+    for n, item in enumerate(document["items"]):
+        for name in CORRECTABLE:
+            value = form.get(f"corrected-{n}-{name}")
+            if isinstance(value, str) and value.strip():
+                item[name] = value.strip()[:600]
     try:
-        result = InspectionOutcome(outcome)
+        return DeclarationCreate.model_validate(document).to_domain(), {}
+    except ValidationError as invalid:
+        errors: dict[str, str] = {}
+        for error in invalid.errors():
+            location = [str(p) for p in error["loc"]]
+            name = ("corrected-" + "-".join(location[1:]) if location[:1] == ["items"]
+                    else "outcome")
+            errors.setdefault(name, error["msg"])
+        return view.declaration, errors
+
+
+def _seizure(form: FormData) -> tuple[Seizure | None, dict[str, str]]:
+    raw = {name: str(form.get(f"seizure-{name}") or "").strip()[:600] for name in SEIZURE_FIELDS}
+    try:
+        return SeizureCreate.model_validate(raw).to_domain(), {}
+    except ValidationError as invalid:
+        errors: dict[str, str] = {}
+        for error in invalid.errors():
+            errors.setdefault(f"seizure-{error['loc'][0]}", error["msg"])
+        return None, errors
+
+
+@router.post("/declarations/{number}/inspection")
+async def inspect(request: Request, number: str, principal: OfficerPage) -> Response:
+    """The officer's inspection result: a discrepancy with the corrected item data (duties
+    re-assessed), a seizure with what was seized; every error beside its field."""
+    form = await request.form()
+    typed = {str(k): v[:600] for k, v in form.items() if isinstance(v, str)}
+    findings = typed.get("findings", "").strip()[:2000]
+    try:
+        result = InspectionOutcome(typed.get("outcome", ""))
     except ValueError:
         return _declaration_page(request, principal, number,
-                                 {"outcome": "choose the inspection's result"}, 422)
+                                 {"outcome": "choose the inspection's result"}, typed, 422)
+    clearance = _clearance(request)
+    corrected: Declaration | None = None
+    seizure: Seizure | None = None
+    errors: dict[str, str] = {}
+    if result is InspectionOutcome.DISCREPANCY:
+        corrected, errors = _corrected(clearance.get(number, principal), form)
+    elif result is InspectionOutcome.SEIZURE:
+        seizure, errors = _seizure(form)
+    if errors:
+        return _declaration_page(request, principal, number, errors, typed, 422)
     try:
-        _clearance(request).record_inspection(number, result, principal, findings.strip())
+        clearance.record_inspection(number, result, principal, findings, corrected, seizure)
     except Invalid as refused:
-        return _declaration_page(request, principal, number, {"outcome": refused.detail}, 422)
+        problems = {_inspection_field(p.path): p.message for p in refused.problems}
+        return _declaration_page(request, principal, number, problems, typed, 422)
     return RedirectResponse(f"/declarations/{number}", status_code=303)
+
+
+def _inspection_field(path: str) -> str:
+    """A model's problem (`corrected.items.0.commodity_code`) as the inspection form's field."""
+    parts = path.split(".")
+    if parts[:2] == ["corrected", "items"] and len(parts) >= 4 and parts[3] in CORRECTABLE:
+        return f"corrected-{parts[2]}-{parts[3]}"
+    return "outcome"
+
+
+@router.post("/declarations/{number}/attachments")
+async def attach(request: Request, number: str, principal: OfficerPage) -> Response:
+    """A photo or scanner image, checked by its content and size; refused with the reason."""
+    form = await request.form()
+    upload = form.get("file")
+    kind_text = str(form.get("kind") or AttachmentKind.PHOTO.value)
+    try:
+        kind = AttachmentKind(kind_text)
+    except ValueError:
+        return _declaration_page(request, principal, number,
+                                 {"kind": "choose a photo or a scanner image"}, None, 422)
+    if not isinstance(upload, UploadFile):
+        return _declaration_page(request, principal, number,
+                                 {"file": "choose the image to attach"}, None, 422)
+    content = await upload_content(upload)
+    scanner = str(form.get("scanner_id") or "")[:100]
+    try:
+        _clearance(request).attach(number, kind, upload.filename or "", content, principal,
+                                   scanner)
+    except Invalid as refused:
+        problems = {p.path if p.path in ("file", "scanner_id") else "file": p.message
+                    for p in refused.problems}
+        return _declaration_page(request, principal, number, problems,
+                                 {"scanner_id": scanner, "kind": kind.value}, 422)
+    return RedirectResponse(f"/declarations/{number}#attachments", status_code=303)
+
+
+@router.get("/declarations/{number}/attachments/{attachment}")
+def attachment(request: Request, number: str, attachment: str,
+               principal: OfficerPage) -> Response:
+    return attachment_response(_clearance(request), number, attachment, principal)
 
 
 @router.post("/declarations/{number}/release")

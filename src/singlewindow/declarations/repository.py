@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     UniqueConstraint,
@@ -24,7 +25,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, defer, mapped_column
 
 from singlewindow.access.model import Principal
 from singlewindow.core.db import Base, Document, UtcDateTime
@@ -111,6 +112,26 @@ class DeclarationEventRow(Base):
     actor: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(Document)
+
+
+class AttachmentRow(Base):
+    """A photo or scanner image an officer attached, kept with its declaration."""
+
+    __tablename__ = "declaration_attachment"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    declaration_id: Mapped[str] = mapped_column(
+        ForeignKey("declaration.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(120))
+    media_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    scanner_id: Mapped[str | None] = mapped_column(String(35))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    added_by: Mapped[str] = mapped_column(String(64))
 
 
 class PaymentRow(Base):
@@ -307,6 +328,15 @@ def events_of(session: Session, declaration_id: str) -> list[DeclarationEventRow
             .order_by(DeclarationEventRow.id)
         )
     )
+
+
+def attachments_of(session: Session, declaration_id: str) -> list[AttachmentRow]:
+    """Its attachments, oldest first, without their content (a list reads no image)."""
+    return list(session.scalars(
+        select(AttachmentRow).options(defer(AttachmentRow.content))
+        .where(AttachmentRow.declaration_id == declaration_id)
+        .order_by(AttachmentRow.added_at, AttachmentRow.id)
+    ))
 
 
 def versions_of(session: Session, declaration_id: str) -> list[DeclarationVersionRow]:

@@ -13,6 +13,7 @@ from singlewindow.access.model import Principal, Role
 from singlewindow.core.fields import FreeText, LineText, decimal_string
 from singlewindow.core.money import round_to_minor_unit
 from singlewindow.declarations.assessment import explained
+from singlewindow.declarations.attachments import AttachmentKind
 from singlewindow.declarations.lifecycle import RepresentationKind
 from singlewindow.declarations.model import (
     Declaration,
@@ -20,6 +21,7 @@ from singlewindow.declarations.model import (
     GoodsItem,
     Party,
     PreferenceClaim,
+    Seizure,
     Status,
     SupportingDocument,
 )
@@ -28,6 +30,7 @@ from singlewindow.declarations.representation import RegisteredRepresentation
 from singlewindow.declarations.services import DeclarationView, PaymentNotice
 from singlewindow.declarations.services import EventLogEntry as Event
 from singlewindow.declarations.settlement import Guarantee, Refund
+from singlewindow.declarations.views import AttachmentView
 from singlewindow.risk.model import Channel, InspectionOutcome
 from singlewindow.tariff.measures import CODE_PATTERN, ID_PATTERN
 
@@ -373,7 +376,28 @@ class EventRead(BaseModel):
         detail = event.detail
         if event.kind == "channelled" and not sees_risk(reader):
             detail = {"channel": detail.get("channel")}
+        elif event.kind == "attachment added" and not sees_risk(reader):
+            detail = {}  # inspection evidence is the officers'
+
         return cls(at=event.at, actor=event.actor, kind=event.kind, detail=detail)
+
+
+class AttachmentRead(BaseModel):
+    id: str
+    kind: AttachmentKind
+    filename: str
+    media_type: str = Field(description="Read from the file's content")
+    size: int
+    sha256: str
+    scanner_id: str | None = Field(description="The scanner that took a scanner image")
+    added_at: datetime
+    added_by: str
+
+    @classmethod
+    def of(cls, view: AttachmentView) -> AttachmentRead:
+        return cls(id=view.id, kind=AttachmentKind(view.kind), filename=view.filename,
+                   media_type=view.media_type, size=view.size, sha256=view.sha256,
+                   scanner_id=view.scanner_id, added_at=view.added_at, added_by=view.added_by)
 
 
 class VersionRead(BaseModel):
@@ -472,12 +496,25 @@ class RefundDecision(_Strict):
     reason: Reason
 
 
+class SeizureCreate(_Strict):
+    goods: Annotated[LineText, Field(min_length=1, max_length=200)]
+    quantity: Annotated[Quantity, Field(gt=0)]
+    unit: Annotated[LineText, Field(min_length=1, max_length=8)] = Field(
+        description="e.g. KGM, NAR (UN/ECE Recommendation 20)")
+    concealment: Annotated[FreeText, Field(max_length=500)] = ""
+
+    def to_domain(self) -> Seizure:
+        return Seizure(self.goods, self.quantity, self.unit, self.concealment)
+
+
 class InspectionCreate(_Strict):
     outcome: InspectionOutcome
     findings: Annotated[FreeText, Field(max_length=2000)] = ""
     corrected: DeclarationCreate | None = Field(
         default=None, description="The corrected declaration, with a discrepancy"
     )
+    seizure: SeizureCreate | None = Field(
+        default=None, description="What was seized, with a seizure")
 
 
 class CancellationCreate(_Strict):

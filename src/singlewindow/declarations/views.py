@@ -14,7 +14,7 @@ from singlewindow.declarations.model import (
     Settlement,
     Status,
 )
-from singlewindow.declarations.repository import DeclarationRow, from_document
+from singlewindow.declarations.repository import AttachmentRow, DeclarationRow, from_document
 from singlewindow.risk.model import Channel, InspectionOutcome
 
 
@@ -103,3 +103,23 @@ class EventLogEntry:
     actor: str
     kind: str
     detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    """A photo or scanner image of a declaration, without its content."""
+
+    id: str
+    kind: str
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    scanner_id: str | None
+    added_at: datetime
+    added_by: str
+
+    @classmethod
+    def of(cls, row: AttachmentRow) -> AttachmentView:
+        return cls(row.id, row.kind, row.filename, row.media_type, row.size, row.sha256,
+                   row.scanner_id, row.added_at, row.added_by)
