@@ -12,7 +12,7 @@ from singlewindow.risk.learning import services as learning
 from tests.nodes import NodeClient
 from tests.web.console import console_as
 
-from .conftest import FAST, History, days_ago
+from .conftest import FAST, History, days_ago, enough_history
 
 PROFILE = {
     "name": "Tobacco from anywhere", "description": "cigarettes are smuggled",
@@ -161,3 +161,35 @@ def test_the_registry_lists_versions_and_refuses_a_promotion_naming_its_gates(
     assert [m["status"] for m in node.client.get(
         "/risk/models", headers=node.as_("officer")).json()] == ["candidate"]
     assert admin.post_form("/risk/models/99/promotion").status_code == 404
+
+
+def test_a_candidate_compared_and_promoted_through_the_console_shows_in_service_and_drift(
+    node: NodeClient,
+) -> None:
+    database = node.opened.database
+    enough_history(History(database, random.Random(5)), days=100, end=32)
+    candidate = learning.train_candidate(database, **FAST)
+    officer = console_as(node, "officer")
+    compared = officer.post_form(f"/risk/models/{candidate.version}/comparison", {"days": "30"})
+    assert compared.status_code == 303, compared.text
+    page = officer.get("/risk/models")
+    assert "Wins the comparison" in page.text
+    admin = console_as(node, "admin")
+    promoted = admin.post_form(f"/risk/models/{candidate.version}/promotion")
+    assert promoted.status_code == 303, promoted.text
+    [model] = node.client.get("/risk/models", headers=node.as_("officer")).json()
+    assert model["status"] == "in_service" and model["promoted_by"] == "admin"
+    page = officer.get("/risk/models?weeks=20")
+    assert re.search(r'data-status="in_service"', page.text)
+    assert f"Model in service: v{candidate.version}" in page.text
+    # Withdrawn by an admin with a reason (none: refused beside the field; officers cannot).
+    assert 'id="rollback-form"' in admin.get("/risk/models").text
+    assert officer.post_form("/risk/models/rollback", {"reason": "drift"}).status_code == 403
+    blank = admin.post_form("/risk/models/rollback", {"reason": "  "})
+    assert blank.status_code == 422 and re.search(r'id="err-reason">[^<]+<', blank.text)
+    withdrawn = admin.post_form("/risk/models/rollback", {"reason": "hit rate fell"})
+    assert withdrawn.status_code == 303, withdrawn.text
+    [model] = node.client.get("/risk/models", headers=node.as_("officer")).json()
+    assert model["status"] == "retired"
+    again = admin.post_form("/risk/models/rollback", {"reason": "again"})
+    assert again.status_code == 409 and 'id="refusal"' in again.text

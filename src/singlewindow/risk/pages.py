@@ -26,8 +26,16 @@ from singlewindow.risk.learning.promotion import (
     comparison_refusal,
 )
 from singlewindow.risk.learning.registry import ModelVersion
+from singlewindow.risk.learning.repository import ModelStatus
 from singlewindow.risk.model import FIELDS, Channel, Operator, RuleStatus
-from singlewindow.risk.schemas import DriftRead, ModelRead, PolicyBase, RuleCreate, RuleRead
+from singlewindow.risk.schemas import (
+    DriftRead,
+    ModelRead,
+    ModelRollbackCreate,
+    PolicyBase,
+    RuleCreate,
+    RuleRead,
+)
 from singlewindow.web.menu import N_, entry
 from singlewindow.web.session import AdminPage, OfficerPage
 from singlewindow.web.texts import render
@@ -294,6 +302,7 @@ def _finite(value: float) -> float | None:
 
 def _models_page(request: Request, principal: Principal, weeks: int = 12,
                  side: tuple[int | None, int | None] = (None, None), message: str = "",
+                 errors: dict[str, str] | None = None, reason: str = "",
                  status_code: int = 200) -> Response:
     database = _database(request)
     versions = learning.models(database)
@@ -306,8 +315,9 @@ def _models_page(request: Request, principal: Principal, weeks: int = 12,
         "models": [ModelRead.of(v) for v in versions], "comparisons": comparisons,
         "training": {v.version: v.metrics.get("training", {}) for v in versions},
         "side": [ModelRead.of(v) for v in chosen], "left": side[0], "right": side[1],
-        "drift": drift, "weeks": weeks, "message": message,
-        "may_promote": principal.role is Role.ADMIN,
+        "drift": drift, "weeks": weeks, "message": message, "errors": errors or {},
+        "reason": reason, "may_promote": principal.role is Role.ADMIN,
+        "in_service": any(v.status is ModelStatus.IN_SERVICE for v in versions),
     }, status_code=status_code)
 
 
@@ -347,3 +357,23 @@ def promote_model(request: Request, version: VersionNumber, principal: AdminPage
     except Conflict as refused:  # a gate failed, or not a candidate
         return _models_page(request, principal, message=refused.detail, status_code=409)
     return RedirectResponse(f"/risk/models#model-{version}", status_code=303)
+
+
+@router.post("/risk/models/rollback")
+def roll_back_model(
+    request: Request,
+    principal: AdminPage,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Withdraw the model in service and put back the one it replaced (admin), with why: the
+    API's schema, then `learning.rollback`."""
+    try:
+        body = ModelRollbackCreate.model_validate({"reason": reason.strip()})
+    except ValidationError as invalid:
+        return _models_page(request, principal, errors={"reason": invalid.errors()[0]["msg"]},
+                            reason=reason, status_code=422)
+    try:
+        learning.rollback(_database(request), by=principal.username, reason=body.reason)
+    except Conflict as refused:  # no model in service
+        return _models_page(request, principal, message=refused.detail, status_code=409)
+    return RedirectResponse("/risk/models", status_code=303)
