@@ -64,7 +64,8 @@ def test_a_sent_e_form_d_is_in_the_log_with_its_receipt(pair: Pair) -> None:
     assert "Receipt" in page.text  # the ebMS receipt, shown as received
     # Cambodia logged it inbound, processed by its origin handler.
     received = console_as(pair.kh, "admin").get(f"/messages/{quote(message_id, safe='')}")
-    assert 'data-direction="inbound"' in received.text and 'data-status="processed"' in received.text
+    assert 'data-direction="inbound"' in received.text
+    assert 'data-status="processed"' in received.text
 
 
 def test_the_log_filters_by_partner_action_status_and_direction(pair: Pair) -> None:
