@@ -9,10 +9,11 @@ import re
 
 from singlewindow.risk import services as risk
 from singlewindow.risk.learning import services as learning
+from singlewindow.risk.model import Channel, InspectionOutcome, Selection
 from tests.nodes import NodeClient
 from tests.web.console import console_as
 
-from .conftest import FAST, History, days_ago, enough_history
+from .conftest import FAST, History, days_ago, enough_history, subject
 
 PROFILE = {
     "name": "Tobacco from anywhere", "description": "cigarettes are smuggled",
@@ -49,6 +50,29 @@ def test_a_profile_created_through_the_form_is_listed_on_the_page_and_by_the_api
         {"field": "origin_country", "operator": "in", "value": ["KH", "TH"]},
     ]
     assert f'id="profile-{rule["id"]}"' in page.text
+
+
+def test_a_profiles_hit_rate_is_its_findings_among_its_inspected_selections(
+    node: NodeClient,
+) -> None:
+    officer = console_as(node, "officer")
+    officer.post_form("/risk/profiles", PROFILE)
+    [rule] = [r for r in _api_rules(node) if r["name"] == PROFILE["name"]]
+    database = node.opened.database
+    picked = Selection(Channel.RED, ("tobacco",), rule_ids=(str(rule["id"]),))
+    outcomes = (InspectionOutcome.DISCREPANCY, InspectionOutcome.NO_DISCREPANCY,
+                InspectionOutcome.NO_DISCREPANCY, InspectionOutcome.NO_DISCREPANCY, None)
+    for n, outcome in enumerate(outcomes):
+        with database.unit_of_work() as session:
+            risk.record_selections(session, [(f"DEC-HIT-{n}", "declaration",
+                                              subject(random.Random(n)), picked)])
+            if outcome is not None:
+                risk.record_outcome(session, f"DEC-HIT-{n}", outcome)
+    row = re.search(rf'id="profile-{rule["id"]}">(.*?)</tr>',
+                    officer.get("/risk/profiles").text, re.S)
+    assert row is not None
+    figures = re.findall(r'<td class="num">([^<]*)</td>', row.group(1))
+    assert figures == ["5", "4", "1", "25.0 %"]
 
 
 def test_a_bad_profile_shows_each_error_beside_its_field_keeps_the_form_and_stores_nothing(
@@ -101,6 +125,9 @@ def test_traders_get_403_and_managers_cannot_post(node: NodeClient) -> None:
     for path in ("/risk/profiles", "/risk/policy", "/risk/models"):
         assert trader.get(path).status_code == 403
     assert trader.post_form("/risk/profiles", PROFILE).status_code == 403
+    # An officer's form without the session's token is refused too.
+    officer = console_as(node, "officer")
+    assert officer.post("/risk/profiles", data=PROFILE).status_code == 403
     manager = console_as(node, "manager")
     before = len(_api_rules(node))
     assert manager.post_form("/risk/profiles", PROFILE).status_code == 403
