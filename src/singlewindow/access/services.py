@@ -41,7 +41,7 @@ from singlewindow.access.model import (
     refuse_expired,
     token_expiry,
 )
-from singlewindow.access.passwords import LONGEST_PASSWORD, check_password
+from singlewindow.access.passwords import LONGEST_PASSWORD, check_password, password_problems
 from singlewindow.access.repository import (
     TokenRow,
     UserRow,
@@ -72,10 +72,12 @@ def create_user(
     office: str | None = None,
     token: str | None = None,
     lifetime: timedelta | None = None,
+    password: str | None = None,
 ) -> str:
     """Create a user and return its first API token (shown once; only its digest is kept),
-    which works for `lifetime` (by default `TOKEN_LIFETIME`)."""
-    problems = []
+    which works for `lifetime` (by default `TOKEN_LIFETIME`); with `password`, its console
+    password too, in the same transaction (an unacceptable one creates nothing)."""
+    problems = password_problems(username, password) if password is not None else []
     if not username or len(username) > 64:
         problems.append(Problem("username", "must be 1 to 64 characters"))
     if role in (Role.TRADER, Role.BANK) and not party_id:
@@ -87,6 +89,7 @@ def create_user(
     if problems:
         raise InvalidUser(problems)
     token = token or secrets.token_urlsafe(32)
+    password_hash = _HASHER.hash(password) if password is not None else None
     now = utcnow()
     expires_at = token_expiry(now, lifetime)
     with database.unit_of_work() as session:
@@ -99,6 +102,8 @@ def create_user(
                 party_id=party_id,
                 office=office,
                 created_at=now,
+                password_hash=password_hash,
+                password_changed_at=now if password_hash else None,
             )
         )
         session.flush()
@@ -270,6 +275,11 @@ def list_users(
             select(UserRow).order_by(UserRow.username).limit(limit).offset(offset)
         ).all()
         return [row.account() for row in rows], total
+
+
+def get_user(database: Database, username: str) -> UserAccount:
+    with database.unit_of_work() as session:
+        return _user(session, username).account()
 
 
 def all_users(database: Database) -> list[UserAccount]:
