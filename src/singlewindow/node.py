@@ -21,6 +21,8 @@ from singlewindow.devnet import sample
 from singlewindow.exchange import services as exchange
 from singlewindow.exchange.pki import NodeIdentity, TrustList
 from singlewindow.exchange.pmode import ProcessingModes
+from singlewindow.jobs import tariff_import
+from singlewindow.jobs.services import Jobs
 from singlewindow.origin.services import Origin
 from singlewindow.reference.services import ensure_sample_reference
 from singlewindow.risk import services as selectivity
@@ -57,6 +59,7 @@ class Node:
     database: Database
     clearance: Clearance
     bus: EventBus
+    jobs: Jobs
     network: Network | None = None
 
     @property
@@ -105,15 +108,20 @@ class Node:
             preference_check=network.origin.preference_check if network else None,
             cross_check=network.pre_arrival.check_import if network else None,
         )
-        return cls(settings, database, clearance, bus, network)
+        # Long work (a schedule import) runs in the background, on any worker of the database.
+        jobs = Jobs(database)
+        tariff_import.register(jobs, database)
+        return cls(settings, database, clearance, bus, jobs, network)
 
     def start(self) -> None:
+        self.jobs.start()
         if self.gateway is not None:
             self.gateway.start_workers()
 
     def stop(self) -> None:
         if self.gateway is not None:
             self.gateway.stop_workers()
+        self.jobs.stop()
 
 
 def _join_network(

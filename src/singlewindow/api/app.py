@@ -53,6 +53,7 @@ ATTACHMENT_BODY = MOST_ATTACHMENT_BYTES + 64 * 1024
 LARGER_BODIES: Mapping[str, int] = {
     # A national tariff schedule as CSV (10,000+ lines with their history) is a few MiB.
     f"{API}/tariff/schedules/": 32 * 1024 * 1024,
+    "/tariff/import": 32 * 1024 * 1024,  # the same schedule, uploaded in the console
     # An inspection photo or scanner image, with its form's fields (API and console).
     f"{API}/declarations/*/attachments": ATTACHMENT_BODY,
     "/declarations/*/attachments": ATTACHMENT_BODY,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
@@ -57,6 +57,8 @@ _T = TypeVar("_T")
 
 # How stale another worker's import may look to this one: one tiny query per interval.
 BOOK_RECHECK_SECONDS = CHECK_SECONDS
+# An import's progress is told every this many lines stored (and at the last).
+PROGRESS_EVERY = 100
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,15 +82,19 @@ def import_schedule(
     source: str | Path | TextIO,
     *,
     replace: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Load a national schedule in the CSV format of docs/tariff-csv.md, all or nothing.
 
     By default a line replaces the stored line of the same code and `valid_from` and other
     stored lines stay (so a file of new dated lines extends the history); with `replace`
     the country's stored schedule is deleted first. `source` is the CSV text (`str`), a
-    file (`Path`) or a text stream.
+    file (`Path`) or a text stream. `progress(done, total)` hears how many of the file's
+    lines are stored (a background job shows it on a page).
     """
     lines, rows_of = read_schedule(country, source)
+    if progress is not None:
+        progress(0, len(lines))
     inserted = updated = deleted = 0
     with database.unit_of_work() as session:
         revision = repository.bump_revision(session, country, utcnow())
@@ -106,6 +112,9 @@ def import_schedule(
             else:
                 updated += 1
             row.update_from(line)
+            stored = inserted + updated
+            if progress is not None and (stored % PROGRESS_EVERY == 0 or stored == len(lines)):
+                progress(stored, len(lines))
     RevisionWatch.changed(database, ("tariff", country))
     return ImportReport(
         country=country,
