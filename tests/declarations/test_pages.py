@@ -218,3 +218,99 @@ def test_a_seizure_records_what_was_seized(node: NodeClient) -> None:
     seized = [e for e in events if e["kind"] == "seized"][0]["detail"]
     assert seized["goods"] == "cigarettes" and seized["quantity"] == "12000"
     assert seized["concealment"] == "false wall of the container"
+
+
+# --- amendment and versions compared -------------------------------------------------------
+
+def _lodged(node: NodeClient, lrn: str = "WEB-0001") -> str:
+    lodged = console_as(node, "trader").post_form("/declarations/new",
+                                                   {**FORM, "lrn": lrn, "action": "lodge"})
+    assert lodged.status_code == 303, lodged.text
+    return str(lodged.headers["location"].rsplit("/", 1)[1])
+
+
+def _version(node: NodeClient, number: str) -> int:
+    return int(node.client.get(f"/declarations/{number}",
+                               headers=node.as_("officer")).json()["version"])
+
+
+def test_an_amendment_through_the_form_makes_version_2_and_the_versions_page_compares(
+    node: NodeClient,
+) -> None:
+    number = _lodged(node)
+    trader = console_as(node, "trader")
+    page = trader.get(f"/declarations/{number}")
+    assert 'id="amend-link"' in page.text
+    form = trader.get(f"/declarations/{number}/amend")
+    assert form.status_code == 200
+    assert 'value="Green coffee beans"' in form.text  # the current version, pre-filled
+    assert 'name="expected_version" value="1"' in form.text
+    done = trader.post_form(f"/declarations/{number}/amend",
+                            {**FORM, "expected_version": "1", "incoterm": "FOB",
+                             "items-0-quantity": "900", "action": "amend"})
+    assert done.status_code == 303, done.text
+    assert _version(node, number) == 2
+    versions = trader.get(f"/declarations/{number}/versions")
+    assert versions.status_code == 200
+    assert re.search(r'data-field="incoterm"><th scope="row">incoterm</th>'
+                     r'<td><del>FCA</del></td><td><mark>FOB</mark>', versions.text)
+    assert re.search(r'data-field="items-1-quantity">.*<del>1000</del>.*<mark>900</mark>',
+                     versions.text)
+    # The officer sees the same comparison.
+    assert "<mark>FOB</mark>" in console_as(node, "officer").get(
+        f"/declarations/{number}/versions").text
+
+
+def test_a_bad_amendment_keeps_version_1_and_shows_the_error_beside_its_field(
+    node: NodeClient,
+) -> None:
+    number = _lodged(node)
+    trader = console_as(node, "trader")
+    bad = trader.post_form(f"/declarations/{number}/amend",
+                           {**FORM, "expected_version": "1", "items-0-quantity": "-3",
+                            "items-0-description": "Roasted beans", "action": "amend"})
+    assert bad.status_code == 422
+    assert re.search(r'id="err-items-0-quantity">[^<]+<', bad.text)
+    assert 'value="Roasted beans"' in bad.text  # what was typed is kept
+    unknown = trader.post_form(f"/declarations/{number}/amend",
+                               {**FORM, "expected_version": "1",
+                                "items-0-commodity_code": "99999999", "action": "amend"})
+    assert unknown.status_code == 422
+    assert re.search(r'id="err-items-0-commodity_code">[^<]+<', unknown.text)
+    assert _version(node, number) == 1
+
+
+def test_a_stale_amendment_says_someone_changed_it_meanwhile(node: NodeClient) -> None:
+    number = _lodged(node)
+    trader = console_as(node, "trader")
+    first = trader.post_form(f"/declarations/{number}/amend",
+                             {**FORM, "expected_version": "1", "incoterm": "FOB",
+                              "action": "amend"})
+    assert first.status_code == 303
+    stale = trader.post_form(f"/declarations/{number}/amend",
+                             {**FORM, "expected_version": "1", "incoterm": "EXW",
+                              "action": "amend"})
+    assert stale.status_code == 409 and 'id="stale"' in stale.text
+    assert 'value="EXW"' in stale.text
+    assert _version(node, number) == 2
+
+
+def test_only_the_declarant_amends(node: NodeClient) -> None:
+    number = _lodged(node)
+    officer = console_as(node, "officer")
+    assert officer.get(f"/declarations/{number}/amend").status_code == 403
+    assert officer.post_form(f"/declarations/{number}/amend",
+                             {**FORM, "expected_version": "1"}).status_code == 403
+    assert 'id="amend-link"' not in officer.get(f"/declarations/{number}").text
+    assert _version(node, number) == 1
+
+
+def test_a_selected_declaration_offers_no_amendment_and_refuses_one(node: NodeClient) -> None:
+    number = _selected(node)
+    trader = console_as(node, "trader")
+    assert 'id="amend-link"' not in trader.get(f"/declarations/{number}").text
+    refused = trader.post_form(f"/declarations/{number}/amend",
+                               {**FORM, "expected_version": "1", "incoterm": "FOB",
+                                "action": "amend"})
+    assert refused.status_code == 409 and "only an officer corrects" in refused.text
+    assert _version(node, number) == 1

@@ -16,11 +16,19 @@ from singlewindow.core.errors import Invalid
 from singlewindow.core.fields import Offset
 from singlewindow.declarations.api import attachment_response, upload_content
 from singlewindow.declarations.attachments import MEDIA_TYPES, MOST_BYTES, AttachmentKind
+from singlewindow.declarations.comparison import compare
+from singlewindow.declarations.errors import (
+    DeclarationConflict,
+    InvalidDeclaration,
+    StaleVersion,
+)
+from singlewindow.declarations.lifecycle import LodgedDeclaration
 from singlewindow.declarations.model import Declaration, Seizure, Status
 from singlewindow.declarations.repository import to_document
 from singlewindow.declarations.schemas import (
     DeclarationCreate,
     DeclarationRead,
+    DeclarationUpdate,
     EventRead,
     SeizureCreate,
 )
@@ -44,7 +52,8 @@ WORDS = (N_("lodged"), N_("accepted"), N_("assessed"), N_("channelled"), N_("ins
          N_("released"), N_("seized"), N_("cancelled"), N_("attachment added"), N_("photo"),
          N_("scanner_image"), N_("no_discrepancy"), N_("discrepancy"), N_("seizure"),
          N_("green"), N_("yellow"), N_("red"),
-         N_("trader"), N_("officer"), N_("admin"), N_("issuer"), N_("manager"))
+         N_("trader"), N_("officer"), N_("admin"), N_("issuer"), N_("manager"),
+         N_("changed"), N_("added"), N_("removed"))
 
 PAGE_SIZE = 25
 MOST_ITEMS = 99  # the form's limit; the API takes more, by file
@@ -237,6 +246,7 @@ def _declaration_page(request: Request, principal: Principal, number: str,
         "inspectable": officer and read.status is Status.CHANNELLED
         and read.channel in (Channel.YELLOW, Channel.RED),
         "releasable": officer and read.status in (Status.CHANNELLED, Status.INSPECTED),
+        "amendable": _amendable(view, principal),
     }, status_code=status_code)
 
 
@@ -352,3 +362,131 @@ def attachment(request: Request, number: str, attachment: str,
 def release(request: Request, number: str, principal: OfficerPage) -> Response:
     _clearance(request).release(number, principal)
     return RedirectResponse(f"/declarations/{number}", status_code=303)
+
+
+# --- amendment and versions ----------------------------------------------------------------
+
+def _amendable(view: DeclarationView, principal: Principal) -> bool:
+    """Whether `principal` may amend now: the declarant, when the rules of the declaration's
+    state allow it. The rule is `check_trader_amendment`'s, asked here, not restated."""
+    if principal.role is not Role.TRADER or principal.party_id != view.declaration.declarant.id:
+        return False
+    state = LodgedDeclaration(number=view.number, status=view.status, channel=view.channel,
+                              currency=view.settlement.currency,
+                              duties=view.settlement.assessed, inspection=view.inspection)
+    try:
+        state.check_trader_amendment()
+    except DeclarationConflict:
+        return False
+    return True
+
+
+def _current_values(declaration: Declaration) -> dict[str, Any]:
+    """The lodge form's values of a stored version (what the amendment form starts from)."""
+    document = to_document(declaration)
+    values: dict[str, Any] = {name: str(document.get(name) or "") for name in HEADER_FIELDS}
+    values["declarant_name"] = declaration.declarant.name
+    values["items"] = [{f: str(item.get(f) or "") for f in ITEM_FIELDS}
+                       for item in document["items"]]
+    return values
+
+
+def _amended_document(current: Declaration, values: dict[str, Any]) -> dict[str, Any]:
+    """The current version with the form's fields typed over it: what the form has no field
+    for (seller, buyer, documents, preferences, the exchange rate) is kept as it was. Items
+    are matched by position; a blank field is left out, as on lodgement."""
+    document = to_document(current)
+    for name in HEADER_FIELDS:
+        if values[name] != "":
+            document[name] = values[name]
+        else:
+            document.pop(name, None)
+    trader = "importer" if current.type.value == "IM" else "exporter"
+    for party in ("declarant", trader):
+        if document.get(party) and document[party]["id"] == current.declarant.id:
+            document[party] = {**document[party], "name": values["declarant_name"]}
+    items: list[dict[str, Any]] = []
+    for n, typed in enumerate(values["items"]):
+        item = dict(document["items"][n]) if n < len(document["items"]) else {}
+        item["sequence"] = n + 1
+        for name in ITEM_FIELDS:
+            if typed[name] != "":
+                item[name] = typed[name]
+            else:
+                item.pop(name, None)
+        items.append(item)
+    document["items"] = items
+    return document
+
+
+def _amend_page(request: Request, view: DeclarationView, values: dict[str, Any],
+                errors: dict[str, str], expected_version: int, stale: bool = False,
+                status_code: int = 200) -> Response:
+    fields = set(_form_fields(values))
+    elsewhere = [f"{name}: {message}" for name, message in errors.items() if name not in fields]
+    return render(request, "declarations/new.html", {
+        "form": values, "errors": errors, "elsewhere": elsewhere,
+        "amending": view, "expected_version": expected_version, "stale": stale,
+    }, status_code=status_code)
+
+
+@router.get("/declarations/{number}/amend")
+def amendment_form(request: Request, number: str, principal: TraderPage) -> Response:
+    view = _clearance(request).get(number, principal)
+    return _amend_page(request, view, _current_values(view.declaration), {}, view.version)
+
+
+@router.post("/declarations/{number}/amend")
+async def amend(request: Request, number: str, principal: TraderPage) -> Response:
+    """Amend through the lodge form, as the API's PUT does (`Clearance.amend`, with the
+    version the form was read at): errors beside their fields, nothing stored on error."""
+    clearance = _clearance(request)
+    view = clearance.get(number, principal)
+    form = await request.form()
+    values = _form_values(form)
+    version_text = str(form.get("expected_version") or "")
+    expected = int(version_text) if version_text.isdigit() else view.version
+    action = str(form.get("action") or "amend")
+    if action == "add-item" and len(values["items"]) < MOST_ITEMS:
+        values["items"].append(dict.fromkeys(ITEM_FIELDS, ""))
+        return _amend_page(request, view, values, {}, expected)
+    if action.startswith("remove-item-") and len(values["items"]) > 1:
+        index = action.removeprefix("remove-item-")
+        if index.isdigit() and int(index) < len(values["items"]):
+            del values["items"][int(index)]
+        return _amend_page(request, view, values, {}, expected)
+    document = _amended_document(view.declaration, values)
+    try:
+        body = DeclarationUpdate.model_validate(document | {"expected_version": expected})
+    except ValidationError as invalid:
+        errors: dict[str, str] = {}
+        for error in invalid.errors():
+            errors.setdefault(_field(error["loc"]), error["msg"])
+        return _amend_page(request, view, values, errors, expected, status_code=422)
+    try:
+        clearance.amend(number, body.to_domain(), body.expected_version, principal)
+    except StaleVersion as stale:
+        return _amend_page(request, view, values, {"form": stale.detail}, expected,
+                           stale=True, status_code=409)
+    except InvalidDeclaration as refused:
+        problems = {_field(p.path): p.message for p in refused.problems}
+        return _amend_page(request, view, values, problems or {"form": refused.detail},
+                           expected, status_code=422)
+    except DeclarationConflict as refused:  # selected, inspected or released meanwhile
+        return _amend_page(request, view, values, {"form": refused.detail}, expected,
+                           status_code=409)
+    return RedirectResponse(f"/declarations/{number}/versions", status_code=303)
+
+
+@router.get("/declarations/{number}/versions")
+def versions(request: Request, number: str, principal: UserDep) -> Response:
+    """Every version, newest first, each with what changed from the one before it."""
+    found = _clearance(request).versions(number, principal)
+    shown = []
+    for n, (version, declaration, recorded_at) in enumerate(found):
+        previous = found[n - 1][1] if n else None
+        shown.append({"version": version, "recorded_at": recorded_at,
+                      "declaration": declaration,
+                      "comparison": compare(previous, declaration) if previous else None})
+    return render(request, "declarations/versions.html",
+                  {"number": number, "versions": list(reversed(shown))})
