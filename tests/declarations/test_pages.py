@@ -314,3 +314,47 @@ def test_a_selected_declaration_offers_no_amendment_and_refuses_one(node: NodeCl
                                 "action": "amend"})
     assert refused.status_code == 409 and "only an officer corrects" in refused.text
     assert _version(node, number) == 1
+
+
+# --- what is owed: payments by banks, security against a guarantee --------------------------
+
+def test_the_trader_secures_what_is_owed_against_its_guarantee(node: NodeClient) -> None:
+    number = _lodged(node)
+    trader = console_as(node, "trader")
+    page = trader.get(f"/declarations/{number}")
+    assert 'id="security-form"' in page.text and "VNGUA0001" in page.text  # its guarantee
+    assert "cannot be reported here" in page.text
+    wrong = trader.post_form(f"/declarations/{number}/security", {"guarantee": "VNGUA9999"})
+    assert wrong.status_code == 422
+    assert re.search(r'id="err-guarantee">no guarantee VNGUA9999[^<]*<', wrong.text)
+    assert 'value="VNGUA9999"' in wrong.text
+    blank = trader.post_form(f"/declarations/{number}/security", {"guarantee": ""})
+    assert blank.status_code == 422 and re.search(r'id="err-guarantee">[^<]+<', blank.text)
+    before = node.client.get(f"/declarations/{number}", headers=node.as_("officer")).json()
+    assert float(before["settlement"]["secured"]) == 0
+    done = trader.post_form(f"/declarations/{number}/security", {"guarantee": "VNGUA0001"})
+    assert done.status_code == 303, done.text
+    after = node.client.get(f"/declarations/{number}", headers=node.as_("officer")).json()
+    assert after["settlement"]["outstanding"] in ("0", "0.00", 0)
+    assert after["settlement"]["secured"] == before["settlement"]["outstanding"]
+    assert 'id="security-form"' not in trader.get(f"/declarations/{number}").text
+    # Nothing is left to secure: a second try says so beside the field.
+    again = trader.post_form(f"/declarations/{number}/security", {"guarantee": "VNGUA0001"})
+    assert again.status_code == 422 and "nothing is owed" in again.text
+
+
+def test_payments_confirmed_by_the_bank_are_listed_and_no_trader_reports_one(
+    node: NodeClient,
+) -> None:
+    number = _lodged(node)
+    notice = node.client.get(f"/declarations/{number}",
+                             headers=node.as_("trader")).json()["payment_notice"]
+    payment = {"notice": notice["reference"], "amount": notice["amount"], "currency": "VND",
+               "bank_reference": "VCB-2026-77"}
+    assert node.client.post("/payments", json=payment,
+                            headers=node.as_("bank")).status_code == 201
+    trader = console_as(node, "trader")
+    page = trader.get(f"/declarations/{number}")
+    assert 'id="payments"' in page.text and "VCB-2026-77" in page.text
+    assert 'action="/payments"' not in page.text  # the console has no way to report one
+    assert trader.post_form("/payments", payment).status_code in (403, 404, 405)

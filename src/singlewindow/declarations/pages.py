@@ -4,6 +4,7 @@ inspection and release. Every action calls `Clearance`, as the API does."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -20,7 +21,9 @@ from singlewindow.declarations.comparison import compare
 from singlewindow.declarations.errors import (
     DeclarationConflict,
     InvalidDeclaration,
+    NotYours,
     StaleVersion,
+    UnknownGuarantee,
 )
 from singlewindow.declarations.lifecycle import LodgedDeclaration
 from singlewindow.declarations.model import Declaration, Seizure, Status
@@ -30,9 +33,11 @@ from singlewindow.declarations.schemas import (
     DeclarationRead,
     DeclarationUpdate,
     EventRead,
+    GuaranteeUse,
     SeizureCreate,
 )
 from singlewindow.declarations.services import Clearance
+from singlewindow.declarations.settlement import Guarantees
 from singlewindow.declarations.views import DeclarationView
 from singlewindow.risk.model import Channel, InspectionOutcome
 from singlewindow.web.menu import N_, entry
@@ -233,6 +238,13 @@ def _declaration_page(request: Request, principal: Principal, number: str,
     read = DeclarationRead.of(view, principal)
     events = [EventRead.of(e, principal) for e in clearance.events(number, principal)]
     officer = principal.role in (Role.OFFICER, Role.ADMIN)
+    trader = principal.role is Role.TRADER
+    # Payments are the banks' confirmations in the event log (no trader reports one).
+    payments = [{"bank": str(e.detail.get("bank") or e.actor),
+                 "reference": str(e.detail.get("bank_reference") or ""),
+                 "amount": Decimal(str(e.detail.get("amount") or 0)),
+                 "currency": str(e.detail.get("currency") or ""), "at": e.at}
+                for e in events if e.kind == "paid"]
     items = read.declaration["items"]
     corrected = {f"corrected-{n}-{f}": str(item.get(f, "")) for n, item in enumerate(items)
                  for f in CORRECTABLE}
@@ -247,6 +259,12 @@ def _declaration_page(request: Request, principal: Principal, number: str,
         and read.channel in (Channel.YELLOW, Channel.RED),
         "releasable": officer and read.status in (Status.CHANNELLED, Status.INSPECTED),
         "amendable": _amendable(view, principal),
+        "payments": payments,
+        # The trader's guarantees, offered to secure what is still owed (the service decides
+        # which of them may secure this declaration).
+        "securable": trader and read.settlement.outstanding > 0
+        and read.status not in (Status.RELEASED, Status.SEIZED, Status.CANCELLED),
+        "guarantees": Guarantees(clearance).list(principal, 50)[0] if trader else [],
     }, status_code=status_code)
 
 
@@ -356,6 +374,29 @@ async def attach(request: Request, number: str, principal: OfficerPage) -> Respo
 def attachment(request: Request, number: str, attachment: str,
                principal: OfficerPage) -> Response:
     return attachment_response(_clearance(request), number, attachment, principal)
+
+
+@router.post("/declarations/{number}/security")
+async def secure(request: Request, number: str, principal: TraderPage) -> Response:
+    """Secure what is still owed against a guarantee, as the API's security route does
+    (`Guarantees.secure`): a wrong reference or too small a balance is said beside the field."""
+    form = await request.form()
+    typed = {"guarantee": str(form.get("guarantee") or "").strip()[:100]}
+    try:
+        reference = GuaranteeUse.model_validate(typed).guarantee
+    except ValidationError as invalid:
+        return _declaration_page(request, principal, number,
+                                 {"guarantee": invalid.errors()[0]["msg"]}, typed, 422)
+    try:
+        Guarantees(_clearance(request)).secure(number, reference, principal)
+    except (UnknownGuarantee, NotYours, DeclarationConflict) as refused:
+        return _declaration_page(request, principal, number, {"guarantee": refused.detail},
+                                 typed, 422)
+    except InvalidDeclaration as refused:
+        message = "; ".join(p.message for p in refused.problems) or refused.detail
+        return _declaration_page(request, principal, number, {"guarantee": message}, typed,
+                                 422)
+    return RedirectResponse(f"/declarations/{number}#settlement", status_code=303)
 
 
 @router.post("/declarations/{number}/release")
