@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.pool import StaticPool
+
 from singlewindow.access.model import Principal, Role
 from singlewindow.core.clock import utcnow
 from singlewindow.core.db import ChangeWatch, Database
@@ -99,10 +101,16 @@ class Jobs:
     def get(self, job_id: str, reader: Principal) -> Job:
         """The job as it stands, for its submitter or an admin; `UnknownJob` for anyone
         else, as for a job that does not exist."""
-        # Its own connection, outside the writers' turn: a page must not wait for a long
-        # job's transaction to read how far it got.
-        with self.database.engine.connect() as connection:
-            job = repository.read(connection, job_id)
+        if isinstance(self.database.engine.pool, StaticPool):
+            # In-memory SQLite has one connection for all: read in turn, never beside a
+            # transaction on it (returning it to the pool would roll that back).
+            with self.database.unit_of_work() as session:
+                job = repository.read(session, job_id)
+        else:
+            # Its own connection, outside the writers' turn: a page must not wait for a
+            # long job's transaction to read how far it got.
+            with self.database.engine.connect() as connection:
+                job = repository.read(connection, job_id)
         if job is None or not (reader.role is Role.ADMIN or reader.username == job.requested_by):
             raise UnknownJob(f"there is no job {job_id[:40]}")
         with self._lock:
