@@ -31,6 +31,7 @@ from singlewindow.declarations.repository import (
     attachments_of,
     from_document,
     lodged_state,
+    score_of,
 )
 from singlewindow.declarations.steps import ClearanceSteps, actor_kind
 from singlewindow.declarations.views import AttachmentView, DeclarationView
@@ -66,6 +67,7 @@ class Control(ClearanceSteps):
                 row.channel = selection.channel.value
                 state.channel = selection.channel
                 row.selection = selection.as_dict()
+                row.risk_score = score_of(row.selection)
                 selectivity.record_selections(
                     session, [(number, "declaration", subject, selection)]
                 )

@@ -12,7 +12,9 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Date,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     Numeric,
@@ -51,7 +53,9 @@ Amount = Numeric(20, 4)
 
 class DeclarationRow(Base):
     __tablename__ = "declaration"
-    __table_args__ = (UniqueConstraint("declarant_id", "lrn", name="uq_declaration_lrn"),)
+    __table_args__ = (
+        UniqueConstraint("declarant_id", "lrn", name="uq_declaration_lrn"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     number: Mapped[str] = mapped_column(String(24), unique=True)
@@ -66,6 +70,9 @@ class DeclarationRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(Document)
     assessment: Mapped[dict[str, Any]] = mapped_column(Document)
     selection: Mapped[dict[str, Any]] = mapped_column(Document)
+    # The learned model's score of the selection (0 without one), kept beside it so that
+    # the worklist is read in its index's order.
+    risk_score: Mapped[float] = mapped_column(Float)
     currency: Mapped[str] = mapped_column(String(3))
     duties: Mapped[Decimal] = mapped_column(Amount)
     paid: Mapped[Decimal] = mapped_column(Amount)
@@ -82,6 +89,12 @@ class DeclarationRow(Base):
     notice_sequence: Mapped[int] = mapped_column(Integer, default=0)
     notice_amount: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     notice_due: Mapped[date | None] = mapped_column(Date)
+
+
+# The officer's worklist in the order it is shown: an office's open selections, highest
+# score first, red before yellow, then the longest waiting (channel is in it: 'red' < 'yellow').
+Index("ix_declaration_worklist", DeclarationRow.office, DeclarationRow.status,
+      DeclarationRow.risk_score.desc(), DeclarationRow.channel, DeclarationRow.lodged_at)
 
 
 class DeclarationVersionRow(Base):
@@ -376,6 +389,11 @@ def representation_of(row: RepresentationRow) -> Representation:
 # Rows from the domain objects, and the rules' view back from a row.
 
 
+def score_of(selection: dict[str, Any]) -> float:
+    """The worklist's score of a selection: the model's, 0 where no model scored it."""
+    return float(selection.get("score") or 0)
+
+
 def new_declaration_row(
     draft: Declaration,
     state: LodgedDeclaration,
@@ -399,6 +417,7 @@ def new_declaration_row(
         "data": to_document(draft),
         "assessment": assessment,
         "selection": selection,
+        "risk_score": score_of(selection),
         "currency": state.currency,
         "duties": state.duties,
         "paid": state.paid,

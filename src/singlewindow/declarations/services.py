@@ -58,9 +58,6 @@ __all__ = [
 ]
 
 
-WORKLIST_DEPTH = 2000
-"""How many open selections of an office the worklist ranks: far more than a shift works."""
-
 
 class Clearance(Lodgement, Control):
     """The clearance use cases of one national node: lodgement (`declarations.lodgement`),
@@ -94,25 +91,21 @@ class Clearance(Lodgement, Control):
 
     def worklist(self, officer: Principal, limit: int = 50) -> builtins.list[DeclarationView]:
         """The office's declarations selected for a check and not yet inspected, highest risk
-        score first (red before yellow at equal score), then the longest waiting. Ranked on
-        the selection alone; only the declarations shown are read whole."""
+        score first (red before yellow at equal score), then the longest waiting; ranked in
+        the worklist index (office, status, score)."""
         conditions = [
             *visibility(officer),
             DeclarationRow.status == Status.CHANNELLED.value,
             DeclarationRow.channel.in_([Channel.RED.value, Channel.YELLOW.value]),
         ]
         with self.database.unit_of_work() as session:
-            candidates = session.execute(
-                select(DeclarationRow.id, DeclarationRow.selection, DeclarationRow.channel,
-                       DeclarationRow.lodged_at)
-                .where(*conditions).order_by(DeclarationRow.lodged_at).limit(WORKLIST_DEPTH)
-            ).tuples().all()
-            ranked = sorted(candidates, key=lambda c: (-float(c[1].get("score") or 0),
-                                                       c[2] != Channel.RED.value, c[3]))
-            wanted = [c[0] for c in ranked[:limit]]
-            rows = {r.id: r for r in session.scalars(
-                select(DeclarationRow).where(DeclarationRow.id.in_(wanted)))}
-            return [DeclarationView.of(rows[i]) for i in wanted]
+            rows = session.scalars(
+                select(DeclarationRow).where(*conditions)
+                .order_by(DeclarationRow.risk_score.desc(), DeclarationRow.channel,
+                          DeclarationRow.lodged_at)
+                .limit(limit)
+            ).all()
+            return [DeclarationView.of(row) for row in rows]
 
     def events(self, number: str, reader: Principal) -> builtins.list[EventLogEntry]:
         with self.database.unit_of_work() as session:
