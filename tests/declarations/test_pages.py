@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from types import SimpleNamespace
 
+import pytest
+
+from singlewindow.declarations.prearrival import PreArrival
 from singlewindow.risk import services as risk
 from singlewindow.risk.model import Channel
+from tests.builders import import_declaration
+from tests.declarations.test_prearrival import acdd_for, message
 from tests.nodes import NodeClient
 from tests.web.console import console_as, console_client
 
@@ -358,3 +364,53 @@ def test_payments_confirmed_by_the_bank_are_listed_and_no_trader_reports_one(
     assert 'id="payments"' in page.text and "VCB-2026-77" in page.text
     assert 'action="/payments"' not in page.text  # the console has no way to report one
     assert trader.post_form("/payments", payment).status_code in (403, 404, 405)
+
+
+
+# --- pre-arrival records and guarantees --------------------------------------------------------
+
+def test_a_trader_cannot_reach_the_pre_arrival_records(node: NodeClient) -> None:
+    refused = console_as(node, "trader").get("/prearrival")
+    assert refused.status_code == 403
+    assert 'href="/prearrival"' not in console_as(node, "trader").get("/declarations").text
+
+
+def test_a_standalone_node_says_it_receives_no_pre_arrival_data(node: NodeClient) -> None:
+    page = console_as(node, "officer").get("/prearrival")
+    assert page.status_code == 200 and 'id="standalone"' in page.text
+
+
+def test_the_pre_arrival_page_lists_a_received_record_with_its_channel_and_reasons(
+    node: NodeClient, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The node on a network: the receiver of ACDDs that tests/declarations/test_prearrival.py
+    # drives, fed one export of Cambodia as the exchange would hand it over.
+    records = PreArrival(node.opened.database, "VN")
+    with node.opened.database.unit_of_work() as session:
+        records.receive(session, message(acdd_for(import_declaration())))
+    monkeypatch.setattr(node.opened, "network",
+                        SimpleNamespace(pre_arrival=records, gateway=None, origin=None))
+    officer = console_as(node, "officer")
+    page = officer.get("/prearrival")
+    assert page.status_code == 200
+    assert 'data-reference="KH26KHPNH0000000017"' in page.text
+    stored = records.get("KH", "KH26KHPNH0000000017")
+    assert f"channel-{stored.channel}" in page.text
+    assert all(reason in page.text for reason in stored.reasons)
+    assert "not matched yet" in page.text
+    assert 'href="/prearrival"' in page.text  # in the officer's menu
+
+
+def test_guarantees_show_their_balance_to_officers_and_to_their_holder(
+    node: NodeClient,
+) -> None:
+    officer = console_as(node, "officer").get("/guarantees")
+    assert officer.status_code == 200 and 'data-reference="VNGUA0001"' in officer.text
+    trader = console_as(node, "trader")
+    assert 'data-reference="VNGUA0001"' in trader.get("/guarantees").text
+    number = _lodged(node)
+    assert trader.post_form(f"/declarations/{number}/security",
+                            {"guarantee": "VNGUA0001"}).status_code == 303
+    one = trader.get("/guarantees/VNGUA0001")
+    assert one.status_code == 200 and number in one.text
+    assert console_as(node, "issuer").get("/guarantees").status_code == 403

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
@@ -27,6 +27,7 @@ from singlewindow.declarations.errors import (
 )
 from singlewindow.declarations.lifecycle import LodgedDeclaration
 from singlewindow.declarations.model import Declaration, Seizure, Status
+from singlewindow.declarations.prearrival import PreArrival
 from singlewindow.declarations.repository import to_document
 from singlewindow.declarations.schemas import (
     DeclarationCreate,
@@ -41,7 +42,7 @@ from singlewindow.declarations.settlement import Guarantees
 from singlewindow.declarations.views import DeclarationView
 from singlewindow.risk.model import Channel, InspectionOutcome
 from singlewindow.web.menu import N_, entry
-from singlewindow.web.session import OfficerPage, TraderPage, UserDep
+from singlewindow.web.session import OfficerPage, TraderPage, UserDep, page_role
 from singlewindow.web.texts import render
 
 router = APIRouter()
@@ -50,6 +51,8 @@ MENU = [
     entry("/declarations/new", N_("Lodge a declaration"), Role.TRADER, order=10),
     entry("/declarations", N_("Declarations"), Role.TRADER, Role.OFFICER, Role.ADMIN, order=11),
     entry("/worklist", N_("Worklist"), Role.OFFICER, Role.ADMIN, order=5),
+    entry("/prearrival", N_("Pre-arrival records"), Role.OFFICER, Role.ADMIN, order=6),
+    entry("/guarantees", N_("Guarantees"), Role.TRADER, Role.OFFICER, Role.ADMIN, order=60),
 ]
 
 # The words of statuses, channels and events that pages show by their value, for the catalogue.
@@ -531,3 +534,38 @@ def versions(request: Request, number: str, principal: UserDep) -> Response:
                       "comparison": compare(previous, declaration) if previous else None})
     return render(request, "declarations/versions.html",
                   {"number": number, "versions": list(reversed(shown))})
+
+
+# --- pre-arrival records and guarantees --------------------------------------------------------
+
+@router.get("/prearrival")
+def pre_arrival_records(request: Request, principal: OfficerPage,
+                        offset: Offset = 0) -> Response:
+    """The ACDDs partners sent, newest first, with the channel and reasons they were scored
+    with on arrival (`PreArrival.records`, as the API's list); a standalone node has none."""
+    records: PreArrival | None = request.app.state.node.pre_arrival
+    rows, total = records.records(PAGE_SIZE, offset) if records is not None else ([], 0)
+    return render(request, "declarations/prearrival.html", {
+        "networked": records is not None, "rows": rows, "total": total, "offset": offset,
+        "page_size": PAGE_SIZE,
+    })
+
+
+GuaranteeReader = Annotated[Principal, Depends(page_role(Role.TRADER, Role.OFFICER, Role.ADMIN))]
+
+
+@router.get("/guarantees")
+def guarantees(request: Request, principal: GuaranteeReader, offset: Offset = 0) -> Response:
+    """Guarantees with their balance, as the API lists them: officers see all, a trader those
+    it holds (`Guarantees.list` decides)."""
+    found, total = Guarantees(_clearance(request)).list(principal, PAGE_SIZE, offset)
+    return render(request, "declarations/guarantees.html", {
+        "guarantees": found, "total": total, "offset": offset, "page_size": PAGE_SIZE,
+    })
+
+
+@router.get("/guarantees/{reference}")
+def guarantee(request: Request, reference: str, principal: GuaranteeReader) -> Response:
+    """One guarantee: its balance and what it secured, and what was discharged since."""
+    found = Guarantees(_clearance(request)).get(reference, principal)
+    return render(request, "declarations/guarantee.html", {"g": found})
