@@ -5,10 +5,15 @@ axe-core, and the screenshots of docs/screenshots/ are taken here."""
 from __future__ import annotations
 
 import os
+import struct
+import zlib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -128,3 +133,85 @@ def test_the_login_page_has_no_serious_accessibility_violation(
     page.goto("/login")
     assert _serious_violations(page) == []
     context.close()
+
+
+def _png() -> bytes:
+    """A valid 2×2 RGB PNG, made here (signature, IHDR, IDAT, IEND with their CRCs)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    rows = b"".join(b"\x00" + b"\x0b\x4f\x8a" * 2 for _ in range(2))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def _red_rule_on_coffee(node: Any) -> None:
+    """A rule that sends coffee (0901) to the red channel, through the node's API."""
+    officer = node.tokens()["officer"]
+    created = httpx.post(f"{node.api}/risk/rules", headers={"Authorization": f"Bearer {officer}"},
+                         json={"name": "Coffee: browser inspection", "channel": "red",
+                               "valid_from": "2026-01-01", "criteria": [
+                                   {"field": "commodity_code", "operator": "prefix",
+                                    "value": "0901"}]}, timeout=10)
+    assert created.status_code == 201, created.text
+
+
+def test_an_officer_attaches_a_scanner_image_records_the_inspection_and_releases(
+    console_node: Any, page_as: Any
+) -> None:
+    _red_rule_on_coffee(console_node)
+    trader = page_as("trader")
+    trader.goto("/declarations/new")
+    _fill_declaration(trader, "BROWSER-INSPECT")
+    trader.fill("#f-items-0-commodity_code", "09011100")
+    trader.click("#lodge-button")
+    trader.wait_for_selector("#channel")
+    assert trader.inner_text("#channel").strip() == "red"
+    number = trader.url.rsplit("/", 1)[1]
+
+    officer = page_as("officer")
+    officer.goto("/worklist")
+    officer.click(f"a:has-text('{number}')")
+    officer.wait_for_url(f"**/declarations/{number}")
+    assert "Coffee: browser inspection" in officer.inner_text("#reasons")
+    officer.select_option("#attach-kind", "scanner_image")
+    officer.fill("#attach-scanner", "VN-NII-07")
+    officer.set_input_files("#attach-file", files=[
+        {"name": "xray.png", "mimeType": "image/png", "buffer": _png()}])
+    officer.click("#attachment-form button[type=submit]")
+    officer.wait_for_url(f"**/declarations/{number}*")
+    image = officer.locator("ul.attachments img")
+    expect(image).to_have_count(1)
+    assert image.get_attribute("src").startswith(f"/declarations/{number}/attachments/")
+    assert image.evaluate("img => img.complete && img.naturalWidth") == 2  # the browser drew it
+    assert "VN-NII-07" in officer.inner_text("ul.attachments")
+
+    officer.select_option("#attach-kind", "photo")
+    officer.set_input_files("#attach-file", files=[
+        {"name": "notes.png", "mimeType": "image/png", "buffer": b"just some notes, not an image"}])
+    officer.click("#attachment-form button[type=submit]")
+    expect(officer.locator("#err-file")).to_contain_text("not a JPEG, PNG or TIFF")
+    officer.goto(f"/declarations/{number}")
+    expect(officer.locator("ul.attachments li")).to_have_count(1)  # the text file not stored
+
+    officer.select_option("#outcome", "no_discrepancy")
+    officer.fill("#findings", "Scanner image matches the declared coffee; seals intact.")
+    officer.click("#inspection-form button[type=submit]")
+    expect(officer.locator("#status")).to_have_text("inspected")
+    _shot(officer, "inspection")
+    # Released only once the duties are paid or secured: the officer's release is refused
+    # while they are owed; the trader secures them against its guarantee and the node
+    # releases by rule at once (the inspection result is recorded).
+    officer.click("#release-button")
+    expect(officer.locator("main [role=alert]")).to_contain_text("neither paid nor secured")
+    officer.goto(f"/declarations/{number}")
+    expect(officer.locator("#status")).to_have_text("inspected")
+    trader.goto(f"/declarations/{number}")
+    trader.fill("#guarantee", "VNGUA0001")
+    trader.click("#secure-button")
+    expect(trader.locator("#status")).to_have_text("released")
+    assert Decimal(trader.inner_text("#outstanding").replace(",", "")) == 0
+    officer.reload()
+    expect(officer.locator("#status")).to_have_text("released")
+    expect(officer.locator("#release-button")).to_have_count(0)
+    expect(officer.locator("ul.attachments img")).to_have_count(1)
