@@ -9,6 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from singlewindow.access import services as access
+from singlewindow.access.model import Role
 from singlewindow.declarations.prearrival import PreArrival
 from singlewindow.risk import services as risk
 from singlewindow.risk.model import Channel
@@ -308,6 +310,26 @@ def test_only_the_declarant_amends(node: NodeClient) -> None:
     assert officer.post_form(f"/declarations/{number}/amend",
                              {**FORM, "expected_version": "1"}).status_code == 403
     assert 'id="amend-link"' not in officer.get(f"/declarations/{number}").text
+    assert _version(node, number) == 1
+
+
+def test_another_trader_can_neither_see_nor_amend_the_declaration(node: NodeClient) -> None:
+    number = _lodged(node)
+    password = "Another trader's long passphrase 42"
+    access.create_user(node.opened.database, "trader2", Role.TRADER, party_id="VNTRADER0999",
+                       password=password)
+    other = console_client(node)
+    other.refresh_csrf()
+    assert other.post_form("/login", {"username": "trader2",
+                                      "password": password}).status_code == 303
+    other.refresh_csrf("/login")
+    assert other.get(f"/declarations/{number}/amend").status_code == 404
+    assert other.post_form(f"/declarations/{number}/amend",
+                           {**FORM, "expected_version": "1", "incoterm": "FOB",
+                            "action": "amend"}).status_code == 404
+    assert other.get(f"/declarations/{number}/versions").status_code == 404
+    assert other.post_form(f"/declarations/{number}/security",
+                           {"guarantee": "VNGUA0001"}).status_code == 404
     assert _version(node, number) == 1
 
 
