@@ -21,7 +21,7 @@ from singlewindow.devnet import sample
 from singlewindow.exchange import services as exchange
 from singlewindow.exchange.pki import NodeIdentity, TrustList
 from singlewindow.exchange.pmode import ProcessingModes
-from singlewindow.jobs import tariff_import
+from singlewindow.jobs import risk_training, tariff_import
 from singlewindow.jobs.services import Jobs
 from singlewindow.origin.services import Origin
 from singlewindow.reference.services import ensure_sample_reference
@@ -108,9 +108,11 @@ class Node:
             preference_check=network.origin.preference_check if network else None,
             cross_check=network.pre_arrival.check_import if network else None,
         )
-        # Long work (a schedule import) runs in the background, on any worker of the database.
+        # Long work (a schedule import, a model training, a backfill scoring) runs in the
+        # background, on any worker of the database.
         jobs = Jobs(database)
         tariff_import.register(jobs, database)
+        risk_training.register(jobs, database)
         return cls(settings, database, clearance, bus, jobs, network)
 
     def start(self) -> None:

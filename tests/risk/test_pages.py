@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import re
 
+from singlewindow.access.model import Principal, Role
 from singlewindow.risk import services as risk
 from singlewindow.risk.learning import services as learning
 from singlewindow.risk.model import Channel, InspectionOutcome, Selection
@@ -220,3 +221,40 @@ def test_a_candidate_compared_and_promoted_through_the_console_shows_in_service_
     assert model["status"] == "retired"
     again = admin.post_form("/risk/models/rollback", {"reason": "again"})
     assert again.status_code == 409 and 'id="refusal"' in again.text
+
+
+def test_an_admin_trains_a_model_in_the_background_and_officers_may_not(
+    node: NodeClient,
+) -> None:
+    officer = console_as(node, "officer")
+    assert 'id="train-form"' not in officer.get("/risk/models").text
+    assert officer.post_form("/risk/models/train", {"note": "mine"}).status_code == 403
+    admin = console_as(node, "admin")
+    page = admin.get("/risk/models")
+    assert 'id="train-form"' in page.text and 'name="holdout_days"' in page.text
+    bad = admin.post_form("/risk/models/train", {"until": "last week"})
+    assert bad.status_code == 422 and re.search(r'id="err-until">[^<]+<', bad.text)
+    submitted = admin.post_form("/risk/models/train",
+                                {"note": "from the console", "until": "", "holdout_days": "0"})
+    assert submitted.status_code == 303, submitted.text
+    location = str(submitted.headers["location"])
+    assert re.fullmatch(r"/jobs/[0-9a-f]+", location)
+    job = node.opened.jobs.get(location.rsplit("/", 1)[1], Principal("admin", Role.ADMIN))
+    assert job.kind == "risk-train" and job.requested_by == "admin"
+    assert admin.get(location).status_code == 200
+    assert officer.get(location).status_code == 404  # another user's job
+
+
+def test_the_backfill_form_is_for_admins_and_needs_a_first_day(node: NodeClient) -> None:
+    officer = console_as(node, "officer")
+    assert officer.post_form("/risk/models/backfill",
+                             {"since": "2026-11-01"}).status_code == 403
+    admin = console_as(node, "admin")
+    blank = admin.post_form("/risk/models/backfill", {"since": ""})
+    assert blank.status_code == 422 and re.search(r'id="err-since">[^<]+<', blank.text)
+    backwards = admin.post_form("/risk/models/backfill",
+                                {"since": "2026-11-10", "before": "2026-11-01"})
+    assert backwards.status_code == 422 and re.search(r'id="err-before">[^<]+<', backwards.text)
+    submitted = admin.post_form("/risk/models/backfill", {"since": "2026-11-01"})
+    assert submitted.status_code == 303, submitted.text
+    assert re.fullmatch(r"/jobs/[0-9a-f]+", str(submitted.headers["location"]))

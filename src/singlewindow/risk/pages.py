@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -18,6 +19,8 @@ from singlewindow.access.model import Principal, Role
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Conflict, Invalid, Problem
 from singlewindow.core.fields import Offset, VersionNumber
+from singlewindow.jobs import risk_training
+from singlewindow.jobs.services import Jobs
 from singlewindow.risk import services
 from singlewindow.risk.learning import services as learning
 from singlewindow.risk.learning.promotion import (
@@ -300,10 +303,15 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+# What the registry page's job forms show before anything is typed.
+BLANK_JOB_FORMS = {"note": "", "until": "", "holdout_days": str(learning.COMPARISON_DAYS),
+                   "since": "", "before": ""}
+
+
 def _models_page(request: Request, principal: Principal, weeks: int = 12,
                  side: tuple[int | None, int | None] = (None, None), message: str = "",
                  errors: dict[str, str] | None = None, reason: str = "",
-                 status_code: int = 200) -> Response:
+                 typed: dict[str, str] | None = None, status_code: int = 200) -> Response:
     database = _database(request)
     versions = learning.models(database)
     by_number = {v.version: v for v in versions}
@@ -317,6 +325,7 @@ def _models_page(request: Request, principal: Principal, weeks: int = 12,
         "side": [ModelRead.of(v) for v in chosen], "left": side[0], "right": side[1],
         "drift": drift, "weeks": weeks, "message": message, "errors": errors or {},
         "reason": reason, "may_promote": principal.role is Role.ADMIN,
+        "typed": {**BLANK_JOB_FORMS, **(typed or {})},
         "in_service": any(v.status is ModelStatus.IN_SERVICE for v in versions),
     }, status_code=status_code)
 
@@ -377,3 +386,67 @@ def roll_back_model(
     except Conflict as refused:  # no model in service
         return _models_page(request, principal, message=refused.detail, status_code=409)
     return RedirectResponse("/risk/models", status_code=303)
+
+
+def _jobs(request: Request) -> Jobs:
+    jobs: Jobs = request.app.state.node.jobs
+    return jobs
+
+
+def _day(text: str, field: str, errors: dict[str, str]) -> date | None:
+    """A typed day (YYYY-MM-DD), None when blank; a bad one is said beside its field."""
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        errors[field] = "a day as YYYY-MM-DD"
+        return None
+
+
+@router.post("/risk/models/train")
+def train_model(
+    request: Request,
+    principal: AdminPage,
+    note: Annotated[str, Form(max_length=500)] = "",
+    until: Annotated[str, Form(max_length=20)] = "",
+    holdout_days: Annotated[int, Form(ge=0, le=366)] = learning.COMPARISON_DAYS,
+) -> Response:
+    """Train a candidate in the background (admin), as `singlewindow risk train` does: the
+    job's page follows it, and says why if the history is too small."""
+    errors: dict[str, str] = {}
+    last_day = _day(until, "until", errors)
+    if errors:
+        return _models_page(request, principal, errors=errors, status_code=422, typed={
+            "note": note, "until": until, "holdout_days": str(holdout_days)})
+    job_id = _jobs(request).submit(
+        risk_training.TRAIN,
+        risk_training.training_payload(note=note.strip(), until=last_day,
+                                       holdout_days=holdout_days),
+        principal,
+    )
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+
+
+@router.post("/risk/models/backfill")
+def backfill_scores(
+    request: Request,
+    principal: AdminPage,
+    since: Annotated[str, Form(max_length=20)] = "",
+    before: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Score the stored selections lodged from `since` (to `before`, exclusive) again with
+    the model in service, in the background (admin), as `singlewindow risk score` does."""
+    errors: dict[str, str] = {}
+    first = _day(since, "since", errors)
+    if first is None and "since" not in errors:
+        errors["since"] = "the first day to score again"
+    last = _day(before, "before", errors)
+    if first is not None and last is not None and last <= first:
+        errors["before"] = "a day after the first one"
+    if errors or first is None:
+        return _models_page(request, principal, errors=errors, status_code=422,
+                            typed={"since": since, "before": before})
+    job_id = _jobs(request).submit(
+        risk_training.BACKFILL, risk_training.backfill_payload(first, last), principal)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)

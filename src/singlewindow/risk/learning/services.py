@@ -21,7 +21,7 @@ to red and `yellow_rate` to yellow, and a change of policy takes effect without 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
@@ -54,6 +54,10 @@ CALIBRATION_LIMIT = 100_000  # the most recent consignments, at most
 CALIBRATION_MINIMUM = 20  # fewer consignments than this give no thresholds
 QUANTILE_LEVELS = 1001  # quantiles at 0, 0.1 %, ..., 100 %
 COMPARISON_DAYS = 30
+# The steps a training reports to a `progress(done, total)` hook (a background job's bar):
+# the inspected history loaded, the features built and the model fitted, the candidate
+# registered, its thresholds calibrated.
+TRAINING_STEPS = 4
 
 
 class NoModelInService(Conflict):
@@ -146,14 +150,23 @@ def train_candidate(
     parameters: dict[str, Any] | None = None,
     now: datetime | None = None,
     holdout_days: int = COMPARISON_DAYS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ModelVersion:
     """Train on the node's inspected history (each declaration's features read only results
     recorded before it was lodged) and register the model as a candidate, calibrated.
 
     The results of the latest `holdout_days` are held out, so that the candidate can be
     compared on declarations later than its training data (0: train on everything, and the
-    candidate cannot be promoted until later results come in)."""
+    candidate cannot be promoted until later results come in). `progress`, if given, is told
+    each of the `TRAINING_STEPS` steps as it is done."""
+
+    def step(done: int) -> None:
+        if progress is not None:
+            progress(done, TRAINING_STEPS)
+
+    step(0)
     history = labelled_history(database, until=until)
+    step(1)
     latest = history.latest_result
     if latest is None:
         raise NotEnoughHistory(
@@ -177,10 +190,13 @@ def train_candidate(
             f"{training.describe()} to train on{held}. A model needs results with and "
             f"without findings ({PromotionGates().describe()} to be promoted)"
         ) from None
+    step(2)
     candidate = registry.register_candidate(
         database, model, note=note or "trained on the node's inspection results", now=now
     )
+    step(3)
     calibrate(database, candidate.version, now=now)
+    step(4)
     return registry.version(database, candidate.version)
 
 
@@ -417,9 +433,16 @@ def _dated(day: date, outcome: str | None) -> ScoringRecord:
     )
 
 
-def backfill(database: Database, *, since: date, until: date | None = None) -> int:
+def backfill(
+    database: Database,
+    *,
+    since: date,
+    until: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Score stored selections from `since` (to `until`, exclusive) with the model in service
-    and write the scores (AEO operators scaled down as at lodgement). Returns how many."""
+    and write the scores (AEO operators scaled down as at lodgement). Returns how many;
+    `progress`, if given, is told the selections scored of those found, batch by batch."""
     with database.unit_of_work() as session:
         current = learned.in_service(session)
         number = current.version if current else None
@@ -432,7 +455,11 @@ def backfill(database: Database, *, since: date, until: date | None = None) -> i
     end = datetime.combine(until, time.min, tzinfo=UTC) if until else None
     written = 0
     # Read first, then write: SQLite would not let a write through a read still open.
-    for batch in list(_recent_flow(database, start, end)):
+    batches = list(_recent_flow(database, start, end))
+    found = sum(len(batch) for batch in batches)
+    if progress is not None:
+        progress(0, found)
+    for batch in batches:
         facts = [b[2] for b in batch]
         scores = consignment_scores(model, facts, [b[1].date() for b in batch])
         updates = []
@@ -445,4 +472,6 @@ def backfill(database: Database, *, since: date, until: date | None = None) -> i
         with database.unit_of_work() as session:
             session.execute(update(SelectionRow), updates)
         written += len(updates)
+        if progress is not None:
+            progress(written, found)
     return written
