@@ -4,6 +4,7 @@ by Playwright (never a browser Playwright downloads)."""
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from singlewindow.devnet import sample
-from singlewindow.devnet.network import NodeProcess
+from singlewindow.devnet.network import NodeProcess, start_network, stop_network
 from tests.nodes import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,24 +47,58 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
+def log_in(browser: Any, node: NodeProcess, username: str, contexts: list[Any]) -> Any:
+    """A new browser context on `node`, logged in as `username` through the login form."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=node.url)
+    contexts.append(context)
+    page = context.new_page()
+    page.goto("/login")
+    password = sample.console_users(node.home)[username]["password"]
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]:has-text('Log in')")
+    page.wait_for_load_state()
+    return page
+
+
 @pytest.fixture
 def page_as(browser: Any, console_node: NodeProcess) -> Iterator[Callable[[str], Any]]:
     """`page_as("trader")`: a new browser context logged in through the login form."""
     contexts: list[Any] = []
+    yield lambda username: log_in(browser, console_node, username, contexts)
+    for context in contexts:
+        context.close()
 
-    def login(username: str) -> Any:
-        context = browser.new_context(viewport={"width": 1280, "height": 800},
-                                      base_url=console_node.url)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/login")
-        password = sample.console_users(console_node.home)[username]["password"]
-        page.fill("#username", username)
-        page.fill("#password", password)
-        page.click("button[type=submit]:has-text('Log in')")
-        page.wait_for_load_state()
-        return page
 
-    yield login
+def _free_base_port() -> int:
+    """A port with the next one free too (`start_network` gives its nodes consecutive ports)."""
+    for _ in range(50):
+        base = free_port()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", base + 1))
+            except OSError:
+                continue
+        return base
+    raise RuntimeError("no two consecutive free ports")
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, NodeProcess]]:
+    """Cambodia and Viet Nam: two real node processes on a network (as `singlewindow up`)."""
+    nodes = start_network(tmp_path_factory.mktemp("network"), ["KH", "VN"], _free_base_port())
+    try:
+        yield {node.country: node for node in nodes}
+    finally:
+        stop_network(nodes)
+
+
+@pytest.fixture
+def network_page_as(browser: Any, network: dict[str, NodeProcess]) -> Iterator[
+    Callable[[str, str], Any]
+]:
+    """`network_page_as("VN", "officer")`: logged in on one node of the network."""
+    contexts: list[Any] = []
+    yield lambda country, username: log_in(browser, network[country], username, contexts)
     for context in contexts:
         context.close()

@@ -5,6 +5,7 @@ axe-core, and the screenshots of docs/screenshots/ are taken here."""
 from __future__ import annotations
 
 import os
+import random
 import struct
 import zlib
 from decimal import Decimal
@@ -14,6 +15,8 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import expect
+
+from singlewindow.devnet.traffic import Traffic, _items
 
 pytestmark = pytest.mark.e2e
 
@@ -215,3 +218,30 @@ def test_an_officer_attaches_a_scanner_image_records_the_inspection_and_releases
     expect(officer.locator("#status")).to_have_text("released")
     expect(officer.locator("#release-button")).to_have_count(0)
     expect(officer.locator("ul.attachments img")).to_have_count(1)
+
+
+def test_the_network_page_counts_the_partners_messages_as_traffic_runs(
+    network: Any, network_page_as: Any
+) -> None:
+    officer = network_page_as("VN", "officer")
+    officer.goto("/network")
+    recent = officer.locator("#traffic [data-partner=KH][data-figure=recent]")
+    expect(recent).to_have_text("0")  # nothing exchanged yet
+    officer.evaluate("window.notReloaded = true")
+    # Cambodia releases an export of coffee to Viet Nam (its ACDD goes to Viet Nam before
+    # arrival) and issues its e-Form D: AS4 messages from KH to VN.
+    traffic = Traffic([node.account() for node in network.values()], seed=5)
+    try:
+        exporter, importer = traffic.party("KH", "exporter"), traffic.party("VN", "importer")
+        items = _items(random.Random(1), "KH")[:1]
+        export = traffic.export(1, "KH", "VN", exporter, importer, items)
+        certificate = traffic.certify(1, "KH", "VN", exporter, importer, items, flawed=False)
+        traffic.wait_for_documents("VN", "KH", export["number"], certificate, timeout=60)
+    finally:
+        traffic.close()
+    # The page polls /network/traffic every 3 s: the figure changes without a reload.
+    expect(recent).not_to_have_text("0", timeout=20_000)
+    assert int(recent.inner_text()) >= 2  # the ACDD and the e-Form D at least
+    assert officer.evaluate("window.notReloaded") is True
+    assert officer.url.endswith("/network")
+    _shot(officer, "network")
