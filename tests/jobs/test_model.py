@@ -60,3 +60,24 @@ def test_progress_never_goes_backwards_nor_past_its_total() -> None:
     assert job.done == 50
     with pytest.raises(ValueError):
         job.advance(101, 100)
+
+
+def test_a_job_whose_lease_ran_out_is_queued_again_then_failed_after_its_last_attempt() -> None:
+    from datetime import timedelta
+
+    from singlewindow.jobs.model import MOST_ATTEMPTS, RUNNER_STOPPED
+
+    job = queued()
+    lease = NOW + timedelta(minutes=2)
+    job.start("runner-1", NOW, lease_until=lease)
+    with pytest.raises(JobStateConflict):
+        job.reclaim(NOW)  # its runner still holds it
+    for attempt in range(1, MOST_ATTEMPTS):
+        job.reclaim(lease + timedelta(seconds=1))
+        assert (job.state, job.runner, job.attempts) == (JobState.QUEUED, None, attempt)
+        job.start(f"runner-{attempt + 1}", NOW, lease_until=lease)
+    job.reclaim(lease + timedelta(seconds=1))
+    assert (job.state, job.message, job.attempts) == (JobState.FAILED, RUNNER_STOPPED,
+                                                      MOST_ATTEMPTS)
+    with pytest.raises(JobStateConflict):
+        job.reclaim(lease + timedelta(seconds=1))

@@ -25,6 +25,7 @@ ROOMS_WITH_TABLES = (
     "singlewindow.exchange.repository",
     "singlewindow.origin.repository",
     "singlewindow.reference.repository",
+    "singlewindow.jobs.repository",
 )
 
 

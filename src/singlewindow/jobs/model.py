@@ -2,7 +2,12 @@
 asked for by a user, run later by a runner, and followed on a page.
 
 The job owns its lifecycle: queued → running → done | failed, and its progress may only
-move while it runs. A runner asks the job before it writes its row."""
+move while it runs. A runner asks the job before it writes its row.
+
+A running job is held on a lease its runner renews while it works. A runner whose process
+stopped renews nothing: once the lease has run out the job is reclaimed (running → queued) for
+another runner to try, up to `MOST_ATTEMPTS` attempts; the last one reclaimed fails with
+`RUNNER_STOPPED`, so that a job that kills its process is not tried for ever."""
 
 from __future__ import annotations
 
@@ -26,10 +31,17 @@ class JobState(enum.StrEnum):
         return self in (JobState.DONE, JobState.FAILED)
 
 
+# Attempts a job is given: each claim is one, and a job whose runner stopped that often
+# fails rather than take down one process after another.
+MOST_ATTEMPTS = 3
+RUNNER_STOPPED = "the process running it stopped"
+
 LIFECYCLE = Transitions(
     {
         JobState.QUEUED: {JobState.RUNNING},
-        JobState.RUNNING: {JobState.DONE, JobState.FAILED},
+        # Back to queued only when its lease ran out (its runner stopped); failed after the
+        # last attempt.
+        JobState.RUNNING: {JobState.DONE, JobState.FAILED, JobState.QUEUED},
         JobState.DONE: set(),
         JobState.FAILED: set(),
     },
@@ -64,6 +76,8 @@ class Job:
     runner: str | None = None  # which runner claimed it (process and thread)
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    attempts: int = 0  # how many times a runner claimed it
+    lease_until: datetime | None = None  # while running: its runner holds it until then
 
     @property
     def finished(self) -> bool:
@@ -75,10 +89,26 @@ class Job:
             return 100 if self.state is JobState.DONE else None
         return min(100, round(100 * self.done / self.total))
 
-    def start(self, runner: str, now: datetime) -> None:
+    def start(self, runner: str, now: datetime, lease_until: datetime | None = None) -> None:
         self.state = LIFECYCLE.move(self.state, JobState.RUNNING, who=self._who)
         self.runner = runner
         self.started_at = now
+        self.attempts += 1
+        self.lease_until = lease_until
+
+    def reclaim(self, now: datetime) -> None:
+        """Its runner's lease ran out: queued again for another attempt, or, after the last
+        one, failed with the reason."""
+        if self.state is not JobState.RUNNING or (
+            self.lease_until is not None and self.lease_until >= now
+        ):
+            raise JobStateConflict(f"{self._who} is not running on a lease that ran out")
+        if self.attempts >= MOST_ATTEMPTS:
+            self.fail(RUNNER_STOPPED, [], now)
+            return
+        self.state = LIFECYCLE.move(self.state, JobState.QUEUED, who=self._who)
+        self.runner = None
+        self.lease_until = None
 
     def advance(self, done: int, total: int | None) -> None:
         """Progress: `done` units of `total`. Only while running; never backwards, since a

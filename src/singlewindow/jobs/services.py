@@ -5,6 +5,11 @@ page asking shows its progress as the handler reports it.
 A node starts its runner with `Jobs.start()` and stops it with `stop()` (node.py). Jobs are
 claimed from the database (`repository.claim_next`), so several processes on one database
 each run their own runner and no job runs twice.
+
+A running job is held on a lease (`LEASE_SECONDS`), renewed by the thread that writes its
+progress for as long as its handler works. When a process stops (killed, out of memory, its
+machine gone), its leases run out, and the next runner of any process to look for work
+queues its jobs again, or fails them after their last attempt (`model.MOST_ATTEMPTS`).
 """
 
 from __future__ import annotations
@@ -13,10 +18,11 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.pool import StaticPool
@@ -38,6 +44,11 @@ IDLE_SECONDS = 1.0
 # How often a running job's progress is written to its row: often enough for a page
 # refreshing every second, rarely enough not to cost the work a write per line.
 PROGRESS_SECONDS = 0.5
+# How long a runner holds a job without renewing it: a stopped process's job is taken up again
+# about this long after it stopped. Long enough that a busy database (on SQLite, a handler's
+# own long write transaction delays the renewal) does not lose a live job; renewed every
+# quarter of it.
+LEASE_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -63,11 +74,13 @@ class Jobs:
         *,
         idle_seconds: float = IDLE_SECONDS,
         progress_seconds: float = PROGRESS_SECONDS,
+        lease_seconds: float = LEASE_SECONDS,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.database = database
         self.idle_seconds = idle_seconds
         self.progress_seconds = progress_seconds
+        self.lease_seconds = lease_seconds
         self.clock = clock
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._handlers: dict[str, Handler] = {}
@@ -125,13 +138,29 @@ class Jobs:
         """Claim the oldest queued job and run it in this thread; its id, or None if there
         was nothing to do."""
         runner = runner or f"{self.name}:{threading.current_thread().name}"
+        now = self.clock()
         with self.database.unit_of_work() as session:
-            claimed = repository.claim_next(session, runner, self.clock())
+            # Jobs of stopped processes first: queued again, they are claimable at once.
+            requeued, failed = repository.reclaim_run_out(session, now)
+            claimed = repository.claim_next(session, runner, now, self.lease_from(now))
+        for job_id in requeued:
+            log.warning("job %s: the process running it stopped; queued again", job_id)
+        for job_id in failed:
+            log.error("job %s: the process running it stopped, attempt after attempt; "
+                      "failed", job_id)
         if claimed is None:
             return None
         job, payload = claimed
         self._run(job, payload)
         return job.id
+
+    def lease_from(self, now: datetime) -> datetime:
+        """Until when a runner holds a job it claims or renews at `now`."""
+        return now + timedelta(seconds=self.lease_seconds)
+
+    @property
+    def renew_seconds(self) -> float:
+        return self.lease_seconds / 4
 
     def _run(self, job: Job, payload: dict[str, Any]) -> None:
         with self._lock:
@@ -187,13 +216,18 @@ class Jobs:
 
     def _loop(self) -> None:
         watch: ChangeWatch = self.database.watch()
+        # A lease runs out without anything committed: an idle runner looks for those
+        # now and then even when the database did not change.
+        next_reclaim = time.monotonic()
         try:
             while not self._stop.is_set():
                 worked = False
                 try:
                     # On SQLite an idle runner skips its claim while nothing was committed.
-                    if watch.changed() or self._wake.is_set():
+                    due = time.monotonic() >= next_reclaim
+                    if watch.changed() or self._wake.is_set() or due:
                         self._wake.clear()
+                        next_reclaim = time.monotonic() + self.renew_seconds
                         worked = self.run_once() is not None
                 except Exception:
                     log.exception("the job runner could not claim a job")
@@ -228,18 +262,25 @@ class _ProgressReporter:
 
     def _run(self) -> None:
         written: tuple[int, int | None] | None = None
+        renewed = time.monotonic()
         while True:
-            self.changed.wait()
+            # Woken by progress, or when the lease is due for renewal though nothing moved
+            # (a model's fitting tells nothing for minutes).
+            self.changed.wait(self.jobs.renew_seconds)
             if self._stop.is_set():
                 return  # the outcome, written next, carries the last progress
             self.changed.clear()
             with self.jobs._lock:
                 now = (self.job.done, self.job.total)
-            if now != written:
+            if now != written or time.monotonic() - renewed >= self.jobs.renew_seconds:
                 try:
                     with self.jobs.database.transaction() as connection:
-                        repository.save_progress(connection, self.job.id, *now)
-                    written = now
+                        held = repository.save_progress(
+                            connection, self.job, *now, self.jobs.lease_from(self.jobs.clock()))
+                    written, renewed = now, time.monotonic()
+                    if not held:
+                        log.warning("job %s is no longer held by %s: its lease ran out",
+                                    self.job.id, self.job.runner)
                 except Exception:
                     log.exception("could not write the progress of job %s", self.job.id)
             self._stop.wait(self.jobs.progress_seconds)
