@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 from singlewindow.declarations.statistics import percentile
 from tests.builders import TRADER, import_declaration
@@ -47,3 +48,46 @@ def test_a_manager_changes_nothing(node: NodeClient) -> None:
     assert manager.get("/declarations/new").status_code == 403
     assert manager.post_form("/declarations/new", {"lrn": "X"}).status_code == 403
     assert manager.get("/worklist").status_code == 403
+
+
+def test_the_dashboard_shows_targets_origins_chapters_hit_rates_and_pre_arrival(
+    node: NodeClient,
+) -> None:
+    from datetime import date
+
+    from singlewindow.reference import services as reference
+    from singlewindow.reference.model import RevenueTarget
+
+    clearance = node.opened.clearance
+    for n in range(2):
+        clearance.lodge(import_declaration(f"TOP-{n}"), TRADER)
+    year = date.today().year
+    reference.set_revenue_target(node.opened.database, "VN",
+                                 RevenueTarget("VNHCM01", year, Decimal("1000000"), "VND"),
+                                 "admin")
+    manager = console_as(node, "manager")
+    page = manager.get("/dashboard")
+    assert page.status_code == 200 and "Figures as of" in page.text
+    for section in ("revenue-target", "hit-rates", "pre-arrival", "exchange", "top-origins",
+                    "top-chapters"):
+        assert f'id="{section}"' in page.text, section
+    target = list(csv.DictReader(io.StringIO(manager.get("/dashboard/revenue-target.csv").text)))
+    assert target[0]["office"] == "VNHCM01" and Decimal(target[0]["target"]) == 1000000
+    origins = list(csv.DictReader(io.StringIO(manager.get("/dashboard/top-origins.csv").text)))
+    chapters = list(csv.DictReader(io.StringIO(manager.get("/dashboard/top-chapters.csv").text)))
+    assert origins and Decimal(origins[0]["customs_value"]) > 0
+    assert sum(int(r["items"]) for r in origins) == sum(int(r["items"]) for r in chapters) >= 2
+    random = list(csv.DictReader(io.StringIO(manager.get("/dashboard/hit-rates.csv").text)))
+    assert random[-1]["selection"] == "random"
+    share = list(csv.DictReader(io.StringIO(manager.get("/dashboard/pre-arrival.csv").text)))
+    assert int(share[0]["imports"]) == 2 and int(share[0]["with_pre_arrival"]) == 0
+
+
+def test_figures_are_computed_at_most_once_a_minute_per_filter(node: NodeClient) -> None:
+    manager = console_as(node, "manager")
+    first = list(csv.DictReader(io.StringIO(manager.get("/dashboard/revenue.csv").text)))
+    node.opened.clearance.lodge(import_declaration("LATER-1"), TRADER)
+    again = list(csv.DictReader(io.StringIO(manager.get("/dashboard/revenue.csv").text)))
+    assert again == first  # the kept figures, as of the time the page says
+    other = manager.get("/dashboard/revenue.csv?office=VNHCM01")  # another filter: fresh
+    assert len(list(csv.DictReader(io.StringIO(other.text)))) == 1

@@ -7,9 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -17,9 +19,13 @@ from fastapi.responses import Response
 
 from singlewindow.access.model import Role
 from singlewindow.core.clock import utcnow
+from singlewindow.core.db import Database
 from singlewindow.core.errors import Invalid, Problem
 from singlewindow.declarations import statistics
 from singlewindow.declarations.statistics import LONGEST_PERIOD, Period
+from singlewindow.exchange.message_log import MessageLog
+from singlewindow.reference import services as reference
+from singlewindow.risk import statistics as risk_statistics
 from singlewindow.web.menu import N_, entry
 from singlewindow.web.session import ManagerPage
 from singlewindow.web.texts import render
@@ -28,12 +34,85 @@ router = APIRouter()
 
 MENU = [entry("/dashboard", N_("Dashboard"), Role.MANAGER, Role.ADMIN, order=70)]
 
-Figure = Callable[..., list[dict[str, Any]]]
+Figure = Callable[[Database, Period, "str | None"], list[dict[str, Any]]]
+
+
+def revenue_against_target(database: Database, period: Period,
+                           office: str | None) -> list[dict[str, Any]]:
+    """The year of the period's end: each office's target, what it collected, the share."""
+    year = period.end.year
+    collected = statistics.collected_in_year(database, year, office)
+    targets = {t.office: t for t in reference.revenue_targets(database, year)
+               if office is None or t.office == office}
+    rows = []
+    for code in sorted(set(collected) | set(targets)):
+        target = targets.get(code)
+        got = collected.get(code, Decimal(0))
+        rows.append({"office": code, "year": year,
+                     "target": target.amount if target else None, "collected": got,
+                     "reached_percent": round(float(got / target.amount * 100), 1)
+                     if target else None})
+    return rows
+
+
+def exchange_by_partner(database: Database, period: Period,
+                        office: str | None) -> list[dict[str, Any]]:
+    """Messages with each partner since the period's start, pending and failed now, and
+    the mean delivery lag (the whole node's: the exchange has no office)."""
+    traffic = MessageLog(database).traffic(statistics.day_start(period.start))
+    return [{"partner": party, "messages": int(f["recent"]), "pending": int(f["pending"]),
+             "failed": int(f["failed"]), "mean_delivery_seconds": round(f["lag"], 3)}
+            for party, f in sorted(traffic.items())]
+
+
 FIGURES: dict[str, Figure] = {
     "revenue": statistics.revenue_by_office,
+    "revenue-target": revenue_against_target,
     "declarations-per-day": statistics.declarations_per_day,
     "clearance-time": statistics.clearance_times,
+    "hit-rates": lambda db, period, office: risk_statistics.hit_rates(
+        db, period.start, period.end),
+    "pre-arrival": lambda db, period, office: [
+        statistics.pre_arrival_share(db, period, office)],
+    "exchange": exchange_by_partner,
+    "top-origins": lambda db, period, office: statistics.top_goods(db, period, office),
+    "top-chapters": lambda db, period, office: statistics.top_goods(
+        db, period, office, by="chapter"),
 }
+
+FRESH_FOR = timedelta(seconds=60)
+"""How old the figures a manager sees may be: each is computed at most once a minute per
+filter and node process (the page says as of when), not for every visit."""
+
+
+class FigureCache:
+    """The dashboard's figures by filter, kept `FRESH_FOR` (a few hundred filters at most)."""
+
+    def __init__(self, most: int = 256) -> None:
+        self.most = most
+        self.kept: dict[tuple[str, str | None, date, date], tuple[datetime, Any]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, name: str, database: Database, chosen: Filters) -> tuple[datetime, Any]:
+        key = (name, chosen.office, chosen.period.start, chosen.period.end)
+        now = utcnow()
+        with self.lock:
+            found = self.kept.get(key)
+        if found is not None and now - found[0] < FRESH_FOR:
+            return found
+        rows = FIGURES[name](database, chosen.period, chosen.office)
+        with self.lock:
+            if len(self.kept) >= self.most:
+                self.kept.clear()
+            self.kept[key] = (now, rows)
+        return now, rows
+
+
+def _cache(request: Request) -> FigureCache:
+    cache: FigureCache | None = getattr(request.app.state, "dashboard_figures", None)
+    if cache is None:
+        cache = request.app.state.dashboard_figures = FigureCache()
+    return cache
 
 
 def _period(start: date | None, end: date | None) -> Period:
@@ -75,13 +154,16 @@ FiltersDep = Annotated[Filters, Depends(filters)]
 def dashboard(request: Request, _: ManagerPage, chosen: FiltersDep) -> Response:
     database = request.app.state.database
     period, office = chosen.period, chosen.office
-    figures = {name: figure(database, period, office) for name, figure in FIGURES.items()}
+    cache = _cache(request)
+    computed = {name: cache.get(name, database, chosen) for name in FIGURES}
+    figures = {name: rows for name, (_at, rows) in computed.items()}
+    as_of = min(at for at, _rows in computed.values())
     per_day = figures["declarations-per-day"]
     series = {"days": [row["day"] for row in per_day],
               **{c: [row[c] for row in per_day] for c in ("green", "yellow", "red")}}
     return render(request, "dashboard/dashboard.html", {
         "figures": figures, "period": period, "office": office or "", "query": chosen.query,
-        "series": json.dumps(series),
+        "series": json.dumps(series), "as_of": as_of, "fresh_for": int(FRESH_FOR.seconds),
     })
 
 
@@ -90,7 +172,7 @@ def figure_csv(request: Request, name: str, _: ManagerPage, chosen: FiltersDep) 
     figure = FIGURES.get(name)
     if figure is None:
         raise Invalid([Problem("name", f"no figure {name!r}; there are {', '.join(FIGURES)}")])
-    rows = figure(request.app.state.database, chosen.period, chosen.office)
+    rows = _cache(request).get(name, request.app.state.database, chosen)[1]
     out = io.StringIO()
     if rows:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     bindparam,
+    delete,
     func,
     insert,
     select,
@@ -95,6 +96,58 @@ class DeclarationRow(Base):
 # score first, red before yellow, then the longest waiting (channel is in it: 'red' < 'yellow').
 Index("ix_declaration_worklist", DeclarationRow.office, DeclarationRow.status,
       DeclarationRow.risk_score.desc(), DeclarationRow.channel, DeclarationRow.lodged_at)
+
+
+# The dashboard's figures by lodgement day and office, read from this index alone.
+Index("ix_declaration_statistics", DeclarationRow.lodged_at, DeclarationRow.office,
+      DeclarationRow.channel, DeclarationRow.currency, DeclarationRow.duties,
+      DeclarationRow.paid, DeclarationRow.released_at)
+
+
+class DeclarationGoodsRow(Base):
+    """Each goods item's code, origin and customs value beside its declaration's office and
+    lodgement, for figures by origin and chapter (rewritten with each new version)."""
+
+    __tablename__ = "declaration_goods"
+    # The dashboard's figures by origin and chapter are read from this index alone.
+    __table_args__ = (Index("ix_declaration_goods_lodged", "lodged_at", "office", "type",
+                            "origin_country", "chapter", "customs_value"),)
+
+    declaration_id: Mapped[str] = mapped_column(
+        ForeignKey("declaration.id", ondelete="CASCADE"), primary_key=True
+    )
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type: Mapped[str] = mapped_column(String(2))
+    office: Mapped[str] = mapped_column(String(8))
+    lodged_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    commodity_code: Mapped[str] = mapped_column(String(10))
+    chapter: Mapped[str] = mapped_column(String(2))
+    origin_country: Mapped[str] = mapped_column(String(2))
+    customs_value: Mapped[Decimal] = mapped_column(Amount)
+
+
+def goods_values(row: dict[str, Any] | DeclarationRow) -> list[dict[str, Any]]:
+    """A declaration's goods rows from its stored document and assessment."""
+    def value(name: str) -> Any:
+        return row[name] if isinstance(row, dict) else getattr(row, name)
+
+    items = value("data")["items"]
+    valued = {int(i["sequence"]): i["customs_value"] for i in value("assessment")["items"]}
+    numbered = [(int(item.get("sequence") or n), item) for n, item in enumerate(items, start=1)]
+    return [{
+        "declaration_id": value("id"), "sequence": n, "type": value("type"),
+        "office": value("office"), "lodged_at": value("lodged_at"),
+        "commodity_code": str(item["commodity_code"])[:10],
+        "chapter": str(item["commodity_code"])[:2],
+        "origin_country": str(item.get("origin_country") or "")[:2],
+        "customs_value": Decimal(valued.get(n, "0")),
+    } for n, item in numbered]
+
+
+def replace_goods(session: Session, row: DeclarationRow) -> None:
+    session.execute(delete(DeclarationGoodsRow)
+                    .where(DeclarationGoodsRow.declaration_id == row.id))
+    session.execute(insert(DeclarationGoodsRow), goods_values(row))
 
 
 class DeclarationVersionRow(Base):
@@ -241,7 +294,7 @@ class PreArrivalRow(Base):
     channel: Mapped[str] = mapped_column(String(8))
     reasons: Mapped[list[str]] = mapped_column(Document)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    import_number: Mapped[str | None] = mapped_column(String(24))
+    import_number: Mapped[str | None] = mapped_column(String(24), index=True)
 
 
 _counters = ReferenceCounterRow.__table__
@@ -298,6 +351,7 @@ def insert_lodged(
     """A batch of lodged declarations and their first events: one statement per table."""
     session.execute(insert(DeclarationRow), rows)
     session.execute(insert(DeclarationEventRow), events)
+    session.execute(insert(DeclarationGoodsRow), [g for row in rows for g in goods_values(row)])
 
 
 def lodged_between(start: date | None, end: date | None) -> list[ColumnElement[bool]]:

@@ -8,16 +8,26 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 
 from singlewindow.core.db import Database
-from singlewindow.declarations.repository import DeclarationRow, lodged_between
+from singlewindow.declarations.model import DeclarationType
+from singlewindow.declarations.repository import (
+    DeclarationGoodsRow,
+    DeclarationRow,
+    PreArrivalRow,
+    lodged_between,
+)
 
 LONGEST_PERIOD = timedelta(days=366)
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,15 @@ class Period:
         conditions = lodged_between(self.start, self.end)
         if office:
             conditions.append(DeclarationRow.office == office)
+        return conditions
+
+    def goods_conditions(self, office: str | None) -> list[ColumnElement[bool]]:
+        """The same period and office over the goods items (imports only)."""
+        conditions = [DeclarationGoodsRow.lodged_at >= day_start(self.start),
+                      DeclarationGoodsRow.lodged_at < day_start(self.end + timedelta(days=1)),
+                      DeclarationGoodsRow.type == DeclarationType.IMPORT.value]
+        if office:
+            conditions.append(DeclarationGoodsRow.office == office)
         return conditions
 
 
@@ -56,7 +75,7 @@ def revenue_by_office(database: Database, period: Period,
             .where(*period.conditions(office))
             .group_by(DeclarationRow.office, DeclarationRow.currency)
             .order_by(DeclarationRow.office)
-        ).tuples().all()
+        ).all()
     return [{"office": o, "currency": c, "assessed": Decimal(a or 0), "collected": Decimal(p or 0)}
             for o, c, a, p in rows]
 
@@ -70,11 +89,11 @@ def declarations_per_day(database: Database, period: Period,
             select(day, DeclarationRow.channel, func.count())
             .where(*period.conditions(office))
             .group_by(day, DeclarationRow.channel)
-        ).tuples().all()
+        ).all()
     days: dict[str, dict[str, int]] = defaultdict(lambda: {"green": 0, "yellow": 0, "red": 0})
     for when, channel, count in rows:
         if channel:
-            days[str(when)][channel] = int(count)
+            days[str(when)][str(channel)] = int(str(count))
     every_day = [period.start + timedelta(days=n)
                  for n in range((period.end - period.start).days + 1)]
     return [{"day": d.isoformat(), **days.get(d.isoformat(), {"green": 0, "yellow": 0, "red": 0})}
@@ -88,7 +107,7 @@ def clearance_times(database: Database, period: Period,
         rows = session.execute(
             select(DeclarationRow.channel, DeclarationRow.lodged_at, DeclarationRow.released_at)
             .where(*period.conditions(office), DeclarationRow.released_at.is_not(None))
-        ).tuples().all()
+        ).all()
     minutes: dict[str, list[float]] = defaultdict(list)
     for channel, lodged, released in rows:
         if channel and released is not None:
@@ -100,3 +119,45 @@ def clearance_times(database: Database, period: Period,
                        "p50_minutes": round(percentile(values, 0.5), 2),
                        "p90_minutes": round(percentile(values, 0.9), 2)})
     return answer
+
+
+def collected_in_year(database: Database, year: int,
+                      office: str | None = None) -> dict[str, Decimal]:
+    """What each office collected (paid) on the declarations lodged in `year`."""
+    period = Period(date(year, 1, 1), date(year, 12, 31))
+    with database.unit_of_work() as session:
+        rows = session.execute(
+            select(DeclarationRow.office, func.sum(DeclarationRow.paid))
+            .where(*period.conditions(office)).group_by(DeclarationRow.office)
+        ).all()
+    return {str(o): Decimal(p or 0) for o, p in rows}
+
+
+def pre_arrival_share(database: Database, period: Period,
+                      office: str | None = None) -> dict[str, Any]:
+    """Of the imports lodged in the period, how many the exporting country had announced
+    with a pre-arrival record (an ACDD) matched to them."""
+    imports = [*period.conditions(office), DeclarationRow.type == DeclarationType.IMPORT.value]
+    with database.unit_of_work() as session:
+        total = session.scalar(select(func.count()).where(*imports)) or 0
+        announced = session.scalar(
+            select(func.count()).select_from(PreArrivalRow)
+            .join(DeclarationRow, DeclarationRow.number == PreArrivalRow.import_number)
+            .where(*imports)) or 0
+    return {"imports": int(total), "with_pre_arrival": int(announced),
+            "share": round(announced / total, 4) if total else 0.0}
+
+
+def top_goods(database: Database, period: Period, office: str | None = None,
+              by: str = "origin", limit: int = 10) -> list[dict[str, Any]]:
+    """The origins (or HS chapters) of the most imported value in the period."""
+    column = (DeclarationGoodsRow.origin_country if by == "origin"
+              else DeclarationGoodsRow.chapter)
+    value = func.sum(DeclarationGoodsRow.customs_value)
+    with database.unit_of_work() as session:
+        rows = session.execute(
+            select(column, value, func.count()).where(*period.goods_conditions(office))
+            .group_by(column).order_by(value.desc()).limit(limit)
+        ).all()
+    return [{by: str(key), "customs_value": Decimal(total or 0), "items": int(n)}
+            for key, total, n in rows]

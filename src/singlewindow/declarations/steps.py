@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from singlewindow.access.model import Principal, Role
 from singlewindow.core.clock import utcnow
@@ -55,6 +55,7 @@ from singlewindow.declarations.repository import (
     find,
     from_document,
     refund_row,
+    replace_goods,
     representations_between,
     to_document,
     version_row,
@@ -260,6 +261,9 @@ class ClearanceSteps:
         row.data = to_document(draft)
         row.assessment = assessment.as_document()
         row.version += 1
+        session = object_session(row)
+        if session is not None:
+            replace_goods(session, row)
 
     def _keep_version(self, session: Session, row: DeclarationRow, actor: Principal) -> None:
         session.add(version_row(row, utcnow(), actor.username))

@@ -746,9 +746,9 @@ def traffic_by_partner(session: Session, since: datetime) -> dict[str, dict[str,
 
     recent = session.execute(
         select(partner, func.count()).where(MessageLogRow.created_at >= since).group_by(partner)
-    ).tuples()
+    )
     for party, count in recent:
-        of(str(party))["recent"] = int(count)
+        of(str(party))["recent"] = int(str(count))
     delivered = OutboxStatus.DELIVERED.value
     for party, status, count in session.execute(
         select(MessageLogRow.to_party, MessageLogRow.status, func.count())

@@ -57,3 +57,7 @@ class OverlappingRates(Conflict):
             f"{len(problems)} rate(s) overlap periods already published; nothing was loaded: "
             + "; ".join(f"{p.path}: {p.message}" for p in problems[:5])
         )
+
+
+class InvalidTarget(Invalid):
+    pass

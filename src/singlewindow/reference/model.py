@@ -331,3 +331,29 @@ def plan_rate_load(
             continue
         plan.insert.append(rate)
     return plan, problems, conflicts
+
+
+@dataclass(frozen=True)
+class RevenueTarget:
+    """What an office is to collect in a calendar year, in the national currency (set by the
+    administration's management; the dashboard shows what was collected against it)."""
+
+    office: str
+    year: int
+    amount: Decimal
+    currency: str
+
+
+MOST_TARGET = Decimal(10) ** 18  # far above any office's year; keeps the column's precision
+
+
+def target_problems(target: RevenueTarget, today: date) -> list[Problem]:
+    problems = []
+    if not today.year - 10 <= target.year <= today.year + 5:
+        problems.append(Problem("year", f"a target is for a year from {today.year - 10} to "
+                                        f"{today.year + 5}"))
+    if target.amount <= 0 or target.amount >= MOST_TARGET:
+        problems.append(Problem("amount", "a target is a positive amount below 10^18"))
+    elif decimal_places(target.amount) > 2:
+        problems.append(Problem("amount", "a target has at most 2 decimal places"))
+    return problems

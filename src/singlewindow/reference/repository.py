@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     Index,
     Integer,
+    Numeric,
     String,
     UniqueConstraint,
     delete,
@@ -21,7 +22,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from singlewindow.core.db import Base, UtcDateTime
-from singlewindow.reference.model import ExchangeRate, Office, OfficeKind, Procedure
+from singlewindow.reference.model import (
+    ExchangeRate,
+    Office,
+    OfficeKind,
+    Procedure,
+    RevenueTarget,
+)
 
 
 class OfficeRow(Base):
@@ -180,3 +187,23 @@ def bump_revision(session: Session, country: str, now: datetime) -> int:
     row.revision += 1
     row.changed_at = now
     return row.revision
+
+
+class RevenueTargetRow(Base):
+    __tablename__ = "reference_revenue_target"
+
+    office: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(20, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    set_by: Mapped[str] = mapped_column(String(64))
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    def target(self) -> RevenueTarget:
+        return RevenueTarget(self.office, self.year, self.amount, self.currency)
+
+
+def targets_of(session: Session, year: int) -> list[RevenueTarget]:
+    rows = session.scalars(select(RevenueTargetRow).where(RevenueTargetRow.year == year)
+                           .order_by(RevenueTargetRow.office))
+    return [row.target() for row in rows]

@@ -31,6 +31,7 @@ from singlewindow.reference import repository
 from singlewindow.reference.errors import (
     InvalidOffice,
     InvalidRateTable,
+    InvalidTarget,
     NoPublishedRate,
     OfficeRefused,
     OverlappingRates,
@@ -44,11 +45,13 @@ from singlewindow.reference.model import (
     OfficeKind,
     Procedure,
     RateTable,
+    RevenueTarget,
     declared_rate_refusal,
     office_problems,
     office_refusal,
     plan_rate_load,
     rate_problems,
+    target_problems,
 )
 
 # How stale another worker's change may look to this one: one tiny query per interval.
@@ -263,6 +266,39 @@ def get_office(database: Database, country: str, code: str) -> Office:
     if office is None:
         raise UnknownOffice(f"{code!r} is not a customs office in the register of {country}")
     return office
+
+
+# ---------------------------------------------------------------------------------------------
+# Revenue targets
+
+
+def set_revenue_target(
+    database: Database, country: str, target: RevenueTarget, actor: str
+) -> RevenueTarget:
+    """Set (or change) an office's target for a year: an office of this country's register,
+    in its national currency."""
+    problems = target_problems(target, utcnow().date())
+    with database.unit_of_work() as session:
+        office = repository.office_row(session, target.office.upper())
+        if office is None or office.country != country:
+            problems.insert(0, Problem("office", f"{target.office!r} is not a customs office "
+                                                 f"in the register of {country}"))
+        if target.currency != national_currency(country):
+            problems.append(Problem("currency", f"a target is in {national_currency(country)}"))
+        if problems:
+            raise InvalidTarget(problems)
+        row = session.get(repository.RevenueTargetRow, (target.office, target.year))
+        if row is None:
+            row = repository.RevenueTargetRow(office=target.office, year=target.year)
+            session.add(row)
+        row.amount, row.currency = target.amount, target.currency
+        row.set_by, row.set_at = actor, utcnow()
+    return target
+
+
+def revenue_targets(database: Database, year: int) -> list[RevenueTarget]:
+    with database.unit_of_work() as session:
+        return repository.targets_of(session, year)
 
 
 # ---------------------------------------------------------------------------------------------
