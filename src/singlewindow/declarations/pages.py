@@ -25,7 +25,6 @@ from singlewindow.declarations.errors import (
     StaleVersion,
     UnknownGuarantee,
 )
-from singlewindow.declarations.lifecycle import LodgedDeclaration
 from singlewindow.declarations.model import Declaration, Seizure, Status
 from singlewindow.declarations.prearrival import PreArrival
 from singlewindow.declarations.repository import to_document
@@ -57,8 +56,7 @@ MENU = [
 
 # The words of statuses, channels and events that pages show by their value, for the catalogue.
 WORDS = (N_("lodged"), N_("accepted"), N_("assessed"), N_("channelled"), N_("inspected"),
-         N_("released"), N_("seized"), N_("cancelled"), N_("attachment added"), N_("photo"),
-         N_("scanner_image"), N_("no_discrepancy"), N_("discrepancy"), N_("seizure"),
+         N_("released"), N_("seized"), N_("cancelled"), N_("attachment added"),
          N_("green"), N_("yellow"), N_("red"),
          N_("trader"), N_("officer"), N_("admin"), N_("issuer"), N_("manager"),
          N_("changed"), N_("added"), N_("removed"))
@@ -231,6 +229,11 @@ CORRECTABLE_LABELS = (N_("Code"), N_("Origin"), N_("Quantity"), N_("Net mass (kg
 corrections go through the API's correction, with the whole declaration."""
 
 SEIZURE_FIELDS = ("goods", "quantity", "unit", "concealment")
+KIND_LABELS = {AttachmentKind.PHOTO.value: N_("Photo"),
+               AttachmentKind.SCANNER_IMAGE.value: N_("Scanner image")}
+OUTCOME_LABELS = {InspectionOutcome.NO_DISCREPANCY.value: N_("No discrepancy"),
+                  InspectionOutcome.DISCREPANCY.value: N_("Discrepancy"),
+                  InspectionOutcome.SEIZURE.value: N_("Seizure")}
 
 
 def _declaration_page(request: Request, principal: Principal, number: str,
@@ -256,11 +259,16 @@ def _declaration_page(request: Request, principal: Principal, number: str,
         "typed": corrected | (typed or {}),
         "correctable": list(zip(CORRECTABLE, CORRECTABLE_LABELS, strict=True)),
         "outcomes": list(InspectionOutcome), "kinds": list(AttachmentKind),
+        "kind_labels": KIND_LABELS, "outcome_labels": OUTCOME_LABELS,
         "attachments": clearance.attachments(number, principal) if officer else [],
         "most_bytes": MOST_BYTES, "media_types": MEDIA_TYPES,
         "inspectable": officer and read.status is Status.CHANNELLED
         and read.channel in (Channel.YELLOW, Channel.RED),
-        "releasable": officer and read.status in (Status.CHANNELLED, Status.INSPECTED),
+        # The goods are released by rule as soon as nothing blocks it; the officer sees what
+        # still does (the button stays for a release the rules allow but did not make).
+        "not_releasable": view.state().why_not_releasable() if officer else None,
+        "releasable": officer and view.state().why_not_releasable() is None
+        and read.status in (Status.CHANNELLED, Status.INSPECTED),
         "amendable": _amendable(view, principal),
         "payments": payments,
         # The trader's guarantees, offered to secure what is still owed (the service decides
@@ -415,11 +423,8 @@ def _amendable(view: DeclarationView, principal: Principal) -> bool:
     state allow it. The rule is `check_trader_amendment`'s, asked here, not restated."""
     if principal.role is not Role.TRADER or principal.party_id != view.declaration.declarant.id:
         return False
-    state = LodgedDeclaration(number=view.number, status=view.status, channel=view.channel,
-                              currency=view.settlement.currency,
-                              duties=view.settlement.assessed, inspection=view.inspection)
     try:
-        state.check_trader_amendment()
+        view.state().check_trader_amendment()
     except DeclarationConflict:
         return False
     return True

@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from singlewindow.declarations.lifecycle import notice_reference
+from singlewindow.declarations.lifecycle import LodgedDeclaration, notice_reference
 from singlewindow.declarations.model import (
     Declaration,
     Settlement,
@@ -49,6 +49,16 @@ class DeclarationView:
     preference_pending: bool = False
     refundable: Decimal = Decimal(0)
     payment_notice: PaymentNotice | None = None
+
+    def state(self) -> LodgedDeclaration:
+        """The rules' view of it, to ask what they allow now (amend, release) without
+        restating them; the rules themselves decide again when the step is taken."""
+        s = self.settlement
+        return LodgedDeclaration(number=self.number, status=self.status, channel=self.channel,
+                                 currency=s.currency, duties=s.assessed, paid=s.paid,
+                                 secured=s.secured, inspection=self.inspection,
+                                 preference_pending=self.preference_pending,
+                                 released_by=self.released_by)
 
     @classmethod
     def of(

@@ -83,7 +83,8 @@ def _gateway(request: Request) -> Gateway | None:
 def network(request: Request, _: NetworkPage) -> Response:
     gateway = _gateway(request)
     links = _links(gateway) if gateway else []
-    return render(request, "exchange/network.html", {"gateway": gateway, "links": links})
+    return render(request, "exchange/network.html", {"gateway": gateway, "links": links,
+                                                     "at": utcnow().strftime("%H:%M:%S")})
 
 
 @router.get("/network/traffic")
