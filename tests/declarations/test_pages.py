@@ -422,6 +422,13 @@ def test_the_pre_arrival_page_lists_a_received_record_with_its_channel_and_reaso
     assert all(reason in page.text for reason in stored.reasons)
     assert "not matched yet" in page.text
     assert 'href="/prearrival"' in page.text  # in the officer's menu
+    unmatched = officer.get("/prearrival?matched=no")
+    assert 'data-reference="KH26KHPNH0000000017"' in unmatched.text
+    matched = officer.get("/prearrival?matched=yes")
+    assert 'data-reference="KH26KHPNH0000000017"' not in matched.text
+    other = "red" if stored.channel != "red" else "green"
+    assert "KH26KHPNH0000000017" not in officer.get(f"/prearrival?channel={other}").text
+    assert officer.get("/prearrival?matched=perhaps").status_code == 422
 
 
 def test_guarantees_show_their_balance_to_officers_and_to_their_holder(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -544,15 +544,24 @@ def versions(request: Request, number: str, principal: UserDep) -> Response:
 # --- pre-arrival records and guarantees --------------------------------------------------------
 
 @router.get("/prearrival")
-def pre_arrival_records(request: Request, principal: OfficerPage,
-                        offset: Offset = 0) -> Response:
-    """The ACDDs partners sent, newest first, with the channel and reasons they were scored
-    with on arrival (`PreArrival.records`, as the API's list); a standalone node has none."""
+def pre_arrival_records(
+    request: Request,
+    principal: OfficerPage,
+    matched: Annotated[Literal["yes", "no", ""], Query()] = "",
+    channel: Annotated[Channel | None, Query()] = None,
+    offset: Offset = 0,
+) -> Response:
+    """The ACDDs partners sent, newest first, with the score, channel and reasons they got
+    on arrival (`PreArrival.records`, as the API's list); a standalone node has none."""
     records: PreArrival | None = request.app.state.node.pre_arrival
-    rows, total = records.records(PAGE_SIZE, offset) if records is not None else ([], 0)
+    wanted = {"yes": True, "no": False}.get(matched)
+    rows, total = (records.records(PAGE_SIZE, offset, wanted, channel)
+                   if records is not None else ([], 0))
+    filters = {"matched": matched, "channel": channel.value if channel else ""}
     return render(request, "declarations/prearrival.html", {
         "networked": records is not None, "rows": rows, "total": total, "offset": offset,
-        "page_size": PAGE_SIZE,
+        "page_size": PAGE_SIZE, "filters": filters, "channels": list(Channel),
+        "query": "&".join(f"{k}={v}" for k, v in filters.items() if v),
     })
 
 

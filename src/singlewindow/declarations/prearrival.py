@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from singlewindow.core.clock import utcnow
@@ -28,7 +28,7 @@ from singlewindow.declarations.events import DeclarationLodged, DeclarationRelea
 from singlewindow.declarations.model import Declaration, DeclarationType
 from singlewindow.declarations.repository import PreArrivalRow
 from singlewindow.risk import services as selectivity
-from singlewindow.risk.model import RiskSubject
+from singlewindow.risk.model import Channel, RiskSubject
 from singlewindow.risk.services import Selectivity, selectivity_of
 
 SERVICE = "urn:asw:pre-arrival"
@@ -323,6 +323,7 @@ class PreArrival:
                 consignee_id=acdd.consignee_id,
                 data=orjson.loads(message.payload),
                 channel=selection.channel.value,
+                risk_score=selection.score,
                 reasons=list(selection.reasons),
                 received_at=utcnow(),
             )
@@ -367,11 +368,25 @@ class PreArrival:
                 )
             return row
 
-    def records(self, limit: int = 50, offset: int = 0) -> tuple[list[PreArrivalRow], int]:
+    def records(
+        self,
+        limit: int = 50,
+        offset: int = 0,
+        matched: bool | None = None,
+        channel: Channel | None = None,
+    ) -> tuple[list[PreArrivalRow], int]:
+        """Newest first; only those matched to an import (or not yet), of a channel."""
+        conditions: list[ColumnElement[bool]] = []
+        if matched is not None:
+            conditions.append(PreArrivalRow.import_number.is_not(None) if matched
+                              else PreArrivalRow.import_number.is_(None))
+        if channel is not None:
+            conditions.append(PreArrivalRow.channel == channel.value)
         with self.database.unit_of_work() as session:
-            total = session.scalar(select(func.count()).select_from(PreArrivalRow)) or 0
+            total = session.scalar(
+                select(func.count()).select_from(PreArrivalRow).where(*conditions)) or 0
             rows = session.scalars(
-                select(PreArrivalRow)
+                select(PreArrivalRow).where(*conditions)
                 .order_by(PreArrivalRow.received_at.desc(), PreArrivalRow.export_reference)
                 .limit(limit)
                 .offset(offset)

@@ -292,6 +292,7 @@ class PreArrivalRow(Base):
     consignee_id: Mapped[str] = mapped_column(String(35), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(Document)
     channel: Mapped[str] = mapped_column(String(8))
+    risk_score: Mapped[float | None] = mapped_column(Float)  # the learned model's, if any
     reasons: Mapped[list[str]] = mapped_column(Document)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
     import_number: Mapped[str | None] = mapped_column(String(24), index=True)

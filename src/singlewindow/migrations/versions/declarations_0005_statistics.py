@@ -1,5 +1,6 @@
 """declarations: each goods item's code, origin and value for the dashboard, an index the
-dashboard's figures are read from, and pre-arrival records found by their import
+dashboard's figures are read from, and pre-arrival records found by their import and with
+their score
 
 Revision ID: declarations_0005
 Revises: declarations_0004
@@ -43,6 +44,7 @@ def upgrade() -> None:
                      "released_at"])
     with op.batch_alter_table("pre_arrival_record") as table:
         table.create_index("ix_pre_arrival_record_import_number", ["import_number"])
+        table.add_column(sa.Column("risk_score", sa.Float(), nullable=True))
     _backfill(goods)
 
 
@@ -66,6 +68,7 @@ def _backfill(goods: sa.Table) -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("pre_arrival_record") as table:
+        table.drop_column("risk_score")
         table.drop_index("ix_pre_arrival_record_import_number")
     op.drop_index("ix_declaration_statistics", "declaration")
     op.drop_index("ix_declaration_goods_lodged", "declaration_goods")
