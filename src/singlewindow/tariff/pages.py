@@ -42,7 +42,7 @@ FIELD_ID = re.compile(r"[A-Za-z0-9_-]{1,60}")
 def lookup(
     request: Request,
     _: UserDep,
-    q: Annotated[str, Query(max_length=100)] = "",
+    q: Annotated[str, Query(max_length=600)] = "",
     field: Annotated[str, Query(max_length=60)] = "",
     name: Annotated[str, Query(max_length=60)] = "",
 ) -> Response:
@@ -50,7 +50,7 @@ def lookup(
     dots allowed, or words), as buttons that fill the form field `field` (htmx fragment).
     The form's code field sends its own value under its `name`, which stands for `q`."""
     typed = q or (request.query_params.get(name, "") if name else "")
-    query = typed.strip()[:100]
+    query = typed.strip()[:100]  # the search reads 100 characters; a longer text is cut
     lines = []
     if len(query.replace(".", "")) >= 2:
         found = tariff.search_schedule(request.app.state.database,
