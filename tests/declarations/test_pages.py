@@ -338,6 +338,8 @@ def test_a_selected_declaration_offers_no_amendment_and_refuses_one(node: NodeCl
     number = _selected(node)
     trader = console_as(node, "trader")
     assert 'id="amend-link"' not in trader.get(f"/declarations/{number}").text
+    form = trader.get(f"/declarations/{number}/amend")  # typed in by hand: the rule's reason
+    assert form.status_code == 409 and "only an officer corrects" in form.text
     refused = trader.post_form(f"/declarations/{number}/amend",
                                {**FORM, "expected_version": "1", "incoterm": "FOB",
                                 "action": "amend"})

@@ -481,7 +481,11 @@ def _amend_page(request: Request, view: DeclarationView, values: dict[str, Any],
 
 @router.get("/declarations/{number}/amend")
 def amendment_form(request: Request, number: str, principal: TraderPage) -> Response:
+    """The form, only when an amendment may be made now (else the rule's reason, 403/409)."""
     view = _clearance(request).get(number, principal)
+    if principal.party_id != view.declaration.declarant.id:
+        raise NotYours("only the declarant amends its declaration")
+    view.state().check_trader_amendment()
     return _amend_page(request, view, _current_values(view.declaration), {}, view.version)
 
 
