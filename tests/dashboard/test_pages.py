@@ -71,6 +71,7 @@ def test_the_dashboard_shows_targets_origins_chapters_hit_rates_and_pre_arrival(
     for section in ("revenue-target", "hit-rates", "pre-arrival", "exchange", "top-origins",
                     "top-chapters"):
         assert f'id="{section}"' in page.text, section
+    assert "built-in method" not in page.text
     target = list(csv.DictReader(io.StringIO(manager.get("/dashboard/revenue-target.csv").text)))
     assert target[0]["office"] == "VNHCM01" and Decimal(target[0]["target"]) == 1000000
     origins = list(csv.DictReader(io.StringIO(manager.get("/dashboard/top-origins.csv").text)))
