@@ -9,11 +9,13 @@ Create Date: 2026-12-02
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
 from singlewindow.core.db import Document, UtcDateTime
-from singlewindow.declarations.repository import goods_values
 
 revision = "declarations_0005"
 down_revision = "declarations_0004"
@@ -64,6 +66,21 @@ def _backfill(goods: sa.Table) -> None:
         if values:
             bind.execute(goods.insert(), values)
         last = rows[-1]["id"]
+
+
+def goods_values(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """A declaration's goods rows as this revision stores them (a copy of
+    `repository.goods_values` of its day: a migration does not follow later code)."""
+    valued = {int(i["sequence"]): i["customs_value"] for i in row["assessment"]["items"]}
+    return [{
+        "declaration_id": row["id"], "sequence": n, "type": row["type"],
+        "office": row["office"], "lodged_at": row["lodged_at"],
+        "commodity_code": str(item["commodity_code"])[:10],
+        "chapter": str(item["commodity_code"])[:2],
+        "origin_country": str(item.get("origin_country") or "")[:2],
+        "customs_value": Decimal(valued.get(n, "0")),
+    } for n, item in ((int(item.get("sequence") or k), item)
+                      for k, item in enumerate(row["data"]["items"], start=1))]
 
 
 def downgrade() -> None:
