@@ -170,6 +170,7 @@ async def attach(
 
 @router.get("/{number}/attachments", response_model=list[AttachmentRead])
 def list_attachments(number: str, service: ClearanceDep, who: OfficerDep) -> list[AttachmentRead]:
+    """The photos and scanner images of a declaration (officers only), oldest first."""
     return [AttachmentRead.of(a) for a in service.attachments(number, who)]
 
 
@@ -188,6 +189,7 @@ def attachment_response(service: Clearance, number: str, attachment: str,
             responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/tiff": {}}}})
 def attachment_file(number: str, attachment: str, service: ClearanceDep,
                     who: OfficerDep) -> Response:
+    """One attachment's file as it was stored, of the type read from its content."""
     return attachment_response(service, number, attachment, who)
 
 
