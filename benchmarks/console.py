@@ -21,6 +21,7 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from singlewindow.access.model import Principal, Role  # noqa: E402
 from singlewindow.api.app import create_app  # noqa: E402
 from singlewindow.core.config import Settings  # noqa: E402
+from singlewindow.dashboard.pages import FigureCache  # noqa: E402
 from singlewindow.declarations.statistics import percentile  # noqa: E402
 from singlewindow.devnet import sample  # noqa: E402
 from singlewindow.node import Node  # noqa: E402
@@ -51,10 +53,13 @@ def logged_in(app: object, home: Path, username: str) -> TestClient:
     return client
 
 
-def timed(client: TestClient, path: str, requests: int) -> dict[str, float]:
+def timed(client: TestClient, path: str, requests: int,
+          before: Callable[[], object] | None = None) -> dict[str, float]:
     client.get(path)  # warm caches, as a working console has them
     times = []
     for _ in range(requests):
+        if before is not None:
+            before()
         start = time.perf_counter()
         answer = client.get(path)
         times.append((time.perf_counter() - start) * 1000)
@@ -102,11 +107,16 @@ def main() -> None:
         "worklist": timed(officer, "/worklist", args.requests),
         "declaration_page": timed(officer, f"/declarations/{number.group(1)}", args.requests),
         "dashboard": timed(manager, "/dashboard", args.requests),
+        # Every figure computed afresh, as the first visit of a minute (or of a filter) finds
+        # them: the dashboard keeps each a minute per filter.
+        "dashboard_computed": timed(manager, "/dashboard", args.requests,
+                                    before=lambda: setattr(app.state, "dashboard_figures",
+                                                           FigureCache())),
     }
-    print(f"{'page':<18}{'p50 ms':>10}{'p95 ms':>10}{'× login':>10}")
+    print(f"{'page':<20}{'p50 ms':>10}{'p95 ms':>10}{'× login':>10}")
     base = figures["login_page"]["p95_ms"] or 1.0
     for name, figure in figures.items():
-        print(f"{name:<18}{figure['p50_ms']:>10.2f}{figure['p95_ms']:>10.2f}"
+        print(f"{name:<20}{figure['p50_ms']:>10.2f}{figure['p95_ms']:>10.2f}"
               f"{figure['p95_ms'] / base:>10.1f}")
     worst = max(f["p95_ms"] for n, f in figures.items() if n != "login_page")
     print(f"Floor: p95 under 200 ms on each page: {'met' if worst < 200 else 'NOT met'} "

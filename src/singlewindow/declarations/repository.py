@@ -100,7 +100,7 @@ Index("ix_declaration_worklist", DeclarationRow.office, DeclarationRow.status,
 
 # The dashboard's figures by lodgement day and office, read from this index alone.
 Index("ix_declaration_statistics", DeclarationRow.lodged_at, DeclarationRow.office,
-      DeclarationRow.channel, DeclarationRow.currency, DeclarationRow.duties,
+      DeclarationRow.type, DeclarationRow.channel, DeclarationRow.currency, DeclarationRow.duties,
       DeclarationRow.paid, DeclarationRow.released_at)
 
 

@@ -140,24 +140,39 @@ def pre_arrival_share(database: Database, period: Period,
     imports = [*period.conditions(office), DeclarationRow.type == DeclarationType.IMPORT.value]
     with database.unit_of_work() as session:
         total = session.scalar(select(func.count()).where(*imports)) or 0
+        # Driven from the (few) pre-arrival records, each looking its import up by number.
+        lodged_here = (select(DeclarationRow.id)
+                       .where(DeclarationRow.number == PreArrivalRow.import_number, *imports)
+                       .exists())
         announced = session.scalar(
             select(func.count()).select_from(PreArrivalRow)
-            .join(DeclarationRow, DeclarationRow.number == PreArrivalRow.import_number)
-            .where(*imports)) or 0
+            .where(PreArrivalRow.import_number.is_not(None), lodged_here)) or 0
     return {"imports": int(total), "with_pre_arrival": int(announced),
             "share": round(announced / total, 4) if total else 0.0}
 
 
-def top_goods(database: Database, period: Period, office: str | None = None,
-              by: str = "origin", limit: int = 10) -> list[dict[str, Any]]:
-    """The origins (or HS chapters) of the most imported value in the period."""
-    column = (DeclarationGoodsRow.origin_country if by == "origin"
-              else DeclarationGoodsRow.chapter)
-    value = func.sum(DeclarationGoodsRow.customs_value)
+def imports_by_origin_and_chapter(database: Database, period: Period,
+                                  office: str | None = None) -> dict[tuple[str, str], Any]:
+    """Customs value and goods items imported in the period by (origin, HS chapter): one
+    read of the goods index for both of the dashboard's top tens."""
     with database.unit_of_work() as session:
         rows = session.execute(
-            select(column, value, func.count()).where(*period.goods_conditions(office))
-            .group_by(column).order_by(value.desc()).limit(limit)
+            select(DeclarationGoodsRow.origin_country, DeclarationGoodsRow.chapter,
+                   func.sum(DeclarationGoodsRow.customs_value), func.count())
+            .where(*period.goods_conditions(office))
+            .group_by(DeclarationGoodsRow.origin_country, DeclarationGoodsRow.chapter)
         ).all()
-    return [{by: str(key), "customs_value": Decimal(total or 0), "items": int(n)}
-            for key, total, n in rows]
+    return {(str(o), str(c)): (Decimal(v or 0), int(n)) for o, c, v, n in rows}
+
+
+def top_goods(by_origin_and_chapter: dict[tuple[str, str], Any], by: str = "origin",
+              limit: int = 10) -> list[dict[str, Any]]:
+    """The origins (or HS chapters) of the most imported value."""
+    totals: dict[str, tuple[Decimal, int]] = {}
+    for (origin, chapter), (value, items) in by_origin_and_chapter.items():
+        key = origin if by == "origin" else chapter
+        kept = totals.get(key, (Decimal(0), 0))
+        totals[key] = (kept[0] + value, kept[1] + items)
+    ranked = sorted(totals.items(), key=lambda entry: (-entry[1][0], entry[0]))[:limit]
+    return [{by: key, "customs_value": value, "items": items}
+            for key, (value, items) in ranked]

@@ -42,7 +42,7 @@ def upgrade() -> None:
     op.create_index("ix_declaration_goods_lodged", "declaration_goods",
                     ["lodged_at", "office", "type", "origin_country", "chapter", "customs_value"])
     op.create_index("ix_declaration_statistics", "declaration",
-                    ["lodged_at", "office", "channel", "currency", "duties", "paid",
+                    ["lodged_at", "office", "type", "channel", "currency", "duties", "paid",
                      "released_at"])
     with op.batch_alter_table("pre_arrival_record") as table:
         table.create_index("ix_pre_arrival_record_import_number", ["import_number"])
