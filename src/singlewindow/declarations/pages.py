@@ -57,9 +57,7 @@ MENU = [
 # The words of statuses, channels and events that pages show by their value, for the catalogue.
 WORDS = (N_("lodged"), N_("accepted"), N_("assessed"), N_("channelled"), N_("inspected"),
          N_("released"), N_("seized"), N_("cancelled"), N_("attachment added"),
-         N_("green"), N_("yellow"), N_("red"),
-         N_("trader"), N_("officer"), N_("admin"), N_("issuer"), N_("manager"),
-         N_("changed"), N_("added"), N_("removed"))
+         N_("green"), N_("yellow"), N_("red"), N_("changed"), N_("added"), N_("removed"))
 
 PAGE_SIZE = 25
 MOST_ITEMS = 99  # the form's limit; the API takes more, by file

@@ -13,6 +13,7 @@ from singlewindow.access import services as access
 from singlewindow.access.errors import AccountLocked, LoginRefused
 from singlewindow.access.model import Role
 from singlewindow.web import session
+from singlewindow.web.menu import N_
 from singlewindow.web.session import UserDep
 from singlewindow.web.texts import gettext_of, languages, render
 
@@ -27,6 +28,10 @@ HOMES = {
     Role.BANK: "/declarations",
 }
 """Each role's home: the page it works in most."""
+
+# The roles as the layout shows them (by their value), for the catalogue.
+ROLE_WORDS = (N_("trader"), N_("officer"), N_("admin"), N_("issuer"), N_("manager"),
+              N_("bank"))
 
 
 def _safe_next(target: str | None) -> str:
