@@ -92,3 +92,33 @@ def test_figures_are_computed_at_most_once_a_minute_per_filter(node: NodeClient)
     assert again == first  # the kept figures, as of the time the page says
     other = manager.get("/dashboard/revenue.csv?office=VNHCM01")  # another filter: fresh
     assert len(list(csv.DictReader(io.StringIO(other.text)))) == 1
+
+
+def test_a_profiles_hit_rate_counts_the_inspections_that_found_something(
+    node: NodeClient,
+) -> None:
+    from datetime import date
+
+    from singlewindow.risk import services as risk
+    from singlewindow.risk.model import Channel, InspectionOutcome
+    from singlewindow.risk.statistics import hit_rates
+    from tests.builders import OFFICER
+
+    risk.create_rule(node.opened.database, risk.RuleDraft(
+        name="All coffee", channel=Channel.RED, valid_from=date(2026, 1, 1),
+        criteria=[{"field": "commodity_code", "operator": "prefix", "value": "0901"}]), "admin")
+    clearance = node.opened.clearance
+    clearance.selectivity.refresh()
+    found, clean = (clearance.lodge(import_declaration(f"HIT-{n}"), TRADER) for n in range(2))
+    clearance.record_inspection(found.number, InspectionOutcome.SEIZURE, OFFICER, "drugs")
+    clearance.record_inspection(clean.number, InspectionOutcome.NO_DISCREPANCY, OFFICER)
+    from singlewindow.core.clock import utcnow
+
+    today = utcnow().date()
+    rates = {r["selection"]: r for r in hit_rates(node.opened.database, today, today)}
+    assert (rates["All coffee"]["inspected"], rates["All coffee"]["findings"]) == (2, 1)
+    assert rates["All coffee"]["hit_rate"] == 0.5
+    assert rates["random"]["inspected"] == 0
+    yesterday = date.fromordinal(today.toordinal() - 1)
+    assert "All coffee" not in {r["selection"] for r in hit_rates(node.opened.database,
+                                                                  yesterday, yesterday)}
