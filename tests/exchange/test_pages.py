@@ -13,7 +13,7 @@ import pytest
 from singlewindow.core.db import Database
 from singlewindow.exchange import pages as exchange_pages
 from tests.nodes import NodeClient
-from tests.origin.test_pages import FORM, Pair, open_pair
+from tests.pair import FORM, Pair, open_pair
 from tests.web.console import console_as
 
 
