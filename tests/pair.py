@@ -2,7 +2,6 @@
 travels between them (e-Form D, the message log): messages are carried through the real
 signing, receipt and processing steps by `carry`."""
 
-
 from __future__ import annotations
 
 import socket
