@@ -24,7 +24,11 @@ def test_the_lookup_finds_lines_by_code_and_by_words(node: NodeClient) -> None:
 
 def test_the_lookup_refuses_bad_input_and_strangers(node: NodeClient) -> None:
     trader = console_as(node, "trader")
-    assert trader.get("/tariff/lookup", params={"q": "x" * 101}).status_code == 422
+    # A description typed past the search's 100 characters is cut, not refused (the look-up
+    # follows the description field); a query no form sends is refused.
+    long = trader.get("/tariff/lookup", params={"q": "coffee " + "x" * 200})
+    assert long.status_code == 200 and "<html" not in long.text
+    assert trader.get("/tariff/lookup", params={"q": "x" * 601}).status_code == 422
     odd = trader.get("/tariff/lookup", params={"q": "coffee", "field": "a\"><script>"})
     assert "<script>" not in odd.text and 'data-fill-target=""' in odd.text
     assert console_client(node).get("/tariff/lookup?q=coffee").status_code == 303
