@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -19,6 +19,7 @@ from sqlalchemy import (
     LargeBinary,
     Numeric,
     String,
+    Table,
     UniqueConstraint,
     bindparam,
     delete,
@@ -64,7 +65,7 @@ class DeclarationRow(Base):
     type: Mapped[str] = mapped_column(String(2))
     declarant_id: Mapped[str] = mapped_column(String(35), index=True)
     trader_id: Mapped[str] = mapped_column(String(35), index=True)
-    office: Mapped[str] = mapped_column(String(8), index=True)
+    office: Mapped[str] = mapped_column(String(8))  # first in the worklist's index
     status: Mapped[str] = mapped_column(String(12), index=True)
     channel: Mapped[str | None] = mapped_column(String(8))
     version: Mapped[int] = mapped_column(Integer)
@@ -78,7 +79,7 @@ class DeclarationRow(Base):
     duties: Mapped[Decimal] = mapped_column(Amount)
     paid: Mapped[Decimal] = mapped_column(Amount)
     secured: Mapped[Decimal] = mapped_column(Amount)
-    lodged_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    lodged_at: Mapped[datetime] = mapped_column(UtcDateTime())  # first in the statistics index
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     released_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # The state the clearance rules decide on (declarations.lifecycle).
@@ -147,7 +148,7 @@ def goods_values(row: dict[str, Any] | DeclarationRow) -> list[dict[str, Any]]:
 def replace_goods(session: Session, row: DeclarationRow) -> None:
     session.execute(delete(DeclarationGoodsRow)
                     .where(DeclarationGoodsRow.declaration_id == row.id))
-    session.execute(insert(DeclarationGoodsRow), goods_values(row))
+    session.execute(insert(_GOODS), goods_values(row))
 
 
 class DeclarationVersionRow(Base):
@@ -299,6 +300,9 @@ class PreArrivalRow(Base):
 
 
 _counters = ReferenceCounterRow.__table__
+_DECLARATIONS = cast(Table, DeclarationRow.__table__)
+_EVENTS = cast(Table, DeclarationEventRow.__table__)
+_GOODS = cast(Table, DeclarationGoodsRow.__table__)
 
 
 def _advance(insert: Any) -> Any:
@@ -349,10 +353,13 @@ def find(session: Session, number: str, lock: bool = False) -> DeclarationRow | 
 def insert_lodged(
     session: Session, rows: list[dict[str, Any]], events: list[dict[str, Any]]
 ) -> None:
-    """A batch of lodged declarations and their first events: one statement per table."""
-    session.execute(insert(DeclarationRow), rows)
-    session.execute(insert(DeclarationEventRow), events)
-    session.execute(insert(DeclarationGoodsRow), [g for row in rows for g in goods_values(row)])
+    """A batch of lodged declarations, their first events and their goods: one statement per
+    table, on the tables themselves (the ORM's bulk path costs more than the inserts: 10 % of
+    a batch lodgement with the goods)."""
+    connection = session.connection()
+    connection.execute(insert(_DECLARATIONS), rows)
+    connection.execute(insert(_EVENTS), events)
+    connection.execute(insert(_GOODS), [g for row in rows for g in goods_values(row)])
 
 
 def lodged_between(start: date | None, end: date | None) -> list[ColumnElement[bool]]:

@@ -30,9 +30,12 @@ def upgrade() -> None:
         table.alter_column("risk_score", server_default=None)
     op.create_index("ix_declaration_worklist", "declaration",
                     ["office", "status", sa.text("risk_score DESC"), "channel", "lodged_at"])
+    # The office's own index is the worklist's first column: one index fewer to write.
+    op.drop_index("ix_declaration_office", "declaration")
 
 
 def downgrade() -> None:
+    op.create_index("ix_declaration_office", "declaration", ["office"])
     op.drop_index("ix_declaration_worklist", "declaration")
     with op.batch_alter_table("declaration") as table:
         table.drop_column("risk_score")

@@ -44,6 +44,8 @@ def upgrade() -> None:
     op.create_index("ix_declaration_statistics", "declaration",
                     ["lodged_at", "office", "type", "channel", "currency", "duties", "paid",
                      "released_at"])
+    # Lodgement days are the statistics index's first column: one index fewer to write.
+    op.drop_index("ix_declaration_lodged_at", "declaration")
     with op.batch_alter_table("pre_arrival_record") as table:
         table.create_index("ix_pre_arrival_record_import_number", ["import_number"])
         table.add_column(sa.Column("risk_score", sa.Float(), nullable=True))
@@ -87,6 +89,7 @@ def downgrade() -> None:
     with op.batch_alter_table("pre_arrival_record") as table:
         table.drop_column("risk_score")
         table.drop_index("ix_pre_arrival_record_import_number")
+    op.create_index("ix_declaration_lodged_at", "declaration", ["lodged_at"])
     op.drop_index("ix_declaration_statistics", "declaration")
     op.drop_index("ix_declaration_goods_lodged", "declaration_goods")
     op.drop_table("declaration_goods")
