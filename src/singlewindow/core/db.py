@@ -23,6 +23,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     MetaData,
+    String,
     TypeDecorator,
     create_engine,
     event,
@@ -30,10 +31,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import Select
 
 NAMING_CONVENTION = {
@@ -46,6 +49,26 @@ NAMING_CONVENTION = {
 
 # JSON documents: JSONB on PostgreSQL, JSON text on SQLite.
 Document = JSON().with_variant(JSONB(), "postgresql")
+
+
+class utc_day(FunctionElement[Any]):  # noqa: N801 (an SQL function's name)
+    """The UTC day of a stored `UtcDateTime` as text 'YYYY-MM-DD', grouped on in SQL: the
+    leading characters of SQLite's stored text (no date parsing per row), the day in UTC on
+    PostgreSQL (whatever the session's time zone)."""
+
+    inherit_cache = True
+    type = String()
+
+
+@compiles(utc_day, "sqlite")
+def _utc_day_sqlite(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 10)"
+
+
+@compiles(utc_day, "postgresql")
+def _utc_day_postgresql(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
+    moment = compiler.process(element.clauses, **kw)
+    return f"to_char(({moment}) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 
 
 class UtcDateTime(TypeDecorator[datetime]):

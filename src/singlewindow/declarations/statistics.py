@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 
-from singlewindow.core.db import Database
+from singlewindow.core.db import Database, utc_day
 from singlewindow.declarations.model import DeclarationType
 from singlewindow.declarations.repository import (
     DeclarationGoodsRow,
@@ -83,7 +83,7 @@ def revenue_by_office(database: Database, period: Period,
 def declarations_per_day(database: Database, period: Period,
                          office: str | None = None) -> list[dict[str, Any]]:
     """How many declarations were lodged each day, by channel."""
-    day = func.date(DeclarationRow.lodged_at)
+    day = utc_day(DeclarationRow.lodged_at)
     with database.unit_of_work() as session:
         rows = session.execute(
             select(day, DeclarationRow.channel, func.count())
