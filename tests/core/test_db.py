@@ -177,3 +177,18 @@ def test_a_prepared_statement_raises_the_errors_sqlalchemy_would(database: Datab
         Prepared(select(LOG.c.message_id).where(LOG.c.status.in_(["a", "b"]))).rows(
             connection, {}
         )
+
+
+def test_utc_day_is_the_day_in_utc_whatever_the_sessions_time_zone(database) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from sqlalchemy import literal, select, text
+
+    from singlewindow.core.db import UtcDateTime, utc_day
+
+    evening = datetime(2026, 12, 1, 20, 30, tzinfo=UTC)  # already 2 December in Ha Noi
+    with database.unit_of_work() as session:
+        if database.url.startswith("postgresql"):
+            session.execute(text("SET LOCAL TIME ZONE 'Asia/Ho_Chi_Minh'"))
+        day = session.scalar(select(utc_day(literal(evening, UtcDateTime()))))
+    assert day == "2026-12-01"
