@@ -1,0 +1,1 @@
+"""Transit under customs control across several countries (ACTS, on the NCTS model)."""

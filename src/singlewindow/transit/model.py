@@ -1,0 +1,257 @@
+"""A transit movement's rules, plain Python: its MRN, its itinerary, its states in NCTS order,
+and the guarantee that secures it.
+
+    accepted ─► released ─► (entered an office of transit)* ─► arrived ─► written off
+       │                                                   │         └─► discrepancy ─► written off
+       └─► guarantee refused         released or crossed ──┴─► overdue ─► enquiry ─► recovery
+                                                                           └─► arrived (late)
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from singlewindow.core.errors import Problem
+from singlewindow.core.transitions import Transitions
+from singlewindow.transit.errors import GuaranteeRefused, MovementConflict
+
+# -- the MRN -----------------------------------------------------------------------------------
+
+# ISO 6346's values of letters: 10 upwards, skipping the multiples of 11.
+_LETTER_VALUES = dict(zip(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    [n for n in range(10, 39) if n % 11], strict=True))
+TRANSIT_PROCEDURE = "J"  # NCTS's procedure character of a transit declaration alone
+MRN = re.compile(r"[0-9]{2}[A-Z]{2}[0-9A-Z]{12}[A-Z][0-9]")
+
+
+def check_character(body: str) -> str:
+    """ISO 6346's check digit of `body` (digits and capital letters), as NCTS computes the
+    MRN's last character over its first seventeen."""
+    total = sum((int(c) if c.isdigit() else _LETTER_VALUES[c]) << position
+                for position, c in enumerate(body))
+    return str(total % 11 % 10)
+
+
+def mrn(year: int, country: str, unique: str, procedure: str = TRANSIT_PROCEDURE) -> str:
+    """The movement reference number: year (2 digits), country, a unique part (12 digits or
+    letters), the procedure character and the check character (18 in all)."""
+    body = f"{year % 100:02d}{country}{unique.upper():0>12}{procedure}"
+    if not MRN.fullmatch(body + "0"):
+        raise ValueError(f"no MRN can be made of {year}, {country!r}, {unique!r}")
+    return body + check_character(body)
+
+
+def mrn_problem(text: str) -> str | None:
+    """Why `text` is not an MRN (its shape or its check character), or None."""
+    if not MRN.fullmatch(text):
+        return ("an MRN is 18 characters: 2 digits of the year, the country, 12 digits or "
+                "capital letters, the procedure letter and a check digit")
+    if check_character(text[:17]) != text[17]:
+        return f"the check character of {text} is {check_character(text[:17])}, not {text[17]}"
+    return None
+
+
+# -- the itinerary -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Office:
+    code: str  # e.g. THBKK01: the country is its first two letters
+    country: str
+
+
+@dataclass(frozen=True)
+class Itinerary:
+    """The offices the goods pass, in order, and the countries of routing they stand for."""
+
+    departure: Office
+    transit: tuple[Office, ...]
+    destination: Office
+    routing: tuple[str, ...]  # the countries, departure's first, destination's last
+
+    def problems(self) -> list[Problem]:
+        """An office of transit for each country entered between departure and destination,
+        in the order of the routing; departure and destination in their countries."""
+        found = []
+        if not self.routing or self.routing[0] != self.departure.country:
+            found.append(Problem("routing.0", "the routing starts in the country of departure"
+                                              f" ({self.departure.country})"))
+        if not self.routing or self.routing[-1] != self.destination.country:
+            found.append(Problem(f"routing.{max(len(self.routing) - 1, 0)}",
+                                 "the routing ends in the country of destination "
+                                 f"({self.destination.country})"))
+        if self.departure.country == self.destination.country:
+            found.append(Problem("destination", "a transit movement crosses a border: the "
+                                                "destination is in another country"))
+        between = list(self.routing[1:-1])
+        offices = [office.country for office in self.transit]
+        if offices != between:
+            found.append(Problem("transit", f"the offices of transit are in {offices or 'no'}"
+                                            f" countries, the routing enters {between or 'none'}"
+                                            " between departure and destination: one office of"
+                                            " transit for each, in order"))
+        return found
+
+    @property
+    def offices(self) -> tuple[Office, ...]:
+        return (self.departure, *self.transit, self.destination)
+
+
+def guarantee_amount(duties_by_country: Mapping[str, Decimal]) -> Decimal:
+    """What the movement reserves: the highest duties and taxes any country of its itinerary
+    would charge for its goods (each by its own schedule), in the guarantee's currency."""
+    return max(duties_by_country.values(), default=Decimal(0))
+
+
+# -- the movement --------------------------------------------------------------------------
+
+
+class TransitStatus(enum.StrEnum):
+    ACCEPTED = "accepted"
+    GUARANTEE_REFUSED = "guarantee_refused"
+    RELEASED = "released"  # for transit (IE029): the transit accompanying document is made
+    ARRIVED = "arrived"  # arrival advice at the office of destination (IE006)
+    DISCREPANCY = "discrepancy"  # control results found something to solve (IE018)
+    WRITTEN_OFF = "written_off"  # discharged: the guarantee is released
+    OVERDUE = "overdue"  # the time limit passed without arrival
+    ENQUIRY = "enquiry"
+    RECOVERY = "recovery"  # the reserved duties are claimed
+
+
+MOVEMENT = Transitions(
+    {
+        TransitStatus.ACCEPTED: {TransitStatus.RELEASED, TransitStatus.GUARANTEE_REFUSED},
+        TransitStatus.GUARANTEE_REFUSED: set(),
+        TransitStatus.RELEASED: {TransitStatus.ARRIVED, TransitStatus.OVERDUE},
+        TransitStatus.ARRIVED: {TransitStatus.WRITTEN_OFF, TransitStatus.DISCREPANCY},
+        TransitStatus.DISCREPANCY: {TransitStatus.WRITTEN_OFF, TransitStatus.RECOVERY},
+        TransitStatus.OVERDUE: {TransitStatus.ENQUIRY, TransitStatus.ARRIVED},
+        TransitStatus.ENQUIRY: {TransitStatus.RECOVERY, TransitStatus.ARRIVED},
+        TransitStatus.WRITTEN_OFF: set(),
+        TransitStatus.RECOVERY: set(),
+    },
+    refusal=MovementConflict,
+    noun="a transit movement",
+)
+
+
+@dataclass
+class Crossing:
+    office: Office
+    at: datetime
+    declared: bool  # False: an office not on the itinerary (reported as IE115)
+
+
+@dataclass
+class TransitMovement:
+    """One movement under one guarantee, from acceptance to its write-off (or recovery)."""
+
+    mrn: str
+    itinerary: Itinerary
+    time_limit: date
+    reserved: Decimal
+    status: TransitStatus = TransitStatus.ACCEPTED
+    crossings: list[Crossing] = field(default_factory=list)
+
+    def _move(self, wanted: TransitStatus) -> None:
+        self.status = MOVEMENT.move(self.status, wanted, who=self.mrn)
+
+    def refuse_guarantee(self) -> None:
+        self._move(TransitStatus.GUARANTEE_REFUSED)
+
+    def release(self) -> None:
+        self._move(TransitStatus.RELEASED)
+
+    def cross(self, office: Office, at: datetime) -> Crossing:
+        """The goods entered a country at `office` (IE118); an office not declared is taken
+        and reported, one already crossed is refused (the same notice sent twice)."""
+        if self.status is not TransitStatus.RELEASED:
+            raise MovementConflict(f"{self.mrn} is {self.status.value}: no crossing now")
+        if any(c.office.code == office.code for c in self.crossings):
+            raise MovementConflict(f"{self.mrn} already crossed at {office.code}")
+        crossing = Crossing(office, at, office in self.itinerary.transit)
+        self.crossings.append(crossing)
+        return crossing
+
+    def arrive(self, office: Office) -> None:
+        if office.code != self.itinerary.destination.code:
+            raise MovementConflict(f"{self.mrn} is bound for "
+                                   f"{self.itinerary.destination.code}, not {office.code}")
+        self._move(TransitStatus.ARRIVED)
+
+    def record_control(self, discrepancies: Sequence[str]) -> None:
+        """The destination's control results (IE018): written off, or a discrepancy."""
+        self._move(TransitStatus.DISCREPANCY if discrepancies else TransitStatus.WRITTEN_OFF)
+
+    def solve(self, recovered: bool) -> None:
+        """An officer solves the discrepancy: written off, or the duties recovered."""
+        if self.status is not TransitStatus.DISCREPANCY:
+            raise MovementConflict(f"{self.mrn} is {self.status.value}: nothing to solve")
+        self._move(TransitStatus.RECOVERY if recovered else TransitStatus.WRITTEN_OFF)
+
+    def overdue(self, today: date) -> bool:
+        """Marks it overdue when its time limit passed without arrival (True if it moved)."""
+        if self.status is TransitStatus.RELEASED and today > self.time_limit:
+            self._move(TransitStatus.OVERDUE)
+            return True
+        return False
+
+    def open_enquiry(self) -> None:
+        self._move(TransitStatus.ENQUIRY)
+
+    def recover(self) -> None:
+        self._move(TransitStatus.RECOVERY)
+
+    @property
+    def holds_guarantee(self) -> bool:
+        """Whether the reservation still stands (released at write-off only)."""
+        return self.status not in (TransitStatus.WRITTEN_OFF, TransitStatus.GUARANTEE_REFUSED)
+
+
+# -- the guarantee -----------------------------------------------------------------------------
+
+@dataclass
+class GuaranteeAccount:
+    """A holder's comprehensive guarantee: a reference amount, a validity, what movements
+    reserve of it now."""
+
+    reference: str
+    holder: str
+    amount: Decimal
+    valid_from: date
+    valid_to: date
+    revoked_on: date | None = None
+    reserved: Decimal = Decimal(0)
+
+    @property
+    def balance(self) -> Decimal:
+        return self.amount - self.reserved
+
+    def why_not_usable(self, on: date) -> str | None:
+        if self.revoked_on is not None and on >= self.revoked_on:
+            return f"guarantee {self.reference} was revoked on {self.revoked_on}"
+        if not self.valid_from <= on <= self.valid_to:
+            return (f"guarantee {self.reference} is valid from {self.valid_from} to "
+                    f"{self.valid_to}, not on {on}")
+        return None
+
+    def reserve(self, amount: Decimal, holder: str, on: date) -> None:
+        """Reserve a movement's amount; refused for another holder, an unusable guarantee
+        or a short balance, reserving nothing."""
+        if holder != self.holder:
+            raise GuaranteeRefused(f"guarantee {self.reference} is not {holder}'s")
+        why_not = self.why_not_usable(on)
+        if why_not:
+            raise GuaranteeRefused(why_not)
+        if amount > self.balance:
+            raise GuaranteeRefused(f"guarantee {self.reference} has {self.balance} left, the "
+                                   f"movement needs {amount}")
+        self.reserved += amount
+
+    def release(self, amount: Decimal) -> None:
+        self.reserved = max(self.reserved - amount, Decimal(0))
