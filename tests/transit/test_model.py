@@ -12,9 +12,12 @@ import pytest
 from singlewindow.transit.errors import GuaranteeRefused, MovementConflict
 from singlewindow.transit.model import (
     MOVEMENT,
+    Equipment,
     GuaranteeAccount,
     Itinerary,
     Office,
+    TransitDeclaration,
+    TransitGoodsItem,
     TransitMovement,
     TransitStatus,
     check_character,
@@ -159,3 +162,31 @@ def test_a_guarantee_is_its_holders_and_only_while_valid_and_not_revoked() -> No
     with pytest.raises(GuaranteeRefused, match="revoked"):
         guarantee.reserve(Decimal(1), "LATRADER01", date(2026, 12, 2))
     assert guarantee.reserved == Decimal(0)
+
+
+def _declaration(**changes: object) -> TransitDeclaration:
+    from dataclasses import replace
+
+    item = TransitGoodsItem(1, "09011100", "Green coffee beans", 200, Decimal("10500"),
+                            Decimal("10000"), Decimal("42000"))
+    declaration = TransitDeclaration(
+        lrn="LA-T-0001", holder="LATRADER01", guarantee="LAGUA0001", access_code="1234",
+        itinerary=ROUTE, transport="LA 70-1234", items=(item,), time_limit=date(2026, 12, 9),
+        equipment=(Equipment("MSKU9070323", ("LA-88213", "LA-88214")),))
+    return replace(declaration, **changes)  # type: ignore[arg-type]
+
+
+def test_a_transit_declaration_as_lodged_has_no_problem() -> None:
+    assert _declaration().problems(date(2026, 12, 2)) == []
+
+
+def test_a_transit_declaration_says_every_problem_at_its_place() -> None:
+    bad_item = TransitGoodsItem(1, "0901", "", 0, Decimal(5), Decimal(10), Decimal(0))
+    declaration = _declaration(
+        items=(bad_item,), time_limit=date(2026, 12, 2), access_code="12a4",
+        equipment=(Equipment("MSKU9070323", ()), Equipment("TRUCK-1", ("S1", "S1"))))
+    paths = {p.path for p in declaration.problems(date(2026, 12, 2))}
+    assert paths == {"items.0.commodity_code", "items.0.packages", "items.0.gross_mass",
+                     "items.0.value", "equipment.0.seals", "equipment.1.seals", "time_limit",
+                     "access_code"}
+    assert "items" in {p.path for p in _declaration(items=()).problems(date(2026, 12, 2))}

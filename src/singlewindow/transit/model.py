@@ -108,6 +108,77 @@ def guarantee_amount(duties_by_country: Mapping[str, Decimal]) -> Decimal:
     return max(duties_by_country.values(), default=Decimal(0))
 
 
+# -- the transit declaration (IE015) -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Equipment:
+    """A container or a sealed load compartment, with its seals' identifiers."""
+
+    number: str
+    seals: tuple[str, ...]
+    sealed: bool = True
+
+
+@dataclass(frozen=True)
+class TransitGoodsItem:
+    sequence: int
+    commodity_code: str
+    description: str
+    packages: int
+    gross_mass: Decimal
+    net_mass: Decimal
+    value: Decimal  # in the currency of the guarantee, for the amount it reserves
+
+
+@dataclass(frozen=True)
+class TransitDeclaration:
+    """What the holder of the procedure lodges at the office of departure."""
+
+    lrn: str
+    holder: str
+    guarantee: str
+    access_code: str
+    itinerary: Itinerary
+    transport: str  # the means of transport (its registration)
+    equipment: tuple[Equipment, ...]
+    items: tuple[TransitGoodsItem, ...]
+    time_limit: date
+
+    def problems(self, today: date) -> list[Problem]:
+        """Every reason it cannot be accepted as it stands, each at its place."""
+        found = [*self.itinerary.problems()]
+        if not self.items:
+            found.append(Problem("items", "a transit declaration has at least one goods item"))
+        for n, item in enumerate(self.items):
+            found.extend(_item_problems(item, f"items.{n}"))
+        for n, unit in enumerate(self.equipment):
+            if unit.sealed and not unit.seals:
+                found.append(Problem(f"equipment.{n}.seals",
+                                     f"sealed equipment {unit.number} lists its seals"))
+            if len(set(unit.seals)) != len(unit.seals):
+                found.append(Problem(f"equipment.{n}.seals", "a seal is listed twice"))
+        if self.time_limit <= today:
+            found.append(Problem("time_limit", f"the time limit for arrival ({self.time_limit})"
+                                               f" is not after today ({today})"))
+        if not self.access_code.isdigit() or len(self.access_code) != 4:
+            found.append(Problem("access_code", "the guarantee's access code is 4 digits"))
+        return found
+
+
+def _item_problems(item: TransitGoodsItem, at: str) -> list[Problem]:
+    found = []
+    if not re.fullmatch(r"[0-9]{6,8}", item.commodity_code):
+        found.append(Problem(f"{at}.commodity_code", "a commodity code is 6 to 8 digits"))
+    if item.packages < 1:
+        found.append(Problem(f"{at}.packages", "at least one package"))
+    if item.net_mass <= 0 or item.gross_mass < item.net_mass:
+        found.append(Problem(f"{at}.gross_mass", "the gross mass is at least the net mass, "
+                                                  "which is positive"))
+    if item.value <= 0:
+        found.append(Problem(f"{at}.value", "the goods' value is positive"))
+    return found
+
+
 # -- the movement --------------------------------------------------------------------------
 
 
