@@ -28,7 +28,7 @@ import httpx
 from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "exchange"))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "exchange")]  # twonodes uses tests.nodes
 
 from twonodes import ACTION, SERVICE, make_network  # noqa: E402
 

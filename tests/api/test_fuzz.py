@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,22 +25,13 @@ import pytest
 
 from singlewindow.core.paths import OPENAPI
 from singlewindow.devnet.network import NodeProcess, provision, stop_network
+from tests.nodes import free_ports
 
 pytestmark = pytest.mark.e2e
 
 MAX_EXAMPLES = int(os.environ.get("SINGLEWINDOW_FUZZ_EXAMPLES", "5"))
 ROLES = ["anonymous", "trader", "broker", "bank", "issuer", "officer", "admin"]  # anonymous: none
 CHECKS = "not_a_server_error,response_schema_conformance"
-
-
-def _free_base_port() -> int:
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        if port < 60000:
-            return port
-    raise RuntimeError("no free port pair")
 
 
 def _schemathesis() -> str:
@@ -54,7 +44,7 @@ def _schemathesis() -> str:
 @pytest.fixture
 def fuzzed_node(database, tmp_path: Path) -> Iterator[NodeProcess]:
     """Viet Nam's node on `database`, in a network with Cambodia's (on its own SQLite)."""
-    base = _free_base_port()
+    base = free_ports(2)
     nodes = provision(tmp_path, ["VN", "KH"], base)
     vn, kh = nodes
     try:

@@ -3,35 +3,21 @@
 from __future__ import annotations
 
 import random
-import socket
 from decimal import Decimal
 
 import pytest
 
 from singlewindow.devnet.network import start_network, stop_network
 from singlewindow.devnet.traffic import Traffic, _items
+from tests.nodes import free_ports
 
 pytestmark = pytest.mark.e2e
 
 
-def free_base_port() -> int:
-    for _ in range(50):
-        base = random.randint(20000, 40000)
-        ports_free = True
-        for port in (base, base + 1):
-            with socket.socket() as sock:
-                try:
-                    sock.bind(("127.0.0.1", port))
-                except OSError:
-                    ports_free = False
-        if ports_free:
-            return base
-    raise RuntimeError("no free ports")
-
 
 @pytest.fixture(scope="module")
 def network(tmp_path_factory):
-    nodes = start_network(tmp_path_factory.mktemp("network"), ["KH", "VN"], free_base_port())
+    nodes = start_network(tmp_path_factory.mktemp("network"), ["KH", "VN"], free_ports(2))
     traffic = Traffic([node.account() for node in nodes], seed=11)
     yield traffic
     traffic.close()
@@ -122,7 +108,7 @@ def test_a_destination_killed_during_traffic_loses_nothing_and_duplicates_nothin
     import signal
     import time
 
-    nodes = start_network(tmp_path, ["KH", "VN"], free_base_port())
+    nodes = start_network(tmp_path, ["KH", "VN"], free_ports(2))
     traffic = Traffic([node.account() for node in nodes], seed=5)
     vn_node = next(node for node in nodes if node.country == "VN")
     kh, vn = traffic.desks["KH"], traffic.desks["VN"]

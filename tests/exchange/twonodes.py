@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,16 +18,11 @@ from singlewindow.core.migrate import upgrade
 from singlewindow.exchange import pki
 from singlewindow.exchange.pmode import ProcessingModes
 from singlewindow.exchange.services import Gateway
+from tests.nodes import free_port
 
 HERE = Path(__file__).resolve().parent
 SERVICE = "urn:asw:pre-arrival"
 ACTION = "ACDD"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

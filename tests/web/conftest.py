@@ -4,7 +4,6 @@ by Playwright (never a browser Playwright downloads)."""
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import pytest
 
 from singlewindow.devnet import sample
 from singlewindow.devnet.network import NodeProcess, start_network, stop_network
-from tests.nodes import free_port
+from tests.nodes import free_port, free_ports
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -70,23 +69,10 @@ def page_as(browser: Any, console_node: NodeProcess) -> Iterator[Callable[[str],
         context.close()
 
 
-def _free_base_port() -> int:
-    """A port with the next one free too (`start_network` gives its nodes consecutive ports)."""
-    for _ in range(50):
-        base = free_port()
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", base + 1))
-            except OSError:
-                continue
-        return base
-    raise RuntimeError("no two consecutive free ports")
-
-
 @pytest.fixture(scope="module")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, NodeProcess]]:
     """Cambodia and Viet Nam: two real node processes on a network (as `singlewindow up`)."""
-    nodes = start_network(tmp_path_factory.mktemp("network"), ["KH", "VN"], _free_base_port())
+    nodes = start_network(tmp_path_factory.mktemp("network"), ["KH", "VN"], free_ports(2))
     try:
         yield {node.country: node for node in nodes}
     finally:
