@@ -4,7 +4,7 @@ states in NCTS order, and the guarantee that secures it."""
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,6 +20,7 @@ from singlewindow.transit.model import (
     TransitGoodsItem,
     TransitMovement,
     TransitStatus,
+    access_digest,
     check_character,
     guarantee_amount,
     mrn,
@@ -30,6 +31,8 @@ VIENTIANE, NONG_KHAI = Office("LAVTE01", "LA"), Office("THNKI01", "TH")
 SADAO, SINGAPORE = Office("MYBKH01", "MY"), Office("SGWDL01", "SG")
 ROUTE = Itinerary(VIENTIANE, (NONG_KHAI, SADAO), SINGAPORE, ("LA", "TH", "MY", "SG"))
 NOON = datetime(2026, 12, 2, 12, tzinfo=UTC)
+NOW = NOON
+LIMIT = datetime(2026, 12, 5, 18, tzinfo=UTC)
 
 
 def test_the_check_character_is_iso_6346s() -> None:
@@ -73,7 +76,7 @@ def test_the_guarantee_covers_the_highest_duties_of_the_itinerary() -> None:
 
 
 def _movement(status: TransitStatus = TransitStatus.ACCEPTED) -> TransitMovement:
-    return TransitMovement(mrn(2026, "LA", "1"), ROUTE, date(2026, 12, 5), Decimal(3400),
+    return TransitMovement(mrn(2026, "LA", "1"), ROUTE, LIMIT, Decimal(3400),
                            status=status)
 
 
@@ -109,8 +112,8 @@ def test_a_discrepancy_is_solved_by_an_officer() -> None:
 
 def test_a_movement_that_does_not_arrive_goes_to_enquiry_and_recovery() -> None:
     movement = _movement(TransitStatus.RELEASED)
-    assert not movement.overdue(date(2026, 12, 5))  # the time limit's own day is in time
-    assert movement.overdue(date(2026, 12, 6))
+    assert not movement.overdue(LIMIT)  # the time limit itself is in time
+    assert movement.overdue(LIMIT + timedelta(seconds=1))
     movement.open_enquiry()
     movement.recover()
     assert movement.status is TransitStatus.RECOVERY and movement.holds_guarantee
@@ -131,10 +134,12 @@ def test_every_move_outside_the_ncts_order_is_refused(current: TransitStatus,
         MOVEMENT.move(current, wanted, who="26LA0000000000001J")
 
 
-def test_no_crossing_before_release_or_after_arrival() -> None:
-    for status in (TransitStatus.ACCEPTED, TransitStatus.ARRIVED, TransitStatus.WRITTEN_OFF):
+def test_no_crossing_before_release_and_a_late_notice_is_kept() -> None:
+    for status in (TransitStatus.ACCEPTED, TransitStatus.GUARANTEE_REFUSED):
         with pytest.raises(MovementConflict, match="no crossing now"):
             _movement(status).cross(NONG_KHAI, NOON)
+    late = _movement(TransitStatus.WRITTEN_OFF)
+    assert late.cross(NONG_KHAI, NOON).declared and late.status is TransitStatus.WRITTEN_OFF
 
 
 def _guarantee() -> GuaranteeAccount:
@@ -171,22 +176,45 @@ def _declaration(**changes: object) -> TransitDeclaration:
                             Decimal("10000"), Decimal("42000"))
     declaration = TransitDeclaration(
         lrn="LA-T-0001", holder="LATRADER01", guarantee="LAGUA0001", access_code="1234",
-        itinerary=ROUTE, transport="LA 70-1234", items=(item,), time_limit=date(2026, 12, 9),
+        itinerary=ROUTE, transport="LA 70-1234", items=(item,),
+        time_limit=datetime(2026, 12, 9, tzinfo=UTC),
         equipment=(Equipment("MSKU9070323", ("LA-88213", "LA-88214")),))
     return replace(declaration, **changes)  # type: ignore[arg-type]
 
 
 def test_a_transit_declaration_as_lodged_has_no_problem() -> None:
-    assert _declaration().problems(date(2026, 12, 2)) == []
+    assert _declaration().problems(NOW) == []
 
 
 def test_a_transit_declaration_says_every_problem_at_its_place() -> None:
     bad_item = TransitGoodsItem(1, "0901", "", 0, Decimal(5), Decimal(10), Decimal(0))
     declaration = _declaration(
-        items=(bad_item,), time_limit=date(2026, 12, 2), access_code="12a4",
+        items=(bad_item,), time_limit=NOW, access_code="12a4",
         equipment=(Equipment("MSKU9070323", ()), Equipment("TRUCK-1", ("S1", "S1"))))
-    paths = {p.path for p in declaration.problems(date(2026, 12, 2))}
+    paths = {p.path for p in declaration.problems(NOW)}
     assert paths == {"items.0.commodity_code", "items.0.packages", "items.0.gross_mass",
                      "items.0.value", "equipment.0.seals", "equipment.1.seals", "time_limit",
                      "access_code"}
-    assert "items" in {p.path for p in _declaration(items=()).problems(date(2026, 12, 2))}
+    assert "items" in {p.path for p in _declaration(items=()).problems(NOW)}
+
+
+def test_a_time_limit_is_in_the_future_and_not_months_away() -> None:
+    assert _declaration(time_limit=NOW + timedelta(minutes=1)).problems(NOW) == []
+    far = _declaration(time_limit=NOW + timedelta(days=61)).problems(NOW)
+    assert [p.path for p in far] == ["time_limit"] and "60 days" in far[0].message
+
+
+def test_the_access_code_is_checked_and_guessing_it_blocks_the_guarantee() -> None:
+    guarantee = _guarantee()
+    guarantee.access_digest = access_digest("4711")
+    assert "4711" not in guarantee.access_digest
+    guarantee.check_access("4711")
+    for _ in range(4):
+        with pytest.raises(GuaranteeRefused, match="not guarantee LAGUA0001's"):
+            guarantee.check_access("0000")
+    guarantee.check_access("4711")  # a right code resets the count
+    for _ in range(5):
+        with pytest.raises(GuaranteeRefused, match="access code"):
+            guarantee.check_access("1111")
+    with pytest.raises(GuaranteeRefused, match="blocked after 5 wrong access codes"):
+        guarantee.check_access("4711")

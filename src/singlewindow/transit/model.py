@@ -10,10 +10,13 @@ and the guarantee that secures it.
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from singlewindow.core.errors import Problem
@@ -110,6 +113,10 @@ def guarantee_amount(duties_by_country: Mapping[str, Decimal]) -> Decimal:
 
 # -- the transit declaration (IE015) -----------------------------------------------------------
 
+# No movement is given longer than this to reach its destination.
+LONGEST_TIME_LIMIT = timedelta(days=60)
+
+
 @dataclass(frozen=True)
 class Equipment:
     """A container or a sealed load compartment, with its seals' identifiers."""
@@ -142,9 +149,11 @@ class TransitDeclaration:
     transport: str  # the means of transport (its registration)
     equipment: tuple[Equipment, ...]
     items: tuple[TransitGoodsItem, ...]
-    time_limit: date
+    # The instant by which the goods must be presented at destination (UTC). NCTS gives a
+    # day; an instant lets a short movement (a bridge, a demonstration) be followed by the hour.
+    time_limit: datetime
 
-    def problems(self, today: date) -> list[Problem]:
+    def problems(self, now: datetime) -> list[Problem]:
         """Every reason it cannot be accepted as it stands, each at its place."""
         found = [*self.itinerary.problems()]
         if not self.items:
@@ -157,9 +166,13 @@ class TransitDeclaration:
                                      f"sealed equipment {unit.number} lists its seals"))
             if len(set(unit.seals)) != len(unit.seals):
                 found.append(Problem(f"equipment.{n}.seals", "a seal is listed twice"))
-        if self.time_limit <= today:
-            found.append(Problem("time_limit", f"the time limit for arrival ({self.time_limit})"
-                                               f" is not after today ({today})"))
+        if self.time_limit <= now:
+            found.append(Problem("time_limit", "the time limit for arrival "
+                                               f"({self.time_limit:%Y-%m-%d %H:%M} UTC) is not "
+                                               f"in the future ({now:%Y-%m-%d %H:%M} UTC)"))
+        elif self.time_limit > now + LONGEST_TIME_LIMIT:
+            found.append(Problem("time_limit", "the time limit for arrival is at most "
+                                               f"{LONGEST_TIME_LIMIT.days} days ahead"))
         if not self.access_code.isdigit() or len(self.access_code) != 4:
             found.append(Problem("access_code", "the guarantee's access code is 4 digits"))
         return found
@@ -224,7 +237,7 @@ class TransitMovement:
 
     mrn: str
     itinerary: Itinerary
-    time_limit: date
+    time_limit: datetime
     reserved: Decimal
     status: TransitStatus = TransitStatus.ACCEPTED
     crossings: list[Crossing] = field(default_factory=list)
@@ -240,8 +253,10 @@ class TransitMovement:
 
     def cross(self, office: Office, at: datetime) -> Crossing:
         """The goods entered a country at `office` (IE118); an office not declared is taken
-        and reported, one already crossed is refused (the same notice sent twice)."""
-        if self.status is not TransitStatus.RELEASED:
+        and reported, one already crossed is refused (the same notice sent twice). A notice
+        that comes after the arrival advice (its office's node was down) is still a fact of
+        the journey and is kept; none comes before the release."""
+        if self.status in (TransitStatus.ACCEPTED, TransitStatus.GUARANTEE_REFUSED):
             raise MovementConflict(f"{self.mrn} is {self.status.value}: no crossing now")
         if any(c.office.code == office.code for c in self.crossings):
             raise MovementConflict(f"{self.mrn} already crossed at {office.code}")
@@ -265,9 +280,9 @@ class TransitMovement:
             raise MovementConflict(f"{self.mrn} is {self.status.value}: nothing to solve")
         self._move(TransitStatus.RECOVERY if recovered else TransitStatus.WRITTEN_OFF)
 
-    def overdue(self, today: date) -> bool:
+    def overdue(self, now: datetime) -> bool:
         """Marks it overdue when its time limit passed without arrival (True if it moved)."""
-        if self.status is TransitStatus.RELEASED and today > self.time_limit:
+        if self.status is TransitStatus.RELEASED and now > self.time_limit:
             self._move(TransitStatus.OVERDUE)
             return True
         return False
@@ -298,10 +313,26 @@ class GuaranteeAccount:
     valid_to: date
     revoked_on: date | None = None
     reserved: Decimal = Decimal(0)
+    access_digest: str = ""  # `access_digest(code)`: the access code itself is never kept
+    failed_codes: int = 0  # wrong access codes in a row; at `MOST_WRONG_CODES` it is blocked
 
     @property
     def balance(self) -> Decimal:
         return self.amount - self.reserved
+
+    def check_access(self, code: str) -> None:
+        """The holder's access code, as NCTS asks it with the guarantee reference: a wrong one
+        is counted, and after `MOST_WRONG_CODES` in a row the guarantee is blocked (4 digits
+        are guessed in 10,000 tries) until an officer sets a new code."""
+        if self.failed_codes >= MOST_WRONG_CODES:
+            raise GuaranteeRefused(f"guarantee {self.reference} is blocked after "
+                                   f"{MOST_WRONG_CODES} wrong access codes: the guarantee "
+                                   "office sets a new one")
+        if not self.access_digest or not hmac.compare_digest(
+                access_digest(code, self.access_digest), self.access_digest):
+            self.failed_codes += 1
+            raise GuaranteeRefused(f"the access code is not guarantee {self.reference}'s")
+        self.failed_codes = 0
 
     def why_not_usable(self, on: date) -> str | None:
         if self.revoked_on is not None and on >= self.revoked_on:
@@ -326,3 +357,14 @@ class GuaranteeAccount:
 
     def release(self, amount: Decimal) -> None:
         self.reserved = max(self.reserved - amount, Decimal(0))
+
+
+MOST_WRONG_CODES = 5
+
+
+def access_digest(code: str, salted_like: str | None = None) -> str:
+    """`salt$sha256(salt + code)`, a new salt unless `salted_like` gives one (to compare).
+    A salted hash, not Argon2: the code is 4 digits, so no hash makes it hard to guess; what
+    protects it is the block after `MOST_WRONG_CODES`, and a lodgement must stay cheap."""
+    salt = salted_like.split("$", 1)[0] if salted_like else secrets.token_hex(8)
+    return f"{salt}${hashlib.sha256((salt + code).encode()).hexdigest()}"
