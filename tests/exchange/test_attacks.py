@@ -448,3 +448,32 @@ def with_id(
         message_id=message_id, conversation_id="conv-same-id", service=SERVICE,
         action=ACTION, payload=DOCUMENT,
     )
+
+
+def test_a_document_its_capability_does_not_admit_is_refused_on_receipt_and_logged(
+    network: Network, database: Database
+) -> None:
+    """A capability's own check on receipt (a transit arrival advice for a movement never
+    released here): an ebMS error at once, the envelope kept as evidence, nothing stored,
+    no handler run; a document it admits goes through as before."""
+    gateway = Gateway(database, network.vn, trust(network.kh), pmode_for(KH))
+    handled: list[bytes] = []
+    gateway.register_handler(
+        SERVICE, ACTION, lambda session, message: handled.append(message.payload),
+        issuer=names_no_issuer,
+        admit=lambda message: None if b"released" in message.payload
+        else "no movement 26LA00000000000010J was released here",
+    )
+    refused = signed(network.kh, network.vn, ACTION, b'{"MRN": "unknown"}')
+    result = gateway.receive(refused.body, refused.headers)
+    assert not result.accepted and result.error_code == "EBMS:0004"
+    assert b"NotAdmitted" in result.body and "was released here" in result.detail
+    [entry] = gateway.get_message(refused.message_id)
+    assert (entry.status, entry.error_code) == ("refused", "EBMS:0004")
+    with gateway.database.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(InboxRow)) == 0
+    assert gateway.process_inbox() == 0 and handled == []
+
+    admitted = signed(network.kh, network.vn, ACTION, b'{"MRN": "released"}')
+    assert gateway.receive(admitted.body, admitted.headers).accepted
+    assert gateway.process_inbox() == 1 and handled == [b'{"MRN": "released"}']

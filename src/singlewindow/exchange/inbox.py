@@ -44,6 +44,10 @@ Handler = Callable[[Session, UserMessage], None]
 # None when the payload names no issuer of its own (an answer to our document) or cannot be
 # read (the handler then refuses it in its own words); it must not raise.
 IssuerReader = Callable[[bytes], str | None]
+# A capability's check of a document on receipt, against what this node holds (may read the
+# database): why it cannot be taken now, or None. Refused documents are answered with an ebMS
+# error and logged; a check must not raise.
+Admission = Callable[[UserMessage], str | None]
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class Inbox:
         self.clock = clock
         self.handlers: dict[tuple[str, str], Handler] = {}
         self.issuers: dict[tuple[str, str], IssuerReader] = {}
+        self.admissions: dict[tuple[str, str], Admission] = {}
         # Made once, used for every message: the library's party object (for error
         # signals) and the signing key and certificate as the writers use them.
         self._local_party = receiving.internal_party(identity)
@@ -90,16 +95,25 @@ class Inbox:
         self.wake = threading.Event()
 
     def register_handler(
-        self, service: str, action: str, handler: Handler, *, issuer: IssuerReader
+        self,
+        service: str,
+        action: str,
+        handler: Handler,
+        *,
+        issuer: IssuerReader,
+        admit: Admission | None = None,
     ) -> None:
         """Have `handler(session, message)` process each received (service, action) message.
 
         `issuer(payload)` names the party that issued the document: a message whose document
         was issued by another party than its signer (or one the trust list says the signer
-        speaks for) is refused on receipt, before it is stored or any handler runs.
+        speaks for) is refused on receipt, before it is stored or any handler runs. `admit`,
+        when given, is the capability's own check on receipt (a message out of order).
         """
         self.handlers[(service, action)] = handler
         self.issuers[(service, action)] = issuer
+        if admit is not None:
+            self.admissions[(service, action)] = admit
 
     def receive(self, body: bytes, headers: Mapping[str, str]) -> ReceiveResult:
         """Verify a posted user message, keep it, and answer with a receipt or an ebMS error.
@@ -116,9 +130,10 @@ class Inbox:
             problem = self._refusal(message, encrypted=inbound.read.encrypted)
             if problem is not None:
                 inbound.refuse(problem)
-                if isinstance(problem, refusals.IssuerNotSender):
-                    # A trusted partner signed a document it may not issue: the signed
-                    # envelope is the evidence, kept in the log (nothing else is stored).
+                if isinstance(problem, refusals.IssuerNotSender | refusals.NotAdmitted):
+                    # A trusted partner signed a document it may not issue, or one out of
+                    # order: the signed envelope is the evidence, kept in the log (nothing
+                    # else is stored).
                     self._log_refused(inbound, message, problem)
             else:
                 _, signal = inbound.signal()
@@ -165,7 +180,18 @@ class Inbox:
                 f"{int(self.pmode.replay_window.total_seconds())} s replay window"
             )
         # Duplicates are caught by the inbox's primary key when storing.
-        return self._issuer_refusal(message)
+        return self._issuer_refusal(message) or self._admission_refusal(message)
+
+    def _admission_refusal(self, message: UserMessage) -> refusals.NotAdmitted | None:
+        admit = self.admissions.get((message.service, message.action))
+        if admit is None:
+            return None
+        try:
+            why_not = admit(message)
+        except Exception as exc:  # a check that breaks its contract refuses, not passes
+            log.exception("admission check of %s / %s failed", message.service, message.action)
+            why_not = f"the document cannot be checked: {type(exc).__name__}"
+        return None if why_not is None else refusals.NotAdmitted(detail=why_not[:500])
 
     def _issuer_refusal(self, message: UserMessage) -> refusals.IssuerNotSender | None:
         """The one check that a partner speaks only for itself, for every service and action:

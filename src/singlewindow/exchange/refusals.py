@@ -59,4 +59,16 @@ class IssuerNotSender(BaseAS4ReceiptableError):
     category = "Processing"
 
 
+class NotAdmitted(BaseAS4ReceiptableError):
+    """The receiving capability's business check refuses the document as it stands now (an
+    arrival advice for a movement this node never released): answered at once, so that the
+    sender learns it, and kept in the message log as evidence; nothing else is stored."""
+
+    error_code = "EBMS:0004"
+    short_description = "Other"
+    description = "NotAdmitted: the receiving capability refuses the document in its state."
+    severity = "failure"
+    category = "Processing"
+
+
 DUPLICATE_MARK = "DuplicateMessage"

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from singlewindow.core.clock import utcnow
 from singlewindow.core.db import Database
 from singlewindow.exchange.inbox import (
+    Admission,
     Handler,
     Inbox,
     IssuerReader,
@@ -35,6 +36,7 @@ from singlewindow.exchange.sending import Attempt, OutboundMessage
 from singlewindow.exchange.workers import InboxProcessor, OutboxDeliveryWorker, Worker
 
 __all__ = [
+    "Admission",
     "Gateway",
     "Handler",
     "IssuerReader",
@@ -129,10 +131,16 @@ class Gateway:
     # --- receiving -----------------------------------------------------------------------
 
     def register_handler(
-        self, service: str, action: str, handler: Handler, *, issuer: IssuerReader
+        self,
+        service: str,
+        action: str,
+        handler: Handler,
+        *,
+        issuer: IssuerReader,
+        admit: Admission | None = None,
     ) -> None:
         """See `Inbox.register_handler`."""
-        self.inbox.register_handler(service, action, handler, issuer=issuer)
+        self.inbox.register_handler(service, action, handler, issuer=issuer, admit=admit)
 
     def receive(self, body: bytes, headers: Mapping[str, str]) -> ReceiveResult:
         return self.inbox.receive(body, headers)
