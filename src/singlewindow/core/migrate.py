@@ -26,6 +26,7 @@ ROOMS_WITH_TABLES = (
     "singlewindow.origin.repository",
     "singlewindow.reference.repository",
     "singlewindow.jobs.repository",
+    "singlewindow.transit.repository",
 )
 
 

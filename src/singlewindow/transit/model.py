@@ -20,25 +20,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from singlewindow.core.errors import Problem
+from singlewindow.core.ids import check_character
 from singlewindow.core.transitions import Transitions
 from singlewindow.transit.errors import GuaranteeRefused, MovementConflict
 
 # -- the MRN -----------------------------------------------------------------------------------
 
-# ISO 6346's values of letters: 10 upwards, skipping the multiples of 11.
-_LETTER_VALUES = dict(zip(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-    [n for n in range(10, 39) if n % 11], strict=True))
 TRANSIT_PROCEDURE = "J"  # NCTS's procedure character of a transit declaration alone
 MRN = re.compile(r"[0-9]{2}[A-Z]{2}[0-9A-Z]{12}[A-Z][0-9]")
-
-
-def check_character(body: str) -> str:
-    """ISO 6346's check digit of `body` (digits and capital letters), as NCTS computes the
-    MRN's last character over its first seventeen."""
-    total = sum((int(c) if c.isdigit() else _LETTER_VALUES[c]) << position
-                for position, c in enumerate(body))
-    return str(total % 11 % 10)
 
 
 def mrn(year: int, country: str, unique: str, procedure: str = TRANSIT_PROCEDURE) -> str:
