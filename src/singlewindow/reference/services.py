@@ -492,6 +492,10 @@ class ReferenceData:
         office = self._current().offices.get(code)
         return office if office is not None and office.in_force(on) else None
 
+    def entry(self, code: str) -> Office | None:
+        """The register's entry of `code`, open or closed (to say why it may not be used)."""
+        return self._current().offices.get(code)
+
     def handles(self, code: str, procedure: Procedure, on: date) -> bool:
         office = self._current().offices.get(code)
         return office is not None and office.handles(procedure, on)

@@ -1,0 +1,423 @@
+"""Use cases of transit at the office of departure: guarantees, and the lodgement of a transit
+declaration (IE015) through acceptance, the guarantee's reservation and the release (IE029).
+
+What the guarantee reserves is the highest duties and taxes any country of the itinerary would
+charge for the goods, each by its own schedule: the node keeps every member's schedule in its
+tariff books (the partners' packaged samples until their official ones are imported).
+
+The exchanges with offices of transit and destination (IE001, IE050, IE118, IE115, IE006,
+IE018) are not wired yet (issue 14 continues).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from singlewindow.access.model import Principal, Role
+from singlewindow.core.clock import as_utc, utcnow
+from singlewindow.core.countries import ASEAN
+from singlewindow.core.db import Database
+from singlewindow.core.errors import Forbidden, NotFound, Problem
+from singlewindow.core.ids import new_id
+from singlewindow.reference.services import ReferenceData
+from singlewindow.risk.model import Channel, RiskSubject
+from singlewindow.risk.services import Selectivity, selectivity_of
+from singlewindow.tariff.book import TariffBook
+from singlewindow.tariff.errors import UnknownSchedule
+from singlewindow.tariff.services import TariffBooks, ensure_sample_schedule, tariff_books
+from singlewindow.tariff.taxes import lay_duties, tax_bases
+from singlewindow.transit.errors import GuaranteeRefused, InvalidMovement, MovementConflict
+from singlewindow.transit.model import (
+    MOST_WRONG_CODES,
+    GuaranteeAccount,
+    Itinerary,
+    Office,
+    TransitDeclaration,
+    TransitGoodsItem,
+    TransitMovement,
+    TransitStatus,
+    access_digest,
+    guarantee_amount,
+    mrn,
+)
+from singlewindow.transit.offices import CustomsOfficeList
+from singlewindow.transit.repository import GuaranteeRow, MovementEventRow, MovementRow
+
+DEPARTURE = "departure"
+
+
+class NotYours(Forbidden):
+    pass
+
+
+class UnknownMovement(NotFound):
+    pass
+
+
+class UnknownGuarantee(NotFound):
+    pass
+
+
+@dataclass(frozen=True)
+class GuaranteeView:
+    reference: str
+    holder: str
+    currency: str
+    amount: Decimal
+    reserved: Decimal
+    valid_from: date
+    valid_to: date
+    revoked_on: date | None
+    blocked: bool
+
+    @property
+    def balance(self) -> Decimal:
+        return self.amount - self.reserved
+
+
+@dataclass(frozen=True)
+class MovementView:
+    """A movement as this node holds it; `control` (selectivity's reasons) for officers only."""
+
+    mrn: str
+    role: str
+    lrn: str
+    holder: str
+    status: TransitStatus
+    itinerary: Itinerary
+    time_limit: datetime
+    reserved: Decimal
+    currency: str
+    guarantee: str
+    duties: dict[str, str]
+    control: dict[str, Any] | None
+    reasons: tuple[str, ...]
+    lodged_at: datetime
+    released_at: datetime | None
+
+
+def ensure_partner_schedules(database: Database) -> None:
+    """Every member's packaged sample schedule, for a country that has none stored yet."""
+    for country in ASEAN:
+        ensure_sample_schedule(database, country)
+
+
+class Transit:
+    """The transit use cases of one national node."""
+
+    def __init__(
+        self,
+        database: Database,
+        country: str,
+        *,
+        selectivity: Selectivity | None = None,
+        books: TariffBooks | None = None,
+        register: ReferenceData | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.database = database
+        self.country = country
+        self.selectivity = selectivity or selectivity_of(database)
+        self.books = books or tariff_books(database)
+        self.offices = CustomsOfficeList(country, register or ReferenceData(database, country))
+        self.clock = clock
+
+    # -- guarantees --------------------------------------------------------------------------
+
+    def register_guarantee(
+        self,
+        reference: str,
+        holder: str,
+        amount: Decimal,
+        currency: str,
+        valid_from: date,
+        valid_to: date,
+        access_code: str,
+        actor: Principal,
+    ) -> GuaranteeView:
+        """The guarantee office registers a holder's guarantee and its access code."""
+        _officer(actor, "register guarantees")
+        problems = []
+        if not 1 <= len(reference.strip()) <= 24:
+            problems.append(Problem("reference", "a guarantee reference is 1 to 24 characters"))
+        if not 1 <= len(holder.strip()) <= 35:
+            problems.append(Problem("holder", "the holder's identifier is 1 to 35 characters"))
+        if not amount.is_finite() or not Decimal(0) < amount < Decimal(10) ** 15:
+            problems.append(Problem("amount", "the reference amount is positive"))
+        if valid_to < valid_from:
+            problems.append(Problem("valid_to", f"{valid_to} is before {valid_from}"))
+        if not access_code.isdigit() or len(access_code) != 4:
+            problems.append(Problem("access_code", "the access code is 4 digits"))
+        if problems:
+            raise InvalidMovement(problems)
+        now = self.clock()
+        with self.database.unit_of_work() as session:
+            if session.get(GuaranteeRow, reference) is not None:
+                raise MovementConflict(f"guarantee {reference} is already registered")
+            row = GuaranteeRow(
+                reference=reference, holder=holder, currency=currency, amount=amount,
+                reserved=Decimal(0), valid_from=valid_from, valid_to=valid_to,
+                revoked_on=None, access_digest=access_digest(access_code), failed_codes=0,
+                registered_by=actor.username, registered_at=now, updated_at=now,
+            )
+            session.add(row)
+            return _guarantee_view(row)
+
+    def revoke_guarantee(self, reference: str, on: date, actor: Principal) -> GuaranteeView:
+        _officer(actor, "revoke guarantees")
+        with self.database.unit_of_work() as session:
+            row = session.get(GuaranteeRow, reference, with_for_update=True)
+            if row is None:
+                raise UnknownGuarantee(f"no guarantee {reference} at this node")
+            row.revoked_on = on
+            row.updated_at = self.clock()
+            return _guarantee_view(row)
+
+    def guarantee(self, reference: str, reader: Principal) -> GuaranteeView:
+        """The balance of a guarantee, to its holder and to officers."""
+        with self.database.unit_of_work() as session:
+            row = session.get(GuaranteeRow, reference)
+            if row is None or not _may_see(reader, row.holder):
+                raise UnknownGuarantee(f"no guarantee {reference} that you may see")
+            return _guarantee_view(row)
+
+    # -- the office of departure -------------------------------------------------------------
+
+    def lodge(self, declaration: TransitDeclaration, actor: Principal) -> MovementView:
+        """Accept a transit declaration, give it its MRN, reserve its guarantee and release it
+        for transit unless selectivity wants it controlled first, in one transaction.
+
+        Refused, and nothing written: bad data, an unknown office, a holder who is not the
+        trader lodging, a guarantee that is not the holder's, a wrong access code (which is
+        counted: guessing blocks the guarantee). Accepted with the guarantee refused: a
+        guarantee expired, revoked or short of the amount; nothing is reserved then.
+        """
+        if actor.role is not Role.TRADER or actor.party_id != declaration.holder:
+            raise NotYours("a transit declaration is lodged by its holder of the procedure")
+        now = self.clock()
+        today = now.date()
+        problems = declaration.problems(now)
+        problems += self._office_problems(declaration.itinerary, today)
+        if declaration.itinerary.departure.country != self.country:
+            problems.append(Problem("departure", f"this node is the office of departure of "
+                                                 f"{self.country} only"))
+        currency = self._guarantee_currency(declaration)
+        duties = {} if problems else self._duties(declaration, today, currency, problems)
+        if problems:
+            raise InvalidMovement(problems)
+        amount = guarantee_amount(duties)
+        selection = self.selectivity.decide(_subject(declaration), today)
+        with self.database.unit_of_work() as session:
+            row = session.get(GuaranteeRow, declaration.guarantee, with_for_update=True)
+            if row is None or row.holder != declaration.holder:
+                raise GuaranteeRefused(f"guarantee {declaration.guarantee} is not "
+                                       f"{declaration.holder}'s")
+            account = _account(row)
+            try:
+                account.check_access(declaration.access_code)
+            except GuaranteeRefused:
+                # The wrong code is counted even though the lodgement is refused.
+                row.failed_codes = account.failed_codes
+                session.commit()
+                raise
+            row.failed_codes = account.failed_codes
+            movement = TransitMovement(self._mrn(now), declaration.itinerary,
+                                       declaration.time_limit, amount)
+            reasons: tuple[str, ...] = ()
+            try:
+                account.reserve(amount, declaration.holder, today)
+            except GuaranteeRefused as refusal:
+                movement.refuse_guarantee()
+                movement.reserved = Decimal(0)
+                reasons = (str(refusal),)
+            else:
+                row.reserved = account.reserved
+                if selection.channel is Channel.GREEN:
+                    movement.release()
+            row.updated_at = now
+            stored = _departure_row(declaration, movement, currency, duties, selection, now)
+            session.add(stored)
+            _history(session, movement.mrn, now, "lodged", actor.username,
+                     {"status": movement.status.value, "reserved": str(movement.reserved),
+                      "reasons": list(reasons)})
+            try:
+                session.flush()
+            except IntegrityError:
+                raise MovementConflict(f"{declaration.holder} already lodged LRN "
+                                       f"{declaration.lrn}") from None
+            return _view(stored, reasons)
+
+    def get(self, number: str, reader: Principal) -> MovementView:
+        with self.database.unit_of_work() as session:
+            row = session.get(MovementRow, number)
+            if row is None or not _may_see(reader, row.holder):
+                raise UnknownMovement(f"no transit movement {number} that you may see")
+            return _view(row, (), officer=reader.role in (Role.OFFICER, Role.ADMIN))
+
+    def movements(self, reader: Principal, limit: int = 50, offset: int = 0) -> list[MovementView]:
+        with self.database.unit_of_work() as session:
+            query = select(MovementRow).order_by(MovementRow.lodged_at.desc())
+            if reader.role not in (Role.OFFICER, Role.ADMIN):
+                query = query.where(MovementRow.holder == (reader.party_id or ""))
+            rows = session.scalars(query.limit(limit).offset(offset)).all()
+            officer = reader.role in (Role.OFFICER, Role.ADMIN)
+            return [_view(row, (), officer=officer) for row in rows]
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _office_problems(self, itinerary: Itinerary, on: date) -> list[Problem]:
+        found = []
+        for path, office in [("departure", itinerary.departure),
+                             *[(f"transit.{n}", o) for n, o in enumerate(itinerary.transit)],
+                             ("destination", itinerary.destination)]:
+            _, problem = self.offices.office(office.code, on, path)
+            if problem is not None:
+                found.append(problem)
+        return found
+
+    def _guarantee_currency(self, declaration: TransitDeclaration) -> str:
+        """The currency the duties are reckoned in: the guarantee's (checked again, locked,
+        when it is reserved)."""
+        with self.database.unit_of_work() as session:
+            row = session.get(GuaranteeRow, declaration.guarantee)
+            if row is None or row.holder != declaration.holder:
+                raise GuaranteeRefused(f"guarantee {declaration.guarantee} is not "
+                                       f"{declaration.holder}'s")
+            return row.currency
+
+    def _duties(self, declaration: TransitDeclaration, on: date, currency: str,
+                problems: list[Problem]) -> dict[str, Decimal]:
+        """What each country of the routing would charge for the goods, by its schedule."""
+        duties = {}
+        for country in declaration.itinerary.routing:
+            try:
+                book = self.books.book(country)
+            except UnknownSchedule as exc:
+                problems.append(Problem("routing", str(exc)))
+                continue
+            duties[country] = sum(
+                (_item_duties(book, item, declaration.itinerary.departure.country, on, currency,
+                              problems, f"items.{n}")
+                 for n, item in enumerate(declaration.items)),
+                Decimal(0))
+        return duties
+
+    def _mrn(self, now: datetime) -> str:
+        return mrn(now.year, self.country, new_id()[:12])
+
+
+def _item_duties(book: TariffBook, item: TransitGoodsItem, dispatch: str, on: date,
+                 currency: str, problems: list[Problem], at: str) -> Decimal:
+    line = book.line(item.commodity_code, on)
+    if line is None:
+        problems.append(Problem(f"{at}.commodity_code",
+                                f"{item.commodity_code} is not a line of {book.country}'s "
+                                "schedule: its duties cannot be secured"))
+        return Decimal(0)
+    measures = book.measures.duties_for(item.commodity_code, dispatch, on)
+    quantity = item.net_mass if line.quantity_unit == "kg" else Decimal(item.packages)
+    # The value is in the guarantee's currency, so the amounts are too (a specific rate is
+    # taken as written, in the national currency: not yet converted).
+    laid = lay_duties(measures, item.value, quantity, currency, tax_bases(book.country))
+    return sum((duty.amount for duty in laid), Decimal(0))
+
+
+def _subject(declaration: TransitDeclaration) -> RiskSubject:
+    itinerary = declaration.itinerary
+    header = {"type": "transit", "export_country": itinerary.departure.country,
+              "destination_country": itinerary.destination.country,
+              "routing": list(itinerary.routing), "importer": declaration.holder,
+              "exporter": declaration.holder, "item_count": len(declaration.items)}
+    items = [{"commodity_code": i.commodity_code, "origin_country": itinerary.departure.country,
+              "description": i.description, "net_mass": i.net_mass} for i in declaration.items]
+    return RiskSubject(header, items)
+
+
+def _officer(actor: Principal, what: str) -> None:
+    if actor.role not in (Role.OFFICER, Role.ADMIN):
+        raise NotYours(f"only customs officers {what}")
+
+
+def _may_see(reader: Principal, holder: str) -> bool:
+    return reader.role in (Role.OFFICER, Role.ADMIN) or (
+        reader.role is Role.TRADER and reader.party_id == holder)
+
+
+def _account(row: GuaranteeRow) -> GuaranteeAccount:
+    return GuaranteeAccount(row.reference, row.holder, Decimal(row.amount), row.valid_from,
+                            row.valid_to, row.revoked_on, Decimal(row.reserved),
+                            row.access_digest, row.failed_codes)
+
+
+def _guarantee_view(row: GuaranteeRow) -> GuaranteeView:
+    return GuaranteeView(row.reference, row.holder, row.currency, Decimal(row.amount),
+                         Decimal(row.reserved), row.valid_from, row.valid_to, row.revoked_on,
+                         row.failed_codes >= MOST_WRONG_CODES)
+
+
+def _departure_row(declaration: TransitDeclaration, movement: TransitMovement, currency: str,
+                   duties: dict[str, Decimal], selection: Any, now: datetime) -> MovementRow:
+    itinerary = declaration.itinerary
+    released = movement.status is TransitStatus.RELEASED
+    return MovementRow(
+        mrn=movement.mrn, role=DEPARTURE, lrn=declaration.lrn, holder=declaration.holder,
+        guarantee=declaration.guarantee, departure_office=itinerary.departure.code,
+        destination_office=itinerary.destination.code,
+        transit_offices=[o.code for o in itinerary.transit], routing=list(itinerary.routing),
+        status=movement.status.value, time_limit=declaration.time_limit,
+        reserved=movement.reserved, currency=currency, declaration=_document(declaration),
+        control=selection.as_dict(), duties={c: str(a) for c, a in duties.items()},
+        crossings=[], arrival=None, control_results=None, solution=None,
+        due_at=declaration.time_limit if released else None, message_id=None,
+        lodged_at=now, released_at=now if released else None, arrived_at=None,
+        closed_at=None, updated_at=now,
+    )
+
+
+def _document(declaration: TransitDeclaration) -> dict[str, Any]:
+    """The declaration as stored and, later, sent (the access code is never kept)."""
+    return {
+        "LRN": declaration.lrn, "Holder": declaration.holder,
+        "Guarantee": declaration.guarantee, "Transport": declaration.transport,
+        "TimeLimit": declaration.time_limit.isoformat(),
+        "Equipment": [{"Number": e.number, "Seals": list(e.seals), "Sealed": e.sealed}
+                      for e in declaration.equipment],
+        "Items": [{"Sequence": i.sequence, "CommodityCode": i.commodity_code,
+                   "Description": i.description, "Packages": i.packages,
+                   "GrossMass": str(i.gross_mass), "NetMass": str(i.net_mass),
+                   "Value": str(i.value)} for i in declaration.items],
+    }
+
+
+def _itinerary(row: MovementRow) -> Itinerary:
+    def office(code: str) -> Office:
+        return Office(code, code[:2])
+
+    return Itinerary(office(row.departure_office), tuple(office(c) for c in row.transit_offices),
+                     office(row.destination_office), tuple(row.routing))
+
+
+def _view(row: MovementRow, reasons: tuple[str, ...], officer: bool = True) -> MovementView:
+    return MovementView(
+        mrn=row.mrn, role=row.role, lrn=row.lrn, holder=row.holder,
+        status=TransitStatus(row.status), itinerary=_itinerary(row),
+        time_limit=as_utc(row.time_limit), reserved=Decimal(row.reserved),
+        currency=row.currency, guarantee=row.guarantee, duties=dict(row.duties or {}),
+        control=row.control if officer else None, reasons=reasons,
+        lodged_at=as_utc(row.lodged_at),
+        released_at=as_utc(row.released_at) if row.released_at else None,
+    )
+
+
+def _history(session: Session, number: str, at: datetime, what: str, by: str,
+             detail: dict[str, Any]) -> None:
+    session.add(MovementEventRow(id=new_id(), mrn=number, at=at, what=what, by=by,
+                                 detail=detail))

@@ -1,0 +1,158 @@
+"""The office of departure on a real database: guarantees, lodgement, reservation, release, and
+what a dishonest holder tries (another's guarantee, guessing the access code, lodging for
+someone else, a reservation beyond the balance)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from singlewindow.access.model import Principal, Role
+from singlewindow.core.db import Database
+from singlewindow.reference.services import ensure_sample_reference
+from singlewindow.risk import services as selectivity
+from singlewindow.transit.errors import GuaranteeRefused, InvalidMovement
+from singlewindow.transit.model import (
+    Equipment,
+    Itinerary,
+    Office,
+    TransitDeclaration,
+    TransitGoodsItem,
+    TransitStatus,
+    mrn_problem,
+)
+from singlewindow.transit.repository import GuaranteeRow, MovementRow
+from singlewindow.transit.services import NotYours, Transit, ensure_partner_schedules
+
+NOW = datetime(2026, 12, 2, 9, tzinfo=UTC)
+HOLDER = Principal("trader", Role.TRADER, party_id="LATRADER01")
+OFFICER = Principal("officer", Role.OFFICER, office="LAVTE01")
+ROUTE = Itinerary(Office("LAVTE01", "LA"), (Office("THNKI01", "TH"), Office("MYBKH01", "MY")),
+                  Office("SGWDL01", "SG"), ("LA", "TH", "MY", "SG"))
+
+
+@pytest.fixture
+def transit(database: Database) -> Transit:
+    ensure_sample_reference(database, "LA")
+    ensure_partner_schedules(database)
+    chooser = selectivity.configure(database, 0.0, 3)
+    service = Transit(database, "LA", selectivity=chooser, clock=lambda: NOW)
+    service.register_guarantee("LAGRN0001", "LATRADER01", Decimal(50000), "USD",
+                               date(2026, 1, 1), date(2026, 12, 31), "4711", OFFICER)
+    return service
+
+
+def declaration(**changes: object) -> TransitDeclaration:
+    item = TransitGoodsItem(1, "09011100", "Green coffee beans", 200, Decimal("10500"),
+                            Decimal("10000"), Decimal("42000"))
+    lodged = TransitDeclaration(
+        lrn="LA-T-0001", holder="LATRADER01", guarantee="LAGRN0001", access_code="4711",
+        itinerary=ROUTE, transport="LA 70-1234", items=(item,),
+        time_limit=NOW + timedelta(days=3),
+        equipment=(Equipment("MSKU9070323", ("LA-88213", "LA-88214")),))
+    return replace(lodged, **changes)  # type: ignore[arg-type]
+
+
+def reserved(database: Database) -> tuple[Decimal, int]:
+    with database.unit_of_work() as session:
+        row = session.get(GuaranteeRow, "LAGRN0001")
+        assert row is not None
+        return Decimal(row.reserved), row.failed_codes
+
+
+def movements(database: Database) -> int:
+    with database.unit_of_work() as session:
+        return session.query(MovementRow).count()
+
+
+def test_a_movement_is_accepted_reserved_and_released_with_the_highest_duties(
+    transit: Transit, database: Database
+) -> None:
+    movement = transit.lodge(declaration(), HOLDER)
+    assert mrn_problem(movement.mrn) is None and movement.mrn[2:4] == "LA"
+    assert movement.status is TransitStatus.RELEASED
+    # each country's own schedule, and the highest of them reserved
+    assert set(movement.duties) == {"LA", "TH", "MY", "SG"}
+    highest = max(Decimal(v) for v in movement.duties.values())
+    assert movement.reserved == highest > 0
+    assert len({Decimal(v) for v in movement.duties.values()}) > 1
+    assert reserved(database) == (highest, 0)
+    balance = transit.guarantee("LAGRN0001", HOLDER)
+    assert balance.balance == Decimal(50000) - highest
+    assert transit.get(movement.mrn, HOLDER).control is None  # traders never see criteria
+    assert transit.get(movement.mrn, OFFICER).control is not None
+
+
+def test_a_reservation_beyond_the_balance_reserves_nothing(
+    transit: Transit, database: Database
+) -> None:
+    big = TransitGoodsItem(1, "09011100", "Green coffee beans", 200, Decimal("10500"),
+                           Decimal("10000"), Decimal("9000000"))
+    movement = transit.lodge(declaration(items=(big,)), HOLDER)
+    assert movement.status is TransitStatus.GUARANTEE_REFUSED
+    assert "left, the movement needs" in movement.reasons[0]
+    assert movement.reserved == 0 and reserved(database) == (Decimal(0), 0)
+
+
+def test_a_revoked_guarantee_blocks_release(transit: Transit, database: Database) -> None:
+    transit.revoke_guarantee("LAGRN0001", date(2026, 12, 1), OFFICER)
+    movement = transit.lodge(declaration(), HOLDER)
+    assert movement.status is TransitStatus.GUARANTEE_REFUSED
+    assert "revoked" in movement.reasons[0] and reserved(database)[0] == 0
+
+
+def test_the_holder_lodges_for_itself_with_its_own_guarantee(
+    transit: Transit, database: Database
+) -> None:
+    with pytest.raises(NotYours):
+        transit.lodge(declaration(), Principal("other", Role.TRADER, party_id="LATRADER02"))
+    with pytest.raises(NotYours):
+        transit.lodge(declaration(), OFFICER)
+    transit.register_guarantee("LAGRN0002", "LATRADER02", Decimal(50000), "USD",
+                               date(2026, 1, 1), date(2026, 12, 31), "1234", OFFICER)
+    with pytest.raises(GuaranteeRefused, match="not LATRADER01's"):
+        transit.lodge(declaration(guarantee="LAGRN0002", access_code="1234"), HOLDER)
+    assert movements(database) == 0
+
+
+def test_guessing_the_access_code_blocks_the_guarantee_and_reserves_nothing(
+    transit: Transit, database: Database
+) -> None:
+    for n in range(5):
+        with pytest.raises(GuaranteeRefused, match="access code"):
+            transit.lodge(declaration(access_code=f"000{n}"), HOLDER)
+        assert reserved(database) == (Decimal(0), n + 1)  # counted though refused
+    with pytest.raises(GuaranteeRefused, match="blocked"):
+        transit.lodge(declaration(), HOLDER)
+    assert movements(database) == 0 and transit.guarantee("LAGRN0001", OFFICER).blocked
+
+
+def test_unknown_offices_and_codes_are_refused_at_their_place(
+    transit: Transit, database: Database
+) -> None:
+    wrong = Itinerary(Office("LAVTE01", "LA"), (Office("THXXX09", "TH"),),
+                      Office("SGWDL01", "SG"), ("LA", "TH", "SG"))
+    with pytest.raises(InvalidMovement) as refused:
+        transit.lodge(declaration(itinerary=wrong), HOLDER)
+    assert [p.path for p in refused.value.problems] == ["transit.0"]
+    elsewhere = Itinerary(Office("THNKI01", "TH"), (Office("MYBKH01", "MY"),),
+                          Office("SGWDL01", "SG"), ("TH", "MY", "SG"))
+    with pytest.raises(InvalidMovement) as refused:
+        transit.lodge(declaration(itinerary=elsewhere), HOLDER)
+    assert "departure" in {p.path for p in refused.value.problems}
+    odd = TransitGoodsItem(1, "99999999", "Nothing", 1, Decimal(2), Decimal(1), Decimal(5))
+    with pytest.raises(InvalidMovement) as refused:
+        transit.lodge(declaration(items=(odd,)), HOLDER)
+    assert {p.path for p in refused.value.problems} == {"items.0.commodity_code"}
+    assert movements(database) == 0 and reserved(database) == (Decimal(0), 0)
+
+
+def test_the_same_lrn_is_lodged_once(transit: Transit, database: Database) -> None:
+    transit.lodge(declaration(), HOLDER)
+    with pytest.raises(Exception, match="already lodged LRN LA-T-0001"):
+        transit.lodge(declaration(), HOLDER)
+    assert movements(database) == 1
+    assert len(transit.movements(HOLDER)) == 1
