@@ -156,3 +156,30 @@ def test_the_same_lrn_is_lodged_once(transit: Transit, database: Database) -> No
         transit.lodge(declaration(), HOLDER)
     assert movements(database) == 1
     assert len(transit.movements(HOLDER)) == 1
+
+
+def test_a_movement_that_does_not_arrive_goes_overdue_then_enquiry_then_recovery(
+    database: Database,
+) -> None:
+    clock = [NOW]
+    ensure_sample_reference(database, "LA")
+    ensure_partner_schedules(database)
+    service = Transit(database, "LA", selectivity=selectivity.configure(database, 0.0, 3),
+                      clock=lambda: clock[0], enquiry_after=timedelta(hours=1),
+                      enquiry_period=timedelta(days=2))
+    service.register_guarantee("LAGRN0001", "LATRADER01", Decimal(50000), "USD",
+                               date(2026, 1, 1), date(2026, 12, 31), "4711", OFFICER)
+    movement = service.lodge(declaration(time_limit=NOW + timedelta(hours=5)), HOLDER)
+    assert service.run_due() == 0  # not yet due
+    steps = []
+    for later in (timedelta(hours=5, seconds=1), timedelta(hours=6, seconds=2),
+                  timedelta(days=3)):
+        clock[0] = NOW + later
+        assert service.run_due() == 1
+        steps.append(service.get(movement.mrn, OFFICER).status)
+        assert service.run_due() == 0  # once only
+    assert steps == [TransitStatus.OVERDUE, TransitStatus.ENQUIRY, TransitStatus.RECOVERY]
+    assert [m.mrn for m in service.due(OFFICER)] == [movement.mrn]
+    assert reserved(database)[0] == movement.reserved  # claimed, not released
+    with pytest.raises(NotYours):
+        service.due(HOLDER)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -52,6 +52,11 @@ from singlewindow.transit.offices import CustomsOfficeList
 from singlewindow.transit.repository import GuaranteeRow, MovementEventRow, MovementRow
 
 DEPARTURE = "departure"
+# After the time limit passes without arrival, the enquiry with the holder opens this much
+# later (NCTS leaves days for a late arrival advice), and recovery follows the enquiry's
+# period; a demonstration network shortens both.
+ENQUIRY_AFTER = timedelta(days=1)
+ENQUIRY_PERIOD = timedelta(days=28)
 
 
 class NotYours(Forbidden):
@@ -122,7 +127,11 @@ class Transit:
         books: TariffBooks | None = None,
         register: ReferenceData | None = None,
         clock: Callable[[], datetime] = utcnow,
+        enquiry_after: timedelta = ENQUIRY_AFTER,
+        enquiry_period: timedelta = ENQUIRY_PERIOD,
     ) -> None:
+        self.enquiry_after = enquiry_after
+        self.enquiry_period = enquiry_period
         self.database = database
         self.country = country
         self.selectivity = selectivity or selectivity_of(database)
@@ -271,6 +280,64 @@ class Transit:
             officer = reader.role in (Role.OFFICER, Role.ADMIN)
             return [_view(row, (), officer=officer) for row in rows]
 
+    # -- time --------------------------------------------------------------------------------
+
+    def run_due(self, limit: int = 100) -> int:
+        """The scheduler's pass: each departure whose moment came moves on (overdue at its
+        time limit, the enquiry `enquiry_after` later, recovery of the reserved duties after
+        the enquiry's period). Rows are claimed with SKIP LOCKED (PostgreSQL) and changed only
+        if still as read, so several workers never move one twice. Returns how many moved."""
+        now = self.clock()
+        moved = 0
+        with self.database.unit_of_work() as session:
+            rows = session.scalars(
+                select(MovementRow)
+                .where(MovementRow.role == DEPARTURE, MovementRow.due_at <= now)
+                .order_by(MovementRow.due_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                movement = _movement(row)
+                status = movement.status
+                if movement.overdue(now):
+                    due: datetime | None = now + self.enquiry_after
+                elif status is TransitStatus.OVERDUE:
+                    movement.open_enquiry()
+                    due = now + self.enquiry_period
+                elif status is TransitStatus.ENQUIRY:
+                    movement.recover()
+                    due = None
+                else:  # arrived or closed meanwhile: nothing is due any more
+                    due = None
+                written = session.execute(
+                    update(MovementRow)
+                    .where(MovementRow.mrn == row.mrn, MovementRow.status == status.value)
+                    .values(status=movement.status.value, due_at=due, updated_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                changed = int(written.rowcount or 0)  # type: ignore[attr-defined]
+                if changed and movement.status is not status:
+                    moved += 1
+                    _history(session, row.mrn, now, movement.status.value, "scheduler",
+                             {"reserved": str(row.reserved)} if movement.status
+                             is TransitStatus.RECOVERY else {})
+        return moved
+
+    def due(self, reader: Principal) -> list[MovementView]:
+        """What officers follow up: departures overdue, in enquiry or in recovery."""
+        _officer(reader, "follow overdue movements")
+        late = (TransitStatus.OVERDUE.value, TransitStatus.ENQUIRY.value,
+                TransitStatus.RECOVERY.value)
+        with self.database.unit_of_work() as session:
+            rows = session.scalars(
+                select(MovementRow)
+                .where(MovementRow.role == DEPARTURE, MovementRow.status.in_(late))
+                .order_by(MovementRow.time_limit)
+                .limit(500)
+            ).all()
+            return [_view(row, ()) for row in rows]
+
     # -- helpers -----------------------------------------------------------------------------
 
     def _office_problems(self, itinerary: Itinerary, on: date) -> list[Problem]:
@@ -403,6 +470,11 @@ def _itinerary(row: MovementRow) -> Itinerary:
 
     return Itinerary(office(row.departure_office), tuple(office(c) for c in row.transit_offices),
                      office(row.destination_office), tuple(row.routing))
+
+
+def _movement(row: MovementRow) -> TransitMovement:
+    return TransitMovement(row.mrn, _itinerary(row), as_utc(row.time_limit),
+                           Decimal(row.reserved), TransitStatus(row.status))
 
 
 def _view(row: MovementRow, reasons: tuple[str, ...], officer: bool = True) -> MovementView:
