@@ -4,6 +4,7 @@ someone else, a reservation beyond the balance)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -12,9 +13,11 @@ import pytest
 
 from singlewindow.access.model import Principal, Role
 from singlewindow.core.db import Database
+from singlewindow.exchange.model import UserMessage
 from singlewindow.reference.services import ensure_sample_reference
 from singlewindow.risk import services as selectivity
 from singlewindow.transit.errors import GuaranteeRefused, InvalidMovement
+from singlewindow.transit.messages import IE006, IE018, IE115, IE118, SERVICE, Notice, encode
 from singlewindow.transit.model import (
     Equipment,
     Itinerary,
@@ -22,6 +25,7 @@ from singlewindow.transit.model import (
     TransitDeclaration,
     TransitGoodsItem,
     TransitStatus,
+    mrn,
     mrn_problem,
 )
 from singlewindow.transit.repository import GuaranteeRow, MovementRow
@@ -183,3 +187,80 @@ def test_a_movement_that_does_not_arrive_goes_overdue_then_enquiry_then_recovery
     assert reserved(database)[0] == movement.reserved  # claimed, not released
     with pytest.raises(NotYours):
         service.due(HOLDER)
+
+
+def notice(action: str, number: str, office: str, **extra: object) -> UserMessage:
+    at = NOW + timedelta(hours=2)
+    document = Notice(number, office, at, **extra).document()  # type: ignore[arg-type]
+    return UserMessage(f"{uuid.uuid4()}@{office[:2]}-CUSTOMS", NOW, f"{office[:2]}-CUSTOMS",
+                       "LA-CUSTOMS", SERVICE, action, number, payload=encode(document))
+
+
+def deliver(transit: Transit, message: UserMessage) -> None:
+    """As the gateway does: the check on receipt, then the handler in its transaction."""
+    assert transit.admit_notice(message) is None, transit.admit_notice(message)
+    with transit.database.unit_of_work() as session:
+        transit.receive_notice(session, message)
+
+
+def test_crossings_arrival_and_control_results_discharge_it_and_free_the_guarantee(
+    transit: Transit, database: Database
+) -> None:
+    movement = transit.lodge(declaration(), HOLDER)
+    assert reserved(database)[0] == movement.reserved
+    for message in (notice(IE118, movement.mrn, "THNKI01"),
+                    notice(IE118, movement.mrn, "MYBKH01"),
+                    notice(IE118, movement.mrn, "MYBKH01"),  # told twice: taken once
+                    notice(IE006, movement.mrn, "SGWDL01"),
+                    notice(IE018, movement.mrn, "SGWDL01"),
+                    notice(IE018, movement.mrn, "SGWDL01")):
+        deliver(transit, message)
+    assert transit.get(movement.mrn, OFFICER).status is TransitStatus.WRITTEN_OFF
+    with database.unit_of_work() as session:
+        row = session.get(MovementRow, movement.mrn)
+        assert row is not None and [c["office"] for c in row.crossings] == ["THNKI01", "MYBKH01"]
+        assert row.due_at is None
+    assert reserved(database)[0] == 0  # back to what it was, released once
+
+
+def test_a_broken_seal_is_a_discrepancy_an_officer_of_departure_solves(
+    transit: Transit, database: Database
+) -> None:
+    movement = transit.lodge(declaration(), HOLDER)
+    # the control results may come before the arrival advice: they imply the arrival
+    deliver(transit, notice(IE018, movement.mrn, "SGWDL01", seals_intact=False))
+    assert transit.get(movement.mrn, OFFICER).status is TransitStatus.DISCREPANCY
+    assert reserved(database)[0] == movement.reserved  # still secured
+    with pytest.raises(NotYours):
+        transit.solve(movement.mrn, False, "resealed", Principal("o", Role.OFFICER,
+                                                                  office="LASVK01"))
+    with pytest.raises(NotYours):
+        transit.solve(movement.mrn, False, "resealed", HOLDER)
+    solved = transit.solve(movement.mrn, False, "seal replaced at Sadao, goods complete",
+                           OFFICER)
+    assert solved.status is TransitStatus.WRITTEN_OFF and reserved(database)[0] == 0
+
+
+def test_notices_out_of_order_or_from_the_wrong_office_are_not_admitted(
+    transit: Transit, database: Database
+) -> None:
+    movement = transit.lodge(declaration(), HOLDER)
+    big = TransitGoodsItem(1, "09011100", "Coffee", 2, Decimal(2), Decimal(1),
+                           Decimal("9000000"))
+    refused = transit.lodge(declaration(lrn="LA-T-0002", items=(big,)), HOLDER)
+    unknown = mrn(2026, "LA", "FFFFFFFFFFFF")
+    cases = [
+        (notice(IE006, refused.mrn, "SGWDL01"), "was not released"),
+        (notice(IE006, unknown, "SGWDL01"), "no transit movement"),
+        (notice(IE006, movement.mrn, "SGSIN01"), "bound for SGWDL01"),
+        (notice(IE118, movement.mrn, "THMKD01"), "not an office of transit"),
+        (notice(IE115, movement.mrn, "SGTUA01"), "may not report a diversion"),
+    ]
+    for message, says in cases:
+        why_not = transit.admit_notice(message)
+        assert why_not is not None and says in why_not, (says, why_not)
+    deliver(transit, notice(IE115, movement.mrn, "THMKD01"))  # taken, and reported
+    with database.unit_of_work() as session:
+        row = session.get(MovementRow, movement.mrn)
+        assert row is not None and row.crossings[0]["declared"] is False
+    assert transit.get(movement.mrn, OFFICER).status is TransitStatus.RELEASED

@@ -5,8 +5,10 @@ What the guarantee reserves is the highest duties and taxes any country of the i
 charge for the goods, each by its own schedule: the node keeps every member's schedule in its
 tariff books (the partners' packaged samples until their official ones are imported).
 
-The exchanges with offices of transit and destination (IE001, IE050, IE118, IE115, IE006,
-IE018) are not wired yet (issue 14 continues).
+The departure takes the notices of the offices on the way (IE118, IE115, IE006, IE018:
+`admit_notice` on receipt, `receive_notice` as the inbox's handler) and discharges the
+movement. Sending the anticipated records (IE001, IE050) and the offices' own side are not
+wired yet (issue 14 continues).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from singlewindow.core.countries import ASEAN
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Forbidden, NotFound, Problem
 from singlewindow.core.ids import new_id
+from singlewindow.exchange.model import UserMessage
 from singlewindow.reference.services import ReferenceData
 from singlewindow.risk.model import Channel, RiskSubject
 from singlewindow.risk.services import Selectivity, selectivity_of
@@ -35,8 +38,18 @@ from singlewindow.tariff.errors import UnknownSchedule
 from singlewindow.tariff.services import TariffBooks, ensure_sample_schedule, tariff_books
 from singlewindow.tariff.taxes import lay_duties, tax_bases
 from singlewindow.transit.errors import GuaranteeRefused, InvalidMovement, MovementConflict
+from singlewindow.transit.messages import (
+    IE006,
+    IE018,
+    IE115,
+    IE118,
+    Notice,
+    UnreadableMessage,
+    read_notice,
+)
 from singlewindow.transit.model import (
     MOST_WRONG_CODES,
+    Crossing,
     GuaranteeAccount,
     Itinerary,
     Office,
@@ -280,6 +293,111 @@ class Transit:
             officer = reader.role in (Role.OFFICER, Role.ADMIN)
             return [_view(row, (), officer=officer) for row in rows]
 
+    # -- notices from the offices on the way (IE118, IE115, IE006, IE018) --------------------
+
+    def admit_notice(self, message: UserMessage) -> str | None:
+        """The check on receipt: a notice for a movement this node released, from an office
+        the movement's itinerary lets send it; else why not (answered as an ebMS error)."""
+        try:
+            notice = read_notice(message.payload)
+        except UnreadableMessage as exc:
+            return str(exc)
+        with self.database.unit_of_work() as session:
+            row = session.get(MovementRow, notice.mrn)
+            if row is None or row.role != DEPARTURE:
+                return f"no transit movement {notice.mrn} departed from {self.country}"
+            return _notice_refusal(row, message.action, notice.office)
+
+    def receive_notice(self, session: Session, message: UserMessage) -> None:
+        """Handler of the notices at departure. Each is taken once: the same fact told again
+        (a crossing already recorded, an arrival already advised) changes nothing."""
+        notice = read_notice(message.payload)
+        row = session.get(MovementRow, notice.mrn, with_for_update=True)
+        if row is None or row.role != DEPARTURE:
+            raise UnknownMovement(f"no transit movement {notice.mrn} departed from "
+                                  f"{self.country}")
+        refusal = _notice_refusal(row, message.action, notice.office)
+        if refusal is not None:
+            raise MovementConflict(refusal)
+        now = self.clock()
+        movement = _movement(row, crossings=True)
+        by = message.from_party
+        if message.action in (IE118, IE115):
+            if any(c["office"] == notice.office for c in row.crossings):
+                return
+            crossing = movement.cross(Office(notice.office, notice.office[:2]), notice.at)
+            row.crossings = [*row.crossings, {"office": notice.office,
+                                              "at": notice.at.isoformat(),
+                                              "declared": crossing.declared}]
+            _history(session, row.mrn, now, "crossed" if crossing.declared else "diverted",
+                     by, {"office": notice.office, "message_id": message.message_id})
+        else:
+            self._arrive(session, row, movement, notice, by, now)
+            if message.action == IE018 and row.control_results is None:
+                findings = list(notice.discrepancies)
+                if not notice.seals_intact and not findings:
+                    findings = ["seals found broken at destination"]
+                movement.record_control(findings)
+                row.control_results = {"seals_intact": notice.seals_intact,
+                                       "discrepancies": findings, "remarks": notice.remarks,
+                                       "at": notice.at.isoformat()}
+                _history(session, row.mrn, now, movement.status.value, by,
+                         {"discrepancies": findings})
+                if movement.status is TransitStatus.WRITTEN_OFF:
+                    self._discharge(session, row, now)
+        row.status = movement.status.value
+        row.updated_at = now
+
+    def solve(self, number: str, recovered: bool, note: str, actor: Principal) -> MovementView:
+        """An officer of the office of departure solves a discrepancy: written off (the
+        guarantee released) or the duties recovered."""
+        _officer(actor, "solve discrepancies")
+        if not 1 <= len(note.strip()) <= 500:
+            raise InvalidMovement([Problem("note", "say how it was solved (1 to 500 characters)")])
+        now = self.clock()
+        with self.database.unit_of_work() as session:
+            row = session.get(MovementRow, number, with_for_update=True)
+            if row is None or row.role != DEPARTURE:
+                raise UnknownMovement(f"no transit movement {number} departed from here")
+            if actor.role is Role.OFFICER and actor.office != row.departure_office:
+                raise NotYours(f"{number} is solved at its office of departure, "
+                               f"{row.departure_office}")
+            movement = _movement(row)
+            movement.solve(recovered)
+            row.status = movement.status.value
+            row.solution = {"recovered": recovered, "note": note, "by": actor.username,
+                            "at": now.isoformat()}
+            row.updated_at = now
+            if not recovered:
+                self._discharge(session, row, now)
+            _history(session, number, now, "solved", actor.username,
+                     {"recovered": recovered, "note": note})
+            return _view(row, ())
+
+    def _arrive(self, session: Session, row: MovementRow, movement: TransitMovement,
+                notice: Notice, by: str, now: datetime) -> None:
+        """The arrival, told by IE006 or implied by IE018 (which may come first)."""
+        if row.arrival is not None:
+            return
+        movement.arrive(Office(notice.office, notice.office[:2]))
+        row.arrival = {"office": notice.office, "at": notice.at.isoformat()}
+        row.arrived_at = notice.at
+        row.due_at = None
+        _history(session, row.mrn, now, "arrived", by, {"office": notice.office})
+
+    def _discharge(self, session: Session, row: MovementRow, now: datetime) -> None:
+        """Written off: the reservation goes back to the guarantee, once."""
+        guarantee = session.get(GuaranteeRow, row.guarantee, with_for_update=True)
+        if guarantee is not None:
+            account = _account(guarantee)
+            account.release(Decimal(row.reserved))
+            guarantee.reserved = account.reserved
+            guarantee.updated_at = now
+        row.closed_at = now
+        row.due_at = None
+        _history(session, row.mrn, now, "discharged", "departure",
+                 {"released": str(row.reserved)})
+
     # -- time --------------------------------------------------------------------------------
 
     def run_due(self, limit: int = 100) -> int:
@@ -472,9 +590,28 @@ def _itinerary(row: MovementRow) -> Itinerary:
                      office(row.destination_office), tuple(row.routing))
 
 
-def _movement(row: MovementRow) -> TransitMovement:
-    return TransitMovement(row.mrn, _itinerary(row), as_utc(row.time_limit),
-                           Decimal(row.reserved), TransitStatus(row.status))
+def _movement(row: MovementRow, crossings: bool = False) -> TransitMovement:
+    movement = TransitMovement(row.mrn, _itinerary(row), as_utc(row.time_limit),
+                               Decimal(row.reserved), TransitStatus(row.status))
+    if crossings:
+        movement.crossings = [
+            Crossing(Office(c["office"], c["office"][:2]), datetime.fromisoformat(c["at"]),
+                     bool(c["declared"])) for c in row.crossings]
+    return movement
+
+
+def _notice_refusal(row: MovementRow, action: str, office: str) -> str | None:
+    """Why the office `office` may not send `action` about this departure, or None."""
+    if row.status in (TransitStatus.ACCEPTED.value, TransitStatus.GUARANTEE_REFUSED.value):
+        return f"transit movement {row.mrn} was not released for transit"
+    if action == IE118 and office not in row.transit_offices:
+        return (f"{office} is not an office of transit of {row.mrn} "
+                f"({', '.join(row.transit_offices) or 'none'}): a crossing elsewhere is IE115")
+    if action == IE115 and (office[:2] not in row.routing[1:-1] or office in row.transit_offices):
+        return f"{office} may not report a diversion of {row.mrn}: its country was not told of it"
+    if action in (IE006, IE018) and office != row.destination_office:
+        return f"{row.mrn} is bound for {row.destination_office}, not {office}"
+    return None
 
 
 def _view(row: MovementRow, reasons: tuple[str, ...], officer: bool = True) -> MovementView:
