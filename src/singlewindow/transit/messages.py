@@ -78,6 +78,19 @@ def read(payload: bytes) -> dict[str, Any]:
     return document
 
 
+def read_anticipated(payload: bytes) -> dict[str, Any]:
+    """An anticipated record (IE001, IE050), with its time limit readable."""
+    document = read(payload)
+    limit = document.get("TimeLimit")
+    try:
+        moment = datetime.fromisoformat(limit) if isinstance(limit, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise UnreadableMessage("TimeLimit: an ISO 8601 moment with its offset")
+    return document
+
+
 def read_notice(payload: bytes) -> Notice:
     document = read(payload)
     office, at = document.get("Office"), document.get("At")

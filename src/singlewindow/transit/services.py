@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from singlewindow.access.model import Principal, Role
 from singlewindow.core.clock import as_utc, utcnow
-from singlewindow.core.countries import ASEAN
+from singlewindow.core.countries import ASEAN, customs_party
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Forbidden, NotFound, Problem
 from singlewindow.core.ids import new_id
@@ -39,12 +39,17 @@ from singlewindow.tariff.services import TariffBooks, ensure_sample_schedule, ta
 from singlewindow.tariff.taxes import lay_duties, tax_bases
 from singlewindow.transit.errors import GuaranteeRefused, InvalidMovement, MovementConflict
 from singlewindow.transit.messages import (
+    IE001,
     IE006,
     IE018,
+    IE050,
     IE115,
     IE118,
+    SERVICE,
     Notice,
     UnreadableMessage,
+    encode,
+    read_anticipated,
     read_notice,
 )
 from singlewindow.transit.model import (
@@ -65,6 +70,10 @@ from singlewindow.transit.offices import CustomsOfficeList
 from singlewindow.transit.repository import GuaranteeRow, MovementEventRow, MovementRow
 
 DEPARTURE = "departure"
+TRANSIT = "transit"
+DESTINATION = "destination"
+# gateway.send(session, to_party, service, action, payload, conversation_id)
+Send = Callable[[Session, str, str, str, bytes, str], str]
 # After the time limit passes without arrival, the enquiry with the holder opens this much
 # later (NCTS leaves days for a late arrival advice), and recovery follows the enquiry's
 # period; a demonstration network shortens both.
@@ -140,10 +149,13 @@ class Transit:
         books: TariffBooks | None = None,
         register: ReferenceData | None = None,
         clock: Callable[[], datetime] = utcnow,
+        send: Send | None = None,
         enquiry_after: timedelta = ENQUIRY_AFTER,
         enquiry_period: timedelta = ENQUIRY_PERIOD,
     ) -> None:
         self.enquiry_after = enquiry_after
+        # The gateway's send, in the caller's transaction (off a network: nobody to tell).
+        self.send = send
         self.enquiry_period = enquiry_period
         self.database = database
         self.country = country
@@ -275,6 +287,8 @@ class Transit:
             except IntegrityError:
                 raise MovementConflict(f"{declaration.holder} already lodged LRN "
                                        f"{declaration.lrn}") from None
+            if movement.status is TransitStatus.RELEASED:
+                self._announce(session, stored)
             return _view(stored, reasons)
 
     def get(self, number: str, reader: Principal) -> MovementView:
@@ -292,6 +306,129 @@ class Transit:
             rows = session.scalars(query.limit(limit).offset(offset)).all()
             officer = reader.role in (Role.OFFICER, Role.ADMIN)
             return [_view(row, (), officer=officer) for row in rows]
+
+    def _announce(self, session: Session, row: MovementRow) -> None:
+        """At release: the anticipated arrival record (IE001) to the destination's node and
+        an anticipated transit record (IE050) to each office of transit's, in the release's
+        transaction (the outbox delivers them exactly once, whenever the partner is up)."""
+        if self.send is None:
+            return
+        document = _anticipated(row)
+        for office in row.transit_offices:
+            self.send(session, customs_party(office[:2]), SERVICE, IE050, encode(document),
+                      row.mrn)
+        self.send(session, customs_party(row.destination_office[:2]), SERVICE, IE001,
+                  encode(document), row.mrn)
+
+    # -- offices of transit and destination ---------------------------------------------------
+
+    def admit_anticipated(self, message: UserMessage) -> str | None:
+        """The check on receipt of IE001 / IE050: readable, and this country is on it."""
+        try:
+            record = read_anticipated(message.payload)
+        except UnreadableMessage as exc:
+            return str(exc)
+        return _anticipated_refusal(record, message.action, self.country)
+
+    def receive_anticipated(self, session: Session, message: UserMessage) -> None:
+        """Handler of IE001 / IE050: the movement is expected at an office here."""
+        record = read_anticipated(message.payload)
+        refusal = _anticipated_refusal(record, message.action, self.country)
+        if refusal is not None:
+            raise InvalidMovement([Problem("MRN", refusal)])
+        if session.get(MovementRow, record["MRN"]) is not None:
+            return  # told again: the first is kept
+        now = self.clock()
+        role = DESTINATION if message.action == IE001 else TRANSIT
+        session.add(_received_row(record, role, message.message_id, now))
+        _history(session, record["MRN"], now, "expected", message.from_party, {"role": role})
+
+    def record_crossing(self, number: str, office: str, actor: Principal) -> MovementView:
+        """An officer of an office of transit records that the goods entered the country
+        there: IE118 to the departure, or IE115 when it is not the declared office."""
+        now = self.clock()
+        with self.database.unit_of_work() as session:
+            row = self._expected(session, number, TRANSIT, office, actor, now)
+            if any(c["office"] == office for c in row.crossings):
+                raise MovementConflict(f"{number} already crossed at {office}")
+            declared = office in row.transit_offices
+            row.crossings = [*row.crossings, {"office": office, "at": now.isoformat(),
+                                              "declared": declared}]
+            row.updated_at = now
+            _history(session, number, now, "crossed", actor.username, {"office": office})
+            self._tell_departure(session, row, IE118 if declared else IE115,
+                                 Notice(number, office, now))
+            return _view(row, ())
+
+    def record_arrival(self, number: str, office: str, actor: Principal) -> MovementView:
+        """An officer of the office of destination records the arrival (IE006)."""
+        now = self.clock()
+        with self.database.unit_of_work() as session:
+            row = self._expected(session, number, DESTINATION, office, actor, now)
+            movement = _movement(row)
+            movement.arrive(Office(office, office[:2]))
+            row.status, row.arrival, row.arrived_at = movement.status.value, {
+                "office": office, "at": now.isoformat()}, now
+            row.updated_at = now
+            _history(session, number, now, "arrived", actor.username, {"office": office})
+            self._tell_departure(session, row, IE006, Notice(number, office, now))
+            return _view(row, ())
+
+    def record_control(self, number: str, seals_intact: bool, discrepancies: list[str],
+                       remarks: str, actor: Principal) -> MovementView:
+        """The unloading remarks and control results at destination (IE018)."""
+        problems = []
+        if len(discrepancies) > 100 or any(not 1 <= len(d) <= 500 for d in discrepancies):
+            problems.append(Problem("discrepancies", "at most 100, each 1 to 500 characters"))
+        if len(remarks) > 500:
+            problems.append(Problem("remarks", "at most 500 characters"))
+        if problems:
+            raise InvalidMovement(problems)
+        now = self.clock()
+        with self.database.unit_of_work() as session:
+            row = session.get(MovementRow, number, with_for_update=True)
+            if row is None or row.role != DESTINATION:
+                raise UnknownMovement(f"no transit movement {number} expected here")
+            self._check_officer(actor, row.destination_office)
+            movement = _movement(row)
+            findings = list(discrepancies) or ([] if seals_intact else ["seals found broken"])
+            movement.record_control(findings)
+            row.status = movement.status.value
+            row.control_results = {"seals_intact": seals_intact, "discrepancies": findings,
+                                   "remarks": remarks, "at": now.isoformat()}
+            row.updated_at = now
+            _history(session, number, now, "controlled", actor.username,
+                     {"discrepancies": findings})
+            self._tell_departure(session, row, IE018, Notice(
+                number, row.destination_office, now, seals_intact, tuple(discrepancies),
+                remarks))
+            return _view(row, ())
+
+    def _expected(self, session: Session, number: str, role: str, office: str,
+                  actor: Principal, now: datetime) -> MovementRow:
+        _, problem = self.offices.office(office, now.date(), "office")
+        if problem is not None or office[:2] != self.country:
+            raise InvalidMovement([problem or Problem("office", f"{office} is not an office "
+                                                                f"of {self.country}")])
+        self._check_officer(actor, office)
+        row = session.get(MovementRow, number, with_for_update=True)
+        if row is None or row.role != role:
+            raise UnknownMovement(f"no transit movement {number} expected at an office "
+                                  f"of {role} here")
+        return row
+
+    @staticmethod
+    def _check_officer(actor: Principal, office: str) -> None:
+        _officer(actor, "record a movement's passage")
+        if actor.role is Role.OFFICER and actor.office != office:
+            raise NotYours(f"an officer of {actor.office} records at {actor.office}, "
+                           f"not at {office}")
+
+    def _tell_departure(self, session: Session, row: MovementRow, action: str,
+                        notice: Notice) -> None:
+        if self.send is not None:
+            self.send(session, customs_party(row.mrn[2:4]), SERVICE, action,
+                      encode(notice.document()), row.mrn)
 
     # -- notices from the offices on the way (IE118, IE115, IE006, IE018) --------------------
 
@@ -598,6 +735,44 @@ def _movement(row: MovementRow, crossings: bool = False) -> TransitMovement:
             Crossing(Office(c["office"], c["office"][:2]), datetime.fromisoformat(c["at"]),
                      bool(c["declared"])) for c in row.crossings]
     return movement
+
+
+def _anticipated(row: MovementRow) -> dict[str, Any]:
+    return {"MRN": row.mrn, "Holder": row.holder, "Guarantee": row.guarantee,
+            "DepartureOffice": row.departure_office, "TransitOffices": list(row.transit_offices),
+            "DestinationOffice": row.destination_office, "Routing": list(row.routing),
+            "TimeLimit": as_utc(row.time_limit).isoformat(), "Currency": row.currency,
+            "Declaration": row.declaration}
+
+
+def _anticipated_refusal(record: dict[str, Any], action: str, country: str) -> str | None:
+    destination = record.get("DestinationOffice")
+    offices = record.get("TransitOffices")
+    if not isinstance(destination, str) or not isinstance(offices, list):
+        return "DestinationOffice and TransitOffices are required"
+    if action == IE001 and destination[:2] != country:
+        return f"{record['MRN']} is bound for {destination}, not an office of {country}"
+    if action == IE050 and not any(isinstance(o, str) and o[:2] == country for o in offices):
+        return f"{record['MRN']} names no office of transit of {country}"
+    return None
+
+
+def _received_row(record: dict[str, Any], role: str, message_id: str,
+                  now: datetime) -> MovementRow:
+    declaration = record.get("Declaration") or {}
+    return MovementRow(
+        mrn=record["MRN"], role=role, lrn=str(declaration.get("LRN", ""))[:35],
+        holder=str(record.get("Holder", ""))[:35], guarantee=str(record.get("Guarantee", ""))[:24],
+        departure_office=str(record.get("DepartureOffice", ""))[:8],
+        destination_office=str(record["DestinationOffice"])[:8],
+        transit_offices=[str(o)[:8] for o in record["TransitOffices"]][:20],
+        routing=[str(c)[:2] for c in record.get("Routing", [])][:20],
+        status=TransitStatus.RELEASED.value,
+        time_limit=datetime.fromisoformat(str(record.get("TimeLimit"))),
+        reserved=Decimal(0), currency=str(record.get("Currency", ""))[:3],
+        declaration=declaration, control=None, duties=None, crossings=[], arrival=None,
+        control_results=None, solution=None, due_at=None, message_id=message_id,
+        lodged_at=now, released_at=now, arrived_at=None, closed_at=None, updated_at=now)
 
 
 def _notice_refusal(row: MovementRow, action: str, office: str) -> str | None:
