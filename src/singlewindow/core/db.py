@@ -23,6 +23,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     MetaData,
+    Numeric,
     String,
     TypeDecorator,
     create_engine,
@@ -49,6 +50,8 @@ NAMING_CONVENTION = {
 
 # JSON documents: JSONB on PostgreSQL, JSON text on SQLite.
 Document = JSON().with_variant(JSONB(), "postgresql")
+# Money: duties, payments, guarantees (four decimals, so that no minor unit is lost).
+Amount = Numeric(20, 4)
 
 
 class utc_day(FunctionElement[Any]):  # noqa: N801 (an SQL function's name)

@@ -17,7 +17,6 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    Numeric,
     String,
     Table,
     UniqueConstraint,
@@ -32,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, defer, mapped_column
 
 from singlewindow.access.model import Principal
-from singlewindow.core.db import Base, Document, UtcDateTime
+from singlewindow.core.db import Amount, Base, Document, UtcDateTime
 from singlewindow.core.ids import new_id
 from singlewindow.declarations.lifecycle import (
     LodgedDeclaration,
@@ -49,8 +48,6 @@ from singlewindow.declarations.model import (
     SupportingDocument,
 )
 from singlewindow.risk.model import Channel, InspectionOutcome
-
-Amount = Numeric(20, 4)
 
 
 class DeclarationRow(Base):

@@ -13,12 +13,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import Date, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from singlewindow.core.db import Base, Document, UtcDateTime
-
-Amount = Numeric(20, 4)
+from singlewindow.core.db import Amount, Base, Document, UtcDateTime
 
 
 class MovementRow(Base):
