@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from singlewindow.core.config import Settings
@@ -27,6 +28,9 @@ from singlewindow.origin.services import Origin
 from singlewindow.reference.services import ensure_sample_reference
 from singlewindow.risk import services as selectivity
 from singlewindow.tariff.services import ensure_sample_schedule, tariff_books
+from singlewindow.transit import messages as transit_messages
+from singlewindow.transit.services import Transit, ensure_partner_schedules
+from singlewindow.transit.workers import TransitScheduler
 
 TRUST_LIST = "trust-list.json"
 PMODE = "pmode.json"
@@ -60,7 +64,9 @@ class Node:
     clearance: Clearance
     bus: EventBus
     jobs: Jobs
+    transit: Transit
     network: Network | None = None
+    scheduler: TransitScheduler | None = None
 
     @property
     def gateway(self) -> exchange.Gateway | None:
@@ -113,17 +119,49 @@ class Node:
         jobs = Jobs(database)
         tariff_import.register(jobs, database)
         risk_training.register(jobs, database)
-        return cls(settings, database, clearance, bus, jobs, network)
+        transit = _transit(database, settings, chooser, network)
+        return cls(settings, database, clearance, bus, jobs, transit, network,
+                   TransitScheduler(transit))
 
     def start(self) -> None:
         self.jobs.start()
+        if self.scheduler is not None:
+            self.scheduler.start()
         if self.gateway is not None:
             self.gateway.start_workers()
 
     def stop(self) -> None:
         if self.gateway is not None:
             self.gateway.stop_workers()
+        if self.scheduler is not None:
+            self.scheduler.stop()
         self.jobs.stop()
+
+
+def _transit(database: Database, settings: Settings, chooser: selectivity.Selectivity,
+             network: Network | None) -> Transit:
+    """Transit at this node's offices. The guarantee reserves what any country of a routing
+    would charge, so every member's schedule is kept (packaged samples until imported)."""
+    ensure_partner_schedules(database)
+    transit = Transit(
+        database,
+        settings.country,
+        selectivity=chooser,
+        send=network.gateway.send if network else None,
+        enquiry_after=timedelta(seconds=settings.transit_enquiry_after),
+        enquiry_period=timedelta(seconds=settings.transit_enquiry_period),
+    )
+    if network is not None:
+        gateway = network.gateway
+        for action in transit_messages.ANTICIPATED:  # IE001, IE050: expected here
+            gateway.register_handler(
+                transit_messages.SERVICE, action, transit.receive_anticipated,
+                issuer=transit_messages.departure_issuer, admit=transit.admit_anticipated)
+        for action in transit_messages.NOTICES:  # IE118, IE115, IE006, IE018: to departure
+            gateway.register_handler(
+                transit_messages.SERVICE, action, transit.receive_notice,
+                issuer=transit_messages.office_issuer, admit=transit.admit_notice)
+    return transit
 
 
 def _join_network(

@@ -38,6 +38,11 @@ class Settings:
     # Console session cookies only over HTTPS (the `Secure` flag): on wherever the node is
     # served behind TLS; off for the local network of `singlewindow up`, which is plain HTTP.
     secure_cookies: bool = False
+    # Transit: how long after a missed time limit the enquiry with the holder opens, and how
+    # long the enquiry runs before the reserved duties are recovered (seconds; NCTS leaves
+    # days and weeks, a demonstration network shortens both).
+    transit_enquiry_after: float = 86_400.0
+    transit_enquiry_period: float = 28 * 86_400.0
 
     @classmethod
     def from_env(
@@ -60,6 +65,10 @@ class Settings:
         values["sample"] = env.get("SINGLEWINDOW_SAMPLE") == "1"
         values["telemetry"] = env.get("SINGLEWINDOW_TELEMETRY") == "1"
         values["secure_cookies"] = env.get("SINGLEWINDOW_SECURE_COOKIES") == "1"
+        for name in ("transit_enquiry_after", "transit_enquiry_period"):
+            variable = f"SINGLEWINDOW_{name.upper()}"
+            if variable in env:
+                values[name] = float(env[variable])
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 

@@ -25,6 +25,7 @@ from singlewindow.devnet import sample
 from singlewindow.devnet.traffic import Account, run_traffic
 from singlewindow.exchange import pki
 from singlewindow.node import PMODE, TRUST_LIST
+from singlewindow.transit import messages as transit_messages
 
 console = Console()
 
@@ -34,6 +35,7 @@ EXCHANGES = [
     ("urn:asw:origin", "FormD"),
     ("urn:asw:origin", "FormD.Acceptance"),
     ("urn:asw:origin", "FormD.Rejection"),
+    *((transit_messages.SERVICE, action) for action in transit_messages.ACTIONS),
 ]
 
 

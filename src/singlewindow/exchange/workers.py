@@ -22,6 +22,7 @@ import httpx
 import urllib3
 
 from singlewindow.core.db import ChangeWatch, Database
+from singlewindow.core.loop import BackgroundLoop
 from singlewindow.exchange import repository, sending
 from singlewindow.exchange.model import OutboxStatus
 from singlewindow.exchange.repository import OutboxClaim
@@ -55,51 +56,7 @@ class Processing(Protocol):
     def process_inbox(self, limit: int = 100) -> int: ...
 
 
-class _Loop:
-    """A daemon thread calling `run_once()` until stopped, idling when there is no work."""
-
-    name = "exchange-worker"
-
-    def __init__(self, idle_interval: float, wake: threading.Event | None = None) -> None:
-        self.idle_interval = idle_interval
-        self._stop = threading.Event()
-        # Set by this process when there is new work: the loop wakes at once instead of at
-        # the next poll (polling stays, for work written by other processes).
-        self._wake = wake or threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def run_once(self) -> int:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        self.close()
-
-    def close(self) -> None:
-        pass
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                done = self.run_once()
-            except Exception:  # keep the worker alive; the database may be briefly away
-                log.exception("%s failed; retrying", self.name)
-                done = 0
-            if not done and not self._stop.is_set():
-                self._wake.wait(self.idle_interval)
-                self._wake.clear()
-
-
-class OutboxDeliveryWorker(_Loop):
+class OutboxDeliveryWorker(BackgroundLoop):
     """Claims due outbound messages in batches and delivers them, several at a time.
 
     Each delivery builds, signs (and encrypts) the message, posts it over a kept-alive HTTP
@@ -279,7 +236,7 @@ class OutboxDeliveryWorker(_Loop):
             self.http.clear()
 
 
-class InboxProcessor(_Loop):
+class InboxProcessor(BackgroundLoop):
     """Hands received messages to the handlers registered for their (service, action)."""
 
     name = "exchange-inbox"

@@ -129,6 +129,21 @@ class MovementView:
     reasons: tuple[str, ...]
     lodged_at: datetime
     released_at: datetime | None
+    # The journey as told to this node, and the declaration as lodged (the transit
+    # accompanying document is printed from it; the access code is never in it).
+    crossings: tuple[dict[str, Any], ...] = ()
+    arrival: dict[str, Any] | None = None
+    control_results: dict[str, Any] | None = None
+    solution: dict[str, Any] | None = None
+    declaration: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class MovementEvent:
+    at: datetime
+    what: str
+    by: str
+    detail: dict[str, Any]
 
 
 def ensure_partner_schedules(database: Database) -> None:
@@ -290,6 +305,63 @@ class Transit:
             if movement.status is TransitStatus.RELEASED:
                 self._announce(session, stored)
             return _view(stored, reasons)
+
+    def release(self, number: str, actor: Principal) -> MovementView:
+        """An officer of the office of departure releases for transit (IE029) a movement that
+        selectivity held for control, once the control is done; its guarantee is reserved."""
+        _officer(actor, "release movements held for control")
+        now = self.clock()
+        with self.database.unit_of_work() as session:
+            row = session.get(MovementRow, number, with_for_update=True)
+            if row is None or row.role != DEPARTURE:
+                raise UnknownMovement(f"no transit movement {number} departed from here")
+            if actor.role is Role.OFFICER and actor.office != row.departure_office:
+                raise NotYours(f"{number} is released at its office of departure, "
+                               f"{row.departure_office}")
+            movement = _movement(row)
+            movement.release()  # only from accepted: refused for a guarantee refused
+            row.status = movement.status.value
+            row.released_at = row.updated_at = now
+            row.due_at = row.time_limit
+            _history(session, number, now, "released", actor.username, {})
+            self._announce(session, row)
+            return _view(row, ())
+
+    def history(self, number: str, reader: Principal) -> list[MovementEvent]:
+        """What happened to a movement at this node, oldest first."""
+        with self.database.unit_of_work() as session:
+            row = session.get(MovementRow, number)
+            if row is None or not _may_see(reader, row.holder):
+                raise UnknownMovement(f"no transit movement {number} that you may see")
+            events = session.scalars(select(MovementEventRow)
+                                     .where(MovementEventRow.mrn == number)
+                                     .order_by(MovementEventRow.at, MovementEventRow.id)).all()
+            return [MovementEvent(as_utc(e.at), e.what, e.by, dict(e.detail or {}))
+                    for e in events]
+
+    def expected(self, reader: Principal, office: str | None = None) -> list[MovementView]:
+        """Movements announced to the offices here (IE050, IE001) that have not yet crossed
+        or arrived: an officer sees its own office's, an admin any office's (or all)."""
+        _officer(reader, "see the movements expected")
+        if reader.role is Role.OFFICER:
+            office = reader.office
+        with self.database.unit_of_work() as session:
+            query = (select(MovementRow)
+                     .where(MovementRow.role.in_((TRANSIT, DESTINATION)),
+                            MovementRow.status == TransitStatus.RELEASED.value)
+                     .order_by(MovementRow.time_limit).limit(500))
+            rows = session.scalars(query).all()
+            found = []
+            for row in rows:
+                offices = (row.transit_offices if row.role == TRANSIT
+                           else [row.destination_office])
+                if office is not None and office not in offices and not (
+                        row.role == TRANSIT and office[:2] in row.routing):
+                    continue
+                if row.role == TRANSIT and row.crossings:
+                    continue
+                found.append(_view(row, ()))
+            return found
 
     def get(self, number: str, reader: Principal) -> MovementView:
         with self.database.unit_of_work() as session:
@@ -798,6 +870,9 @@ def _view(row: MovementRow, reasons: tuple[str, ...], officer: bool = True) -> M
         control=row.control if officer else None, reasons=reasons,
         lodged_at=as_utc(row.lodged_at),
         released_at=as_utc(row.released_at) if row.released_at else None,
+        crossings=tuple(row.crossings or ()), arrival=row.arrival,
+        control_results=row.control_results, solution=row.solution,
+        declaration=row.declaration,
     )
 
 
