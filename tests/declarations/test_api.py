@@ -214,7 +214,7 @@ def test_users_are_managed_by_admins(node):
                                 headers=node.as_("admin"))
     assert no_party.status_code == 422 and no_party.json()["errors"][0]["path"] == "party_id"
     listed = node.client.get("/users?limit=2", headers=node.as_("admin")).json()
-    assert listed["total"] == 8 and len(listed["items"]) == 2  # the sample's seven and agent
+    assert listed["total"] == 9 and len(listed["items"]) == 2  # the sample's eight and agent
 
 
 def test_openapi_schema_lists_the_routes(node):

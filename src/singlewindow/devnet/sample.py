@@ -15,6 +15,7 @@ from pathlib import Path
 from singlewindow.access import services as access
 from singlewindow.access.errors import UsernameTaken
 from singlewindow.access.model import Principal, Role
+from singlewindow.core.countries import member_state
 from singlewindow.core.db import Database
 from singlewindow.declarations.lifecycle import RepresentationKind
 from singlewindow.declarations.representation import Representations
@@ -24,10 +25,14 @@ from singlewindow.reference.services import ensure_sample_reference
 from singlewindow.risk import services as risk
 from singlewindow.risk.model import Channel
 from singlewindow.tariff.services import ensure_sample_schedule
+from singlewindow.transit.services import Transit
 
 OFFICE = {"VN": "VNHCM01", "KH": "KHPNH01", "LA": "LAVTE01", "TH": "THBKK01",
           "MY": "MYKUL01", "SG": "SGSIN01", "ID": "IDJKT01", "PH": "PHMNL01",
           "BN": "BNBWN01", "MM": "MMRGN01"}
+# The land border office where the sample border officer works: offices of departure,
+# transit and destination of the sample transit route LA -> TH -> MY -> SG (ACTS's corridor).
+BORDER_OFFICE = {"LA": "LAVTE01", "TH": "THNKI01", "MY": "MYBKH01", "SG": "SGWDL01"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,10 @@ class SampleUsers:
     office: str
     bank_party: str
     broker_party: str
+    border: str  # the border officer's token
+    border_office: str
+    transit_guarantee: str  # the sample trader's transit guarantee and its access code
+    access_code: str
 
     def as_dict(self) -> dict[str, str]:
         return self.__dict__.copy()
@@ -67,11 +76,11 @@ def bank_party(country: str) -> str:
 
 
 # The sample users, one of each role and a broker.
-USERNAMES = ("admin", "officer", "trader", "issuer", "bank", "broker", "manager")
+USERNAMES = ("admin", "officer", "trader", "issuer", "bank", "broker", "manager", "border")
 
 # The sample users who work in the console, by role: each gets a password of its own, made
 # afresh for every node and written to `console_users_file` (0600), never printed.
-CONSOLE_USERS = ("trader", "officer", "issuer", "admin", "manager")
+CONSOLE_USERS = ("trader", "officer", "issuer", "admin", "manager", "border")
 
 
 def tokens_file(home: Path, country: str) -> Path:
@@ -108,6 +117,7 @@ def load(database: Database, country: str, home: Path) -> SampleUsers:
             return saved(home, country)
         raise
     office = OFFICE.get(country, f"{country}OFF01")
+    border_office = BORDER_OFFICE.get(country, office)
     party = trader_party(country)
     users = SampleUsers(
         admin=admin_token,
@@ -123,6 +133,12 @@ def load(database: Database, country: str, home: Path) -> SampleUsers:
         office=office,
         bank_party=bank_party(country),
         broker_party=broker_party(country),
+        border=access.create_user(database, "border", Role.OFFICER, office=border_office),
+        border_office=border_office,
+        transit_guarantee=f"{country}TGR0001",
+        # A sample credential like the passwords: made afresh for each node, kept in the
+        # tokens file only.
+        access_code=f"{secrets.randbelow(10_000):04d}",
     )
     admin = Principal("admin", Role.ADMIN)
     # The trader itself registers its broker, as a represented party may.
@@ -137,6 +153,9 @@ def load(database: Database, country: str, home: Path) -> SampleUsers:
     Guarantees(Clearance(database, country)).register(
         f"{country}GUA0001", party, Decimal("10000000000"), admin
     )
+    Transit(database, country).register_guarantee(
+        users.transit_guarantee, party, Decimal("50000000000"), member_state(country).currency,
+        date(2026, 1, 1), date(2030, 12, 31), users.access_code, admin)
     for draft in _sample_rules():
         risk.create_rule(database, draft, "admin")
     _write_private(tokens, json.dumps(users.as_dict(), indent=2))
