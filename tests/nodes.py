@@ -39,12 +39,13 @@ class NodeClient:
         return {"Authorization": f"Bearer {getattr(self.users, who)}"}
 
 
-def open_node(database: Database, home: Path) -> NodeClient:
-    """A Viet Nam node's API over a real database, with its sample users and rules."""
-    settings = Settings(country="VN", database_url=database.url, home=home,
+def open_node(database: Database, home: Path, country: str = "VN") -> NodeClient:
+    """A node's API (Viet Nam's unless told) over a real database, with its sample users and
+    rules."""
+    settings = Settings(country=country, database_url=database.url, home=home,
                         random_inspection_share=0.0, random_seed=3)
     opened = Node.open(settings, with_sample=True)
-    users = sample.load(opened.database, "VN", home)
+    users = sample.load(opened.database, country, home)
     return NodeClient(api_client(create_app(opened)), users, opened)
 
 

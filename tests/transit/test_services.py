@@ -16,8 +16,18 @@ from singlewindow.core.db import Database
 from singlewindow.exchange.model import UserMessage
 from singlewindow.reference.services import ensure_sample_reference
 from singlewindow.risk import services as selectivity
-from singlewindow.transit.errors import GuaranteeRefused, InvalidMovement
-from singlewindow.transit.messages import IE006, IE018, IE115, IE118, SERVICE, Notice, encode
+from singlewindow.transit.errors import GuaranteeRefused, InvalidMovement, MovementConflict
+from singlewindow.transit.messages import (
+    IE001,
+    IE006,
+    IE018,
+    IE050,
+    IE115,
+    IE118,
+    SERVICE,
+    Notice,
+    encode,
+)
 from singlewindow.transit.model import (
     Equipment,
     Itinerary,
@@ -99,6 +109,29 @@ def test_a_reservation_beyond_the_balance_reserves_nothing(
     assert movement.status is TransitStatus.GUARANTEE_REFUSED
     assert "left, the movement needs" in movement.reasons[0]
     assert movement.reserved == 0 and reserved(database) == (Decimal(0), 0)
+
+
+def test_a_movement_held_for_control_is_released_by_an_officer_of_departure_only(
+    database: Database, transit: Transit
+) -> None:
+    sent: list[tuple[str, str]] = []
+    ticks = iter(NOW + timedelta(minutes=n) for n in range(100))
+    held = Transit(database, "LA", selectivity=selectivity.configure(database, 1.0, 3),
+                   clock=lambda: next(ticks),
+                   send=lambda _s, to, _service, action, _p, _c: sent.append((to, action)) or "")
+    movement = held.lodge(declaration(), HOLDER)
+    assert movement.status is TransitStatus.ACCEPTED and movement.reserved > 0
+    assert movement.control is None and sent == []  # nothing announced before release
+    with pytest.raises(NotYours):
+        held.release(movement.mrn, HOLDER)
+    with pytest.raises(NotYours):
+        held.release(movement.mrn, Principal("o", Role.OFFICER, office="LAPKS01"))
+    released = held.release(movement.mrn, OFFICER)
+    assert released.status is TransitStatus.RELEASED and released.released_at > NOW
+    assert sorted(sent) == [("MY-CUSTOMS", IE050), ("SG-CUSTOMS", IE001), ("TH-CUSTOMS", IE050)]
+    with pytest.raises(MovementConflict):  # released once
+        held.release(movement.mrn, OFFICER)
+    assert [e.what for e in held.history(movement.mrn, HOLDER)] == ["lodged", "released"]
 
 
 def test_a_revoked_guarantee_blocks_release(transit: Transit, database: Database) -> None:

@@ -40,6 +40,7 @@ from singlewindow.origin.api import router as origin_router
 from singlewindow.reference.api import router as reference_router
 from singlewindow.risk.api import router as risk_router
 from singlewindow.tariff.api import router as tariff_router
+from singlewindow.transit.api import router as transit_router
 from singlewindow.web import pages as shell_pages
 from singlewindow.web.app import console_error, error_page, install_console, is_console
 from singlewindow.web.session import LoginRequired
@@ -237,6 +238,7 @@ def create_app(node: Node) -> FastAPI:
         reference_router,
         risk_router,
         tariff_router,
+        transit_router,
     ]
     if node.gateway is not None:
         routers += [exchange_router, origin_router]

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -304,7 +304,8 @@ class Transit:
                                        f"{declaration.lrn}") from None
             if movement.status is TransitStatus.RELEASED:
                 self._announce(session, stored)
-            return _view(stored, reasons)
+            # The holder lodged it: selectivity's decision is not shown to traders.
+            return _view(stored, reasons, officer=False)
 
     def release(self, number: str, actor: Principal) -> MovementView:
         """An officer of the office of departure releases for transit (IE029) a movement that
@@ -378,6 +379,13 @@ class Transit:
             rows = session.scalars(query.limit(limit).offset(offset)).all()
             officer = reader.role in (Role.OFFICER, Role.ADMIN)
             return [_view(row, (), officer=officer) for row in rows]
+
+    def movement_count(self, reader: Principal) -> int:
+        with self.database.unit_of_work() as session:
+            query = select(func.count()).select_from(MovementRow)
+            if reader.role not in (Role.OFFICER, Role.ADMIN):
+                query = query.where(MovementRow.holder == (reader.party_id or ""))
+            return int(session.scalar(query) or 0)
 
     def _announce(self, session: Session, row: MovementRow) -> None:
         """At release: the anticipated arrival record (IE001) to the destination's node and
