@@ -106,7 +106,10 @@ def test_the_trader_pages_speak_vietnamese_when_chosen(node: NodeClient) -> None
 TRADER_PAGES = ("web/templates/", "declarations/templates/new.html",
                 "declarations/templates/list.html", "declarations/templates/detail.html",
                 "declarations/templates/versions.html", "declarations/templates/guarantee",
-                "tariff/templates/lookup.html", "declarations/pages.py")
+                "tariff/templates/lookup.html", "declarations/pages.py",
+                "transit/templates/list.html", "transit/templates/detail.html",
+                "transit/templates/route.html", "transit/templates/tad.html",
+                "transit/templates/guarantee.html", "transit/pages.py")
 
 
 def test_every_text_of_the_trader_pages_has_its_vietnamese_translation(tmp_path: Path) -> None:
