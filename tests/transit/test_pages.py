@@ -13,7 +13,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -38,6 +38,7 @@ from singlewindow.transit.model import (
     TransitGoodsItem,
     TransitStatus,
 )
+from singlewindow.transit.pages import route
 from singlewindow.transit.repository import MovementRow
 from singlewindow.transit.services import MovementView
 from tests.nodes import NodeClient, api_client
@@ -309,3 +310,18 @@ def test_an_officer_registers_a_guarantee_and_a_bad_form_stores_nothing(
     assert made.status_code == 303
     assert made.headers["location"] == "/transit/guarantees/LATGR0099"
     assert 'id="balance">1,000.00 USD' in officer.get(made.headers["location"]).text
+
+
+def test_the_route_marks_each_office_passed_and_an_undeclared_crossing_as_a_diversion() -> None:
+    at = datetime(2026, 12, 2, 9, tzinfo=UTC)
+    view = MovementView(
+        mrn="26LA0000000000A1J0", role="departure", lrn="L", holder="H",
+        status=TransitStatus.RELEASED, itinerary=ROUTE, time_limit=at, reserved=Decimal(1),
+        currency="LAK", guarantee="G", duties={}, control=None, reasons=(), lodged_at=at,
+        released_at=at,
+        crossings=({"office": "THNKI01", "at": at.isoformat(), "declared": True},
+                   {"office": "MYPKG01", "at": at.isoformat(), "declared": False}))
+    stops = [(s.code, s.kind, s.passed) for s in route(view)]
+    assert stops == [("LAVTE01", "departure", True), ("THNKI01", "transit", True),
+                     ("MYBKH01", "transit", False), ("MYPKG01", "diversion", True),
+                     ("SGWDL01", "destination", False)]
