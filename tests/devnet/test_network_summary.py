@@ -17,13 +17,18 @@ def rendered(renderable: object) -> list[str]:
 def test_the_summary_counts_each_step_of_the_trades():
     counts = {"trades": 11, "exports_released": 12, "acdd_delivered": 12, "eformd_accepted": 9,
               "eformd_rejected": 2, "imports_released": 11, "messages_sent": 1234,
-              "messages_delivered": 1230, "inspected_red": 3}
+              "messages_delivered": 1230, "inspected_red": 3, "transit_released": 4,
+              "transit_crossings": 7, "transit_arrived": 3, "transit_discharged": 3,
+              "transit_discrepancies": 1, "transit_overdue": 1}
     lines = rendered(traffic_summary(counts, requested=12))
     assert lines[0] == "Traffic: 12 cross-border trades"
     for row in ("trades completed 11 of 12", "exports released 12",
                 "ACDD delivered before arrival 12", "e-Form D accepted 9", "e-Form D rejected 2",
                 "imports released 11", "AS4 messages sent 1,234", "AS4 messages delivered 1,230",
-                "duplicates dropped 0"):
+                "duplicates dropped 0", "transit movements released 4",
+                "transit crossings at borders 7", "transit movements arrived 3",
+                "transit movements discharged 3", "transit discrepancies found 1",
+                "transit movements overdue (enquiry opened) 1"):
         assert row in lines, (row, lines)
 
 

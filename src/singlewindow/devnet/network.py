@@ -68,7 +68,8 @@ class NodeProcess:
         """The node as the traffic knows it: its URL and its sample users."""
         users = sample.saved(self.home, self.country)
         return Account(self.country, self.url, users.tokens(), users.trader_party,
-                       users.broker_party, users.office)
+                       users.broker_party, users.office, users.border_office,
+                       users.transit_guarantee, users.access_code)
 
     def start(self, extra_env: dict[str, str] | None = None, workers: int = 1) -> None:
         # The node's database, tokens and log are for its own user only, as its keys are.
@@ -78,6 +79,10 @@ class NodeProcess:
             "SINGLEWINDOW_COUNTRY": self.country,
             "SINGLEWINDOW_HOME": str(self.home),
             "SINGLEWINDOW_SAMPLE": "1",
+            # A demonstration network sees a late truck go to enquiry within its run, and
+            # recovery a few minutes after (NCTS: days and weeks).
+            "SINGLEWINDOW_TRANSIT_ENQUIRY_AFTER": "5",
+            "SINGLEWINDOW_TRANSIT_ENQUIRY_PERIOD": "300",
         }
         env.pop("SINGLEWINDOW_DATABASE_URL", None)  # each node its own SQLite database
         env.pop(SETTINGS_VARIABLE, None)  # its settings are the variables above
@@ -209,6 +214,12 @@ COUNTED = [
     ("eformd_accepted", "e-Form D accepted"),
     ("eformd_rejected", "e-Form D rejected"),
     ("imports_released", "imports released"),
+    ("transit_released", "transit movements released"),
+    ("transit_crossings", "transit crossings at borders"),
+    ("transit_arrived", "transit movements arrived"),
+    ("transit_discharged", "transit movements discharged"),
+    ("transit_discrepancies", "transit discrepancies found"),
+    ("transit_overdue", "transit movements overdue (enquiry opened)"),
     ("messages_sent", "AS4 messages sent"),
     ("messages_delivered", "AS4 messages delivered"),
     ("duplicates_dropped", "duplicates dropped"),

@@ -13,11 +13,12 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import httpx
@@ -56,6 +57,10 @@ class Account:
     trader_party: str
     broker_party: str
     office: str
+    # The land border office of its border officer, and the trader's transit guarantee.
+    border_office: str = ""
+    transit_guarantee: str = ""
+    access_code: str = ""
 
 
 @dataclass
@@ -374,8 +379,12 @@ def run_traffic(accounts: list[Account], count: int, concurrency: int = 6) -> di
     try:
         earlier = Counter(traffic.message_counts())  # a kept network's earlier runs
         trades = traffic.plan(count)
+        trucks = trucks_of(traffic, count)
         with Progress() as progress, ThreadPoolExecutor(concurrency) as pool:
             task = progress.add_task("cross-border trades", total=count)
+            # The trucks ride beside the trades (the late one waits for its enquiry).
+            moving = ThreadPoolExecutor(max(len(trucks), 1))
+            driven = [moving.submit(truck) for truck in trucks]
             futures = [pool.submit(traffic.trade, *trade) for trade in trades]
             for future in as_completed(futures):
                 try:
@@ -384,6 +393,15 @@ def run_traffic(accounts: list[Account], count: int, concurrency: int = 6) -> di
                 except TrafficError as error:
                     failures.append(str(error))
                 progress.advance(task)
+            if trucks:
+                task = progress.add_task("transit trucks LA → TH → MY → SG", total=len(trucks))
+                for future in as_completed(driven):
+                    try:
+                        future.result()
+                    except TrafficError as error:
+                        failures.append(str(error))
+                    progress.advance(task)
+            moving.shutdown()
         # Every trade has ended; give the last receipts a moment to come back.
         _settle(traffic)
         messages = Counter(traffic.message_counts())
@@ -400,10 +418,27 @@ def run_traffic(accounts: list[Account], count: int, concurrency: int = 6) -> di
         "eformd_accepted": c["eformd_accepted"],
         "eformd_rejected": c["eformd_rejected"],
         "imports_released": c["imports_released"],
+        **{key: c[key] for key in TRANSIT_COUNTS},
         "messages_sent": messages.get("sent", 0),
         "messages_delivered": messages.get("delivered", 0),
         "duplicates_dropped": messages.get("duplicates_dropped", 0),
     }
+
+
+TRANSIT_COUNTS = ("transit_released", "transit_crossings", "transit_arrived",
+                  "transit_discharged", "transit_discrepancies", "transit_overdue")
+
+
+def trucks_of(traffic: Traffic, count: int) -> list[Callable[[], None]]:
+    """The transit trucks of a run of `count` trades, when Laos, Thailand, Malaysia and
+    Singapore all run."""
+    from singlewindow.devnet import trucks  # it builds on this module's Desk
+
+    if not trucks.runs_here(set(traffic.desks)):
+        return []
+    fleet = trucks.Trucks(traffic.desks, traffic.run, traffic.rng.randrange(10**6),
+                          traffic.count)
+    return [partial(fleet.truck, index) for index in range(trucks.truck_count(count))]
 
 
 def _settle(traffic: Traffic, timeout: float = 60) -> None:
