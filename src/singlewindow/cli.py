@@ -35,10 +35,7 @@ from singlewindow.declarations.schemas import DeclarationCreate, DeclarationRead
 from singlewindow.devnet import sample
 from singlewindow.devnet.network import run_network
 from singlewindow.node import local_node, open_database
-
-
-class CommandFailed(Exception):
-    """A command cannot go on, for a reason its user can fix: said in one line."""
+from singlewindow.remote import CommandFailed, Refused
 
 
 class _Commands(TyperGroup):
@@ -52,6 +49,14 @@ class _Commands(TyperGroup):
             _say_refusal(error)
         except CommandFailed as error:
             _say(str(error))
+        except Refused as error:  # a room's command, refused by the node it called
+            errors.print(f"[bold red]{error.status} {escape(error.title)}[/]: "
+                         f"{escape(error.detail)}")
+            for problem in error.problems:
+                errors.print(f"  • {escape(problem)}")
+            if error.status == 401:
+                errors.print("Check the token (--token or SINGLEWINDOW_TOKEN) against the "
+                             "node's tokens file.")
         except OSError as error:  # a file a room's command could not read or write
             where = f"{error.filename}: " if error.filename else ""
             _say(f"{where}{error.strerror or error}")
@@ -501,10 +506,12 @@ def _mount_rooms() -> None:
     from singlewindow.reference.cli import app as reference_app
     from singlewindow.risk.learning.cli import register
     from singlewindow.tariff.cli import app as tariff_app
+    from singlewindow.transit.cli import app as transit_app
 
     app.add_typer(tariff_app, name="tariff")
     app.add_typer(reference_app, name="reference")
     app.add_typer(pki_app, name="pki")
+    app.add_typer(transit_app, name="transit")
     register(risk_app)
 
 
