@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.parse import quote
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import typer
 from rich.console import Console
@@ -40,9 +40,9 @@ def lodge(file: Path, node: NodeOption, token: TokenOption) -> None:
 @app.command("show")
 def show(mrn: str, node: NodeOption, token: TokenOption) -> None:
     """One movement as this node holds it, and its history here."""
-    _show(call(node, token, "GET", f"/transit/movements/{quote(mrn, safe='')}"))
+    _show(call(node, token, "GET", _path(mrn)))
     table = Table("at (UTC)", "what", "by", title="History", title_justify="left")
-    for event in call(node, token, "GET", f"/transit/movements/{quote(mrn, safe='')}/history"):
+    for event in call(node, token, "GET", _path(mrn, "history")):
         table.add_row(event["at"][:19], event["what"], escape(event["by"]))
     console.print(table)
 
@@ -70,13 +70,13 @@ def overdue(node: NodeOption, token: TokenOption) -> None:
 @app.command("cross")
 def cross(mrn: str, office: OfficeOption, node: NodeOption, token: TokenOption) -> None:
     """Record that the goods entered the country at an office of transit (IE118 / IE115)."""
-    _show(call(node, token, "POST", f"/transit/movements/{quote(mrn, safe='')}/crossing", {"office": office}))
+    _show(call(node, token, "POST", _path(mrn, "crossing"), {"office": office}))
 
 
 @app.command("arrive")
 def arrive(mrn: str, office: OfficeOption, node: NodeOption, token: TokenOption) -> None:
     """Record the arrival at the office of destination (IE006)."""
-    _show(call(node, token, "POST", f"/transit/movements/{quote(mrn, safe='')}/arrival", {"office": office}))
+    _show(call(node, token, "POST", _path(mrn, "arrival"), {"office": office}))
 
 
 @app.command("control")
@@ -88,7 +88,7 @@ def control(
     remarks: str = "",
 ) -> None:
     """Record the unloading remarks and control results at destination (IE018)."""
-    _show(call(node, token, "POST", f"/transit/movements/{quote(mrn, safe='')}/control",
+    _show(call(node, token, "POST", _path(mrn, "control"),
                {"seals_intact": seals_intact, "discrepancies": discrepancy or [],
                 "remarks": remarks}))
 
@@ -96,7 +96,7 @@ def control(
 @app.command("release")
 def release(mrn: str, node: NodeOption, token: TokenOption) -> None:
     """Release for transit a movement held for control (an officer of departure)."""
-    _show(call(node, token, "POST", f"/transit/movements/{quote(mrn, safe='')}/release"))
+    _show(call(node, token, "POST", _path(mrn, "release")))
 
 
 @app.command("solve")
@@ -106,7 +106,7 @@ def solve(
     recovered: Annotated[bool, typer.Option("--recovered/--written-off")] = False,
 ) -> None:
     """Solve a discrepancy at the office of departure: written off, or the duties recovered."""
-    _show(call(node, token, "POST", f"/transit/movements/{quote(mrn, safe='')}/solution",
+    _show(call(node, token, "POST", _path(mrn, "solution"),
                {"recovered": recovered, "note": note}))
 
 
@@ -118,6 +118,11 @@ def guarantee(reference: str, node: NodeOption, token: TokenOption) -> None:
     console.print(f"[bold]{g['reference']}[/] of {g['holder']}: {g['amount']} {g['currency']}, "
                   f"reserved {g['reserved']}, balance [bold]{g['balance']}[/]; {state} "
                   f"{g['valid_from']} to {g['valid_to']}")
+
+
+def _path(mrn: str, then: str = "") -> str:
+    """The API path of a movement (the MRN as typed, quoted: it stays one path segment)."""
+    return f"/transit/movements/{quote(mrn, safe='')}" + (f"/{then}" if then else "")
 
 
 def _route(m: dict[str, Any]) -> str:

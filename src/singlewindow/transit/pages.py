@@ -16,7 +16,6 @@ from barcode.writer import SVGWriter
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
-from sqlalchemy import select
 
 from singlewindow.access.model import Principal, Role
 from singlewindow.core.clock import utcnow
@@ -24,12 +23,10 @@ from singlewindow.core.errors import Invalid
 from singlewindow.core.fields import Offset
 from singlewindow.transit.errors import MovementConflict
 from singlewindow.transit.model import MOVEMENT, TransitStatus
-from singlewindow.transit.repository import GuaranteeRow
 from singlewindow.transit.services import (
     DEPARTURE,
     DESTINATION,
     TRANSIT,
-    GuaranteeView,
     MovementView,
     Transit,
 )
@@ -151,18 +148,6 @@ def barcode_svg(text: str) -> Markup:
 
 # --- the holder's pages ----------------------------------------------------------------------
 
-def _holder_guarantees(transit: Transit, principal: Principal) -> list[GuaranteeView]:
-    """The guarantees a trader holds here. A read-only look-up, each then read through
-    `Transit.guarantee` (which decides who may see it): the service has no list of them."""
-    if principal.role is not Role.TRADER or not principal.party_id:
-        return []
-    with transit.database.unit_of_work() as session:
-        references = session.scalars(select(GuaranteeRow.reference)
-                                     .where(GuaranteeRow.holder == principal.party_id)
-                                     .order_by(GuaranteeRow.reference).limit(20)).all()
-    return [transit.guarantee(reference, principal) for reference in references]
-
-
 @router.get("/transit")
 def movements(request: Request, principal: ReaderPage, offset: Offset = 0) -> Response:
     """The holder's movements, newest first (officers: every movement this node holds)."""
@@ -171,27 +156,20 @@ def movements(request: Request, principal: ReaderPage, offset: Offset = 0) -> Re
     return render(request, "transit/list.html", {
         "views": found[:PAGE_SIZE], "more": len(found) > PAGE_SIZE, "offset": offset,
         "page_size": PAGE_SIZE, "labels": STATUS_LABELS, "role_labels": ROLE_LABELS,
-        "guarantees": _holder_guarantees(transit, principal),
+        "guarantees": (transit.guarantees(principal, 20)
+                       if principal.role is Role.TRADER else []),
         "officer": _officer(principal),
     })
 
 
 # --- officers' lists (before /transit/{mrn}, which would take their names) ---------------------
 
-def _awaiting_control(transit: Transit, principal: Principal) -> list[MovementView]:
-    """Movements arrived at the officer's office of destination, control results not yet
-    recorded (from the node's movements: the service has no such list)."""
-    return [v for v in transit.movements(principal, 500)
-            if v.role == DESTINATION and v.status is TransitStatus.ARRIVED
-            and _at(principal, v.itinerary.destination.code)]
-
-
 def _expected_page(request: Request, principal: Principal, errors: dict[str, dict[str, str]],
                    typed: dict[str, dict[str, str]] | None = None,
                    status_code: int = 200) -> Response:
     transit = _transit(request)
     return render(request, "transit/expected.html", {
-        "views": transit.expected(principal), "arrived": _awaiting_control(transit, principal),
+        "views": transit.expected(principal), "arrived": transit.awaiting_control(principal),
         "errors_of": errors, "typed_of": typed or {}, "labels": STATUS_LABELS,
         "role_labels": ROLE_LABELS,
     }, status_code=status_code)

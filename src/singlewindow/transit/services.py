@@ -238,6 +238,14 @@ class Transit:
                 raise UnknownGuarantee(f"no guarantee {reference} that you may see")
             return _guarantee_view(row)
 
+    def guarantees(self, reader: Principal, limit: int = 100) -> list[GuaranteeView]:
+        """The guarantees a trader holds here; officers see every one."""
+        with self.database.unit_of_work() as session:
+            query = select(GuaranteeRow).order_by(GuaranteeRow.reference).limit(limit)
+            if reader.role not in (Role.OFFICER, Role.ADMIN):
+                query = query.where(GuaranteeRow.holder == (reader.party_id or ""))
+            return [_guarantee_view(row) for row in session.scalars(query)]
+
     # -- the office of departure -------------------------------------------------------------
 
     def lodge(self, declaration: TransitDeclaration, actor: Principal) -> MovementView:
@@ -363,6 +371,19 @@ class Transit:
                     continue
                 found.append(_view(row, ()))
             return found
+
+    def awaiting_control(self, reader: Principal) -> list[MovementView]:
+        """Movements arrived at the officer's office of destination whose control results are
+        not yet recorded (an admin: at any office here)."""
+        _officer(reader, "record control results")
+        with self.database.unit_of_work() as session:
+            query = (select(MovementRow)
+                     .where(MovementRow.role == DESTINATION,
+                            MovementRow.status == TransitStatus.ARRIVED.value)
+                     .order_by(MovementRow.arrived_at).limit(500))
+            if reader.role is Role.OFFICER:
+                query = query.where(MovementRow.destination_office == (reader.office or ""))
+            return [_view(row, ()) for row in session.scalars(query)]
 
     def get(self, number: str, reader: Principal) -> MovementView:
         with self.database.unit_of_work() as session:
