@@ -79,10 +79,10 @@ class NodeProcess:
             "SINGLEWINDOW_COUNTRY": self.country,
             "SINGLEWINDOW_HOME": str(self.home),
             "SINGLEWINDOW_SAMPLE": "1",
-            # A demonstration network sees a late truck go to enquiry within its run, and
-            # recovery a few minutes after (NCTS: days and weeks).
+            # A demonstration network sees a late truck go to enquiry and then to recovery
+            # within its run (NCTS: days and weeks).
             "SINGLEWINDOW_TRANSIT_ENQUIRY_AFTER": "5",
-            "SINGLEWINDOW_TRANSIT_ENQUIRY_PERIOD": "300",
+            "SINGLEWINDOW_TRANSIT_ENQUIRY_PERIOD": "10",
         }
         env.pop("SINGLEWINDOW_DATABASE_URL", None)  # each node its own SQLite database
         env.pop(SETTINGS_VARIABLE, None)  # its settings are the variables above
@@ -220,6 +220,7 @@ COUNTED = [
     ("transit_discharged", "transit movements discharged"),
     ("transit_discrepancies", "transit discrepancies found"),
     ("transit_overdue", "transit movements overdue (enquiry opened)"),
+    ("transit_recovered", "transit duties recovered after the enquiry"),
     ("messages_sent", "AS4 messages sent"),
     ("messages_delivered", "AS4 messages delivered"),
     ("duplicates_dropped", "duplicates dropped"),

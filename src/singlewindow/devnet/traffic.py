@@ -426,7 +426,8 @@ def run_traffic(accounts: list[Account], count: int, concurrency: int = 6) -> di
 
 
 TRANSIT_COUNTS = ("transit_released", "transit_crossings", "transit_arrived",
-                  "transit_discharged", "transit_discrepancies", "transit_overdue")
+                  "transit_discharged", "transit_discrepancies", "transit_overdue",
+                  "transit_recovered")
 
 
 def trucks_of(traffic: Traffic, count: int) -> list[Callable[[], None]]:

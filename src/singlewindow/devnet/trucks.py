@@ -3,7 +3,8 @@ lodges at Vientiane (LAVTE01) for Singapore (SGWDL01) through Thailand (THNKI01)
 (MYBKH01); the border officers record each crossing, the arrival and the control results as
 the anticipated records reach them; the office of departure discharges. Some trucks arrive
 with a broken seal (a discrepancy the officer of departure solves); the first never arrives,
-with a time limit short enough that the run sees it become overdue and go to enquiry."""
+with a time limit short enough that the run sees it become overdue, go to enquiry and
+then to recovery of the duties."""
 
 from __future__ import annotations
 
@@ -57,8 +58,10 @@ class Trucks:
                       json={"office": desk.account.border_office})
             self.count("transit_crossings")
             if late:  # it never reaches its destination
-                self._wait_status(departure, number, ("enquiry",), timeout=90)
+                self._wait_status(departure, number, ("enquiry", "recovery"), timeout=90)
                 self.count("transit_overdue")
+                self._wait_status(departure, number, ("recovery",), timeout=90)
+                self.count("transit_recovered")
                 return
         destination = self.desks["SG"]
         self._wait_expected(destination, number)
