@@ -85,6 +85,19 @@ def test_the_holder_lodges_follows_and_reads_its_guarantee(
     assert "1 movements" in listed.output and number in listed.output
 
 
+def test_the_example_lodges_with_the_access_code_given_apart(
+        laos: tuple[str, sample.SampleUsers]) -> None:
+    node, users = laos
+    example = Path(__file__).resolve().parents[2] / "examples" / "la-transit-coffee-to-sg.json"
+    lodged = run(node, users.trader, "lodge", str(example), "--access-code", users.access_code)
+    assert lodged.exit_code == 0, lodged.output
+    said = " ".join(lodged.output.split())
+    assert "is released" in said and "LATGR0001" in said, said
+    # The file names no time limit: the office of departure gave eight days.
+    eight_days = (datetime.now(UTC) + timedelta(days=8)).strftime("%Y-%m-%d")
+    assert f"time limit {eight_days}" in said, said
+
+
 def test_refusals_are_said_with_each_problem_and_no_traceback(
         laos: tuple[str, sample.SampleUsers], tmp_path: Path) -> None:
     node, users = laos

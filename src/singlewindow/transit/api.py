@@ -46,7 +46,7 @@ def lodge(body: TransitDeclarationCreate, service: TransitDep, who: PrincipalDep
     """Lodge a transit declaration (IE015) at this country's office of departure, as its
     holder. Accepted with an MRN, the guarantee reserved for the highest duties of any
     country of the routing, and released for transit (IE029) unless held for control."""
-    return MovementRead.of(service.lodge(body.to_domain(), who))
+    return MovementRead.of(service.lodge(body.to_domain(service.clock()), who))
 
 
 @router.get("/movements", response_model=Page[MovementRead])

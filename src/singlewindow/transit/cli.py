@@ -28,12 +28,21 @@ OfficeOption = Annotated[str, typer.Option(help="The officer's office, e.g. THNK
 
 
 @app.command("lodge")
-def lodge(file: Path, node: NodeOption, token: TokenOption) -> None:
+def lodge(
+    file: Path, node: NodeOption, token: TokenOption,
+    access_code: Annotated[str | None, typer.Option(
+        envvar="SINGLEWINDOW_ACCESS_CODE", show_envvar=True,
+        help="The guarantee's access code, instead of the file's")] = None,
+) -> None:
     """Lodge a transit declaration (IE015) from a JSON file, as its holder."""
     try:
         declaration = json.loads(file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise CommandFailed(f"{file}: not JSON (line {error.lineno}: {error.msg})") from None
+    if not isinstance(declaration, dict):
+        raise CommandFailed(f"{file}: a transit declaration is a JSON object")
+    if access_code is not None:
+        declaration["access_code"] = access_code
     _show(call(node, token, "POST", "/transit/movements", declaration))
 
 

@@ -104,6 +104,9 @@ def guarantee_amount(duties_by_country: Mapping[str, Decimal]) -> Decimal:
 
 # No movement is given longer than this to reach its destination.
 LONGEST_TIME_LIMIT = timedelta(days=60)
+# What the office of departure gives when the holder proposes no time limit (NCTS leaves it
+# to the office of departure; a week and a day covers the ASEAN corridors by road).
+USUAL_TIME_LIMIT = timedelta(days=8)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from singlewindow.core.fields import FreeText, LineText, decimal_string
 from singlewindow.transit.model import (
+    USUAL_TIME_LIMIT,
     Equipment,
     Itinerary,
     Office,
@@ -77,10 +78,12 @@ class TransitDeclarationCreate(_Strict):
                                          description="Means of transport (registration)")]
     equipment: list[EquipmentIn] = Field(default_factory=list, max_length=99)
     items: list[TransitItemIn] = Field(min_length=1, max_length=999)
-    time_limit: AwareDatetime = Field(description="Instant by which the goods are presented "
-                                                  "at destination (with its offset)")
+    time_limit: AwareDatetime | None = Field(
+        default=None, description="Instant by which the goods are presented at destination "
+                                  "(with its offset); by default the office of departure "
+                                  "gives 8 days")
 
-    def to_domain(self) -> TransitDeclaration:
+    def to_domain(self, now: datetime) -> TransitDeclaration:
         itinerary = Itinerary(
             _office(self.departure_office),
             tuple(_office(code) for code in self.transit_offices),
@@ -95,7 +98,8 @@ class TransitDeclarationCreate(_Strict):
             items=tuple(TransitGoodsItem(n, i.commodity_code.replace(".", ""), i.description,
                                          i.packages, i.gross_mass, i.net_mass, i.value)
                         for n, i in enumerate(self.items, start=1)),
-            time_limit=self.time_limit.astimezone(UTC),
+            time_limit=(self.time_limit.astimezone(UTC) if self.time_limit is not None
+                        else now + USUAL_TIME_LIMIT),
         )
 
 
