@@ -71,7 +71,7 @@ def test_the_holder_lodges_follows_and_reads_its_guarantee(
     file.write_text(json.dumps(declaration(users)))
     lodged = run(node, users.trader, "lodge", str(file))
     assert lodged.exit_code == 0, lodged.output
-    assert "is released" in lodged.output and "LAVTE01 → THNKI01 → MYBKH01 → SGWDL01" in (
+    assert ": released" in lodged.output and "LAVTE01 → THNKI01 → MYBKH01 → SGWDL01" in (
         " ".join(lodged.output.split()))
     number = lodged.output.split()[0]
     assert "selectivity" not in lodged.output  # never shown to the holder
@@ -92,7 +92,7 @@ def test_the_example_lodges_with_the_access_code_given_apart(
     lodged = run(node, users.trader, "lodge", str(example), "--access-code", users.access_code)
     assert lodged.exit_code == 0, lodged.output
     said = " ".join(lodged.output.split())
-    assert "is released" in said and "LATGR0001" in said, said
+    assert ": released" in said and "LATGR0001" in said, said
     # The file names no time limit: the office of departure gave eight days.
     eight_days = (datetime.now(UTC) + timedelta(days=8)).strftime("%Y-%m-%d")
     assert f"time limit {eight_days}" in said, said

@@ -139,8 +139,9 @@ def _route(m: dict[str, Any]) -> str:
 
 
 def _show(m: dict[str, Any]) -> None:
-    console.print(f"[bold]{m['mrn']}[/] (LRN {escape(m['lrn'])}) is [bold]{m['status']}[/] "
-                  f"at this node ({m['role']}); {_route(m)}; time limit {m['time_limit'][:16]}")
+    console.print(f"[bold]{m['mrn']}[/] (LRN {escape(m['lrn'])}): [bold]{m['status']}[/] "
+                  f"at this node, its office of {m['role']}; {_route(m)}; time limit "
+                  f"{m['time_limit'][:16]}")
     if m["role"] == "departure":
         console.print(f"  guarantee {m['guarantee']}: {m['reserved']} {m['currency']} "
                       "reserved, the highest of " + ", ".join(
