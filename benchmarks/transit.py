@@ -142,11 +142,11 @@ def lodge_part(args: argparse.Namespace) -> dict[str, Any]:
     sample.load(vn, "VN", vn_home)
     clearance = Clearance(vn, "VN", selectivity=selectivity.configure(vn, 0.0, seed=1))
     plain = [import_declaration(f"BENCH-{os.getpid()}-{n}") for n in range(args.count + 20)]
-    for draft in plain[:20]:
-        clearance.lodge(draft, TRADER)
+    for import_draft in plain[:20]:
+        clearance.lodge(import_draft, TRADER)
     start = time.perf_counter()
-    for draft in plain[20:]:
-        clearance.lodge(draft, TRADER)
+    for import_draft in plain[20:]:
+        clearance.lodge(import_draft, TRADER)
     declaration_rate = args.count / (time.perf_counter() - start)
     database.dispose()
     vn.dispose()
@@ -332,7 +332,7 @@ def outbox_delivery(home: Path, country: str) -> list[float]:
                                           OutboxRow.delivered_at.is_not(None))).all()
     finally:
         database.dispose()
-    return [(as_utc(d) - as_utc(c)).total_seconds() for c, d in rows]
+    return [(as_utc(d) - as_utc(c)).total_seconds() for c, d in rows if d is not None]
 
 
 def discharge_events(node: Any, numbers: list[str]) -> list[float]:

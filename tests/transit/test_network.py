@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -95,11 +96,18 @@ class Net:
         return self.call(country, "border", "POST", f"/transit/movements/{mrn}/{what}", body,
                          expect=expect)
 
+    def announced(self, mrn: str) -> None:
+        """Wait until the movement is expected at TH, MY and SG (IE050, IE050, IE001)."""
+        for country in ("TH", "MY", "SG"):
+            until(partial(self.is_expected, country, mrn), f"{mrn} expected at {country}")
+
+    def is_expected(self, country: str, mrn: str) -> bool:
+        return mrn in self.expected(country)
+
     def journey(self, mrn: str) -> None:
         """Each border officer in turn: crossings at THNKI01 and MYBKH01, arrival and control
         at SGWDL01, each once its node was told of the movement."""
-        for country in ("TH", "MY", "SG"):
-            until(lambda c=country: mrn in self.expected(c), f"{mrn} expected at {country}")
+        self.announced(mrn)
         self.record("TH", mrn, "crossing")
         self.record("MY", mrn, "crossing")
         self.record("SG", mrn, "arrival")
@@ -240,8 +248,7 @@ def test_the_same_message_received_twice_changes_nothing(net: Net) -> None:
 def test_an_officer_of_another_office_is_refused(net: Net) -> None:
     movement = net.lodge()
     mrn = movement["mrn"]
-    for country in ("TH", "MY", "SG"):
-        until(lambda c=country: mrn in net.expected(c), f"{mrn} expected at {country}")
+    net.announced(mrn)
     # the sample's `officer` works at the capital's office (THBKK01, SGSIN01), not the border
     crossing = {"office": "THNKI01"}
     path = f"/transit/movements/{mrn}"
