@@ -7,11 +7,14 @@ from __future__ import annotations
 import random
 import socket
 import stat
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import uvicorn
 from fastapi.testclient import TestClient
 
 from singlewindow.api.app import create_app
@@ -21,6 +24,26 @@ from singlewindow.core.paths import API
 from singlewindow.devnet import sample
 from singlewindow.devnet.network import NodeProcess
 from singlewindow.node import Node
+
+
+@contextmanager
+def served(node: Node) -> Iterator[str]:
+    """`node`'s app served by uvicorn on a loopback port in this process (a real HTTP server
+    for a client such as the command line); its URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(node), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the node did not start serving within 30 s"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 def api_client(app: object) -> TestClient:

@@ -15,18 +15,16 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
-import uvicorn
 from typer.testing import CliRunner, Result
 
 from singlewindow import cli
 from singlewindow.access import services as access
 from singlewindow.access.model import Role
-from singlewindow.api.app import create_app
 from singlewindow.cli import app
 from singlewindow.core.config import SETTINGS_VARIABLE, Settings
 from singlewindow.core.db import Database
 from singlewindow.node import Node
-from tests.nodes import free_port
+from tests.nodes import free_port, served
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "vn-import-coffee-from-kh.json"
 
@@ -146,18 +144,8 @@ def served_node(sqlite_database, tmp_path) -> Iterator[tuple[str, str]]:
                         random_inspection_share=0.0)
     node = Node.open(settings)
     token = access.create_user(node.database, "trader", Role.TRADER, party_id="VNTRADER0001")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(node), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield f"http://127.0.0.1:{port}", token
-    server.should_exit = True
-    thread.join(10)
+    with served(node) as url:
+        yield url, token
 
 
 def test_node_without_token_is_a_usage_error():

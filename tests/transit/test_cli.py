@@ -5,24 +5,20 @@ every problem at its place, never a traceback."""
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from typer.testing import CliRunner, Result
 
-from singlewindow.api.app import create_app
 from singlewindow.cli import app
 from singlewindow.core.config import Settings
 from singlewindow.core.db import Database
 from singlewindow.devnet import sample
 from singlewindow.node import Node
-from tests.nodes import free_port
+from tests.nodes import served
 
 
 @pytest.fixture
@@ -30,19 +26,8 @@ def laos(sqlite_database: Database, tmp_path: Path) -> Iterator[tuple[str, sampl
     settings = Settings(country="LA", database_url=sqlite_database.url, home=tmp_path,
                         random_inspection_share=0.0)
     node = Node.open(settings, with_sample=True)
-    users = sample.saved(tmp_path, "LA")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(node), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield f"http://127.0.0.1:{port}", users
-    server.should_exit = True
-    thread.join(10)
+    with served(node) as url:
+        yield url, sample.saved(tmp_path, "LA")
 
 
 def run(node: str, token: str, *args: str) -> Result:

@@ -5,6 +5,7 @@ discrepancy and follow what is overdue. Every action calls `Transit`, as the API
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -327,32 +328,33 @@ def _office(form: Any, principal: Principal) -> str:
     return str(form.get("office") or "").strip().upper()[:8]
 
 
-@router.post("/transit/{mrn}/crossing")
-async def record_crossing(request: Request, mrn: str, principal: OfficerPage) -> Response:
-    """An office of transit records that the goods entered the country there."""
-    form = await request.form()
-    office = _office(form, principal)
+async def _record_at_office(request: Request, mrn: str, principal: Principal,
+                            record: Callable[[str, str, Principal], MovementView],
+                            then: str) -> Response:
+    """A crossing or an arrival at the officer's office; a refusal shown beside the office on
+    the expected list (422), nothing recorded."""
+    office = _office(await request.form(), principal)
     try:
-        _transit(request).record_crossing(mrn, office, principal)
+        record(mrn, office, principal)
     except Invalid as refused:
         message = "; ".join(p.message for p in refused.problems) or refused.detail
         return _expected_page(request, principal, {mrn: {"office": message}},
                               {mrn: {"office": office}}, 422)
-    return RedirectResponse(f"/transit/{mrn}", status_code=303)
+    return RedirectResponse(then, status_code=303)
+
+
+@router.post("/transit/{mrn}/crossing")
+async def record_crossing(request: Request, mrn: str, principal: OfficerPage) -> Response:
+    """An office of transit records that the goods entered the country there."""
+    return await _record_at_office(request, mrn, principal, _transit(request).record_crossing,
+                                   f"/transit/{mrn}")
 
 
 @router.post("/transit/{mrn}/arrival")
 async def record_arrival(request: Request, mrn: str, principal: OfficerPage) -> Response:
     """The office of destination records the arrival; the control results come next."""
-    form = await request.form()
-    office = _office(form, principal)
-    try:
-        _transit(request).record_arrival(mrn, office, principal)
-    except Invalid as refused:
-        message = "; ".join(p.message for p in refused.problems) or refused.detail
-        return _expected_page(request, principal, {mrn: {"office": message}},
-                              {mrn: {"office": office}}, 422)
-    return RedirectResponse(f"/transit/{mrn}#control", status_code=303)
+    return await _record_at_office(request, mrn, principal, _transit(request).record_arrival,
+                                   f"/transit/{mrn}#control")
 
 
 @router.post("/transit/{mrn}/control")

@@ -321,12 +321,7 @@ class Transit:
         _officer(actor, "release movements held for control")
         now = self.clock()
         with self.database.unit_of_work() as session:
-            row = session.get(MovementRow, number, with_for_update=True)
-            if row is None or row.role != DEPARTURE:
-                raise UnknownMovement(f"no transit movement {number} departed from here")
-            if actor.role is Role.OFFICER and actor.office != row.departure_office:
-                raise NotYours(f"{number} is released at its office of departure, "
-                               f"{row.departure_office}")
+            row = _at_departure(session, number, actor, "released")
             movement = _movement(row)
             movement.release()  # only from accepted: refused for a guarantee refused
             row.status = movement.status.value
@@ -594,12 +589,7 @@ class Transit:
             raise InvalidMovement([Problem("note", "say how it was solved (1 to 500 characters)")])
         now = self.clock()
         with self.database.unit_of_work() as session:
-            row = session.get(MovementRow, number, with_for_update=True)
-            if row is None or row.role != DEPARTURE:
-                raise UnknownMovement(f"no transit movement {number} departed from here")
-            if actor.role is Role.OFFICER and actor.office != row.departure_office:
-                raise NotYours(f"{number} is solved at its office of departure, "
-                               f"{row.departure_office}")
+            row = _at_departure(session, number, actor, "solved")
             movement = _movement(row)
             movement.solve(recovered)
             row.status = movement.status.value
@@ -767,6 +757,18 @@ def _subject(declaration: TransitDeclaration) -> RiskSubject:
 def _officer(actor: Principal, what: str) -> None:
     if actor.role not in (Role.OFFICER, Role.ADMIN):
         raise NotYours(f"only customs officers {what}")
+
+
+def _at_departure(session: Session, number: str, actor: Principal, done: str) -> MovementRow:
+    """The movement that departed from here, locked, for an officer of its office of
+    departure (or an admin) to act on."""
+    row = session.get(MovementRow, number, with_for_update=True)
+    if row is None or row.role != DEPARTURE:
+        raise UnknownMovement(f"no transit movement {number} departed from here")
+    if actor.role is Role.OFFICER and actor.office != row.departure_office:
+        raise NotYours(f"{number} is {done} at its office of departure, "
+                       f"{row.departure_office}")
+    return row
 
 
 def _may_see(reader: Principal, holder: str) -> bool:
