@@ -139,6 +139,36 @@ def test_offices_record_only_what_they_expect_at_their_own_office(wire: Wire) ->
     assert my.get(movement.mrn, officer("MYBKH01")).status is TransitStatus.RELEASED
 
 
+def test_what_is_expected_leaves_out_what_crossed_before_it_counts(wire: Wire) -> None:
+    la, th, sg = wire.nodes["LA"], wire.nodes["TH"], wire.nodes["SG"]
+    first = la.lodge(declaration(), HOLDER)
+    second = la.lodge(declaration(lrn="LA-T-0002", time_limit=NOW + timedelta(days=4)), HOLDER)
+    wire.deliver()
+    nongkhai, woodlands = officer("THNKI01"), officer("SGWDL01")
+    assert [m.mrn for m in th.expected(nongkhai)] == [first.mrn, second.mrn]
+    th.record_crossing(first.mrn, "THNKI01", nongkhai)
+    # The crossed one is left out in the query itself: a page of one still finds the next
+    # (once 500 had crossed, nothing newly announced was listed).
+    assert [m.mrn for m in th.expected(nongkhai, limit=1)] == [second.mrn]
+    # A destination lists what is bound for its own office only.
+    assert [m.mrn for m in sg.expected(woodlands)] == [first.mrn, second.mrn]
+    assert sg.expected(officer("SGTUA01")) == []
+    sg.record_arrival(first.mrn, "SGWDL01", woodlands)
+    assert [m.mrn for m in sg.expected(woodlands)] == [second.mrn]
+    assert [m.mrn for m in sg.awaiting_control(woodlands)] == [first.mrn]
+
+
+def test_the_history_reads_in_the_order_it_was_written(wire: Wire) -> None:
+    la, sg = wire.nodes["LA"], wire.nodes["SG"]
+    movement = la.lodge(declaration(), HOLDER)
+    wire.deliver()
+    sg.record_arrival(movement.mrn, "SGWDL01", officer("SGWDL01"))
+    sg.record_control(movement.mrn, True, [], "", officer("SGWDL01"))
+    wire.deliver()  # IE006, IE018: one clock instant for all (NOW)
+    assert [e.what for e in la.history(movement.mrn, HOLDER)] == [
+        "lodged", "arrived", "written_off", "discharged"]
+
+
 def test_an_overdue_movement_is_followed_up_at_departure_only(wire: Wire) -> None:
     la, sg = wire.nodes["LA"], wire.nodes["SG"]
     movement = la.lodge(declaration(time_limit=NOW + timedelta(hours=1)), HOLDER)

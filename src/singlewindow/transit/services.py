@@ -13,13 +13,14 @@ wired yet (issue 14 continues).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -266,17 +267,18 @@ class Transit:
         if declaration.itinerary.departure.country != self.country:
             problems.append(Problem("departure", f"this node is the office of departure of "
                                                  f"{self.country} only"))
-        currency = self._guarantee_currency(declaration)
-        duties = {} if problems else self._duties(declaration, today, currency, problems)
-        if problems:
-            raise InvalidMovement(problems)
-        amount = guarantee_amount(duties)
-        selection = self.selectivity.decide(_subject(declaration), today)
         with self.database.unit_of_work() as session:
             row = session.get(GuaranteeRow, declaration.guarantee, with_for_update=True)
             if row is None or row.holder != declaration.holder:
                 raise GuaranteeRefused(f"guarantee {declaration.guarantee} is not "
                                        f"{declaration.holder}'s")
+            # The duties are reckoned in the guarantee's currency; refused, nothing written.
+            currency = row.currency
+            duties = {} if problems else self._duties(declaration, today, currency, problems)
+            if problems:
+                raise InvalidMovement(problems)
+            amount = guarantee_amount(duties)
+            selection = self.selectivity.decide(_subject(declaration), today)
             account = _account(row)
             try:
                 account.check_access(declaration.access_code)
@@ -343,29 +345,26 @@ class Transit:
             return [MovementEvent(as_utc(e.at), e.what, e.by, dict(e.detail or {}))
                     for e in events]
 
-    def expected(self, reader: Principal, office: str | None = None) -> list[MovementView]:
+    def expected(self, reader: Principal, office: str | None = None,
+                 limit: int = 500) -> list[MovementView]:
         """Movements announced to the offices here (IE050, IE001) that have not yet crossed
         or arrived: an officer sees its own office's, an admin any office's (or all)."""
         _officer(reader, "see the movements expected")
         if reader.role is Role.OFFICER:
             office = reader.office
+        # A transit row is closed here once its crossing is recorded; any office of this
+        # country may record it (IE115 when not the declared one). A destination row waits
+        # at its own office.
+        waiting = or_(and_(MovementRow.role == TRANSIT, MovementRow.closed_at.is_(None)),
+                      and_(MovementRow.role == DESTINATION,
+                           MovementRow.destination_office == office if office is not None
+                           else true()))
         with self.database.unit_of_work() as session:
-            query = (select(MovementRow)
-                     .where(MovementRow.role.in_((TRANSIT, DESTINATION)),
-                            MovementRow.status == TransitStatus.RELEASED.value)
-                     .order_by(MovementRow.time_limit).limit(500))
-            rows = session.scalars(query).all()
-            found = []
-            for row in rows:
-                offices = (row.transit_offices if row.role == TRANSIT
-                           else [row.destination_office])
-                if office is not None and office not in offices and not (
-                        row.role == TRANSIT and office[:2] in row.routing):
-                    continue
-                if row.role == TRANSIT and row.crossings:
-                    continue
-                found.append(_view(row, ()))
-            return found
+            rows = session.scalars(
+                select(MovementRow)
+                .where(MovementRow.status == TransitStatus.RELEASED.value, waiting)
+                .order_by(MovementRow.time_limit).limit(limit)).all()
+            return [_view(row, ()) for row in rows]
 
     def awaiting_control(self, reader: Principal) -> list[MovementView]:
         """Movements arrived at the officer's office of destination whose control results are
@@ -450,7 +449,7 @@ class Transit:
             declared = office in row.transit_offices
             row.crossings = [*row.crossings, {"office": office, "at": now.isoformat(),
                                               "declared": declared}]
-            row.updated_at = now
+            row.updated_at = row.closed_at = now  # done at this country's border
             _history(session, number, now, "crossed", actor.username, {"office": office})
             self._tell_departure(session, row, IE118 if declared else IE115,
                                  Notice(number, office, now))
@@ -696,16 +695,6 @@ class Transit:
                 found.append(problem)
         return found
 
-    def _guarantee_currency(self, declaration: TransitDeclaration) -> str:
-        """The currency the duties are reckoned in: the guarantee's (checked again, locked,
-        when it is reserved)."""
-        with self.database.unit_of_work() as session:
-            row = session.get(GuaranteeRow, declaration.guarantee)
-            if row is None or row.holder != declaration.holder:
-                raise GuaranteeRefused(f"guarantee {declaration.guarantee} is not "
-                                       f"{declaration.holder}'s")
-            return row.currency
-
     def _duties(self, declaration: TransitDeclaration, on: date, currency: str,
                 problems: list[Problem]) -> dict[str, Decimal]:
         """What each country of the routing would charge for the goods, by its schedule."""
@@ -909,5 +898,8 @@ def _view(row: MovementRow, reasons: tuple[str, ...], officer: bool = True) -> M
 
 def _history(session: Session, number: str, at: datetime, what: str, by: str,
              detail: dict[str, Any]) -> None:
-    session.add(MovementEventRow(id=new_id(), mrn=number, at=at, what=what, by=by,
-                                 detail=detail))
+    # The id sorts in the order the events were written: several written in one transaction
+    # share their instant `at` (arrived, written off, discharged), and history reads them in
+    # (at, id) order.
+    session.add(MovementEventRow(id=f"{time.time_ns():019d}{new_id()[:13]}", mrn=number, at=at,
+                                 what=what, by=by, detail=detail))
