@@ -44,7 +44,8 @@ class MovementRow(Base):
     reserved: Mapped[Decimal] = mapped_column(Amount)
     currency: Mapped[str] = mapped_column(String(3))
     # The transit declaration as lodged (IE015), in the names the messages use.
-    declaration: Mapped[dict[str, Any]] = mapped_column(Document)
+    # Loaded when read (the TAD, the anticipated records): lists and notices do without it.
+    declaration: Mapped[dict[str, Any]] = mapped_column(Document, deferred=True)
     # Selectivity's decision at departure (channel, reasons): officers only.
     control: Mapped[dict[str, Any] | None] = mapped_column(Document)
     # What each country would charge, behind the amount reserved.

@@ -384,7 +384,8 @@ class Transit:
             row = session.get(MovementRow, number)
             if row is None or not _may_see(reader, row.holder):
                 raise UnknownMovement(f"no transit movement {number} that you may see")
-            return _view(row, (), officer=reader.role in (Role.OFFICER, Role.ADMIN))
+            return _view(row, (), officer=reader.role in (Role.OFFICER, Role.ADMIN),
+                         document=True)
 
     def movements(self, reader: Principal, limit: int = 50, offset: int = 0) -> list[MovementView]:
         with self.database.unit_of_work() as session:
@@ -881,7 +882,8 @@ def _notice_refusal(row: MovementRow, action: str, office: str) -> str | None:
     return None
 
 
-def _view(row: MovementRow, reasons: tuple[str, ...], officer: bool = True) -> MovementView:
+def _view(row: MovementRow, reasons: tuple[str, ...], officer: bool = True,
+          document: bool = False) -> MovementView:
     return MovementView(
         mrn=row.mrn, role=row.role, lrn=row.lrn, holder=row.holder,
         status=TransitStatus(row.status), itinerary=_itinerary(row),
@@ -892,7 +894,7 @@ def _view(row: MovementRow, reasons: tuple[str, ...], officer: bool = True) -> M
         released_at=as_utc(row.released_at) if row.released_at else None,
         crossings=tuple(row.crossings or ()), arrival=row.arrival,
         control_results=row.control_results, solution=row.solution,
-        declaration=row.declaration,
+        declaration=row.declaration if document else None,
     )
 
 
