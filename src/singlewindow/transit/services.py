@@ -267,6 +267,10 @@ class Transit:
         if declaration.itinerary.departure.country != self.country:
             problems.append(Problem("departure", f"this node is the office of departure of "
                                                  f"{self.country} only"))
+        # Caches that read the database under their own locks are asked before the
+        # transaction, never inside it (see `_books`).
+        books = self._books(declaration, problems)
+        selection = self.selectivity.decide(_subject(declaration), today)
         with self.database.unit_of_work() as session:
             row = session.get(GuaranteeRow, declaration.guarantee, with_for_update=True)
             if row is None or row.holder != declaration.holder:
@@ -274,11 +278,10 @@ class Transit:
                                        f"{declaration.holder}'s")
             # The duties are reckoned in the guarantee's currency; refused, nothing written.
             currency = row.currency
-            duties = {} if problems else self._duties(declaration, today, currency, problems)
+            duties = {} if problems else _duties(declaration, books, today, currency, problems)
             if problems:
                 raise InvalidMovement(problems)
             amount = guarantee_amount(duties)
-            selection = self.selectivity.decide(_subject(declaration), today)
             account = _account(row)
             try:
                 account.check_access(declaration.access_code)
@@ -443,8 +446,9 @@ class Transit:
         """An officer of an office of transit records that the goods entered the country
         there: IE118 to the departure, or IE115 when it is not the declared office."""
         now = self.clock()
+        self._check_own_office(office, actor, now)
         with self.database.unit_of_work() as session:
-            row = self._expected(session, number, TRANSIT, office, actor, now)
+            row = self._expected(session, number, TRANSIT)
             if any(c["office"] == office for c in row.crossings):
                 raise MovementConflict(f"{number} already crossed at {office}")
             declared = office in row.transit_offices
@@ -459,8 +463,9 @@ class Transit:
     def record_arrival(self, number: str, office: str, actor: Principal) -> MovementView:
         """An officer of the office of destination records the arrival (IE006)."""
         now = self.clock()
+        self._check_own_office(office, actor, now)
         with self.database.unit_of_work() as session:
-            row = self._expected(session, number, DESTINATION, office, actor, now)
+            row = self._expected(session, number, DESTINATION)
             movement = _movement(row)
             movement.arrive(Office(office, office[:2]))
             row.status, row.arrival, row.arrived_at = movement.status.value, {
@@ -500,13 +505,18 @@ class Transit:
                 remarks))
             return _view(row, ())
 
-    def _expected(self, session: Session, number: str, role: str, office: str,
-                  actor: Principal, now: datetime) -> MovementRow:
+    def _check_own_office(self, office: str, actor: Principal, now: datetime) -> None:
+        """An office of this country open for transit, and the officer's own. Asked before
+        the transaction: the register's cache reads the database under its own lock (see
+        `_books`)."""
         _, problem = self.offices.office(office, now.date(), "office")
         if problem is not None or office[:2] != self.country:
             raise InvalidMovement([problem or Problem("office", f"{office} is not an office "
                                                                 f"of {self.country}")])
         self._check_officer(actor, office)
+
+    @staticmethod
+    def _expected(session: Session, number: str, role: str) -> MovementRow:
         row = session.get(MovementRow, number, with_for_update=True)
         if row is None or row.role != role:
             raise UnknownMovement(f"no transit movement {number} expected at an office "
@@ -696,25 +706,32 @@ class Transit:
                 found.append(problem)
         return found
 
-    def _duties(self, declaration: TransitDeclaration, on: date, currency: str,
-                problems: list[Problem]) -> dict[str, Decimal]:
-        """What each country of the routing would charge for the goods, by its schedule."""
-        duties = {}
+    def _books(self, declaration: TransitDeclaration,
+               problems: list[Problem]) -> dict[str, TariffBook]:
+        """Each country of the routing's tariff book. Taken before the lodgement's
+        transaction: a book refreshing itself reads the database under its own lock, and
+        taking that lock inside a transaction (which holds SQLite's turn) deadlocks with a
+        thread that holds the book's lock and waits for the turn."""
+        books = {}
         for country in declaration.itinerary.routing:
             try:
-                book = self.books.book(country)
+                books[country] = self.books.book(country)
             except UnknownSchedule as exc:
                 problems.append(Problem("routing", str(exc)))
-                continue
-            duties[country] = sum(
-                (_item_duties(book, item, declaration.itinerary.departure.country, on, currency,
-                              problems, f"items.{n}")
-                 for n, item in enumerate(declaration.items)),
-                Decimal(0))
-        return duties
+        return books
 
     def _mrn(self, now: datetime) -> str:
         return mrn(now.year, self.country, new_id()[:12])
+
+
+def _duties(declaration: TransitDeclaration, books: dict[str, TariffBook], on: date,
+            currency: str, problems: list[Problem]) -> dict[str, Decimal]:
+    """What each country of the routing would charge for the goods, by its schedule."""
+    dispatch = declaration.itinerary.departure.country
+    return {country: sum((_item_duties(book, item, dispatch, on, currency, problems,
+                                       f"items.{n}")
+                          for n, item in enumerate(declaration.items)), Decimal(0))
+            for country, book in books.items()}
 
 
 def _item_duties(book: TariffBook, item: TransitGoodsItem, dispatch: str, on: date,
