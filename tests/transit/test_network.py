@@ -53,7 +53,7 @@ class Net:
         assert response.status_code == expect, (country, method, path, response.text)
         return response.json()
 
-    def lodge(self) -> dict[str, Any]:
+    def lodge(self, value: str = "42000000", released: bool = True) -> dict[str, Any]:
         users = self.users("LA")
         body = {
             "lrn": f"NET-{next(LRNS)}-{time.time_ns() % 10**9}", "holder": users["trader_party"],
@@ -64,12 +64,13 @@ class Net:
                            "sealed": True}],
             "items": [{"commodity_code": "09011100", "description": "Green coffee beans",
                        "packages": 200, "gross_mass": "10500", "net_mass": "10000",
-                       "value": "42000000"}],
+                       "value": value}],
             "time_limit": (datetime.now(UTC) + timedelta(days=3)).isoformat(),
         }
         movement: dict[str, Any] = self.call("LA", "trader", "POST", "/transit/movements",
                                              body, expect=201)
-        assert movement["status"] == "released", movement
+        if released:
+            assert movement["status"] == "released", movement
         return movement
 
     def guarantee(self) -> dict[str, Decimal]:
@@ -181,6 +182,22 @@ def test_a_movement_crosses_three_borders_and_is_discharged_with_the_guarantee_b
     assert destination["role"] == "destination" and destination["status"] == "written_off"
     for country in ("TH", "MY", "SG"):
         assert mrn not in net.expected(country)
+
+
+def test_a_reservation_beyond_the_balance_is_refused_and_nothing_goes_out(net: Net) -> None:
+    before = net.guarantee()
+    # Coffee worth far more than the guarantee covers, in duties of any country on the way.
+    movement = net.lodge(value="90000000000000", released=False)
+    assert movement["status"] == "guarantee_refused" and Decimal(movement["reserved"]) == 0
+    assert "left, the movement needs" in movement["reasons"][0]
+    assert net.guarantee() == before
+    history = net.history("LA", movement["mrn"])
+    assert [e["what"] for e in history] == ["lodged"]
+    # Not released: no anticipated record went out, so no office expects it.
+    with sqlite(net.nodes["LA"]) as db:
+        sent = db.execute("SELECT count(*) FROM exchange_outbox WHERE conversation_id = ?",
+                          (movement["mrn"],)).fetchone()[0]
+    assert sent == 0
 
 
 def test_the_same_message_received_twice_changes_nothing(net: Net) -> None:
