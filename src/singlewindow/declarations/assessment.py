@@ -352,8 +352,7 @@ def risk_subject(
 
 
 def dutiable_quantity(item: GoodsItem, line: TariffLine) -> Decimal:
-    """Specific rates per kg apply to the net mass; others to the quantity in the line's unit."""
-    return item.net_mass if line.quantity_unit == "kg" else item.quantity
+    return line.dutiable_quantity(item.net_mass, item.quantity)
 
 
 def _applied_rate(duties: tuple[DutyLine, ...]) -> Decimal:

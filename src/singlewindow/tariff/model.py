@@ -238,6 +238,11 @@ class TariffLine:
     excise: Rate | None = None
     reference_unit_value: Decimal | None = None
 
+    def dutiable_quantity(self, net_mass: Decimal, quantity: Decimal) -> Decimal:
+        """What a specific rate applies to: the net mass on a line kept in kg, otherwise the
+        quantity in the line's unit."""
+        return net_mass if self.quantity_unit == "kg" else quantity
+
     @property
     def subheading(self) -> str:
         return self.code[:6]

@@ -743,7 +743,8 @@ def _item_duties(book: TariffBook, item: TransitGoodsItem, dispatch: str, on: da
                                 "schedule: its duties cannot be secured"))
         return Decimal(0)
     measures = book.measures.duties_for(item.commodity_code, dispatch, on)
-    quantity = item.net_mass if line.quantity_unit == "kg" else Decimal(item.packages)
+    # A transit declaration counts packages, not the line's unit: per-unit rates take them.
+    quantity = line.dutiable_quantity(item.net_mass, Decimal(item.packages))
     # The value is in the guarantee's currency, so the amounts are too (a specific rate is
     # taken as written, in the national currency: not yet converted).
     laid = lay_duties(measures, item.value, quantity, currency, tax_bases(book.country))
