@@ -29,7 +29,7 @@ from singlewindow.transit.services import (
     UnknownMovement,
     ensure_partner_schedules,
 )
-from tests.transit.test_services import HOLDER, NOW, OFFICER, declaration
+from tests.transit.builders import HOLDER, NOW, OFFICER, declaration
 
 COUNTRIES = ("LA", "TH", "MY", "SG")
 

@@ -16,7 +16,6 @@ from singlewindow.transit.model import (
     GuaranteeAccount,
     Itinerary,
     Office,
-    TransitDeclaration,
     TransitGoodsItem,
     TransitMovement,
     TransitStatus,
@@ -26,6 +25,7 @@ from singlewindow.transit.model import (
     mrn,
     mrn_problem,
 )
+from tests.transit.builders import declaration
 
 VIENTIANE, NONG_KHAI = Office("LAVTE01", "LA"), Office("THNKI01", "TH")
 SADAO, SINGAPORE = Office("MYBKH01", "MY"), Office("SGWDL01", "SG")
@@ -169,38 +169,25 @@ def test_a_guarantee_is_its_holders_and_only_while_valid_and_not_revoked() -> No
     assert guarantee.reserved == Decimal(0)
 
 
-def _declaration(**changes: object) -> TransitDeclaration:
-    from dataclasses import replace
-
-    item = TransitGoodsItem(1, "09011100", "Green coffee beans", 200, Decimal("10500"),
-                            Decimal("10000"), Decimal("42000"))
-    declaration = TransitDeclaration(
-        lrn="LA-T-0001", holder="LATRADER01", guarantee="LAGUA0001", access_code="1234",
-        itinerary=ROUTE, transport="LA 70-1234", items=(item,),
-        time_limit=datetime(2026, 12, 9, tzinfo=UTC),
-        equipment=(Equipment("MSKU9070323", ("LA-88213", "LA-88214")),))
-    return replace(declaration, **changes)  # type: ignore[arg-type]
-
-
 def test_a_transit_declaration_as_lodged_has_no_problem() -> None:
-    assert _declaration().problems(NOW) == []
+    assert declaration().problems(NOW) == []
 
 
 def test_a_transit_declaration_says_every_problem_at_its_place() -> None:
     bad_item = TransitGoodsItem(1, "0901", "", 0, Decimal(5), Decimal(10), Decimal(0))
-    declaration = _declaration(
+    lodged = declaration(
         items=(bad_item,), time_limit=NOW, access_code="12a4",
         equipment=(Equipment("MSKU9070323", ()), Equipment("TRUCK-1", ("S1", "S1"))))
-    paths = {p.path for p in declaration.problems(NOW)}
+    paths = {p.path for p in lodged.problems(NOW)}
     assert paths == {"items.0.commodity_code", "items.0.packages", "items.0.gross_mass",
                      "items.0.value", "equipment.0.seals", "equipment.1.seals", "time_limit",
                      "access_code"}
-    assert "items" in {p.path for p in _declaration(items=()).problems(NOW)}
+    assert "items" in {p.path for p in declaration(items=()).problems(NOW)}
 
 
 def test_a_time_limit_is_in_the_future_and_not_months_away() -> None:
-    assert _declaration(time_limit=NOW + timedelta(minutes=1)).problems(NOW) == []
-    far = _declaration(time_limit=NOW + timedelta(days=61)).problems(NOW)
+    assert declaration(time_limit=NOW + timedelta(minutes=1)).problems(NOW) == []
+    far = declaration(time_limit=NOW + timedelta(days=61)).problems(NOW)
     assert [p.path for p in far] == ["time_limit"] and "60 days" in far[0].message
 
 

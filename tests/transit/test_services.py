@@ -5,8 +5,7 @@ someone else, a reservation beyond the balance)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -29,10 +28,8 @@ from singlewindow.transit.messages import (
     encode,
 )
 from singlewindow.transit.model import (
-    Equipment,
     Itinerary,
     Office,
-    TransitDeclaration,
     TransitGoodsItem,
     TransitStatus,
     mrn,
@@ -40,12 +37,7 @@ from singlewindow.transit.model import (
 )
 from singlewindow.transit.repository import GuaranteeRow, MovementRow
 from singlewindow.transit.services import NotYours, Transit, ensure_partner_schedules
-
-NOW = datetime(2026, 12, 2, 9, tzinfo=UTC)
-HOLDER = Principal("trader", Role.TRADER, party_id="LATRADER01")
-OFFICER = Principal("officer", Role.OFFICER, office="LAVTE01")
-ROUTE = Itinerary(Office("LAVTE01", "LA"), (Office("THNKI01", "TH"), Office("MYBKH01", "MY")),
-                  Office("SGWDL01", "SG"), ("LA", "TH", "MY", "SG"))
+from tests.transit.builders import HOLDER, NOW, OFFICER, declaration
 
 
 @pytest.fixture
@@ -57,17 +49,6 @@ def transit(database: Database) -> Transit:
     service.register_guarantee("LAGRN0001", "LATRADER01", Decimal(50000), "USD",
                                date(2026, 1, 1), date(2026, 12, 31), "4711", OFFICER)
     return service
-
-
-def declaration(**changes: object) -> TransitDeclaration:
-    item = TransitGoodsItem(1, "09011100", "Green coffee beans", 200, Decimal("10500"),
-                            Decimal("10000"), Decimal("42000"))
-    lodged = TransitDeclaration(
-        lrn="LA-T-0001", holder="LATRADER01", guarantee="LAGRN0001", access_code="4711",
-        itinerary=ROUTE, transport="LA 70-1234", items=(item,),
-        time_limit=NOW + timedelta(days=3),
-        equipment=(Equipment("MSKU9070323", ("LA-88213", "LA-88214")),))
-    return replace(lodged, **changes)  # type: ignore[arg-type]
 
 
 def reserved(database: Database) -> tuple[Decimal, int]:
