@@ -211,6 +211,12 @@ class Database:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
+        """A session in one transaction, committed at the end (rolled back on any exception).
+
+        On SQLite it holds the process's turn at the database for its whole length. A lock of
+        the process's own (a cache's) is therefore taken after the turn, never held while
+        waiting for it: `with database.unit_of_work() as session, self._lock:`. The other
+        order deadlocks with a thread inside a unit of work that asks the cache."""
         with self._turn:
             session = self._sessions()
             try:

@@ -59,11 +59,13 @@ class RevisionWatch:
         `touch`); looks at the database at most every interval."""
         if not self._stale and time.monotonic() - self._checked < self._interval():
             return False
+        # Read before taking the lock: the read takes the database's turn, and no lock of a
+        # cache is held while waiting for it (core.db.Database.unit_of_work). Two threads
+        # may both read; both then record what they found.
+        stale = self._stale
+        revision = self._read()
         with self._lock:
-            if not self._stale and time.monotonic() - self._checked < self._interval():
-                return False
-            stale = self._stale
-            revision = self._read()
+            stale = stale or self._stale
             self._checked = time.monotonic()
             self._stale = False
             if revision != self._revision:

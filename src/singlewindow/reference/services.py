@@ -465,20 +465,20 @@ class ReferenceData:
         snapshot = self._snapshot
         if snapshot is not None and time.monotonic() - self._checked_at < self.refresh_seconds:
             return snapshot
-        with self._lock:
+        # The database's turn first, then the lock (core.db.Database.unit_of_work).
+        with self.database.unit_of_work() as session, self._lock:
             snapshot = self._snapshot
             if snapshot is not None and time.monotonic() - self._checked_at < self.refresh_seconds:
                 return snapshot
-            with self.database.unit_of_work() as session:
-                revision = repository.revision_of(session, self.country)
-                if snapshot is None or snapshot.revision != revision:
-                    offices = repository.offices_of(session, self.country)
-                    rates = repository.rates_of(session, self.country)
-                    snapshot = _Snapshot(
-                        revision,
-                        {office.code: office for office in offices},
-                        RateTable(self.national_currency, rates),
-                    )
+            revision = repository.revision_of(session, self.country)
+            if snapshot is None or snapshot.revision != revision:
+                offices = repository.offices_of(session, self.country)
+                rates = repository.rates_of(session, self.country)
+                snapshot = _Snapshot(
+                    revision,
+                    {office.code: office for office in offices},
+                    RateTable(self.national_currency, rates),
+                )
             self._snapshot = snapshot
             self._checked_at = time.monotonic()
             return snapshot

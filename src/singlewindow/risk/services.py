@@ -235,7 +235,8 @@ class Selectivity:
         state = self._state
         if state is not None and not self._watch.moved():
             return state
-        with self._lock, self.database.unit_of_work() as session:
+        # The database's turn first, then the lock (core.db.Database.unit_of_work).
+        with self.database.unit_of_work() as session, self._lock:
             rules = [
                 row.rule()
                 for row in session.scalars(

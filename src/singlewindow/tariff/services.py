@@ -441,7 +441,8 @@ class TariffBooks:
         book = self._books.get(country)
         if book is not None and not watch.moved():
             return book
-        with self._lock, self.database.unit_of_work() as session:
+        # The database's turn first, then the lock (core.db.Database.unit_of_work).
+        with self.database.unit_of_work() as session, self._lock:
             revision = repository.revision_of(session, country)
             book = self._books.get(country)
             if book is None or book.revision != revision:

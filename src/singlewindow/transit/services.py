@@ -267,8 +267,7 @@ class Transit:
         if declaration.itinerary.departure.country != self.country:
             problems.append(Problem("departure", f"this node is the office of departure of "
                                                  f"{self.country} only"))
-        # Caches that read the database under their own locks are asked before the
-        # transaction, never inside it (see `_books`).
+        # Caches are asked before the transaction, which stays short (see `_books`).
         books = self._books(declaration, problems)
         selection = self.selectivity.decide(_subject(declaration), today)
         with self.database.unit_of_work() as session:
@@ -506,9 +505,8 @@ class Transit:
             return _view(row, ())
 
     def _check_own_office(self, office: str, actor: Principal, now: datetime) -> None:
-        """An office of this country open for transit, and the officer's own. Asked before
-        the transaction: the register's cache reads the database under its own lock (see
-        `_books`)."""
+        """An office of this country open for transit, and the officer's own (asked before
+        the transaction, as the caches are: see `_books`)."""
         _, problem = self.offices.office(office, now.date(), "office")
         if problem is not None or office[:2] != self.country:
             raise InvalidMovement([problem or Problem("office", f"{office} is not an office "
@@ -708,10 +706,10 @@ class Transit:
 
     def _books(self, declaration: TransitDeclaration,
                problems: list[Problem]) -> dict[str, TariffBook]:
-        """Each country of the routing's tariff book. Taken before the lodgement's
-        transaction: a book refreshing itself reads the database under its own lock, and
-        taking that lock inside a transaction (which holds SQLite's turn) deadlocks with a
-        thread that holds the book's lock and waits for the turn."""
+        """Each country of the routing's tariff book, taken before the lodgement's
+        transaction so that a book refreshing itself does not lengthen it (a refresh inside
+        one once deadlocked on SQLite, when caches took their lock before the database's
+        turn: core.db.Database.unit_of_work says the order now)."""
         books = {}
         for country in declaration.itinerary.routing:
             try:
