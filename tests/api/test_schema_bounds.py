@@ -23,6 +23,7 @@ LIST_ROUTES = {
     "/users": "admin",
     "/risk/rules": "officer",
     "/tariff/schedules/VN/lines": "trader",
+    "/transit/movements": "trader",
 }
 # Served by a node on a network only.
 NETWORK_LIST_ROUTES = {"/origin/certificates": "officer", "/exchange/messages": "officer"}

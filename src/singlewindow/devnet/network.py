@@ -23,6 +23,7 @@ from singlewindow.core.countries import customs_party, member_state
 from singlewindow.core.paths import API_DOCS, api_url
 from singlewindow.devnet import sample
 from singlewindow.devnet.traffic import Account, run_traffic
+from singlewindow.devnet.trucks import trucks_of
 from singlewindow.exchange import pki
 from singlewindow.node import PMODE, TRUST_LIST
 from singlewindow.transit import messages as transit_messages
@@ -285,7 +286,8 @@ def run_network(
         nodes += start_network(root, countries, base_port)
         show(nodes)
         if traffic:
-            counts = run_traffic([node.account() for node in nodes], traffic)
+            counts = run_traffic([node.account() for node in nodes], traffic,
+                                 riders=trucks_of)
             if once:
                 print(json.dumps(counts))
                 return

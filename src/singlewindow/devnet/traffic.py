@@ -18,7 +18,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 import httpx
@@ -371,15 +370,21 @@ class Traffic:
         return dict(totals)
 
 
-def run_traffic(accounts: list[Account], count: int, concurrency: int = 6) -> dict[str, int]:
-    """Run `count` trades between the nodes of `accounts` and return the counts `singlewindow
-    up --once` prints."""
+# What rides beside the trades (the transit trucks): for a run of `count` trades, the jobs to
+# run and the counts they keep.
+Riders = Callable[["Traffic", int], tuple[list[Callable[[], None]], tuple[str, ...]]]
+
+
+def run_traffic(accounts: list[Account], count: int, concurrency: int = 6,
+                riders: Riders | None = None) -> dict[str, int]:
+    """Run `count` trades between the nodes of `accounts`, and `riders`' jobs beside them;
+    return the counts `singlewindow up --once` prints."""
     traffic = Traffic(accounts)
     failures: list[str] = []
     try:
         earlier = Counter(traffic.message_counts())  # a kept network's earlier runs
         trades = traffic.plan(count)
-        trucks = trucks_of(traffic, count)
+        trucks, rider_counts = riders(traffic, count) if riders else ([], ())
         with Progress() as progress, ThreadPoolExecutor(concurrency) as pool:
             task = progress.add_task("cross-border trades", total=count)
             # The trucks ride beside the trades (the late one waits for its enquiry).
@@ -418,28 +423,11 @@ def run_traffic(accounts: list[Account], count: int, concurrency: int = 6) -> di
         "eformd_accepted": c["eformd_accepted"],
         "eformd_rejected": c["eformd_rejected"],
         "imports_released": c["imports_released"],
-        **{key: c[key] for key in TRANSIT_COUNTS},
+        **{key: c[key] for key in rider_counts},
         "messages_sent": messages.get("sent", 0),
         "messages_delivered": messages.get("delivered", 0),
         "duplicates_dropped": messages.get("duplicates_dropped", 0),
     }
-
-
-TRANSIT_COUNTS = ("transit_released", "transit_crossings", "transit_arrived",
-                  "transit_discharged", "transit_discrepancies", "transit_overdue",
-                  "transit_recovered")
-
-
-def trucks_of(traffic: Traffic, count: int) -> list[Callable[[], None]]:
-    """The transit trucks of a run of `count` trades, when Laos, Thailand, Malaysia and
-    Singapore all run."""
-    from singlewindow.devnet import trucks  # it builds on this module's Desk
-
-    if not trucks.runs_here(set(traffic.desks)):
-        return []
-    fleet = trucks.Trucks(traffic.desks, traffic.run, traffic.rng.randrange(10**6),
-                          traffic.count)
-    return [partial(fleet.truck, index) for index in range(trucks.truck_count(count))]
 
 
 def _settle(traffic: Traffic, timeout: float = 60) -> None:

@@ -13,15 +13,30 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any, cast
 
-from singlewindow.devnet.traffic import GOODS, Desk, TrafficError
+from singlewindow.devnet.traffic import GOODS, Desk, Traffic, TrafficError
 
 ROUTE = ("LA", "TH", "MY", "SG")
 # The traffic's own rough rate for the sample values, USD to the kip of the guarantee.
 KIP_PER_USD = Decimal(21_500)
 LATE_TRUCK_LIMIT = timedelta(seconds=15)
 BROKEN_SEAL_EVERY = 4  # trucks 1, 5, 9, ... arrive with a seal broken
+
+
+TRANSIT_COUNTS = ("transit_released", "transit_crossings", "transit_arrived",
+                  "transit_discharged", "transit_discrepancies", "transit_overdue",
+                  "transit_recovered")
+
+
+def trucks_of(traffic: Traffic, count: int) -> tuple[list[Callable[[], None]], tuple[str, ...]]:
+    """The transit trucks of a run of `count` trades (when Laos, Thailand, Malaysia and
+    Singapore all run), and what they count (`traffic.run_traffic`'s riders)."""
+    if not runs_here(set(traffic.desks)):
+        return [], ()
+    fleet = Trucks(traffic.desks, traffic.run, traffic.rng.randrange(10**6), traffic.count)
+    return [partial(fleet.truck, index) for index in range(truck_count(count))], TRANSIT_COUNTS
 
 
 def runs_here(countries: set[str]) -> bool:
