@@ -17,7 +17,6 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -35,7 +34,7 @@ from singlewindow.declarations.schemas import DeclarationCreate, DeclarationRead
 from singlewindow.devnet import sample
 from singlewindow.devnet.network import run_network
 from singlewindow.node import local_node, open_database
-from singlewindow.remote import CommandFailed, Refused
+from singlewindow.remote import CommandFailed, Refused, call
 
 
 class _Commands(TyperGroup):
@@ -54,7 +53,9 @@ class _Commands(TyperGroup):
                          f"{escape(error.detail)}")
             for problem in error.problems:
                 errors.print(f"  • {escape(problem)}")
-            if error.status == 401:
+            if error.hint:
+                errors.print(escape(error.hint))
+            elif error.status == 401:
                 errors.print("Check the token (--token or SINGLEWINDOW_TOKEN) against the "
                              "node's tokens file.")
         except OSError as error:  # a file a room's command could not read or write
@@ -307,44 +308,18 @@ def _new_lrn_hint(file: Path) -> str:
 def _lodge_at(node: str, token: str, raw: dict[str, Any], file: Path) -> DeclarationRead:
     from pydantic import ValidationError
 
-    url = f"{api_url(node)}/declarations"
     try:
-        response = httpx.post(url, json=raw, headers={"Authorization": f"Bearer {token}"},
-                              timeout=30)
-    except httpx.ConnectError:
-        raise CommandFailed(f"cannot reach the node at {node}: is it running, "
-                            "and is the URL right?") from None
-    except httpx.TimeoutException:
-        raise CommandFailed(f"the node at {node} did not answer within 30 s") from None
-    except (httpx.HTTPError, httpx.InvalidURL) as error:
-        raise CommandFailed(f"cannot send to {node}: {error}") from None
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        kind = response.headers.get("content-type", "no content type").split(";")[0]
-        raise CommandFailed(f"{url} answered {response.status_code} with {kind}, not a "
-                            "node's JSON: is --node the URL of a node?")
-    if response.status_code != 201:
-        detail = str(body.get("detail") or response.reason_phrase)
-        problems = [f"{p.get('path') or '(declaration)'}: {p.get('message')}"
-                    for p in body.get("errors") or [] if isinstance(p, dict)]
-        errors.print(f"[bold red]{response.status_code} {escape(str(body.get('title', '')))}"
-                     f"[/]: {escape(detail)}")
-        for problem in problems:
-            errors.print(f"  • {escape(problem)}")
-        if response.status_code == 409 and "already lodged" in detail:
-            errors.print(escape(_new_lrn_hint(file)))
-        elif response.status_code == 401:
-            errors.print("Check the token (--token or SINGLEWINDOW_TOKEN) against the "
-                         "node's tokens file.")
-        raise typer.Exit(code=1)
+        body = call(node, token, "POST", "/declarations", raw)
+    except Refused as refused:
+        if refused.status == 409 and "already lodged" in refused.detail:
+            refused.hint = _new_lrn_hint(file)
+        raise
     try:
         return DeclarationRead.model_validate(body)
     except ValidationError as error:
-        raise CommandFailed(f"{url} answered 201 with something that is not a declaration "
-                            f"({error.error_count()} problems): is --node a node?") from None
+        raise CommandFailed(f"{api_url(node)}/declarations answered with something that is "
+                            f"not a declaration ({error.error_count()} problems): is --node a "
+                            "node?") from None
 
 
 def _show(read: DeclarationRead) -> None:

@@ -20,6 +20,7 @@ class Refused(Exception):
     def __init__(self, status: int, title: str, detail: str, problems: list[str]) -> None:
         super().__init__(f"{status} {title}: {detail}")
         self.status, self.title, self.detail, self.problems = status, title, detail, problems
+        self.hint: str | None = None  # what the command knows to say next (a new LRN, ...)
 
 
 def call(node: str, token: str, method: str, path: str, body: Any = None,
