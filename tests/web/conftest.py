@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +21,22 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
                  "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture(scope="module")
-def console_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
-    node = NodeProcess("VN", free_port(), tmp_path_factory.mktemp("browser") / "VN")
+@contextmanager
+def node_alone(country: str, home: Path) -> Iterator[NodeProcess]:
+    """One real node process of `country` with its sample accounts, outside any network."""
+    node = NodeProcess(country, free_port(), home / country)
     node.start({"SINGLEWINDOW_RANDOM_SHARE": "0"})
     try:
         node.wait_ready()
         yield node
     finally:
         node.stop()
+
+
+@pytest.fixture(scope="module")
+def console_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
+    with node_alone("VN", tmp_path_factory.mktemp("browser")) as node:
+        yield node
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from singlewindow.devnet.network import NodeProcess
-from tests.nodes import free_port
+from tests.web.conftest import node_alone
 from tests.web.test_browser import _serious_violations, _shot
 
 pytestmark = pytest.mark.e2e
@@ -22,13 +22,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def laos(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
-    node = NodeProcess("LA", free_port(), tmp_path_factory.mktemp("browser-transit") / "LA")
-    node.start({"SINGLEWINDOW_RANDOM_SHARE": "0"})
-    try:
-        node.wait_ready()
+    with node_alone("LA", tmp_path_factory.mktemp("browser-transit")) as node:
         yield node
-    finally:
-        node.stop()
 
 
 @pytest.fixture
