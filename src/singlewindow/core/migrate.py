@@ -27,6 +27,7 @@ ROOMS_WITH_TABLES = (
     "singlewindow.reference.repository",
     "singlewindow.jobs.repository",
     "singlewindow.transit.repository",
+    "singlewindow.aeo.repository",
 )
 
 
