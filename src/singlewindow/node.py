@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from singlewindow.aeo import messages as aeo_messages
+from singlewindow.aeo.services import Aeo
+from singlewindow.aeo.workers import AeoScheduler
 from singlewindow.core.config import Settings
 from singlewindow.core.countries import customs_party
 from singlewindow.core.db import Database
@@ -65,8 +68,10 @@ class Node:
     bus: EventBus
     jobs: Jobs
     transit: Transit
+    aeo: Aeo
     network: Network | None = None
     scheduler: TransitScheduler | None = None
+    aeo_scheduler: AeoScheduler | None = None
 
     @property
     def gateway(self) -> exchange.Gateway | None:
@@ -120,21 +125,24 @@ class Node:
         tariff_import.register(jobs, database)
         risk_training.register(jobs, database)
         transit = _transit(database, settings, chooser, network)
-        return cls(settings, database, clearance, bus, jobs, transit, network,
-                   TransitScheduler(transit))
+        aeo = _aeo(database, settings, chooser, network)
+        return cls(settings, database, clearance, bus, jobs, transit, aeo, network,
+                   TransitScheduler(transit), AeoScheduler(aeo))
 
     def start(self) -> None:
         self.jobs.start()
-        if self.scheduler is not None:
-            self.scheduler.start()
+        for scheduler in (self.scheduler, self.aeo_scheduler):
+            if scheduler is not None:
+                scheduler.start()
         if self.gateway is not None:
             self.gateway.start_workers()
 
     def stop(self) -> None:
         if self.gateway is not None:
             self.gateway.stop_workers()
-        if self.scheduler is not None:
-            self.scheduler.stop()
+        for scheduler in (self.scheduler, self.aeo_scheduler):
+            if scheduler is not None:
+                scheduler.stop()
         self.jobs.stop()
 
 
@@ -162,6 +170,20 @@ def _transit(database: Database, settings: Settings, chooser: selectivity.Select
                 transit_messages.SERVICE, action, transit.receive_notice,
                 issuer=transit_messages.office_issuer, admit=transit.admit_notice)
     return transit
+
+
+def _aeo(database: Database, settings: Settings, chooser: selectivity.Selectivity,
+         network: Network | None) -> Aeo:
+    """The AEO programme and its arrangements; selectivity (clearance, pre-arrival, transit)
+    asks its register of benefits at every consignment."""
+    aeo = Aeo(database, settings.country, send=network.gateway.send if network else None)
+    chooser.aeo = aeo.register_of_benefits
+    if network is not None:
+        for action in aeo_messages.ACTIONS:  # AEO.List, AEO.Change: from partners
+            network.gateway.register_handler(
+                aeo_messages.SERVICE, action, aeo.receive_notice,
+                issuer=aeo_messages.administration_issuer, admit=aeo.admit_notice)
+    return aeo
 
 
 def _join_network(

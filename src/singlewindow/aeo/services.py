@@ -581,7 +581,7 @@ class Aeo:
         told = {o.operator: o for o in notice.operators}
         held = dict(session.execute(
             select(PartnerOperatorRow.operator, PartnerOperatorRow.version)
-            .where(PartnerOperatorRow.operator.in_(list(told)))).tuples().all())
+            .where(PartnerOperatorRow.operator.in_(list(told)))).all())
         fresh: list[dict[str, Any]] = []
         newer: list[dict[str, Any]] = []
         for operator in told.values():
