@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -18,11 +18,13 @@ import httpx
 from rich.console import Console, Group
 from rich.table import Table
 
+from singlewindow.aeo import messages as aeo_messages
 from singlewindow.core.config import SETTINGS_VARIABLE
 from singlewindow.core.countries import customs_party, member_state
 from singlewindow.core.paths import API_DOCS, api_url
 from singlewindow.devnet import sample
-from singlewindow.devnet.traffic import Account, run_traffic
+from singlewindow.devnet.aeo import aeos_of
+from singlewindow.devnet.traffic import Account, Traffic, run_traffic
 from singlewindow.devnet.trucks import trucks_of
 from singlewindow.exchange import pki
 from singlewindow.node import PMODE, TRUST_LIST
@@ -37,6 +39,7 @@ EXCHANGES = [
     ("urn:asw:origin", "FormD.Acceptance"),
     ("urn:asw:origin", "FormD.Rejection"),
     *((transit_messages.SERVICE, action) for action in transit_messages.ACTIONS),
+    *((aeo_messages.SERVICE, action) for action in aeo_messages.ACTIONS),
 ]
 
 
@@ -222,10 +225,25 @@ COUNTED = [
     ("transit_discrepancies", "transit discrepancies found"),
     ("transit_overdue", "transit movements overdue (enquiry opened)"),
     ("transit_recovered", "transit duties recovered after the enquiry"),
+    ("aeo_declarations", "declarations with an AEO benefit"),
+    ("aeo_suspensions", "AEO suspensions"),
+    ("aeo_propagation_ms_max", "ms until every partner refused the suspended AEO"),
     ("messages_sent", "AS4 messages sent"),
     ("messages_delivered", "AS4 messages delivered"),
     ("duplicates_dropped", "duplicates dropped"),
 ]
+
+
+def riders_of(traffic: Traffic, count: int) -> tuple[list[Callable[[], None]], tuple[str, ...]]:
+    """What rides beside the trades: the AEO programme and its suspension midway (every
+    network), the transit trucks (when their route runs)."""
+    jobs: list[Callable[[], None]] = []
+    counts: tuple[str, ...] = ()
+    for rider in (aeos_of, trucks_of):
+        more, keys = rider(traffic, count)
+        jobs += more
+        counts += keys
+    return jobs, counts
 
 
 def show(nodes: list[NodeProcess]) -> None:
@@ -287,7 +305,7 @@ def run_network(
         show(nodes)
         if traffic:
             counts = run_traffic([node.account() for node in nodes], traffic,
-                                 riders=trucks_of)
+                                 riders=riders_of)
             if once:
                 print(json.dumps(counts))
                 return

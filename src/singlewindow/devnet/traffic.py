@@ -342,7 +342,18 @@ class Traffic:
             )
         if declaration["status"] != "released":
             raise TrafficError(f"{number} ended {declaration['status']}, not released")
+        if self.aeo_benefit(desk, number):
+            self.count("aeo_declarations")
         return declaration
+
+    @staticmethod
+    def aeo_benefit(desk: Desk, number: str) -> bool:
+        """Whether the declaration's selection gave an authorised economic operator its
+        benefits, as an officer sees it (the trader is not told why a channel was chosen):
+        the AEO the worklist puts first, or a reason naming the benefit."""
+        seen = desk.call("GET", f"/declarations/{number}", "officer")
+        return bool(seen.get("aeo_operator")) or any(
+            "AEO benefit" in reason for reason in seen.get("reasons") or ())
 
     def wait_for_answer(
         self, origin: str, certificate: dict[str, Any], timeout: float = 120
@@ -370,8 +381,9 @@ class Traffic:
         return dict(totals)
 
 
-# What rides beside the trades (the transit trucks): for a run of `count` trades, the jobs to
-# run and the counts they keep.
+# What rides beside the trades (the transit trucks, the AEO suspension): for a run of `count`
+# trades, the jobs to run and the counts they keep. A rider may wait for the "trades_ended"
+# count (trades done, released or failed) to act midway.
 Riders = Callable[["Traffic", int], tuple[list[Callable[[], None]], tuple[str, ...]]]
 
 
@@ -384,12 +396,13 @@ def run_traffic(accounts: list[Account], count: int, concurrency: int = 6,
     try:
         earlier = Counter(traffic.message_counts())  # a kept network's earlier runs
         trades = traffic.plan(count)
-        trucks, rider_counts = riders(traffic, count) if riders else ([], ())
+        jobs, rider_counts = riders(traffic, count) if riders else ([], ())
         with Progress() as progress, ThreadPoolExecutor(concurrency) as pool:
             task = progress.add_task("cross-border trades", total=count)
-            # The trucks ride beside the trades (the late one waits for its enquiry).
-            moving = ThreadPoolExecutor(max(len(trucks), 1))
-            driven = [moving.submit(truck) for truck in trucks]
+            # The riders' jobs run beside the trades (the late truck waits for its enquiry,
+            # the AEO suspension for half the trades).
+            beside = ThreadPoolExecutor(max(len(jobs), 1))
+            riding = [beside.submit(job) for job in jobs]
             futures = [pool.submit(traffic.trade, *trade) for trade in trades]
             for future in as_completed(futures):
                 try:
@@ -397,16 +410,17 @@ def run_traffic(accounts: list[Account], count: int, concurrency: int = 6,
                     traffic.count("trades")
                 except TrafficError as error:
                     failures.append(str(error))
+                traffic.count("trades_ended")
                 progress.advance(task)
-            if trucks:
-                task = progress.add_task("transit trucks LA → TH → MY → SG", total=len(trucks))
-                for future in as_completed(driven):
+            if jobs:
+                task = progress.add_task("beside the trades", total=len(jobs))
+                for future in as_completed(riding):
                     try:
                         future.result()
                     except TrafficError as error:
                         failures.append(str(error))
                     progress.advance(task)
-            moving.shutdown()
+            beside.shutdown()
         # Every trade has ended; give the last receipts a moment to come back.
         _settle(traffic)
         messages = Counter(traffic.message_counts())
