@@ -179,10 +179,13 @@ def _aeo(database: Database, settings: Settings, chooser: selectivity.Selectivit
     aeo = Aeo(database, settings.country, send=network.gateway.send if network else None)
     chooser.aeo = aeo.register_of_benefits
     if network is not None:
-        for action in aeo_messages.ACTIONS:  # AEO.List, AEO.Change: from partners
+        for action in aeo_messages.NOTICES:  # AEO.List, AEO.Change: from partners
             network.gateway.register_handler(
                 aeo_messages.SERVICE, action, aeo.receive_notice,
                 issuer=aeo_messages.administration_issuer, admit=aeo.admit_notice)
+        network.gateway.register_handler(  # a partner asks for the list it missed
+            aeo_messages.SERVICE, aeo_messages.LIST_REQUEST, aeo.receive_request,
+            issuer=aeo_messages.administration_issuer, admit=aeo.admit_request)
     return aeo
 
 

@@ -84,11 +84,22 @@ def message(action: str, payload: bytes, sender: str = "TH-CUSTOMS") -> UserMess
 
 
 def deliver(to: Aeo, sent: list[tuple[str, str, bytes]]) -> None:
+    """As the gateway does: the check on receipt, then the handler in its transaction."""
+    sender = "VN-CUSTOMS" if to.country == "TH" else "TH-CUSTOMS"
     for _, action, payload in sent:
-        incoming = message(action, payload)
-        assert to.admit_notice(incoming) is None, to.admit_notice(incoming)
+        incoming = replace(message(action, payload, sender), to_party=f"{to.country}-CUSTOMS")
+        if action == messages.LIST_REQUEST:
+            admit, handle = to.admit_request, to.receive_request
+        else:
+            admit, handle = to.admit_notice, to.receive_notice
+        assert admit(incoming) is None, admit(incoming)
         with to.database.unit_of_work() as session:
-            to.receive_notice(session, incoming)
+            handle(session, incoming)
+
+
+def without_requests(sent: list[tuple[str, str, bytes]]) -> list[tuple[str, str, bytes]]:
+    """What was sent but the requests for lists."""
+    return [s for s in sent if s[1] != messages.LIST_REQUEST]
 
 
 def granted(aeo: Aeo, operator: str = OPERATOR, consent: bool = True) -> str:
@@ -217,11 +228,12 @@ def test_the_arrangement_sends_the_consented_list_and_the_partner_recognises(
     granted(th, "THSECRET0002", consent=False)  # never leaves Thailand
     th.record_arrangement(MRA, ADMIN)
     sent = pair.th_out.take()
-    assert [(to, action) for to, action, _ in sent] == [("VN-CUSTOMS", messages.LIST)]
-    listed = orjson.loads(sent[0][2])["Operators"]
+    assert [(to, action) for to, action, _ in sent] == [
+        ("VN-CUSTOMS", messages.LIST_REQUEST), ("VN-CUSTOMS", messages.LIST)]
+    listed = orjson.loads(sent[1][2])["Operators"]
     assert [o["Operator"] for o in listed] == [OPERATOR]
     vn.record_arrangement(MRA, VN_ADMIN)
-    deliver(vn, sent)
+    deliver(vn, without_requests(sent))
     assert recognised(vn) and not recognised(vn, "THSECRET0002")
     summary = {p.administration: p for p in vn.partners(VN_OFFICER)}["TH"]
     assert (summary.recognised, summary.notices) == (1, 1)
@@ -235,7 +247,7 @@ def test_changes_reach_the_partner_in_any_order_and_the_latest_wins(
     granted(th)
     for aeo, admin in ((th, ADMIN), (vn, VN_ADMIN)):
         aeo.record_arrangement(MRA, admin)
-    deliver(vn, pair.th_out.take())
+    deliver(vn, without_requests(pair.th_out.take()))
     th.change_status(OPERATOR, Change.SUSPENDED, "audit", OFFICER)
     suspended = pair.th_out.take()
     th.change_status(OPERATOR, Change.REINSTATED, "cleared", OFFICER)
@@ -258,7 +270,7 @@ def test_consent_withdrawn_makes_the_partner_drop_the_operator(pair: Administrat
     granted(th)
     for aeo, admin in ((th, ADMIN), (vn, VN_ADMIN)):
         aeo.record_arrangement(MRA, admin)
-    deliver(vn, pair.th_out.take())
+    deliver(vn, without_requests(pair.th_out.take()))
     th.set_consent(OPERATOR, False, APPLICANT)
     sent = pair.th_out.take()
     assert [orjson.loads(p)["Change"] for _, _, p in sent] == ["consent_withdrawn"]
@@ -281,7 +293,7 @@ def test_a_partner_outside_any_arrangement_is_refused_and_nothing_is_kept(
     th, vn = pair.th, pair.vn
     granted(th)
     th.record_arrangement(MRA, ADMIN)
-    sent = pair.th_out.take()
+    sent = without_requests(pair.th_out.take())
     incoming = message(messages.LIST, sent[0][2])
     why = vn.admit_notice(incoming)  # VN never recorded the arrangement
     assert why is not None and "outside any arrangement" in why
@@ -321,7 +333,7 @@ def test_a_list_of_many_operators_goes_in_parts(pair: Administrations) -> None:
                                     status="granted", consent=True, version=1,
                                     granted_on=NOW.date(), updated_at=NOW))
     th.record_arrangement(MRA, ADMIN)
-    sent = pair.th_out.take()
+    sent = without_requests(pair.th_out.take())
     assert [len(orjson.loads(p)["Operators"]) for _, _, p in sent] == [messages.LIST_PART, 5]
     vn.record_arrangement(MRA, VN_ADMIN)
     deliver(vn, sent)
@@ -340,3 +352,32 @@ def test_an_arrangement_is_recorded_by_an_administrator_and_names_this_node(
     with pytest.raises(StatusConflict):
         pair.th.record_arrangement(MRA, ADMIN)
     assert [a.id for a in pair.th.arrangements()] == ["ASEAN-AEO-MRA"]
+
+
+def test_a_partner_that_records_the_arrangement_late_asks_for_the_list_it_missed(
+        pair: Administrations) -> None:
+    th, vn = pair.th, pair.vn
+    granted(th)
+    th.record_arrangement(MRA, ADMIN)
+    missed = without_requests(pair.th_out.take())
+    assert vn.admit_notice(message(messages.LIST, missed[0][2])) is not None  # refused then
+    vn.record_arrangement(MRA, VN_ADMIN)
+    asked = pair.vn_out.take()
+    assert [(to, action) for to, action, _ in asked] == [("TH-CUSTOMS", messages.LIST_REQUEST)]
+    deliver(th, asked)  # Thailand answers with its list
+    deliver(vn, pair.th_out.take())
+    assert recognised(vn)
+
+
+def test_a_request_for_the_list_from_outside_the_arrangement_is_refused(
+        pair: Administrations) -> None:
+    th = pair.th
+    granted(th)
+    th.record_arrangement(MRA, ADMIN)
+    pair.th_out.take()
+    request = replace(message(messages.LIST_REQUEST, messages.request_document(
+        "SG", "ASEAN-AEO-MRA"), "SG-CUSTOMS"), to_party="TH-CUSTOMS")
+    why = th.admit_request(request)
+    assert why is not None and "SG is not a partner" in why
+    assert th.admit_request(replace(request, payload=b"{}")) is not None
+    assert pair.th_out.take() == []

@@ -4,6 +4,8 @@ payloads of service `urn:asw:aeo` (JSON):
     administration ──AEO.List───▶ partner   its consented operators, when the arrangement
                                             starts (in parts of at most LIST_PART operators)
     administration ──AEO.Change─▶ partner   one change of one operator, as it happens
+    administration ◀─AEO.ListRequest── partner   a partner that recorded the arrangement after
+                                            it started asks for the list it missed
 
 Each operator entry carries the version of its authorisation at home, so a partner keeps the
 latest whatever order messages arrive in. A document names its administration, which the
@@ -32,7 +34,9 @@ from singlewindow.core.countries import customs_party, is_country
 SERVICE = "urn:asw:aeo"
 LIST = "AEO.List"
 CHANGE = "AEO.Change"
-ACTIONS = (LIST, CHANGE)
+LIST_REQUEST = "AEO.ListRequest"
+NOTICES = (LIST, CHANGE)  # about the sender's operators
+ACTIONS = (*NOTICES, LIST_REQUEST)
 LIST_PART = 2000  # operators in one list message: 10,000 go in five
 
 
@@ -64,6 +68,26 @@ def change_document(administration: str, arrangement: str, change: Change,
                     operator: PartnerOperator) -> bytes:
     return orjson.dumps({"Administration": administration, "Arrangement": arrangement,
                          "Change": change.value, "Operators": [entry(operator)]})
+
+
+def request_document(administration: str, arrangement: str) -> bytes:
+    return orjson.dumps({"Administration": administration, "Arrangement": arrangement})
+
+
+def read_request(payload: bytes) -> tuple[str, str]:
+    """The administration asking for our list, and under which arrangement."""
+    try:
+        document = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        raise UnreadableNotice(f"the payload is not JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise UnreadableNotice("the payload is not a JSON object")
+    country, arrangement = document.get("Administration"), document.get("Arrangement")
+    if not isinstance(country, str) or not is_country(country):
+        raise UnreadableNotice("Administration: an ISO country code is required")
+    if not isinstance(arrangement, str) or not 1 <= len(arrangement) <= 40:
+        raise UnreadableNotice("Arrangement: the arrangement's id is required")
+    return country, arrangement
 
 
 def administration_issuer(payload: bytes) -> str | None:

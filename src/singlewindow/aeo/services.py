@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -217,8 +217,12 @@ class AeoRegister:
                            state.arrangements)
 
 
-def _changed(session: Session) -> None:
+def _changed(session: Session, database: Database) -> None:
+    """One more change of the register of benefits, in the caller's transaction; once it
+    commits, this process's registers look at once (others within CHECK_SECONDS)."""
     revisions.bump_revision(session, AeoRevisionRow)
+    event.listen(session, "after_commit",
+                 lambda _: RevisionWatch.changed(database, TOPIC), once=True)
 
 
 # -- the programme and the arrangements -----------------------------------------------------
@@ -467,7 +471,7 @@ class Aeo:
         session.add(StatusChangeRow(operator=row.operator, change=change.value,
                                     status=row.status, version=row.version,
                                     reason=reason.strip(), by=actor.username, at=now))
-        _changed(session)
+        _changed(session, self.database)
         # Consent withdrawn is told (so partners drop it); without consent nothing else is.
         if self.send is None or not (row.consent or change is Change.CONSENT_WITHDRAWN):
             return
@@ -511,7 +515,9 @@ class Aeo:
                                                              arrangement.benefits),
                 roles=sorted(r.value for r in arrangement.roles), lists_sent=[],
                 recorded_by=actor.username, recorded_at=now))
-            _changed(session)
+            _changed(session, self.database)
+            if arrangement.in_force(now.date()):
+                self._request_lists(session, arrangement)
         self.send_due_lists()
         return arrangement
 
@@ -526,33 +532,67 @@ class Aeo:
         Returns the partners sent to."""
         if self.send is None:
             return 0
-        now = self.clock()
+        today = self.clock().date()
         sent = 0
         with self.database.unit_of_work() as session:
             for row in session.scalars(select(ArrangementRow).with_for_update()):
                 arrangement = _arrangement(row)
                 due = [p for p in arrangement.others(self.country) if p not in row.lists_sent]
-                if not arrangement.in_force(now.date()) or not due:
+                if not arrangement.in_force(today) or not due:
                     continue
-                shared = [PartnerOperator(o.operator, o.name, tuple(o.types), o.status,
-                                          o.version, as_utc(o.updated_at))
-                          for o in session.scalars(
-                              select(OperatorRow).where(OperatorRow.consent.is_(True),
-                                                        OperatorRow.status !=
-                                                        AeoStatus.REVOKED.value)
-                              .order_by(OperatorRow.operator))]
-                parts = [shared[i:i + messages.LIST_PART]
-                         for i in range(0, len(shared), messages.LIST_PART)]
                 for partner in due:
-                    for number, part in enumerate(parts, 1):
-                        self.send(session, customs_party(partner), messages.SERVICE,
-                                  messages.LIST,
-                                  messages.list_document(self.country, arrangement.id, number,
-                                                         len(parts), part),
-                                  arrangement.id)
+                    self._send_list(session, partner, arrangement.id)
                     sent += 1
                 row.lists_sent = sorted({*row.lists_sent, *due})
         return sent
+
+    def _send_list(self, session: Session, partner: str, arrangement: str) -> None:
+        """Our consented, not revoked operators to `partner`, in parts."""
+        assert self.send is not None
+        shared = [PartnerOperator(o.operator, o.name, tuple(o.types), o.status, o.version,
+                                  as_utc(o.updated_at))
+                  for o in session.scalars(
+                      select(OperatorRow).where(OperatorRow.consent.is_(True),
+                                                OperatorRow.status != AeoStatus.REVOKED.value)
+                      .order_by(OperatorRow.operator))]
+        parts = [shared[i:i + messages.LIST_PART]
+                 for i in range(0, len(shared), messages.LIST_PART)]
+        for number, part in enumerate(parts, 1):
+            self.send(session, customs_party(partner), messages.SERVICE, messages.LIST,
+                      messages.list_document(self.country, arrangement, number, len(parts),
+                                             part), arrangement)
+
+    def _request_lists(self, session: Session, arrangement: Arrangement) -> None:
+        """Ask each partner for its list: one sent before we recorded the arrangement was
+        refused here, and a partner sends its list only once by itself."""
+        if self.send is None:
+            return
+        for partner in arrangement.others(self.country):
+            self.send(session, customs_party(partner), messages.SERVICE, messages.LIST_REQUEST,
+                      messages.request_document(self.country, arrangement.id), arrangement.id)
+
+    def admit_request(self, message: UserMessage) -> str | None:
+        """The check on receipt of a partner's request for our list."""
+        try:
+            country, number = messages.read_request(message.payload)
+        except UnreadableNotice as exc:
+            return str(exc)
+        with self.database.unit_of_work() as session:
+            row = session.get(ArrangementRow, number)
+            arrangement = _arrangement(row) if row is not None else None
+        return _partner_refusal(arrangement, number, country, self.country,
+                                self.clock().date())
+
+    def receive_request(self, session: Session, message: UserMessage) -> None:
+        """Handler of AEO.ListRequest: our list to the partner asking, in its transaction."""
+        country, number = messages.read_request(message.payload)
+        row = session.get(ArrangementRow, number)
+        refusal = _partner_refusal(_arrangement(row) if row is not None else None, number,
+                                   country, self.country, self.clock().date())
+        if refusal is not None:
+            raise UnreadableNotice(refusal)
+        if self.send is not None:
+            self._send_list(session, country, number)
 
     # -- what partners tell ---------------------------------------------------------------
 
@@ -608,7 +648,7 @@ class Aeo:
             told_at=min(o.told_at for o in notice.operators), learnt_at=now,
             message_id=message.message_id))
         if fresh or newer:
-            _changed(session)
+            _changed(session, self.database)
 
     def partners(self, reader: Principal) -> list[PartnerSummary]:
         """Each partner administration and what it told us."""
@@ -684,11 +724,18 @@ class Aeo:
 
 def _arrangement_refusal(arrangement: Arrangement | None, notice: messages.PartnerNotice,
                          country: str, today: date) -> str | None:
+    return _partner_refusal(arrangement, notice.arrangement, notice.administration, country,
+                            today)
+
+
+def _partner_refusal(arrangement: Arrangement | None, number: str, partner: str, country: str,
+                     today: date) -> str | None:
+    """Why `partner` may not tell us (or ask us) anything under arrangement `number`."""
     if arrangement is None:
-        return (f"{notice.arrangement} is not an arrangement {country} is party to: "
-                f"{customs_party(notice.administration)} is outside any arrangement with us")
-    if notice.administration not in arrangement.partners or country not in arrangement.partners:
-        return f"{notice.administration} is not a partner of {arrangement.id}"
+        return (f"{number} is not an arrangement {country} is party to: "
+                f"{customs_party(partner)} is outside any arrangement with us")
+    if partner not in arrangement.partners or country not in arrangement.partners:
+        return f"{partner} is not a partner of {arrangement.id}"
     if not arrangement.in_force(today):
         return f"{arrangement.id} is not in force on {today.isoformat()}"
     return None
