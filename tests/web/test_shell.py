@@ -109,7 +109,9 @@ TRADER_PAGES = ("web/templates/", "declarations/templates/new.html",
                 "tariff/templates/lookup.html", "declarations/pages.py",
                 "transit/templates/list.html", "transit/templates/detail.html",
                 "transit/templates/route.html", "transit/templates/tad.html",
-                "transit/templates/guarantee.html", "transit/pages.py")
+                "transit/templates/guarantee.html", "transit/pages.py",
+                "aeo/templates/status.html", "aeo/templates/findings.html",
+                "aeo/templates/message.html", "aeo/pages.py")
 
 
 def test_every_text_of_the_trader_pages_has_its_vietnamese_translation(tmp_path: Path) -> None:
