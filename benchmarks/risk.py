@@ -154,7 +154,7 @@ def lodgement_latency(
     with tempfile.TemporaryDirectory() as tmp:
         database = Database(f"sqlite:///{tmp}/node.db")
         upgrade(database)
-        selectivity.configure(database, 0.02, seed=1, aeo_status=lambda party: False)
+        selectivity.configure(database, 0.02, seed=1, aeo=lambda parties, on: None)
         for draft in sample._sample_rules():
             selectivity.create_rule(database, draft, "bench")
         # The recent flow the thresholds are calibrated on: 5,000 earlier consignments.

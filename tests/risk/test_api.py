@@ -51,8 +51,9 @@ def test_the_policy_is_set_by_admins(node):
     assert updated.status_code == 200
     read = node.client.get("/risk/policy", headers=node.as_("officer")).json()
     assert read == {"random_share": 0.05, "random_channel": "red", "red_rate": 0.02,
-                    "yellow_rate": 0.05, "aeo_factor": 0.5}
-    rates = {"random_share": 0.01, "red_rate": 0.03, "yellow_rate": 0.08, "aeo_factor": 0.25}
+                    "yellow_rate": 0.05, "aeo_factor": 0.5, "aeo_random_share": 0.005}
+    rates = {"random_share": 0.01, "red_rate": 0.03, "yellow_rate": 0.08, "aeo_factor": 0.25,
+             "aeo_random_share": 0.002}
     assert node.client.put("/risk/policy", json=rates,
                            headers=node.as_("admin")).status_code == 200
     assert node.client.get("/risk/policy", headers=node.as_("officer")).json() == rates | {
@@ -62,6 +63,17 @@ def test_the_policy_is_set_by_admins(node):
                            headers=node.as_("admin")).status_code == 422
     assert node.client.put("/risk/policy", json={"random_share": 2},
                            headers=node.as_("admin")).status_code == 422
+    # An AEO is not checked more than others, and never not at all while others are.
+    for aeo_share in (0.02, 0.0, 1.5):
+        refused = node.client.put("/risk/policy",
+                                  json={"random_share": 0.01, "aeo_random_share": aeo_share},
+                                  headers=node.as_("admin"))
+        assert refused.status_code == 422
+        assert "aeo_random_share" in {e["path"] for e in refused.json()["errors"]}
+    # Omitted: the usual AEO share, or everyone's when that is lower.
+    low = node.client.put("/risk/policy", json={"random_share": 0.001},
+                          headers=node.as_("admin"))
+    assert low.status_code == 200 and low.json()["aeo_random_share"] == 0.001
 
 
 def test_unknown_rule_is_404(node):

@@ -5,6 +5,8 @@ import random
 from datetime import date
 
 from singlewindow.risk.model import (
+    AeoRole,
+    AeoStanding,
     Channel,
     Criterion,
     ModelOpinion,
@@ -116,3 +118,75 @@ def test_policy_problems():
     bad = SelectivityPolicy(red_rate=0.7, yellow_rate=0.6, aeo_factor=2,
                             random_channel=Channel.GREEN)
     assert {p.path for p in bad.problems()} == {"yellow_rate", "aeo_factor", "random_channel"}
+
+
+def test_an_aeos_random_share_is_within_0_and_1_not_above_the_others_and_never_zero():
+    def paths(**kw):
+        return [p.path for p in SelectivityPolicy(**kw).problems()]
+
+    assert paths(random_share=0.02, aeo_random_share=0.005) == []
+    assert paths(random_share=0.02, aeo_random_share=0.02) == []
+    assert paths(random_share=0.0, aeo_random_share=0.0) == []  # nobody drawn, AEOs neither
+    assert paths(random_share=0.02, aeo_random_share=0.03) == ["aeo_random_share"]
+    assert paths(random_share=1.0, aeo_random_share=1.5) == ["aeo_random_share"]
+    assert paths(random_share=0.5, aeo_random_share=-0.1) == ["aeo_random_share"]
+    never_zero = SelectivityPolicy(random_share=0.02, aeo_random_share=0.0).problems()
+    assert [p.path for p in never_zero] == ["aeo_random_share"]
+    assert "random share still applies to AEOs" in never_zero[0].message
+
+
+EXPORTER = AeoStanding("THTRADER0001", AeoRole.EXPORTER,
+                       "ASEAN AEO MRA (recognised from TH-CUSTOMS)")
+CHECKS = SelectivityPolicy(random_share=0.02, aeo_random_share=0.005)
+
+
+def _drawn(aeo, draws=20_000, policy=CHECKS):
+    rng = random.Random(7)
+    return sum(choose_channel(SUBJECT, [], policy, DAY, rng, None, aeo).random
+               for _ in range(draws)) / draws
+
+
+def test_a_recognised_aeo_is_drawn_at_its_own_random_share_and_others_at_the_usual_one():
+    assert abs(_drawn(EXPORTER) - 0.005) < 0.002
+    assert abs(_drawn(None) - 0.02) < 0.004
+    # Without the fewer-checks benefit the usual share applies.
+    assert abs(_drawn(AeoStanding("THTRADER0001", AeoRole.EXPORTER, "TH",
+                                  fewer_checks=False)) - 0.02) < 0.004
+
+
+def test_an_aeo_is_still_drawn_and_never_above_the_others_share():
+    everyone = SelectivityPolicy(random_share=1.0, aeo_random_share=1.0)
+    assert _drawn(EXPORTER, 200, everyone) == 1.0  # the draw happens for AEOs too
+    # A policy (not yet validated) with an AEO share above everyone's: capped at it.
+    nobody = SelectivityPolicy(random_share=0.0, aeo_random_share=0.005)
+    assert _drawn(EXPORTER, 2000, nobody) == 0.0
+
+
+def test_the_benefit_applied_is_a_reason_naming_operator_role_and_programme():
+    selection = choose_channel(SUBJECT, [], CHECKS, DAY, random.Random(1),
+                               opinion(0.45, raw=0.9, aeo_party="THTRADER0001",
+                                       aeo_factor=0.5), EXPORTER)
+    benefit = [r for r in selection.reasons if r.startswith("AEO benefit")]
+    assert benefit == [
+        "AEO benefit: exporter THTRADER0001, recognised under ASEAN AEO MRA (recognised from "
+        "TH-CUSTOMS): model score scaled by 0.5; random checks at 0.5% instead of 2.0%; "
+        "priority in the worklist"]
+    assert selection.aeo == EXPORTER
+    assert selection.as_dict()["aeo"]["operator"] == "THTRADER0001"
+    assert selection.as_dict()["aeo"]["role"] == "exporter"
+    # No model scaled the score: that benefit is not claimed.
+    alone = choose_channel(SUBJECT, [], CHECKS, DAY, random.Random(1), None, EXPORTER)
+    assert "model score" not in alone.reasons[-1] and "random checks at 0.5%" in alone.reasons[-1]
+
+
+def test_a_forcing_rule_still_decides_for_an_aeo_and_names_the_benefit():
+    red = rule(Channel.RED, forced=True)
+    selection = choose_channel(SUBJECT, [red], CHECKS, DAY, random.Random(1), None, EXPORTER)
+    assert selection.channel is Channel.RED and selection.aeo == EXPORTER
+    assert selection.reasons[-1].startswith("AEO benefit: exporter THTRADER0001")
+
+
+def test_without_a_standing_there_is_no_benefit():
+    selection = choose_channel(SUBJECT, [], CHECKS, DAY, random.Random(1))
+    assert selection.aeo is None and selection.as_dict()["aeo"] is None
+    assert not any("AEO" in r for r in selection.reasons)

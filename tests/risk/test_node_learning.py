@@ -1,6 +1,7 @@
 """The learned model on the node's own history, through the services (SQLite and PostgreSQL)."""
 
 import random
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -13,6 +14,8 @@ from singlewindow.risk.learning.facts import scoring_records
 from singlewindow.risk.learning.features import feature_names, timed_training_matrix
 from singlewindow.risk.learning.repository import ModelStatus
 from singlewindow.risk.model import (
+    AeoRole,
+    AeoStanding,
     Channel,
     InspectionOutcome,
     RiskSubject,
@@ -105,17 +108,30 @@ def test_an_aeo_operator_is_scored_down_across_the_threshold(history):
                                        ScoreCalibration((raw * 0.9,) * 11, 100))
     policy = SelectivityPolicy(random_share=0.0, aeo_factor=0.5)
     plain = selectivity.model_opinion(service, policy, consignment, days_ago(1).date())
-    importer = consignment.header["importer"]
-    aeo = selectivity.model_opinion(service, policy, consignment, days_ago(1).date(),
-                                    aeo_status=lambda party: party == importer)
+    importer = str(consignment.header["importer"])
+    standing = AeoStanding(importer, AeoRole.IMPORTER, "the AEO programme of VN")
+    aeo = selectivity.model_opinion(service, policy, consignment, days_ago(1).date(), standing)
     assert plain.channel is Channel.RED and plain.reasons
     assert aeo.channel is Channel.GREEN and aeo.score == pytest.approx(raw * 0.5)
     assert aeo.aeo_party == consignment.header["importer"]
-    # Through `decide`, with the AEO register configured at start-up.
-    selectivity.configure(database, 0.0, seed=1, aeo_status=lambda party: True)
+    # A standing without the lower-score benefit leaves the score as it is.
+    unscaled = replace(standing, lower_score=False)
+    assert selectivity.model_opinion(service, policy, consignment, days_ago(1).date(),
+                                     unscaled).score == pytest.approx(raw)
+    # Through `decide`, with the AEO register configured at start-up: asked once, by role.
+    asked: list[list[tuple[str, AeoRole]]] = []
+
+    def register(parties, on):
+        asked.append(list(parties))
+        return standing if (importer, AeoRole.IMPORTER) in parties else None
+
+    selectivity.configure(database, 0.0, seed=1, aeo=register)
     selection = selectivity.decide(database, consignment, days_ago(1).date())
+    assert len(asked) == 1 and asked[0][0] == (importer, AeoRole.IMPORTER)
     assert any("AEO operator" in r for r in selection.reasons)
-    assert selection.score == pytest.approx(raw * 0.5)
+    assert any(r.startswith(f"AEO benefit: importer {importer}") and "scaled by 0.5" in r
+               for r in selection.reasons)
+    assert selection.score == pytest.approx(raw * 0.5) and selection.aeo == standing
 
 
 def test_retraining_on_new_results_changes_the_model(history):

@@ -147,12 +147,12 @@ def test_the_policy_is_shown_to_officers_and_changed_by_admins_only(node: NodeCl
     assert officer.post_form("/risk/policy", {"random_share": "0.5"}).status_code == 403
     admin = console_as(node, "admin")
     form = {"random_share": "0.1", "random_channel": "red", "red_rate": "0.03",
-            "yellow_rate": "0.04", "aeo_factor": "0.5"}
+            "yellow_rate": "0.04", "aeo_factor": "0.5", "aeo_random_share": "0.01"}
     changed = admin.post_form("/risk/policy", form)
     assert changed.status_code == 303, changed.text
     policy = node.client.get("/risk/policy", headers=node.as_("officer")).json()
     assert policy == {"random_share": 0.1, "random_channel": "red", "red_rate": 0.03,
-                      "yellow_rate": 0.04, "aeo_factor": 0.5}
+                      "yellow_rate": 0.04, "aeo_factor": 0.5, "aeo_random_share": 0.01}
     # Out of range, not a number, rates adding to more than 1: beside each field, unchanged.
     bad = admin.post_form("/risk/policy", {**form, "random_share": "2", "aeo_factor": "half"})
     assert bad.status_code == 422
@@ -161,6 +161,9 @@ def test_the_policy_is_shown_to_officers_and_changed_by_admins_only(node: NodeCl
     assert 'value="half"' in bad.text
     over = admin.post_form("/risk/policy", {**form, "red_rate": "0.6", "yellow_rate": "0.6"})
     assert over.status_code == 422 and re.search(r'id="err-yellow_rate">[^<]+<', over.text)
+    above = admin.post_form("/risk/policy", {**form, "aeo_random_share": "0.2"})
+    assert above.status_code == 422
+    assert re.search(r'id="err-aeo_random_share">[^<]+<', above.text)
     green = admin.post_form("/risk/policy", {**form, "random_channel": "green"})
     assert green.status_code == 422 and re.search(r'id="err-random_channel">[^<]+<', green.text)
     assert node.client.get("/risk/policy", headers=node.as_("officer")).json() == policy

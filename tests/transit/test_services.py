@@ -5,6 +5,7 @@ someone else, a reservation beyond the balance)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -15,6 +16,8 @@ from singlewindow.core.db import Database
 from singlewindow.exchange.model import UserMessage
 from singlewindow.reference.services import ensure_sample_reference
 from singlewindow.risk import services as selectivity
+from singlewindow.risk.model import AeoRole, AeoStanding, Channel
+from singlewindow.risk.services import RuleDraft
 from singlewindow.transit.errors import GuaranteeRefused, InvalidMovement, MovementConflict
 from singlewindow.transit.messages import (
     IE001,
@@ -278,3 +281,76 @@ def test_notices_out_of_order_or_from_the_wrong_office_are_not_admitted(
         row = session.get(MovementRow, movement.mrn)
         assert row is not None and row.crossings[0]["declared"] is False
     assert transit.get(movement.mrn, OFFICER).status is TransitStatus.RELEASED
+
+
+def consignor_register(
+    parties: Sequence[tuple[str, AeoRole]], on: date
+) -> AeoStanding | None:
+    """LATRADER01 recognised as an authorised consignor (simplified transit procedure)."""
+    for party, role in parties:
+        if party == "LATRADER01" and role is AeoRole.CONSIGNOR:
+            return AeoStanding(party, role, "the AEO programme of LA", simplified_transit=True)
+    return None
+
+
+def transit_goes(database: Database, channel: str) -> Transit:
+    """A profile sending every transit movement to `channel`, and the consignor register."""
+    selectivity.create_rule(database, RuleDraft(
+        "transit check", [{"field": "type", "operator": "eq", "value": "transit"}],
+        Channel(channel), date(2026, 1, 1)), "officer")
+    chooser = selectivity.selectivity_of(database)
+    chooser.refresh()
+    chooser.aeo = consignor_register
+    return Transit(database, "LA", selectivity=chooser, clock=lambda: NOW)
+
+
+def test_an_authorised_consignors_yellow_movement_is_released_at_once(
+    transit: Transit, database: Database
+) -> None:
+    service = transit_goes(database, "yellow")
+    movement = service.lodge(declaration(), HOLDER)
+    assert movement.status is TransitStatus.RELEASED and movement.released_at == NOW
+    control = service.get(movement.mrn, OFFICER).control
+    assert control is not None and control["channel"] == "yellow"
+    assert control["aeo"]["role"] == "consignor"
+    assert ("authorised consignor LATRADER01: released under the simplified procedure, "
+            "documentary check waived") in control["reasons"]
+    assert service.get(movement.mrn, HOLDER).control is None  # the holder sees no criteria
+    assert not any("consignor" in r for r in movement.reasons)
+
+
+def test_an_authorised_consignors_red_movement_is_still_held(
+    transit: Transit, database: Database
+) -> None:
+    service = transit_goes(database, "red")
+    movement = service.lodge(declaration(), HOLDER)
+    assert movement.status is TransitStatus.ACCEPTED
+    control = service.get(movement.mrn, OFFICER).control
+    assert control is not None and control["aeo"]["operator"] == "LATRADER01"
+    assert not any("simplified procedure" in r for r in control["reasons"])
+
+
+def test_a_yellow_movement_of_a_holder_not_recognised_is_held(
+    transit: Transit, database: Database
+) -> None:
+    service = transit_goes(database, "yellow")
+    service.selectivity.aeo = lambda parties, on: None
+    movement = service.lodge(declaration(), HOLDER)
+    assert movement.status is TransitStatus.ACCEPTED
+    control = service.get(movement.mrn, OFFICER).control
+    assert control is not None and control["aeo"] is None
+
+
+def test_the_holder_is_asked_of_the_register_as_consignor(
+    transit: Transit, database: Database
+) -> None:
+    asked: list[list[tuple[str, AeoRole]]] = []
+    service = transit_goes(database, "green")
+
+    def register(parties: Sequence[tuple[str, AeoRole]], on: date) -> AeoStanding | None:
+        asked.append(list(parties))
+        return None
+
+    service.selectivity.aeo = register
+    service.lodge(declaration(), HOLDER)
+    assert asked == [[("LATRADER01", AeoRole.CONSIGNOR)]]

@@ -28,6 +28,7 @@ from singlewindow.declarations.model import (
 )
 from singlewindow.declarations.repository import (
     AttachmentRow,
+    aeo_operator_of,
     attachments_of,
     from_document,
     lodged_state,
@@ -68,6 +69,7 @@ class Control(ClearanceSteps):
                 state.channel = selection.channel
                 row.selection = selection.as_dict()
                 row.risk_score = score_of(row.selection)
+                row.aeo_operator = aeo_operator_of(row.selection)
                 selectivity.record_selections(
                     session, [(number, "declaration", subject, selection)]
                 )

@@ -72,6 +72,9 @@ class DeclarationRow(Base):
     # The learned model's score of the selection (0 without one), kept beside it so that
     # the worklist is read in its index's order.
     risk_score: Mapped[float] = mapped_column(Float)
+    # The authorised economic operator whose standing gives the declaration priority in the
+    # worklist (None: no priority).
+    aeo_operator: Mapped[str | None] = mapped_column(String(35))
     currency: Mapped[str] = mapped_column(String(3))
     duties: Mapped[Decimal] = mapped_column(Amount)
     paid: Mapped[Decimal] = mapped_column(Amount)
@@ -90,9 +93,11 @@ class DeclarationRow(Base):
     notice_due: Mapped[date | None] = mapped_column(Date)
 
 
-# The officer's worklist in the order it is shown: an office's open selections, highest
-# score first, red before yellow, then the longest waiting (channel is in it: 'red' < 'yellow').
-Index("ix_declaration_worklist", DeclarationRow.office, DeclarationRow.status,
+# The officer's worklist in the order it is shown: an office's open selections, those of an
+# AEO with priority first (false < true), then the highest score, red before yellow, then the
+# longest waiting (channel is in it: 'red' < 'yellow').
+AEO_LAST = DeclarationRow.aeo_operator.is_(None)
+Index("ix_declaration_worklist", DeclarationRow.office, DeclarationRow.status, AEO_LAST,
       DeclarationRow.risk_score.desc(), DeclarationRow.channel, DeclarationRow.lodged_at)
 
 
@@ -453,6 +458,14 @@ def score_of(selection: dict[str, Any]) -> float:
     return float(selection.get("score") or 0)
 
 
+def aeo_operator_of(selection: dict[str, Any]) -> str | None:
+    """The AEO whose standing puts a selection first in the worklist, if any."""
+    aeo = selection.get("aeo")
+    if isinstance(aeo, dict) and aeo.get("priority") and aeo.get("operator"):
+        return str(aeo["operator"])[:35]
+    return None
+
+
 def new_declaration_row(
     draft: Declaration,
     state: LodgedDeclaration,
@@ -477,6 +490,7 @@ def new_declaration_row(
         "assessment": assessment,
         "selection": selection,
         "risk_score": score_of(selection),
+        "aeo_operator": aeo_operator_of(selection),
         "currency": state.currency,
         "duties": state.duties,
         "paid": state.paid,

@@ -287,6 +287,11 @@ class DeclarationRead(BaseModel):
     reasons: list[str] | None = Field(
         description="Why customs chose the channel (officers only; traders get null)"
     )
+    aeo_operator: str | None = Field(
+        None,
+        description="The authorised economic operator whose standing puts it first in the"
+        " worklist (officers only; traders get null)",
+    )
     assessment: dict[str, Any]
     settlement: SettlementRead
     payment_notice: PaymentNoticeRead | None
@@ -313,6 +318,7 @@ class DeclarationRead(BaseModel):
             channel=view.channel,
             requirement=REQUIREMENTS[view.channel] if view.channel else None,
             reasons=list(view.selection.get("reasons", [])) if sees_risk(reader) else None,
+            aeo_operator=view.aeo_operator if sees_risk(reader) else None,
             assessment=explained(view.assessment),
             settlement=SettlementRead(
                 currency=currency,

@@ -21,6 +21,7 @@ from singlewindow.declarations.control import Control
 from singlewindow.declarations.lodgement import Lodgement
 from singlewindow.declarations.model import Declaration, Status
 from singlewindow.declarations.repository import (
+    AEO_LAST,
     DeclarationRow,
     events_of,
     from_document,
@@ -90,9 +91,9 @@ class Clearance(Lodgement, Control):
             return [DeclarationView.of(r) for r in rows], total
 
     def worklist(self, officer: Principal, limit: int = 50) -> builtins.list[DeclarationView]:
-        """The office's declarations selected for a check and not yet inspected, highest risk
-        score first (red before yellow at equal score), then the longest waiting; ranked in
-        the worklist index (office, status, score)."""
+        """The office's declarations selected for a check and not yet inspected: an AEO's
+        with priority first, then the highest risk score (red before yellow at equal score),
+        then the longest waiting; ranked in the worklist index (office, status, AEO, score)."""
         conditions = [
             *visibility(officer),
             DeclarationRow.status == Status.CHANNELLED.value,
@@ -101,8 +102,8 @@ class Clearance(Lodgement, Control):
         with self.database.unit_of_work() as session:
             rows = session.scalars(
                 select(DeclarationRow).where(*conditions)
-                .order_by(DeclarationRow.risk_score.desc(), DeclarationRow.channel,
-                          DeclarationRow.lodged_at)
+                .order_by(AEO_LAST, DeclarationRow.risk_score.desc(),
+                          DeclarationRow.channel, DeclarationRow.lodged_at)
                 .limit(limit)
             ).all()
             return [DeclarationView.of(row) for row in rows]

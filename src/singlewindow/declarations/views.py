@@ -49,6 +49,9 @@ class DeclarationView:
     preference_pending: bool = False
     refundable: Decimal = Decimal(0)
     payment_notice: PaymentNotice | None = None
+    # The AEO whose standing puts it first in the worklist (officers' knowledge, like the
+    # selection: traders' readings leave it out).
+    aeo_operator: str | None = None
 
     def state(self) -> LodgedDeclaration:
         """The rules' view of it, to ask what they allow now (amend, release) without
@@ -102,6 +105,7 @@ class DeclarationView:
             preference_pending=bool(value("preference_pending")),
             refundable=Decimal(value("refundable")),
             payment_notice=notice,
+            aeo_operator=value("aeo_operator"),
         )
 
 

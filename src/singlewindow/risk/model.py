@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import math
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -240,6 +240,78 @@ class RiskSubject:
     items: Sequence[Mapping[str, object]]
 
 
+class AeoRole(enum.Enum):
+    """The role in which an operator is named on a consignment."""
+
+    IMPORTER = "importer"
+    EXPORTER = "exporter"
+    CONSIGNOR = "consignor"  # the holder of a transit procedure
+    CARRIER = "carrier"
+
+
+@dataclass(frozen=True)
+class AeoStanding:
+    """An authorised economic operator named on a consignment in a role, as the AEO register
+    recognises it on the day: which benefits the consignment gets from it."""
+
+    operator: str  # the operator id as its administration wrote it, e.g. THTRADER0001
+    role: AeoRole
+    programme: str  # in words: "the AEO programme of TH", "ASEAN AEO MRA (recognised ...)"
+    lower_score: bool = True  # the model's score scaled by policy.aeo_factor
+    fewer_checks: bool = True  # random checks at policy.aeo_random_share, not random_share
+    priority: bool = True  # first in the officers' worklist when selected
+    simplified_transit: bool = False  # authorised consignor: a yellow movement is released
+
+    def benefits(self, policy: SelectivityPolicy | None = None, scored: bool = True) -> list[str]:
+        """The benefits in words, with the policy's figures when it is given; `scored` is
+        False when no model score was scaled (no model in service, or a factor of 1)."""
+        out = []
+        if self.lower_score and scored:
+            out.append(
+                f"model score scaled by {policy.aeo_factor:g}" if policy else "lower score"
+            )
+        if self.fewer_checks:
+            out.append(
+                f"random checks at {policy.aeo_share:.1%} instead of {policy.random_share:.1%}"
+                if policy
+                else "fewer random checks"
+            )
+        if self.priority:
+            out.append("priority in the worklist")
+        if self.simplified_transit:
+            out.append("simplified transit procedure (authorised consignor)")
+        return out
+
+    def describe(self, policy: SelectivityPolicy | None = None, scored: bool = True) -> str:
+        """One reason line: the operator, its role, the programme and the benefits."""
+        benefits = "; ".join(self.benefits(policy, scored)) or "no benefit"
+        return (
+            f"AEO benefit: {self.role.value} {self.operator}, recognised under "
+            f"{self.programme}: {benefits}"
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "operator": self.operator,
+            "role": self.role.value,
+            "programme": self.programme,
+            "lower_score": self.lower_score,
+            "fewer_checks": self.fewer_checks,
+            "priority": self.priority,
+            "simplified_transit": self.simplified_transit,
+        }
+
+
+# The AEO register's question: given a consignment's (party id, role) pairs in order and the
+# day, the standing of the first party it recognises in its role, or None (the AEO room).
+AeoRegister = Callable[[Sequence[tuple[str, AeoRole]], date], AeoStanding | None]
+
+
+def no_aeo_register(parties: Sequence[tuple[str, AeoRole]], on: date) -> AeoStanding | None:
+    """The default register: empty, nobody is recognised."""
+    return None
+
+
 @dataclass(frozen=True)
 class Selection:
     channel: Channel
@@ -248,6 +320,7 @@ class Selection:
     random: bool = False  # drawn for the random share (whether or not it raised the channel)
     score: float | None = None  # the learned model's score, after any AEO scaling
     model_version: int | None = None
+    aeo: AeoStanding | None = None  # the authorised operator whose benefits applied
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -257,6 +330,7 @@ class Selection:
             "random": self.random,
             "score": self.score,
             "model_version": self.model_version,
+            "aeo": self.aeo.as_dict() if self.aeo is not None else None,
         }
 
 
@@ -268,7 +342,9 @@ class SelectivityPolicy:
     whatever else says, so that inspection results stay an unbiased sample of the flow.
     `red_rate` and `yellow_rate` are the shares of the flow the learned model sends to red and
     to yellow: the highest-scoring `red_rate` go red, the next `yellow_rate` yellow.
-    `aeo_factor` scales the score of an authorised economic operator (0.5 halves it).
+    `aeo_factor` scales the score of an authorised economic operator (0.5 halves it);
+    `aeo_random_share` is its random-check share: lower than `random_share`, never zero
+    while others are drawn.
     """
 
     random_share: float = 0.02
@@ -276,13 +352,37 @@ class SelectivityPolicy:
     red_rate: float = 0.02
     yellow_rate: float = 0.05
     aeo_factor: float = 0.5
+    aeo_random_share: float = 0.005
     extra: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def until_set(cls, random_share: float) -> SelectivityPolicy:
+        """The policy in force until officers set one: the node's random share, and the AEO
+        share no higher than it."""
+        return cls(random_share, aeo_random_share=min(cls.aeo_random_share, random_share))
+
+    @property
+    def aeo_share(self) -> float:
+        """The random share an AEO is drawn at: never above everyone's."""
+        return min(self.aeo_random_share, self.random_share)
 
     def problems(self) -> list[Problem]:
         found = []
-        for name in ("random_share", "red_rate", "yellow_rate", "aeo_factor"):
+        for name in ("random_share", "red_rate", "yellow_rate", "aeo_factor", "aeo_random_share"):
             if not 0 <= getattr(self, name) <= 1:
                 found.append(Problem(name, f"{name} is between 0 and 1"))
+        aeo_share = self.aeo_random_share
+        if 0 <= aeo_share <= 1 and aeo_share > self.random_share:
+            found.append(
+                Problem("aeo_random_share", "an AEO's random share is not above random_share")
+            )
+        elif 0 <= aeo_share <= 1 and self.random_share > 0 and aeo_share == 0:
+            found.append(
+                Problem(
+                    "aeo_random_share",
+                    "the random share still applies to AEOs: above 0 while random_share is",
+                )
+            )
         if self.red_rate + self.yellow_rate > 1:
             found.append(Problem("yellow_rate", "red and yellow rates add up to more than 1"))
         if self.random_channel is Channel.GREEN:
@@ -380,20 +480,26 @@ def choose_channel(
     on: date,
     rng: random.Random,
     opinion: ModelOpinion | None = None,
+    aeo: AeoStanding | None = None,
 ) -> Selection:
     """The channel for a consignment and every reason that chose it.
 
     In order: a forcing rule decides outright (even a lower channel than the model's); else the
     most severe of the other rule hits and the model's channel; then the random draw, which can
-    raise the channel but never lower it.
+    raise the channel but never lower it. A recognised AEO (`aeo`) with fewer checks is drawn
+    at the policy's AEO share; its benefits are named in the reasons.
     """
     hits = [rule for rule in rules if rule.applies_on(on) and rule.hit(subject)]
-    # The random draw happens for every consignment, whatever else says, so that the share of
-    # random checks is the same across the flow and cannot be inferred from the rules.
-    drawn = rng.random() < policy.random_share
-    random_reason = f"random selection ({policy.random_share:.1%} of declarations)"
+    # The random draw happens for every consignment, AEOs too, whatever else says, so that
+    # the share of random checks cannot be inferred from the rules.
+    share = policy.aeo_share if aeo is not None and aeo.fewer_checks else policy.random_share
+    drawn = rng.random() < share
+    whose = "of AEO declarations" if share != policy.random_share else "of declarations"
+    random_reason = f"random selection ({share:.1%} {whose})"
     score = opinion.score if opinion else None
     version = opinion.version if opinion else None
+    scored = opinion is not None and opinion.aeo_party is not None
+    benefit = [aeo.describe(policy, scored)] if aeo is not None else []
     forced = [rule for rule in hits if rule.forced]
     if forced:
         channel = _most_severe(rule.channel for rule in forced)
@@ -403,7 +509,10 @@ def choose_channel(
         )
         if opinion is not None:
             reasons.extend(opinion.describe())
-        return Selection(channel, tuple(reasons), tuple(r.id for r in hits), drawn, score, version)
+        reasons.extend(benefit)
+        return Selection(
+            channel, tuple(reasons), tuple(r.id for r in hits), drawn, score, version, aeo
+        )
     reasons = [f"{rule.explain()} → {rule.channel.value}" for rule in hits]
     channel = _most_severe([Channel.GREEN, *(rule.channel for rule in hits)])
     if opinion is not None:
@@ -421,7 +530,8 @@ def choose_channel(
             why.append("no risk model in service")
         why.append("not drawn for a random check")
         reasons.insert(0, "green: " + "; ".join(why))
-    return Selection(channel, tuple(reasons), tuple(r.id for r in hits), drawn, score, version)
+    reasons.extend(benefit)
+    return Selection(channel, tuple(reasons), tuple(r.id for r in hits), drawn, score, version, aeo)
 
 
 def _most_severe(channels: Iterable[Channel]) -> Channel:

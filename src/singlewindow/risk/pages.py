@@ -57,7 +57,8 @@ WORDS = (N_("active"), N_("disabled"), N_("retired"), N_("candidate"), N_("in_se
 PAGE_SIZE = 50
 CRITERIA_ROWS = 3  # blank criterion rows the form offers; blank ones are left out
 RULE_FIELDS = ("name", "description", "channel", "valid_from", "valid_to")
-POLICY_FIELDS = ("random_share", "random_channel", "red_rate", "yellow_rate", "aeo_factor")
+POLICY_FIELDS = ("random_share", "random_channel", "red_rate", "yellow_rate", "aeo_factor",
+                 "aeo_random_share")
 LIST_OPERATORS = (Operator.IN, Operator.NOT_IN)
 
 

@@ -97,6 +97,7 @@ class SelectivityPolicyRow(Base):
     red_rate: Mapped[float] = mapped_column(Float, default=0.02)
     yellow_rate: Mapped[float] = mapped_column(Float, default=0.05)
     aeo_factor: Mapped[float] = mapped_column(Float, default=0.5)
+    aeo_random_share: Mapped[float] = mapped_column(Float, default=0.005)
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -107,6 +108,7 @@ class SelectivityPolicyRow(Base):
             red_rate=self.red_rate,
             yellow_rate=self.yellow_rate,
             aeo_factor=self.aeo_factor,
+            aeo_random_share=self.aeo_random_share,
         )
 
 

@@ -82,6 +82,8 @@ class RuleRead(BaseModel):
 
 # A share or factor of the policy: a JSON number, nothing coerced into one (`false` is not 0).
 Share = Annotated[float, Field(strict=True, ge=0, le=1)]
+# An AEO's random share when a policy is written without one.
+DEFAULT_AEO_RANDOM_SHARE = SelectivityPolicy.aeo_random_share
 
 
 class PolicyBase(BaseModel):
@@ -96,6 +98,11 @@ class PolicyBase(BaseModel):
     aeo_factor: Share = Field(
         0.5, description="An authorised operator's score is multiplied by this"
     )
+    aeo_random_share: Share | None = Field(
+        None,
+        description="Share of a recognised AEO's declarations checked at random: not above"
+        " random_share, above 0 while it is (omitted: 0.005, or random_share if lower)",
+    )
 
     def to_domain(self) -> SelectivityPolicy:
         return SelectivityPolicy(
@@ -104,6 +111,11 @@ class PolicyBase(BaseModel):
             red_rate=self.red_rate,
             yellow_rate=self.yellow_rate,
             aeo_factor=self.aeo_factor,
+            aeo_random_share=(
+                min(DEFAULT_AEO_RANDOM_SHARE, self.random_share)
+                if self.aeo_random_share is None
+                else self.aeo_random_share
+            ),
         )
 
     @classmethod

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,6 +26,9 @@ from singlewindow.risk.learning import repository as learned
 from singlewindow.risk.learning.estimator import RiskModel
 from singlewindow.risk.learning.facts import scoring_records
 from singlewindow.risk.model import (
+    AeoRegister,
+    AeoRole,
+    AeoStanding,
     Channel,
     InspectionOutcome,
     ModelOpinion,
@@ -37,6 +40,7 @@ from singlewindow.risk.model import (
     Selection,
     SelectivityPolicy,
     choose_channel,
+    no_aeo_register,
     parse_criterion,
 )
 from singlewindow.risk.repository import (
@@ -166,16 +170,12 @@ def set_policy(database: Database, policy: SelectivityPolicy, actor: str) -> Sel
         row.red_rate = policy.red_rate
         row.yellow_rate = policy.yellow_rate
         row.aeo_factor = policy.aeo_factor
+        row.aeo_random_share = policy.aeo_random_share
         row.updated_by = actor
         row.updated_at = utcnow()
         bump_revision(session)
     RevisionWatch.changed(database, "risk")
     return policy
-
-
-def nobody_is_aeo(party_id: str) -> bool:
-    """The default AEO register: empty (the AEO room provides the real one)."""
-    return False
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,8 @@ class SelectivityState:
 
 class Selectivity:
     """Selectivity as one node wires it: the random share used until officers set a policy,
-    the random source, the AEO register's question, and — read at every lodgement, so kept
+    the random source, the AEO register (`aeo`, which the node may set once the AEO room is
+    built), and — read at every lodgement, so kept
     in memory — the active rules, the policy and the model in service.
 
     A change of rules, policy or model bumps the risk revision in the database; every
@@ -213,14 +214,14 @@ class Selectivity:
         default_random_share: float = 0.02,
         seed: int | None = None,
         *,
-        aeo_status: Callable[[str], bool] | None = None,
+        aeo: AeoRegister | None = None,
     ) -> None:
         """`seed` (for tests and simulations) makes the random draw repeatable; in service
-        it is unpredictable. `aeo_status` answers "is this party an authorised operator?"
-        (default: nobody is)."""
+        it is unpredictable. `aeo` answers which named party, if any, is a recognised
+        authorised economic operator and with which benefits (default: nobody is)."""
         self.database = database
         self.default_random_share = default_random_share
-        self.aeo_status: Callable[[str], bool] = aeo_status or nobody_is_aeo
+        self.aeo: AeoRegister = aeo or no_aeo_register
         self.rng: random.Random = random.SystemRandom() if seed is None else random.Random(seed)
         self._lock = threading.Lock()
         self._state: SelectivityState | None = None
@@ -244,7 +245,9 @@ class Selectivity:
                 )
             ]
             row = session.get(SelectivityPolicyRow, 1)
-            policy = row.policy() if row else SelectivityPolicy(self.default_random_share)
+            policy = (
+                row.policy() if row else SelectivityPolicy.until_set(self.default_random_share)
+            )
             previous = state.model if state is not None else None
             state = SelectivityState(rules, policy, _service_model(session, previous))
             self._state = state
@@ -262,10 +265,16 @@ class Selectivity:
         """The channel for a consignment (no I/O beyond a look at the risk revision every
         half second, and a reload when it moved)."""
         state = self.state()
+        standing = self.standing(subject, on)
         opinion = None
         if state.model is not None:
-            opinion = model_opinion(state.model, state.policy, subject, on, self.aeo_status)
-        return choose_channel(subject, state.rules, state.policy, on, self.rng, opinion)
+            opinion = model_opinion(state.model, state.policy, subject, on, standing)
+        return choose_channel(subject, state.rules, state.policy, on, self.rng, opinion, standing)
+
+    def standing(self, subject: RiskSubject, on: date) -> AeoStanding | None:
+        """The AEO standing the register gives the consignment's parties on the day."""
+        parties = aeo_parties(subject)
+        return self.aeo(parties, on) if parties else None
 
 
 def _service_model(session: Session, previous: ServiceModel | None) -> ServiceModel | None:
@@ -298,21 +307,16 @@ def configure(
     default_random_share: float,
     seed: int | None = None,
     *,
-    aeo_status: Callable[[str], bool] | None = None,
+    aeo: AeoRegister | None = None,
 ) -> Selectivity:
     """Wire selectivity for `database` in this process (see `Selectivity`) and return it."""
-    wired = Selectivity(database, default_random_share, seed, aeo_status=aeo_status)
+    wired = Selectivity(database, default_random_share, seed, aeo=aeo)
     return database.keep(_KEPT_AS, wired)
 
 
 def selectivity_of(database: Database) -> Selectivity:
     """The Selectivity wired for `database` (a default one if none was)."""
     return database.kept(_KEPT_AS, lambda: Selectivity(database))
-
-
-def aeo_register(database: Database) -> Callable[[str], bool]:
-    """The configured question "is this party an authorised economic operator?"."""
-    return selectivity_of(database).aeo_status
 
 
 def decide(database: Database, subject: RiskSubject, on: date) -> Selection:
@@ -325,19 +329,19 @@ def model_opinion(
     policy: SelectivityPolicy,
     subject: RiskSubject,
     on: date,
-    aeo_status: Callable[[str], bool] = nobody_is_aeo,
+    aeo: AeoStanding | None = None,
 ) -> ModelOpinion:
-    """Score a consignment (its riskiest item), scale it down for an AEO, compare it with the
-    thresholds the policy's rates give, and explain it when it selects."""
+    """Score a consignment (its riskiest item), scale it down for a recognised AEO with a
+    lower score, compare it with the thresholds the policy's rates give, and explain it when
+    it selects."""
     records = scoring_records(subject, on)
     model = service.model
     rows = np.asarray([model.history.row(r) for r in records], dtype=np.float64)
     scores = model.booster.predict(rows, num_threads=1)
     riskiest = int(np.argmax(scores))
     raw = float(scores[riskiest])
-    party = responsible_party(subject)
-    aeo = party if party and policy.aeo_factor < 1 and aeo_status(party) else None
-    score = raw * policy.aeo_factor if aeo else raw
+    party = aeo.operator if aeo is not None and scales(aeo, policy) else None
+    score = raw * policy.aeo_factor if party else raw
     thresholds = service.calibration.thresholds(policy) if service.calibration else None
     reasons: tuple[str, ...] = ()
     if thresholds is not None and thresholds.channel(score) is not Channel.GREEN:
@@ -348,21 +352,43 @@ def model_opinion(
         raw_score=raw,
         thresholds=thresholds,
         reasons=reasons,
-        aeo_party=aeo,
+        aeo_party=party,
         aeo_factor=policy.aeo_factor,
     )
 
 
-def responsible_party(subject: RiskSubject) -> str | None:
-    """The trader whose AEO status counts: the exporter of an export, the importer otherwise,
-    the declarant when neither is named."""
+def scales(aeo: AeoStanding | None, policy: SelectivityPolicy) -> bool:
+    """Whether the model's score of a consignment with this standing is scaled down."""
+    return aeo is not None and aeo.lower_score and policy.aeo_factor < 1
+
+
+# The header's type of an export: the declaration type's code (EX), or its word.
+_EXPORT = ("EX", "export")
+
+
+def aeo_parties(subject: RiskSubject) -> list[tuple[str, AeoRole]]:
+    """The parties whose AEO standing counts, in the order the register is asked: the
+    importer then the exporter of an import, the exporter of an export, the holder then the
+    carrier of a transit movement; the declarant, in the role of the type, when none is
+    named."""
     header = subject.header
-    first = "exporter" if header.get("type") == "export" else "importer"
-    keys = (first, "declarant")
-    for key in keys:
-        if header.get(key):
-            return str(header[key])
-    return None
+    kind = header.get("type")
+    keys: tuple[tuple[str, AeoRole], ...]
+    if kind == "transit":
+        keys = (("holder", AeoRole.CONSIGNOR), ("carrier", AeoRole.CARRIER))
+    elif kind in _EXPORT:
+        keys = (("exporter", AeoRole.EXPORTER),)
+    else:
+        keys = (("importer", AeoRole.IMPORTER), ("exporter", AeoRole.EXPORTER))
+    parties = [(str(header[key]), role) for key, role in keys if header.get(key)]
+    if not parties and header.get("declarant"):
+        role = (
+            AeoRole.CONSIGNOR
+            if kind == "transit"
+            else AeoRole.EXPORTER if kind in _EXPORT else AeoRole.IMPORTER
+        )
+        parties.append((str(header["declarant"]), role))
+    return parties
 
 
 def record_selections(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,7 +32,7 @@ from singlewindow.core.errors import Forbidden, NotFound, Problem
 from singlewindow.core.ids import new_id
 from singlewindow.exchange.model import UserMessage
 from singlewindow.reference.services import ReferenceData
-from singlewindow.risk.model import Channel, RiskSubject
+from singlewindow.risk.model import AeoRole, AeoStanding, Channel, RiskSubject, Selection
 from singlewindow.risk.services import Selectivity, selectivity_of
 from singlewindow.tariff.book import TariffBook
 from singlewindow.tariff.errors import UnknownSchedule
@@ -303,6 +303,14 @@ class Transit:
                 row.reserved = account.reserved
                 if selection.channel is Channel.GREEN:
                     movement.release()
+                elif (consignor := authorised_consignor(selection)) is not None:
+                    # The documentary check is waived (NCTS simplified procedure); a red
+                    # channel is still held for control.
+                    movement.release()
+                    selection = replace(selection, reasons=(
+                        *selection.reasons,
+                        f"authorised consignor {consignor.operator}: released under the "
+                        "simplified procedure, documentary check waived"))
             row.updated_at = now
             stored = _departure_row(declaration, movement, currency, duties, selection, now)
             session.add(stored)
@@ -749,12 +757,23 @@ def _item_duties(book: TariffBook, item: TransitGoodsItem, dispatch: str, on: da
     return sum((duty.amount for duty in laid), Decimal(0))
 
 
+def authorised_consignor(selection: Selection) -> AeoStanding | None:
+    """The standing under which a movement is released at once by the authorised consignor's
+    simplified procedure: a yellow channel for a holder whose standing as consignor grants it."""
+    aeo = selection.aeo
+    if (selection.channel is Channel.YELLOW and aeo is not None and aeo.simplified_transit
+            and aeo.role is AeoRole.CONSIGNOR):
+        return aeo
+    return None
+
+
 def _subject(declaration: TransitDeclaration) -> RiskSubject:
     itinerary = declaration.itinerary
     header = {"type": "transit", "export_country": itinerary.departure.country,
               "destination_country": itinerary.destination.country,
               "routing": list(itinerary.routing), "importer": declaration.holder,
-              "exporter": declaration.holder, "item_count": len(declaration.items)}
+              "exporter": declaration.holder, "holder": declaration.holder,
+              "item_count": len(declaration.items)}
     items = [{"commodity_code": i.commodity_code, "origin_country": itinerary.departure.country,
               "description": i.description, "net_mass": i.net_mass} for i in declaration.items]
     return RiskSubject(header, items)

@@ -450,7 +450,7 @@ def backfill(
         raise NoModelInService("no risk model is in service: promote one first")
     model = registry.load(database, number)
     policy = selectivity.get_policy(database)
-    aeo_status = selectivity.aeo_register(database)
+    wired = selectivity.selectivity_of(database)
     start = datetime.combine(since, time.min, tzinfo=UTC)
     end = datetime.combine(until, time.min, tzinfo=UTC) if until else None
     written = 0
@@ -463,10 +463,9 @@ def backfill(
         facts = [b[2] for b in batch]
         scores = consignment_scores(model, facts, [b[1].date() for b in batch])
         updates = []
-        for (selection_id, _, fact, _), score in zip(batch, scores, strict=True):
+        for (selection_id, at, fact, _), score in zip(batch, scores, strict=True):
             subject = RiskSubject(fact.get("header", {}), fact.get("items", []))
-            party = selectivity.responsible_party(subject)
-            if party and policy.aeo_factor < 1 and aeo_status(party):
+            if selectivity.scales(wired.standing(subject, at.date()), policy):
                 score *= policy.aeo_factor
             updates.append({"id": selection_id, "score": float(score), "model_version": number})
         with database.unit_of_work() as session:
