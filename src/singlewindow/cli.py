@@ -477,6 +477,7 @@ def migrate(country: CountryOption = "VN") -> None:
 
 
 def _mount_rooms() -> None:
+    from singlewindow.aeo.cli import app as aeo_app
     from singlewindow.exchange.cli import app as pki_app
     from singlewindow.reference.cli import app as reference_app
     from singlewindow.risk.learning.cli import register
@@ -487,6 +488,7 @@ def _mount_rooms() -> None:
     app.add_typer(reference_app, name="reference")
     app.add_typer(pki_app, name="pki")
     app.add_typer(transit_app, name="transit")
+    app.add_typer(aeo_app, name="aeo")
     register(risk_app)
 
 

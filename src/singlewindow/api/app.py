@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import singlewindow
 from singlewindow import __version__
 from singlewindow.access.api import router as access_router
+from singlewindow.aeo.api import router as aeo_router
 from singlewindow.api.middleware import (
     MAXIMUM_BODY,
     BodyLimit,
@@ -239,6 +240,7 @@ def create_app(node: Node) -> FastAPI:
         risk_router,
         tariff_router,
         transit_router,
+        aeo_router,
     ]
     if node.gateway is not None:
         routers += [exchange_router, origin_router]
