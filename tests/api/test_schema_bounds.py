@@ -24,6 +24,8 @@ LIST_ROUTES = {
     "/risk/rules": "officer",
     "/tariff/schedules/VN/lines": "trader",
     "/transit/movements": "trader",
+    "/aeo/operators": "officer",
+    "/aeo/partners/VN/operators": "officer",
 }
 # Served by a node on a network only.
 NETWORK_LIST_ROUTES = {"/origin/certificates": "officer", "/exchange/messages": "officer"}
