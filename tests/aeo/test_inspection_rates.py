@@ -33,8 +33,9 @@ def wilson(hits: int, n: int, z: float = Z) -> tuple[float, float]:
 
 
 def subject(exporter: str, n: int) -> RiskSubject:
-    header = {"type": "import", "importer": f"VN{n % 97:010d}", "exporter": exporter,
-              "export_country": "TH", "office": "VNHCM01", "declarant": f"VN{n % 97:010d}"}
+    header = {"type": "IM", "importer": f"VN{n % 97:010d}", "exporter": exporter,
+              "export_country": "TH", "export_reference": f"TH26THBKK{n:010d}",
+              "office": "VNHCM01", "declarant": f"VN{n % 97:010d}"}
     items = [{"commodity_code": "10063099", "origin_country": "TH", "net_mass": 20000}]
     return RiskSubject(header, items)
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from singlewindow.aeo.model import Criterion
-from singlewindow.declarations.model import Party
+from singlewindow.declarations.model import DeclarationType, Party
 from singlewindow.devnet.network import NodeProcess, provision, stop_network
 from tests.aeo.builders import application_document
 from tests.builders import as_json, import_declaration
@@ -76,12 +76,24 @@ class Net:
                   {"change": change, "reason": reason})
         return time.monotonic()
 
-    def import_from_the_aeo(self) -> dict[str, Any]:
-        """Viet Nam's trader lodges coffee bought from the Thai AEO; the officer's view."""
+    def import_from_the_aeo(self, cites_the_export: bool = True) -> dict[str, Any]:
+        """The Thai AEO exports coffee to Viet Nam's trader (released at TH, its ACDD sent to
+        VN); the trader lodges the import, citing the export; the officer's view of it."""
+        thai = Party(AEO, "Siam Rice Export Co., Ltd.", "TH")
+        buyer = Party("VNTRADER0001", "Saigon Coffee Importers JSC", "VN")
+        lrn = f"AEO-{next(LRNS)}-{time.time_ns() % 10**9}"
+        export = as_json(import_declaration(
+            f"EX-{lrn}", type=DeclarationType.EXPORT, declarant=thai, exporter=thai,
+            seller=thai, importer=None, buyer=buyer, office="THBKK01", export_country="TH",
+            destination_country="VN", exchange_rate=None))
+        exported = self.call("TH", "trader", "POST", "/declarations", export, expect=201)
+        assert exported["status"] == "released", exported
+        number = exported["number"]
+        until(lambda: self.call("VN", "officer", "GET", f"/pre-arrival/TH/{number}",
+                                expect=None).status_code == 200, f"ACDD {number} at VN")
         declaration = import_declaration(
-            f"AEO-{next(LRNS)}-{time.time_ns() % 10**9}", export_country="TH",
-            seller=Party(AEO, "Siam Rice Export Co., Ltd.", "TH"),
-            exporter=Party(AEO, "Siam Rice Export Co., Ltd.", "TH"))
+            lrn, export_country="TH", seller=thai, exporter=thai,
+            export_reference=number if cites_the_export else None)
         lodged = self.call("VN", "trader", "POST", "/declarations", as_json(declaration),
                            expect=201)
         return dict(self.call("VN", "officer", "GET", f"/declarations/{lodged['number']}"))
@@ -125,9 +137,13 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
 
 def test_a_thai_aeo_gets_the_benefit_in_viet_nam_until_thailand_suspends_it(net: Net) -> None:
     declaration = net.import_from_the_aeo()
-    assert declaration["aeo_operator"] == AEO
+    assert declaration["aeo_operator"] == AEO, declaration
     benefit = [r for r in declaration["reasons"] if "AEO benefit" in r]
     assert benefit and AEO in benefit[0] and "ASEAN AEO MRA" in benefit[0], declaration
+    # Naming the AEO as exporter without citing its export gets nothing.
+    unproven = net.import_from_the_aeo(cites_the_export=False)
+    assert unproven["aeo_operator"] is None
+    assert not [r for r in unproven["reasons"] if "AEO benefit" in r]
     # The importer's own view says nothing of it.
     seen = net.call("VN", "trader", "GET", f"/declarations/{declaration['number']}")
     assert seen.get("reasons") is None and seen.get("aeo_operator") is None

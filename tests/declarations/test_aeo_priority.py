@@ -20,6 +20,7 @@ from tests.web.console import console_as
 
 THAI_AEO = Party("THTRADER0001", "Bangkok Coffee Exporters Co., Ltd.", "TH")
 NOT_PRIORITY = Party("THTRADER0002", "Chiang Mai Beans Co., Ltd.", "TH")
+EXPORT = "TH26THBKK0000000017"  # the export the import cites (off a network: not checked)
 
 
 def register(parties: Sequence[tuple[str, AeoRole]], on: date) -> AeoStanding | None:
@@ -42,8 +43,8 @@ def coffee_goes_red(clearance: Clearance) -> None:
 def test_a_priority_aeos_declaration_comes_first_in_the_worklist(clearance: Clearance) -> None:
     coffee_goes_red(clearance)
     plain = clearance.lodge(import_declaration("LRN-PLAIN"), TRADER)
-    no_priority = clearance.lodge(import_declaration("LRN-NOPRIO", exporter=NOT_PRIORITY), TRADER)
-    aeo = clearance.lodge(import_declaration("LRN-AEO", exporter=THAI_AEO), TRADER)
+    no_priority = clearance.lodge(import_declaration("LRN-NOPRIO", exporter=NOT_PRIORITY, export_reference=EXPORT), TRADER)
+    aeo = clearance.lodge(import_declaration("LRN-AEO", exporter=THAI_AEO, export_reference=EXPORT), TRADER)
     assert {plain.channel, no_priority.channel, aeo.channel} == {Channel.RED}
     # Lodged last, at the same score and channel: first all the same.
     order = [v.number for v in clearance.worklist(OFFICER)]
@@ -60,7 +61,7 @@ def test_a_priority_aeos_declaration_comes_first_in_the_worklist(clearance: Clea
 
 def test_traders_see_neither_the_aeo_priority_nor_its_reasons(clearance: Clearance) -> None:
     coffee_goes_red(clearance)
-    lodged = clearance.lodge(import_declaration("LRN-AEO", exporter=THAI_AEO), TRADER)
+    lodged = clearance.lodge(import_declaration("LRN-AEO", exporter=THAI_AEO, export_reference=EXPORT), TRADER)
     officer = DeclarationRead.of(clearance.get(lodged.number, OFFICER), OFFICER)
     assert officer.aeo_operator == "THTRADER0001"
     assert officer.reasons and any("AEO benefit" in r for r in officer.reasons)
@@ -78,7 +79,7 @@ def test_the_worklist_page_marks_an_aeos_declaration(node: NodeClient) -> None:
     coffee_goes_red(clearance)
     clearance.selectivity.refresh()
     plain = clearance.lodge(import_declaration("LRN-PLAIN"), TRADER)
-    aeo = clearance.lodge(import_declaration("LRN-PRIO", exporter=THAI_AEO), TRADER)
+    aeo = clearance.lodge(import_declaration("LRN-PRIO", exporter=THAI_AEO, export_reference=EXPORT), TRADER)
     page = console_as(node, "officer").get("/worklist").text
     rows = {number: row for number, row in re.findall(
         r'<tr><td><a href="/declarations/([^"]+)">(.*?)</tr>', page, re.S)}
@@ -88,3 +89,10 @@ def test_the_worklist_page_marks_an_aeos_declaration(node: NodeClient) -> None:
     # The trader's own page of it says nothing of the benefit.
     mine = console_as(node, "trader").get(f"/declarations/{aeo.number}").text
     assert "AEO benefit" not in mine and "ASEAN AEO MRA" not in mine and "badge aeo" not in mine
+
+
+def test_a_foreign_exporter_counts_only_when_the_import_cites_its_export(clearance) -> None:
+    """An importer's word alone does not make its supplier a partner's AEO."""
+    claimed = clearance.lodge(import_declaration("LRN-CLAIM", exporter=THAI_AEO), TRADER)
+    assert claimed.aeo_operator is None
+    assert not any("AEO benefit" in r for r in claimed.selection["reasons"])

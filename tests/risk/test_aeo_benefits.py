@@ -17,9 +17,13 @@ def subject(**header: object) -> RiskSubject:
 
 
 def test_the_parties_asked_and_their_roles_by_type_of_declaration() -> None:
-    imports = subject(type="IM", importer="VNIMP001", exporter="THTRADER0001", declarant="D1")
+    imports = subject(type="IM", importer="VNIMP001", exporter="THTRADER0001", declarant="D1",
+                      export_reference="TH26THBKK0000000017")
     assert selectivity.aeo_parties(imports) == [
         ("VNIMP001", AeoRole.IMPORTER), ("THTRADER0001", AeoRole.EXPORTER)]
+    # Without the export it cites, the exporter an import names is not asked about.
+    unproven = subject(type="IM", importer="VNIMP001", exporter="THTRADER0001")
+    assert selectivity.aeo_parties(unproven) == [("VNIMP001", AeoRole.IMPORTER)]
     exports = subject(type="EX", importer="CNBUYER", exporter="VNEXP001", declarant="D1")
     assert selectivity.aeo_parties(exports) == [("VNEXP001", AeoRole.EXPORTER)]
     transit = subject(type="transit", holder="LAHOLDER01", carrier="THCARRIER1",
@@ -46,7 +50,8 @@ def importer_only(parties: Sequence[tuple[str, AeoRole]], on: date) -> AeoStandi
 
 def test_the_register_decides_by_role(database: Database) -> None:
     wired = selectivity.configure(database, 0.02, seed=1, aeo=importer_only)
-    as_exporter = subject(type="IM", importer="VNIMP001", exporter="THTRADER0001")
+    as_exporter = subject(type="IM", importer="VNIMP001", exporter="THTRADER0001",
+                          export_reference="TH26THBKK0000000017")
     as_importer = subject(type="IM", importer="THTRADER0001", exporter="CNSELLER")
     assert wired.decide(as_exporter, DAY).aeo is None
     recognised = wired.decide(as_importer, DAY)

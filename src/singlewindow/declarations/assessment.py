@@ -313,6 +313,8 @@ def risk_subject(
         "declarant": draft.declarant.id,
         "importer": draft.importer.id if draft.importer else None,
         "exporter": draft.exporter.id if draft.exporter else None,
+        # The export an import cites (its ACDD): what shows who the exporter really is.
+        "export_reference": draft.export_reference,
         "seller": draft.seller.id if draft.seller else None,
         "buyer": draft.buyer.id if draft.buyer else None,
         "preference": draft.preference,

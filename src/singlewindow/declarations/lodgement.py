@@ -6,6 +6,7 @@ stored at all (a batch all or none); it passes lodged → accepted → assessed 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -129,6 +130,11 @@ class Lodgement(ClearanceSteps):
         mismatches = self.cross_check(session, draft) if self.cross_check is not None else []
         if not mismatches:
             return selection
+        if selection.aeo is not None:
+            # What the import says does not match the export data: no AEO benefit for it.
+            selection = replace(selection, aeo=None, reasons=(
+                *selection.reasons, f"AEO benefit withdrawn: {selection.aeo.operator}'s "
+                                    f"export data does not match the import"))
         return at_least_yellow(selection, mismatches)
 
     def _new_row(

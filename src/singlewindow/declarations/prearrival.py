@@ -198,6 +198,11 @@ def cross_check(acdd: Acdd, declaration: Declaration) -> list[str]:
         reasons.append(
             f"ACDD {acdd.number}: exporter {acdd.exporter_id} is not the seller {d.seller.id}"
         )
+    if d.exporter and d.exporter.id != acdd.exporter_id:
+        reasons.append(
+            f"ACDD {acdd.number}: exporter {acdd.exporter_id} is not the exporter declared, "
+            f"{d.exporter.id}"
+        )
     if d.export_country != acdd.export_country:
         reasons.append(
             f"ACDD {acdd.number}: exported from {acdd.export_country}, "
@@ -250,6 +255,7 @@ def pre_arrival_subject(acdd: Acdd) -> RiskSubject:
         "destination_country": acdd.destination_country,
         "transport_mode": acdd.transport_mode,
         "exporter": acdd.exporter_id,
+        "export_reference": acdd.number,  # the exporter's own administration says so
         "seller": acdd.exporter_id,
         "importer": acdd.consignee_id,
         "invoice_currency": acdd.currency,

@@ -378,8 +378,13 @@ def aeo_parties(subject: RiskSubject) -> list[tuple[str, AeoRole]]:
         keys = (("holder", AeoRole.CONSIGNOR), ("carrier", AeoRole.CARRIER))
     elif kind in _EXPORT:
         keys = (("exporter", AeoRole.EXPORTER),)
-    else:
+    elif header.get("export_reference"):
         keys = (("importer", AeoRole.IMPORTER), ("exporter", AeoRole.EXPORTER))
+    else:
+        # An importer's word alone does not make its supplier a partner's AEO: the exporter
+        # counts when the import cites the export, which the cross-check holds against the
+        # export data its administration sent (the ACDD).
+        keys = (("importer", AeoRole.IMPORTER),)
     parties = [(str(header[key]), role) for key, role in keys if header.get(key)]
     if not parties and header.get("declarant"):
         role = (
