@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from singlewindow.declarations.model import Party
+from singlewindow.declarations.model import Declaration, Party
 from singlewindow.declarations.repository import DeclarationRow
 from singlewindow.declarations.schemas import DeclarationRead, EventRead
 from singlewindow.declarations.services import Clearance
@@ -21,6 +21,11 @@ from tests.web.console import console_as
 THAI_AEO = Party("THTRADER0001", "Bangkok Coffee Exporters Co., Ltd.", "TH")
 NOT_PRIORITY = Party("THTRADER0002", "Chiang Mai Beans Co., Ltd.", "TH")
 EXPORT = "TH26THBKK0000000017"  # the export the import cites (off a network: not checked)
+
+
+def bought_from(exporter: Party, lrn: str) -> Declaration:
+    """An import of goods the Thai exporter sent, citing its export."""
+    return import_declaration(lrn, exporter=exporter, export_reference=EXPORT)
 
 
 def register(parties: Sequence[tuple[str, AeoRole]], on: date) -> AeoStanding | None:
@@ -43,8 +48,8 @@ def coffee_goes_red(clearance: Clearance) -> None:
 def test_a_priority_aeos_declaration_comes_first_in_the_worklist(clearance: Clearance) -> None:
     coffee_goes_red(clearance)
     plain = clearance.lodge(import_declaration("LRN-PLAIN"), TRADER)
-    no_priority = clearance.lodge(import_declaration("LRN-NOPRIO", exporter=NOT_PRIORITY, export_reference=EXPORT), TRADER)
-    aeo = clearance.lodge(import_declaration("LRN-AEO", exporter=THAI_AEO, export_reference=EXPORT), TRADER)
+    no_priority = clearance.lodge(bought_from(NOT_PRIORITY, "LRN-NOPRIO"), TRADER)
+    aeo = clearance.lodge(bought_from(THAI_AEO, "LRN-AEO"), TRADER)
     assert {plain.channel, no_priority.channel, aeo.channel} == {Channel.RED}
     # Lodged last, at the same score and channel: first all the same.
     order = [v.number for v in clearance.worklist(OFFICER)]
@@ -61,7 +66,7 @@ def test_a_priority_aeos_declaration_comes_first_in_the_worklist(clearance: Clea
 
 def test_traders_see_neither_the_aeo_priority_nor_its_reasons(clearance: Clearance) -> None:
     coffee_goes_red(clearance)
-    lodged = clearance.lodge(import_declaration("LRN-AEO", exporter=THAI_AEO, export_reference=EXPORT), TRADER)
+    lodged = clearance.lodge(bought_from(THAI_AEO, "LRN-AEO"), TRADER)
     officer = DeclarationRead.of(clearance.get(lodged.number, OFFICER), OFFICER)
     assert officer.aeo_operator == "THTRADER0001"
     assert officer.reasons and any("AEO benefit" in r for r in officer.reasons)
@@ -79,7 +84,7 @@ def test_the_worklist_page_marks_an_aeos_declaration(node: NodeClient) -> None:
     coffee_goes_red(clearance)
     clearance.selectivity.refresh()
     plain = clearance.lodge(import_declaration("LRN-PLAIN"), TRADER)
-    aeo = clearance.lodge(import_declaration("LRN-PRIO", exporter=THAI_AEO, export_reference=EXPORT), TRADER)
+    aeo = clearance.lodge(bought_from(THAI_AEO, "LRN-PRIO"), TRADER)
     page = console_as(node, "officer").get("/worklist").text
     rows = {number: row for number, row in re.findall(
         r'<tr><td><a href="/declarations/([^"]+)">(.*?)</tr>', page, re.S)}
