@@ -76,6 +76,12 @@ def request_document(administration: str, arrangement: str) -> bytes:
 
 def read_request(payload: bytes) -> tuple[str, str]:
     """The administration asking for our list, and under which arrangement."""
+    _, country, arrangement = _header(payload)
+    return country, arrangement
+
+
+def _header(payload: bytes) -> tuple[dict[str, Any], str, str]:
+    """The document, its administration and its arrangement; UnreadableNotice if not."""
     try:
         document = orjson.loads(payload)
     except orjson.JSONDecodeError as exc:
@@ -87,7 +93,7 @@ def read_request(payload: bytes) -> tuple[str, str]:
         raise UnreadableNotice("Administration: an ISO country code is required")
     if not isinstance(arrangement, str) or not 1 <= len(arrangement) <= 40:
         raise UnreadableNotice("Arrangement: the arrangement's id is required")
-    return country, arrangement
+    return document, country, arrangement
 
 
 def administration_issuer(payload: bytes) -> str | None:
@@ -102,18 +108,7 @@ def administration_issuer(payload: bytes) -> str | None:
 
 def read(payload: bytes, action: str) -> PartnerNotice:
     """The notice of a payload; UnreadableNotice says what is wrong and where."""
-    try:
-        document = orjson.loads(payload)
-    except orjson.JSONDecodeError as exc:
-        raise UnreadableNotice(f"the payload is not JSON: {exc}") from None
-    if not isinstance(document, dict):
-        raise UnreadableNotice("the payload is not a JSON object")
-    country = document.get("Administration")
-    if not isinstance(country, str) or not is_country(country):
-        raise UnreadableNotice("Administration: an ISO country code is required")
-    arrangement = document.get("Arrangement")
-    if not isinstance(arrangement, str) or not 1 <= len(arrangement) <= 40:
-        raise UnreadableNotice("Arrangement: the arrangement's id is required")
+    document, country, arrangement = _header(payload)
     raw = document.get("Operators")
     if not isinstance(raw, list) or not raw or len(raw) > LIST_PART:
         raise UnreadableNotice(f"Operators: 1 to {LIST_PART} operators")
