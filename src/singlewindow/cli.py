@@ -478,6 +478,7 @@ def migrate(country: CountryOption = "VN") -> None:
 
 def _mount_rooms() -> None:
     from singlewindow.aeo.cli import app as aeo_app
+    from singlewindow.classification.cli import classify
     from singlewindow.exchange.cli import app as pki_app
     from singlewindow.reference.cli import app as reference_app
     from singlewindow.risk.learning.cli import register
@@ -489,6 +490,7 @@ def _mount_rooms() -> None:
     app.add_typer(pki_app, name="pki")
     app.add_typer(transit_app, name="transit")
     app.add_typer(aeo_app, name="aeo")
+    app.command("classify")(classify)
     register(risk_app)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from singlewindow.aeo import messages as aeo_messages
 from singlewindow.aeo.services import Aeo
 from singlewindow.aeo.workers import AeoScheduler
+from singlewindow.classification.services import Classifier
 from singlewindow.core.config import Settings
 from singlewindow.core.countries import customs_party
 from singlewindow.core.db import Database
@@ -69,6 +70,7 @@ class Node:
     jobs: Jobs
     transit: Transit
     aeo: Aeo
+    classifier: Classifier
     network: Network | None = None
     scheduler: TransitScheduler | None = None
     aeo_scheduler: AeoScheduler | None = None
@@ -126,7 +128,10 @@ class Node:
         risk_training.register(jobs, database)
         transit = _transit(database, settings, chooser, network)
         aeo = _aeo(database, settings, chooser, network)
-        return cls(settings, database, clearance, bus, jobs, transit, aeo, network,
+        # The classification assistant; a released declaration's final codes are its labels.
+        classifier = Classifier(database, settings.country, tariff_books(database))
+        bus.subscribe(DeclarationReleased, classifier.on_release)
+        return cls(settings, database, clearance, bus, jobs, transit, aeo, classifier, network,
                    TransitScheduler(transit), AeoScheduler(aeo))
 
     def start(self) -> None:

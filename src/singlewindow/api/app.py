@@ -27,6 +27,7 @@ from singlewindow.api.middleware import (
     ServerErrorProblem,
     too_large_problem,
 )
+from singlewindow.classification.api import router as classification_router
 from singlewindow.core.errors import SingleWindowError
 from singlewindow.core.paths import API, API_DOCS, OPENAPI
 from singlewindow.declarations.api import guarantees as guarantees_router
@@ -241,6 +242,7 @@ def create_app(node: Node) -> FastAPI:
         tariff_router,
         transit_router,
         aeo_router,
+        classification_router,
     ]
     if node.gateway is not None:
         routers += [exchange_router, origin_router]

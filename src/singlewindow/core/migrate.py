@@ -28,6 +28,7 @@ ROOMS_WITH_TABLES = (
     "singlewindow.jobs.repository",
     "singlewindow.transit.repository",
     "singlewindow.aeo.repository",
+    "singlewindow.classification.repository",
 )
 
 

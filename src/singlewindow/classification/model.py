@@ -1,0 +1,121 @@
+"""The rules of the classification assistant, with no I/O: what a goods description must be
+to be ranked, what a suggestion is, and how the ranker's signals are fused into confidences.
+
+The fusion, per HS 2022 subheading s of a description d:
+
+    fused(s) = Σ_k  weight_k · signal_k(s)
+
+where each signal is scaled to 0..1 for the description (a BM25 score divided by the best
+score of its index for d; a cosine similarity taken as it is, its floor removed), at the
+subheading's own level and at its heading's and chapter's, plus the declared-code prior
+(log-frequency, scaled to 0..1) and the officers' labels (an exact match of the normalised
+description, and a BM25 over the labelled descriptions). The confidences are a softmax of
+`fused / temperature` over every subheading, so the five shown sum to at most 1.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from singlewindow.classification.errors import DescriptionRefused, InvalidLabel
+from singlewindow.core.errors import Problem
+
+LEAST_CHARACTERS = 1
+MOST_CHARACTERS = 1000
+MOST_SUGGESTIONS = 20
+SUBHEADING = re.compile(r"^\d{6}$")
+
+
+def check_description(text: str, path: str = "text") -> str:
+    """The description trimmed, or DescriptionRefused saying why it cannot be ranked."""
+    if not isinstance(text, str):
+        raise DescriptionRefused([Problem(path, "the goods description must be text")])
+    trimmed = " ".join(text.split())
+    if len(trimmed) < LEAST_CHARACTERS:
+        raise DescriptionRefused([Problem(
+            path, "the goods description is empty: write what the goods are (e.g. a product "
+                  "title), and the assistant suggests their tariff code")])
+    if len(trimmed) > MOST_CHARACTERS:
+        raise DescriptionRefused([Problem(
+            path, f"the goods description has {len(trimmed)} characters; at most "
+                  f"{MOST_CHARACTERS} are ranked: keep the title and its main attributes")])
+    return trimmed
+
+
+def check_top(top: int) -> int:
+    if not 1 <= top <= MOST_SUGGESTIONS:
+        raise DescriptionRefused([Problem(
+            "top", f"ask for 1 to {MOST_SUGGESTIONS} suggestions, not {top}")])
+    return top
+
+
+def subheading_of(code: str, path: str = "code") -> str:
+    """The 6-digit HS subheading of a code (6 or more digits, dots allowed)."""
+    digits = code.replace(".", "").strip()
+    if not digits.isdigit() or len(digits) < 6:
+        raise InvalidLabel([Problem(path, f"{code!r} is not an HS subheading (6 digits or a "
+                                          "national line of 8)")])
+    return digits[:6]
+
+
+def normalised(text: str) -> str:
+    """The description as labels are matched exactly: case, accents, punctuation and the
+    order of words set aside."""
+    folded = unicodedata.normalize("NFKD", text.lower())
+    letters = "".join(c if c.isalnum() else " " for c in folded if not unicodedata.combining(c))
+    return " ".join(sorted(set(letters.split())))
+
+
+@dataclass(frozen=True)
+class NationalLine:
+    """An 8-digit line of the node's schedule under a suggested subheading."""
+
+    code: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One HS 2022 subheading suggested for a description, with the assistant's confidence
+    (0..1; the suggestions of one description sum to at most 1)."""
+
+    code: str  # 6 digits
+    confidence: float
+    text: str  # the subheading's description
+    national_lines: tuple[NationalLine, ...] = ()
+    learnt: bool = False  # an officer's label for the same description supports it
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal counts in the fused score (tuned on the hand-written listings,
+    `tests/classification/listings.jsonl`)."""
+
+    bm25_subheading: float = 1.0
+    bm25_heading: float = 0.6
+    bm25_chapter: float = 0.3
+    embedding_subheading: float = 2.4
+    embedding_heading: float = 1.4
+    embedding_chapter: float = 0.8
+    prior: float = 0.25
+    label_exact: float = 30.0
+    label_similar: float = 5.0
+    temperature: float = 0.08
+    signals: tuple[str, ...] = field(default=(
+        "bm25_subheading", "bm25_heading", "bm25_chapter", "embedding_subheading",
+        "embedding_heading", "embedding_chapter", "prior", "label_exact", "label_similar"))
+
+    def of(self, signal: str) -> float:
+        return float(getattr(self, signal))
+
+
+def softmax(scores: Sequence[float], temperature: float) -> list[float]:
+    """Confidences from fused scores: positive, in order, summing to 1 over `scores`."""
+    best = max(scores)
+    exps = [math.exp((s - best) / temperature) for s in scores]
+    total = sum(exps)
+    return [e / total for e in exps]
