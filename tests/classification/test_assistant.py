@@ -1,0 +1,59 @@
+"""The ranker on clear product titles: the right subheading among the five, confidences in
+order and within 0..1, the glossary bridging sellers' words and the nomenclature's."""
+
+from __future__ import annotations
+
+import pytest
+
+from singlewindow.classification.assistant import Assistant, Glossary, Label, LearntLabels
+
+CLEAR = [
+    ("Men's cotton crew neck T-shirt", "610910"),
+    ("Unlocked 5G smartphone 128GB dual SIM", "851713"),
+    ("Roasted coffee beans 1kg arabica", "090121"),
+    ("Red wine Cabernet Sauvignon 750ml bottle", "220421"),
+    ("Women's leather handbag shoulder bag", "420221"),
+]
+
+
+@pytest.mark.parametrize(("title", "code"), CLEAR)
+def test_a_clear_title_lands_in_the_top_five(ranker: Assistant, title: str, code: str) -> None:
+    [ranked] = ranker.rank([title], 5)
+    assert code in [r.code for r in ranked]
+
+
+def test_confidences_are_ordered_and_within_zero_and_one(ranker: Assistant) -> None:
+    for ranked in ranker.rank([title for title, _ in CLEAR], 5):
+        confidences = [r.confidence for r in ranked]
+        assert len(ranked) == 5
+        assert confidences == sorted(confidences, reverse=True)
+        assert all(0 <= c <= 1 for c in confidences)
+        assert sum(confidences) <= 1 + 1e-9
+
+
+def test_a_batch_ranks_as_one_by_one(ranker: Assistant) -> None:
+    titles = [title for title, _ in CLEAR]
+    together = [[r.code for r in ranked] for ranked in ranker.rank(titles, 3)]
+    alone = [[r.code for r in ranker.rank([t], 3)[0]] for t in titles]
+    assert together == alone
+
+
+def test_the_glossary_says_a_title_in_the_nomenclature_s_words() -> None:
+    glossary = Glossary({"toothbrush": "toothbrushes", "electric toothbrush": "appliances"})
+    assert glossary.expand("Electric toothbrushes x2") == "Electric toothbrushes x2 (appliances)"
+    assert glossary.expand("Soft toothbrush") == "Soft toothbrush (toothbrushes)"
+    assert glossary.expand("Hairbrush") == "Hairbrush"
+
+
+def test_an_officer_s_label_puts_its_code_first_for_the_same_description(
+        ranker: Assistant) -> None:
+    title = "Handmade rattan basket with lid"
+    [before] = ranker.rank([title], 5)
+    wrong = next(code for code in ("460211", "460212") if code != before[0].code)
+    labels = LearntLabels()
+    labels.add(Label(title, wrong))
+    [after] = ranker.rank([title.upper() + "!"], 5, labels)
+    assert after[0].code == wrong and after[0].learnt
+    # A near description (most of its words) is helped too, less strongly.
+    [near] = ranker.rank(["Handmade rattan basket"], 5, labels)
+    assert wrong in [r.code for r in near]
