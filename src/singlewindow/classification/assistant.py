@@ -38,7 +38,6 @@ from singlewindow.tariff import nomenclature
 EMBEDDINGS = "embeddings.npy"
 EMBEDDINGS_KEY = "embeddings.json"
 TEXT_VERSION = "2"  # bump when `_entry_text` changes: the embeddings are of those texts
-CANDIDATES = 200  # the softmax runs over the best fused scores; the rest weigh nothing
 LABEL_NEIGHBOURS = 10
 LABEL_LEAST_OVERLAP = 0.5
 
@@ -359,11 +358,11 @@ class Assistant:
                 if code in self._position:
                     fused[self._position[code]] += weights.label_similar * overlap
                     learnt.add(code)
-        best = np.argpartition(-fused, CANDIDATES)[:CANDIDATES]
+        best = np.argpartition(-fused, top)[:top]
         best = best[np.argsort(-fused[best])]
-        confidences = softmax([float(fused[i]) for i in best], weights.temperature)
-        return [Ranked(self.subheadings[i], confidences[n], self.subheadings[i] in learnt)
-                for n, i in enumerate(best[:top])]
+        confidences = softmax(fused.tolist(), weights.temperature)  # over every subheading
+        return [Ranked(self.subheadings[i], confidences[i], self.subheadings[i] in learnt)
+                for i in best]
 
 
 _ASSISTANT: Assistant | None = None

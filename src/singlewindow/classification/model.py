@@ -104,7 +104,9 @@ class Weights:
     prior: float = 0.25
     label_exact: float = 30.0
     label_similar: float = 5.0
-    temperature: float = 0.08
+    # Set so that the first suggestion's mean confidence is near how often it is right on
+    # the held-out listings (0.36 said for 0.38 right; the five: 0.77 said for 0.70).
+    temperature: float = 0.2
     signals: tuple[str, ...] = field(default=(
         "bm25_subheading", "bm25_heading", "bm25_chapter", "embedding_subheading",
         "embedding_heading", "embedding_chapter", "prior", "label_exact", "label_similar"))
