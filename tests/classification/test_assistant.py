@@ -3,9 +3,17 @@ order and within 0..1, the glossary bridging sellers' words and the nomenclature
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from singlewindow.classification.assistant import Assistant, Glossary, Label, LearntLabels
+from singlewindow.classification.assistant import (
+    Assistant,
+    Glossary,
+    Label,
+    LearntLabels,
+    softmax_of,
+)
+from singlewindow.classification.model import softmax
 
 CLEAR = [
     ("Men's cotton crew neck T-shirt", "610910"),
@@ -57,3 +65,8 @@ def test_an_officer_s_label_puts_its_code_first_for_the_same_description(
     # A near description (most of its words) is helped too, less strongly.
     [near] = ranker.rank(["Handmade rattan basket"], 5, labels)
     assert wrong in [r.code for r in near]
+
+
+def test_the_ranker_s_softmax_is_the_model_s() -> None:
+    scores = [2.0, 1.5, 0.2, -1.0]
+    assert np.allclose(softmax_of(np.array(scores), 0.2), softmax(scores, 0.2))

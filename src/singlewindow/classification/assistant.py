@@ -15,7 +15,6 @@ import csv
 import hashlib
 import io
 import json
-import math
 import os
 import re
 import threading
@@ -32,7 +31,7 @@ import numpy.typing as npt
 import Stemmer
 
 from singlewindow.classification.encoder import MODEL_VERSION, SentenceEncoder, Vectors
-from singlewindow.classification.model import Weights, normalised, softmax
+from singlewindow.classification.model import Weights, goods_and_purpose, normalised
 from singlewindow.tariff import nomenclature
 
 EMBEDDINGS = "embeddings.npy"
@@ -240,6 +239,13 @@ class Ranked:
     learnt: bool
 
 
+def softmax_of(scores: Scores, temperature: float) -> Scores:
+    """`model.softmax`, over a numpy vector (5,612 subheadings in well under a millisecond)."""
+    exps = np.exp((scores - scores.max()) / temperature)
+    result: Scores = exps / exps.sum()
+    return result
+
+
 class _Bm25Level:
     """A BM25 index of documents, its scores spread onto the subheadings under each."""
 
@@ -297,6 +303,7 @@ class Assistant:
                         for c in chapters], self._chapter_of),
         )
         self._declared = _declared_counts()
+        self._declared_prior = self._prior_of(self._declared)
         self.glossary = Glossary.packaged()
 
     def text(self, code: str) -> str:
@@ -304,12 +311,16 @@ class Assistant:
         return nomenclature.get(code).description
 
     def _prior(self, labels: LearntLabels | None) -> Scores:
-        counts = Counter(self._declared)
-        if labels is not None:
-            counts.update(labels.counts())
-        values = np.array([math.log1p(counts.get(c, 0)) for c in self.subheadings])
+        """log(1 + declarations) per subheading, scaled to 0..1: CIDD's and the labels'."""
+        if labels is None or not labels.labels:
+            return self._declared_prior
+        return self._prior_of(self._declared + labels.counts())
+
+    def _prior_of(self, counts: Counter[str]) -> Scores:
+        values = np.log1p(np.array([counts.get(c, 0) for c in self.subheadings], dtype=float))
         best = values.max()
-        return values / best if best > 0 else values
+        result: Scores = values / best if best > 0 else values
+        return result
 
     @property
     def stemmer(self) -> Any:
@@ -324,23 +335,24 @@ class Assistant:
         """The `top` subheadings for each description (already checked), best first."""
         if not texts:
             return []
+        # What the goods are counts; what they are for ("… for iPhone") counts less.
+        goods = [goods_and_purpose(t)[0] for t in texts]
         expanded = [self.glossary.expand(t) for t in texts]
-        queries = self.encoder.encode(expanded)
+        queries = self.encoder.encode([self.glossary.expand(g) for g in goods])
         prior = self._prior(labels)
-        return [self._rank_one(t, e, q, prior, top, labels)
-                for t, e, q in zip(texts, expanded, queries, strict=True)]
-
-    def _rank_one(self, text: str, expanded: str, query: Vectors, prior: Scores, top: int,
-                  labels: LearntLabels | None) -> list[Ranked]:
-        weights = self.weights
-        asked = words(expanded, self.stemmer)
-        lexical = [level.scores(asked) for level in self._bm25]
         # Cosine similarities below 0.1 say nothing; above, they count from there.
-        semantic = [
-            np.clip(self._vectors @ query - 0.1, 0, None),
-            np.clip(self._heading_vectors @ query - 0.1, 0, None)[self._heading_of],
-            np.clip(self._chapter_vectors @ query - 0.1, 0, None)[self._chapter_of],
-        ]
+        similar = [np.clip(queries @ vectors.T - 0.1, 0, None) for vectors in
+                   (self._vectors, self._heading_vectors, self._chapter_vectors)]
+        return [self._rank_one(t, e, [similar[0][n], similar[1][n][self._heading_of],
+                                      similar[2][n][self._chapter_of]], prior, top, labels)
+                for n, (t, e) in enumerate(zip(texts, expanded, strict=True))]
+
+    def _rank_one(self, text: str, expanded: str, semantic: list[Vectors], prior: Scores,
+                  top: int, labels: LearntLabels | None) -> list[Ranked]:
+        weights = self.weights
+        goods, purpose = goods_and_purpose(expanded)
+        asked = words(goods, self.stemmer) * 2 + words(purpose, self.stemmer)
+        lexical = [level.scores(asked) for level in self._bm25]
         fused = (weights.bm25_subheading * lexical[0] + weights.bm25_heading * lexical[1]
                  + weights.bm25_chapter * lexical[2]
                  + weights.embedding_subheading * semantic[0]
@@ -360,8 +372,8 @@ class Assistant:
                     learnt.add(code)
         best = np.argpartition(-fused, top)[:top]
         best = best[np.argsort(-fused[best])]
-        confidences = softmax(fused.tolist(), weights.temperature)  # over every subheading
-        return [Ranked(self.subheadings[i], confidences[i], self.subheadings[i] in learnt)
+        confidences = softmax_of(fused, weights.temperature)  # over every subheading
+        return [Ranked(self.subheadings[i], float(confidences[i]), self.subheadings[i] in learnt)
                 for i in best]
 
 

@@ -62,6 +62,18 @@ def subheading_of(code: str, path: str = "code") -> str:
     return digits[:6]
 
 
+_PURPOSE = re.compile(r"\s(?:for|compatible with|suitable for|fits|fit for)\s", re.IGNORECASE)
+
+
+def goods_and_purpose(text: str) -> tuple[str, str]:
+    """A title split where it says what the goods are for: in "screen protector for iPhone"
+    the goods are the protector, not the phone ('' when it does not say)."""
+    found = _PURPOSE.search(text)
+    if found is None or not text[: found.start()].strip():
+        return text, ""
+    return text[: found.start()], text[found.end():]
+
+
 def normalised(text: str) -> str:
     """The description as labels are matched exactly: case, accents, punctuation and the
     order of words set aside."""
