@@ -381,3 +381,15 @@ def test_a_request_for_the_list_from_outside_the_arrangement_is_refused(
     assert why is not None and "SG is not a partner" in why
     assert th.admit_request(replace(request, payload=b"{}")) is not None
     assert pair.th_out.take() == []
+
+
+def test_a_request_under_an_arrangement_not_recorded_yet_is_taken_and_answered_later(
+        pair: Administrations) -> None:
+    th, vn = pair.th, pair.vn
+    granted(th)
+    vn.record_arrangement(MRA, VN_ADMIN)
+    deliver(th, pair.vn_out.take())  # Thailand has not recorded it: nothing to answer yet
+    assert pair.th_out.take() == []
+    th.record_arrangement(MRA, ADMIN)  # recording it sends the list to every partner
+    deliver(vn, without_requests(pair.th_out.take()))
+    assert recognised(vn)

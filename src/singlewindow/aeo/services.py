@@ -572,14 +572,18 @@ class Aeo:
                       messages.request_document(self.country, arrangement.id), arrangement.id)
 
     def admit_request(self, message: UserMessage) -> str | None:
-        """The check on receipt of a partner's request for our list."""
+        """The check on receipt of a partner's request for our list. One under an arrangement
+        we have not recorded yet is taken and left unanswered: our list goes to every
+        partner when we record it."""
         try:
             country, number = messages.read_request(message.payload)
         except UnreadableNotice as exc:
             return str(exc)
         with self.database.unit_of_work() as session:
             row = session.get(ArrangementRow, number)
-            arrangement = _arrangement(row) if row is not None else None
+            if row is None:
+                return None
+            arrangement = _arrangement(row)
         return _partner_refusal(arrangement, number, country, self.country,
                                 self.clock().date())
 
@@ -587,8 +591,10 @@ class Aeo:
         """Handler of AEO.ListRequest: our list to the partner asking, in its transaction."""
         country, number = messages.read_request(message.payload)
         row = session.get(ArrangementRow, number)
-        refusal = _partner_refusal(_arrangement(row) if row is not None else None, number,
-                                   country, self.country, self.clock().date())
+        if row is None:
+            return  # not recorded here yet: recording it sends our list
+        refusal = _partner_refusal(_arrangement(row), number, country, self.country,
+                                   self.clock().date())
         if refusal is not None:
             raise UnreadableNotice(refusal)
         if self.send is not None:
