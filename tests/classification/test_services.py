@@ -76,3 +76,15 @@ def test_a_released_declaration_s_codes_are_labels(
         rows = session.scalars(select(LabelRow)).all()
     assert [(r.subheading, r.confirmed, r.declaration) for r in rows] == [
         ("940179", False, "VN-1")]
+
+
+def test_a_release_by_rule_teaches_nothing(sqlite_database: Database, ranker: Assistant) -> None:
+    """A green declaration released once paid: its codes are the declarant's word, unchecked."""
+    classifier = Classifier(sqlite_database, ranker=ranker)
+    items = [SimpleNamespace(description="Rattan garden chair", commodity_code="94017900")]
+    event = DeclarationReleased(number="VN-2", declaration=cast(Any, SimpleNamespace(
+        items=items)), released_at=datetime.now(UTC), released_by="rule:paid")
+    with sqlite_database.unit_of_work() as session:
+        classifier.on_release(session, event)
+    with sqlite_database.unit_of_work() as session:
+        assert session.scalars(select(LabelRow)).all() == []

@@ -97,8 +97,12 @@ class Classifier:
                           self._national_lines(subheading, utcnow().date()), learnt=True)
 
     def on_release(self, session: Session, event: DeclarationReleased) -> None:
-        """A released declaration's goods items teach the assistant their final codes (as
-        weaker labels than an officer's word), in the release's transaction."""
+        """A declaration an officer released teaches the assistant its items' final codes
+        (as weaker labels than an officer's word), in the release's transaction. A release by
+        rule (green, paid) teaches nothing: its codes are the declarant's word, unchecked,
+        and the lodgement's hot path stays without a write more."""
+        if event.released_by is None or event.released_by.startswith("rule:"):
+            return
         for item in event.declaration.items:
             description = " ".join(item.description.split())[:1000]
             if description and len(item.commodity_code) >= 6:
