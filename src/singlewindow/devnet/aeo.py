@@ -6,13 +6,14 @@ trades an officer of one home node suspends its AEO, and the run measures how lo
 every partner refuses it the benefit.
 
 The arrangement is recorded at every node before any grant: a list or change reaching a node
-that has not recorded the arrangement yet is refused for good (an ebMS error, not retried),
-so each grant then reaches every partner as its AEO.Change (the lists sent when the
-arrangement is recorded are empty on a fresh network). A kept network keeps its AEOs and its
-arrangement: a suspended one is reinstated at the start.
+that has not recorded the arrangement yet is refused (an ebMS error, not retried; a node that
+records it later asks each partner for its list), so each grant then reaches every partner as
+its AEO.Change (the lists sent when the arrangement is recorded are empty on a fresh
+network). A kept network keeps its AEOs and its arrangement: a suspended one is reinstated at
+the start.
 
 The trades name the sample traders (`Desk.party`): every export has its origin's trader as
-exporter, every import its destination's trader as importer and the origin's as exporter."""
+exporter, every import its destination's trader as importer (and the origin's as seller)."""
 
 from __future__ import annotations
 
