@@ -13,7 +13,8 @@ network). A kept network keeps its AEOs and its arrangement: a suspended one is 
 the start.
 
 The trades name the sample traders (`Desk.party`): every export has its origin's trader as
-exporter, every import its destination's trader as importer (and the origin's as seller)."""
+exporter, every import its destination's trader as importer and the origin's as exporter
+(and seller), citing the export."""
 
 from __future__ import annotations
 

@@ -295,6 +295,9 @@ class Traffic:
             "lrn": f"IM-{origin}{destination}-{self.run}-{index:06d}-{self.rng.random():.6f}",
             "declarant": declarant,
             "importer": importer,
+            # The exporter as its export named it (the ACDD's), which the cross-check holds
+            # the import to; a partner's AEO exporter gets its benefit on that evidence.
+            "exporter": exporter,
             "seller": exporter,
             "buyer": importer,
             "office": desk.account.office,
