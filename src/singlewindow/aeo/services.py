@@ -38,7 +38,6 @@ from singlewindow.aeo.model import (
     Site,
     SiteVisit,
     Validation,
-    administration_of,
     operator_problem,
     partner_status,
     reason_problems,
@@ -612,15 +611,17 @@ class Aeo:
         with self.database.unit_of_work() as session:
             row = session.get(ArrangementRow, notice.arrangement)
             arrangement = _arrangement(row) if row is not None else None
-        return _arrangement_refusal(arrangement, notice, self.country, self.clock().date())
+        return _partner_refusal(arrangement, notice.arrangement, notice.administration,
+                                self.country, self.clock().date())
 
     def receive_notice(self, session: Session, message: UserMessage) -> None:
         """Handler of AEO.List and AEO.Change: each operator taken if newer than what we
         hold (messages may come in any order), the message logged with when we learnt it."""
         notice = messages.read(message.payload, message.action)
         row = session.get(ArrangementRow, notice.arrangement)
-        refusal = _arrangement_refusal(_arrangement(row) if row is not None else None, notice,
-                                       self.country, self.clock().date())
+        refusal = _partner_refusal(_arrangement(row) if row is not None else None,
+                                   notice.arrangement, notice.administration, self.country,
+                                   self.clock().date())
         if refusal is not None:
             raise UnreadableNotice(refusal)
         now = self.clock()
@@ -728,12 +729,6 @@ class Aeo:
         return [_arrangement(r) for r in session.scalars(select(ArrangementRow))]
 
 
-def _arrangement_refusal(arrangement: Arrangement | None, notice: messages.PartnerNotice,
-                         country: str, today: date) -> str | None:
-    return _partner_refusal(arrangement, notice.arrangement, notice.administration, country,
-                            today)
-
-
 def _partner_refusal(arrangement: Arrangement | None, number: str, partner: str, country: str,
                      today: date) -> str | None:
     """Why `partner` may not tell us (or ask us) anything under arrangement `number`."""
@@ -801,5 +796,3 @@ def application_of(document: dict[str, Any]) -> Application:
         self_assessment={Criterion(k): v for k, v in document["self_assessment"].items()},
         consent_to_share=bool(document.get("consent_to_share", False)))
 
-
-__all__ = ["Aeo", "AeoRegister", "administration_of"]
