@@ -21,6 +21,7 @@ from singlewindow.core.events import EventBus
 from singlewindow.core.migrate import upgrade
 from singlewindow.declarations import prearrival
 from singlewindow.declarations.events import DeclarationLodged, DeclarationReleased
+from singlewindow.declarations.ports import Concern
 from singlewindow.declarations.services import Clearance
 from singlewindow.devnet import sample
 from singlewindow.exchange import services as exchange
@@ -110,9 +111,13 @@ class Node:
             if settings.exchange_dir is not None
             else None
         )
+        # Other rooms' doubts about a declaration, asked at lodgement: each is a reason for at
+        # least a documentary check.
+        concerns: list[Concern] = []
         clearance = Clearance(
             database,
             settings.country,
+            concerns=concerns,
             selectivity=chooser,
             tariff=tariff_books(database),
             bus=bus,

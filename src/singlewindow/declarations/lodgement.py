@@ -128,6 +128,9 @@ class Lodgement(ClearanceSteps):
         self, session: Session, draft: Declaration, selection: Selection
     ) -> Selection:
         mismatches = self.cross_check(session, draft) if self.cross_check is not None else []
+        doubts = [reason for concern in self.concerns for reason in concern(session, draft)]
+        if doubts:
+            selection = at_least_yellow(selection, doubts)
         if not mismatches:
             return selection
         if selection.aeo is not None:

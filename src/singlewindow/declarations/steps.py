@@ -5,7 +5,7 @@ guarantees discharged, credits, the payment notice, `DeclarationReleased`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -46,7 +46,7 @@ from singlewindow.declarations.model import (
     Status,
     validate,
 )
-from singlewindow.declarations.ports import CrossCheck
+from singlewindow.declarations.ports import Concern, CrossCheck
 from singlewindow.declarations.repository import (
     DeclarationRow,
     GuaranteeRow,
@@ -119,6 +119,7 @@ class ClearanceSteps:
         reference: ReferenceBook | None = None,
         *,
         cross_check: CrossCheck | None = None,
+        concerns: Sequence[Concern] = (),
         bus: EventBus | None = None,
         selectivity: Selectivity | None = None,
         tariff: TariffBooks | None = None,
@@ -131,6 +132,7 @@ class ClearanceSteps:
         self.preference_check = preference_checks(country, preference_check)
         self.reference = reference or PublishedReference(ReferenceData(database, country))
         self.cross_check = cross_check
+        self.concerns = tuple(concerns)
         # Other rooms handle what clearance publishes (DeclarationLodged, DeclarationReleased)
         # in the transaction of the change, so their effects commit with it.
         self.bus = bus or EventBus()
