@@ -108,13 +108,14 @@ CHAPTERS: dict[str, Chapter] = {
 # Units by heading where they differ from the chapter's.
 UNITS = {
     "2401": "kg", "2402": "1000u", "2403": "kg", "2710": "l", "4407": "m3", "4408": "m3",
-    "8703": "u", "8708": "kg", "8714": "kg", "9403": "u", "9401": "u",
+    "8703": "u", "8708": "kg", "8549": "kg", "8714": "kg", "9403": "u", "9401": "u",
 }
 USD_PER_UNIT = {
     "0901": Decimal(4), "1006": Decimal("0.6"), "2203": Decimal("1.2"), "2204": Decimal(6),
     "2208": Decimal(10), "2402": Decimal(25), "2710": Decimal("0.7"), "4001": Decimal("1.6"),
     "4407": Decimal(450), "6109": Decimal(3), "6403": Decimal(18), "8471": Decimal(550),
     "8517": Decimal(280), "8703": Decimal(18000), "9403": Decimal(120),
+    "3915": Decimal("0.3"), "7204": Decimal("0.35"), "8549": Decimal(2),
 }
 # MFN rates that are not plain percentages (the base, in US dollars per unit, converted).
 SPECIAL_MFN = {
@@ -160,6 +161,11 @@ NAMED_LINES = {
     "22042100": "Wine of fresh grapes, in containers holding 2 l or less",
     "22083000": "Whiskies",
     "87032100": "Motor cars, cylinder capacity not over 1,000 cc",
+    # Waste under the Basel Convention (the green room's checks)
+    "39151000": "Waste, parings and scrap of polymers of ethylene",
+    "39159000": "Waste, parings and scrap of other plastics",
+    "72044900": "Other ferrous waste and scrap",
+    "85499100": "Other electrical and electronic waste and scrap",
 }
 
 
