@@ -76,6 +76,9 @@ FIELDS: dict[str, tuple[Scope, bool]] = {
     "exporter": (Scope.HEADER, False),
     "seller": (Scope.HEADER, False),
     "buyer": (Scope.HEADER, False),
+    # A low-value consignment's platform (or courier) that sent its manifest, and its courier.
+    "platform": (Scope.HEADER, False),
+    "courier": (Scope.HEADER, False),
     "preference": (Scope.HEADER, False),
     "invoice_currency": (Scope.HEADER, False),
     "total_customs_value": (Scope.HEADER, True),
