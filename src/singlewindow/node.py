@@ -33,6 +33,7 @@ from singlewindow.origin.services import Origin
 from singlewindow.reference.services import ensure_sample_reference
 from singlewindow.risk import services as selectivity
 from singlewindow.tariff.services import ensure_sample_schedule, tariff_books
+from singlewindow.transhipment.services import Transhipment, ensure_sample_listings
 from singlewindow.transit import messages as transit_messages
 from singlewindow.transit.services import Transit, ensure_partner_schedules
 from singlewindow.transit.workers import TransitScheduler
@@ -75,6 +76,7 @@ class Node:
     network: Network | None = None
     scheduler: TransitScheduler | None = None
     aeo_scheduler: AeoScheduler | None = None
+    transhipment: Transhipment | None = None
 
     @property
     def gateway(self) -> exchange.Gateway | None:
@@ -114,6 +116,10 @@ class Node:
         # Other rooms' doubts about a declaration, asked at lodgement: each is a reason for at
         # least a documentary check.
         concerns: list[Concern] = []
+        # Consignments through this node's hubs: their earlier legs ride in the next
+        # leg's ACDD; an import whose origin or route they doubt is a reason.
+        transhipment = _transhipment(database, settings, network)
+        concerns.append(transhipment.concern)
         clearance = Clearance(
             database,
             settings.country,
@@ -137,7 +143,8 @@ class Node:
         classifier = Classifier(database, settings.country, tariff_books(database))
         bus.subscribe(DeclarationReleased, classifier.on_release)
         return cls(settings, database, clearance, bus, jobs, transit, aeo, classifier, network,
-                   TransitScheduler(transit), AeoScheduler(aeo))
+                   TransitScheduler(transit), AeoScheduler(aeo),
+                   transhipment=transhipment)
 
     def start(self) -> None:
         self.jobs.start()
@@ -197,6 +204,17 @@ def _aeo(database: Database, settings: Settings, chooser: selectivity.Selectivit
             aeo_messages.SERVICE, aeo_messages.LIST_REQUEST, aeo.receive_request,
             issuer=aeo_messages.administration_issuer, admit=aeo.admit_request)
     return aeo
+
+
+def _transhipment(database: Database, settings: Settings,
+                  network: Network | None) -> Transhipment:
+    """Arrivals and departures at this node's hub ports and the hubs known for origin
+    laundering (the packaged samples until an administrator sets them)."""
+    ensure_sample_listings(database)
+    transhipment = Transhipment(database, settings.country)
+    if network is not None:
+        network.pre_arrival.earlier_legs = transhipment.acdd_legs
+    return transhipment
 
 
 def _join_network(

@@ -4,16 +4,18 @@ arrive and cross-checks the import declaration that cites it.
 
 Payload (JSON, WCO Data Model names; documented in docs/acdd.md): the export declaration's
 number and release time, exporter, consignee, countries, transport mode, delivery terms,
-invoice currency and amount, proof of origin, and the goods items.
+invoice currency and amount, proof of origin, and the goods items; for goods transhipped
+through a hub, optionally the earlier legs (`TranshipmentLegs`: ports, dates, transport
+documents, the origin per item each leg recorded). An ACDD without them is as valid as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import ColumnElement, func, select
@@ -39,11 +41,12 @@ ACTION = "ACDD"
 TOLERANCE = Decimal("0.02")
 
 
-def acdd_document(number: str, declaration: Declaration, released_at: datetime) -> dict[str, Any]:
+def acdd_document(number: str, declaration: Declaration, released_at: datetime,
+                  legs: Sequence[AcddLeg] = ()) -> dict[str, Any]:
     d = declaration
     exporter = d.exporter or d.declarant
     consignee = d.buyer or d.importer
-    return {
+    document = {
         "ExportDeclarationNumber": number,
         "ReleaseDateTime": released_at.isoformat(),
         "Exporter": {"ID": exporter.id, "Name": exporter.name, "CountryCode": exporter.country},
@@ -75,6 +78,116 @@ def acdd_document(number: str, declaration: Declaration, released_at: datetime) 
             for i in d.items
         ],
     }
+    if legs:  # only when there are: an ACDD of a direct consignment is as it always was
+        document["TranshipmentLegs"] = [leg_document(leg) for leg in legs]
+    return document
+
+
+@dataclass(frozen=True)
+class AcddLegItem:
+    subheading: str  # HS 6 digits
+    origin_country: str
+    quantity: Decimal
+    quantity_unit: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class AcddLeg:
+    """One earlier leg of a transhipped consignment: where it was loaded and unloaded, the
+    day it arrived there (or left, for the last), on what transport document, with the origin
+    of each item as that leg recorded it."""
+
+    sequence: int
+    document_type: str  # N705 bill of lading, N740 air waybill, ...
+    transport_document: str
+    loading_port: str  # UN/LOCODE
+    unloading_port: str
+    carrier: str
+    on: date
+    items: tuple[AcddLegItem, ...]
+
+
+def leg_document(leg: AcddLeg) -> dict[str, Any]:
+    return {
+        "SequenceNumeric": leg.sequence,
+        "TransportDocument": {"TypeCode": leg.document_type, "ID": leg.transport_document},
+        "LoadingLocationID": leg.loading_port,
+        "UnloadingLocationID": leg.unloading_port,
+        "CarrierName": leg.carrier,
+        "Date": leg.on.isoformat(),
+        "GoodsItems": [
+            {"ClassificationCode": i.subheading, "OriginCountryCode": i.origin_country,
+             "Quantity": str(i.quantity), "QuantityUnitCode": i.quantity_unit,
+             "Description": i.description}
+            for i in leg.items
+        ],
+    }
+
+
+LOCODE_LENGTH = 5
+MAX_LEGS = 20
+
+
+def parse_legs(raw: Any, problems: list[Problem]) -> tuple[AcddLeg, ...]:
+    """The `TranshipmentLegs` of an ACDD (absent: none), each problem with its path."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) > MAX_LEGS:
+        problems.append(Problem("TranshipmentLegs", f"a list of at most {MAX_LEGS} legs"))
+        return ()
+    legs = []
+    for index, leg in enumerate(raw):
+        path = f"TranshipmentLegs.{index}"
+        if not isinstance(leg, dict):
+            problems.append(Problem(path, "is not an object"))
+            continue
+        document = leg.get("TransportDocument")
+        document = document if isinstance(document, dict) else {}
+        ports = []
+        for key in ("LoadingLocationID", "UnloadingLocationID"):
+            port = leg.get(key)
+            if not (isinstance(port, str) and len(port) == LOCODE_LENGTH
+                    and is_country(port[:2])):
+                problems.append(Problem(f"{path}.{key}", "is not a UN/LOCODE"))
+                port = ""
+            ports.append(port)
+        try:
+            on = date.fromisoformat(str(leg.get("Date")))
+        except ValueError:
+            problems.append(Problem(f"{path}.Date", "is not an ISO 8601 date"))
+            on = date.min
+        items = []
+        raw_items = leg.get("GoodsItems")
+        for n, item in enumerate(raw_items if isinstance(raw_items, list) else []):
+            item_path = f"{path}.GoodsItems.{n}"
+            origin = item.get("OriginCountryCode") if isinstance(item, dict) else None
+            code = item.get("ClassificationCode") if isinstance(item, dict) else None
+            if not isinstance(origin, str) or not is_country(origin):
+                problems.append(Problem(f"{item_path}.OriginCountryCode",
+                                        "is not an ISO 3166 country code"))
+                continue
+            if not isinstance(code, str) or not code.isdigit() or len(code) < 6:
+                problems.append(Problem(f"{item_path}.ClassificationCode",
+                                        "is not an HS subheading"))
+                continue
+            try:
+                quantity = Decimal(str(item.get("Quantity")))
+            except InvalidOperation:
+                problems.append(Problem(f"{item_path}.Quantity", "is not a number"))
+                continue
+            items.append(AcddLegItem(code[:6], origin, quantity,
+                                     str(item.get("QuantityUnitCode", "")),
+                                     str(item.get("Description", ""))))
+        number = document.get("ID")
+        if not isinstance(number, str) or not number:
+            problems.append(Problem(f"{path}.TransportDocument.ID", "is required"))
+            number = ""
+        sequence = leg.get("SequenceNumeric")
+        legs.append(AcddLeg(sequence if isinstance(sequence, int) else index + 1,
+                            str(document.get("TypeCode", "")), number, ports[0], ports[1],
+                            str(leg.get("CarrierName", "")), on, tuple(items)))
+    return tuple(legs)
 
 
 @dataclass(frozen=True)
@@ -100,6 +213,7 @@ class Acdd:
     invoice_amount: Decimal
     transport_mode: str
     items: tuple[AcddItem, ...]
+    legs: tuple[AcddLeg, ...] = ()
 
 
 def export_country_of(payload: bytes) -> str | None:
@@ -173,6 +287,7 @@ def parse_acdd(document: dict[str, Any]) -> Acdd:
         invoice_amount=number(document, "InvoiceAmount", "InvoiceAmount"),
         transport_mode=str(document.get("BorderTransportMeansModeCode", "")),
         items=tuple(items),
+        legs=parse_legs(document.get("TranshipmentLegs"), problems),
     )
     if problems:
         raise InvalidDeclaration(problems)
@@ -274,6 +389,28 @@ def pre_arrival_subject(acdd: Acdd) -> RiskSubject:
     return RiskSubject(header, items)
 
 
+class EarlierLegs(Protocol):
+    """The legs a consignment travelled before the export `declaration` sends it on, if it
+    was transhipped at this node's hubs (none otherwise). Runs in the release's transaction."""
+
+    def __call__(self, session: Session, declaration: Declaration, /) -> Sequence[AcddLeg]: ...
+
+
+def received_legs(session: Session, declaration: Declaration) -> tuple[AcddLeg, ...]:
+    """The earlier legs the ACDD an import cites carried (none if it carried none, or was
+    never received)."""
+    if not declaration.export_reference:
+        return ()
+    row = session.get(PreArrivalRow, (declaration.export_reference, declaration.export_country))
+    return parse_acdd(row.data).legs if row is not None else ()
+
+
+def received_acdd(session: Session, export_country: str, number: str) -> Acdd | None:
+    """A received ACDD, read, or None."""
+    row = session.get(PreArrivalRow, (number, export_country))
+    return parse_acdd(row.data) if row is not None else None
+
+
 class PreArrival:
     """Both ends of the ACDD: the sender hook at export release, the receiver at destination."""
 
@@ -288,6 +425,9 @@ class PreArrival:
         self.country = country
         self.send = send
         self.selectivity = selectivity or selectivity_of(database)
+        # The earlier legs of a consignment transhipped here (the transhipment room, wired
+        # by the node): they travel in the next leg's ACDD.
+        self.earlier_legs: EarlierLegs | None = None
 
     def on_release(self, session: Session, released: DeclarationReleased) -> None:
         """Handler of `DeclarationReleased`: a released export goes to the destination node
@@ -295,7 +435,8 @@ class PreArrival:
         declaration = released.declaration
         if declaration.type is not DeclarationType.EXPORT or self.send is None:
             return
-        document = acdd_document(released.number, declaration, released.released_at)
+        legs = self.earlier_legs(session, declaration) if self.earlier_legs else ()
+        document = acdd_document(released.number, declaration, released.released_at, legs)
         self.send(
             session,
             customs_party(declaration.destination_country),

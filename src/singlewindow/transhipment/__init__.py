@@ -1,0 +1,1 @@
+"""Consignments through transhipment hubs: their legs, and the origin they keep."""
