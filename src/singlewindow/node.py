@@ -24,6 +24,8 @@ from singlewindow.declarations.events import DeclarationLodged, DeclarationRelea
 from singlewindow.declarations.ports import Concern
 from singlewindow.declarations.services import Clearance
 from singlewindow.devnet import sample
+from singlewindow.enforcement import messages as enforcement_messages
+from singlewindow.enforcement.services import Enforcement, customs_partners
 from singlewindow.exchange import services as exchange
 from singlewindow.exchange.pki import NodeIdentity, TrustList
 from singlewindow.exchange.pmode import ProcessingModes
@@ -40,6 +42,7 @@ from singlewindow.transit.workers import TransitScheduler
 
 TRUST_LIST = "trust-list.json"
 PMODE = "pmode.json"
+ENFORCEMENT = "enforcement"
 
 
 def open_database(settings: Settings) -> Database:
@@ -90,6 +93,12 @@ class Node:
     def origin(self) -> Origin | None:
         return self.network.origin if self.network else None
 
+    @property
+    def enforcement(self) -> Enforcement:
+        """Shared enforcement intelligence, wired by `_enforcement` (kept on the database)."""
+        return self.database.kept(
+            ENFORCEMENT, lambda: Enforcement(self.database, self.settings.country))
+
     @classmethod
     def open(cls, settings: Settings, with_sample: bool = False) -> Node:
         """The node `settings` describe, each room built once and wired here."""
@@ -139,6 +148,7 @@ class Node:
         risk_training.register(jobs, database)
         transit = _transit(database, settings, chooser, network)
         aeo = _aeo(database, settings, chooser, network)
+        _enforcement(database, settings, bus, network)  # kept on the database
         # The classification assistant; a released declaration's final codes are its labels.
         classifier = Classifier(database, settings.country, tariff_books(database))
         bus.subscribe(DeclarationReleased, classifier.on_release)
@@ -215,6 +225,26 @@ def _transhipment(database: Database, settings: Settings,
     if network is not None:
         network.pre_arrival.earlier_legs = transhipment.acdd_legs
     return transhipment
+
+
+def _enforcement(database: Database, settings: Settings, bus: EventBus,
+                 network: Network | None) -> Enforcement:
+    """Alerts, hits, seizures and joint operations. Every alert is a risk profile; each
+    declaration one selects is a hit, recorded in the lodgement's transaction and reported to
+    the alert's administration through the outbox."""
+    if network is None:
+        enforcement = Enforcement(database, settings.country)
+    else:
+        gateway = network.gateway
+        enforcement = Enforcement(database, settings.country, send=gateway.send,
+                                  partners=lambda: customs_partners(gateway.trust_list))
+    bus.subscribe(DeclarationLodged, enforcement.on_lodged)
+    if network is not None:
+        for action in enforcement_messages.ACTIONS:
+            network.gateway.register_handler(
+                enforcement_messages.SERVICE, action, enforcement.receive,
+                issuer=enforcement_messages.administration_issuer, admit=enforcement.admit)
+    return database.keep(ENFORCEMENT, enforcement)
 
 
 def _join_network(
