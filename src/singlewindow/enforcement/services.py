@@ -6,7 +6,7 @@ with their board."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -50,6 +50,7 @@ from singlewindow.enforcement.model import (
 )
 from singlewindow.enforcement.repository import AlertRow, HitRow, OperationRow, SeizureRow
 from singlewindow.exchange.model import UserMessage
+from singlewindow.exchange.pki import Partner
 from singlewindow.risk.model import Channel, RuleStatus
 from singlewindow.risk.repository import RiskRuleRow, RuleHitRow, SelectionRow, bump_revision
 
@@ -62,6 +63,11 @@ Partners = Callable[[], Sequence[str]]
 
 def _no_partners() -> Sequence[str]:
     return ()
+
+
+def customs_partners(trust_list: Iterable[Partner]) -> list[str]:
+    """The countries whose customs nodes a trust list holds (not issuers or other parties)."""
+    return sorted({p.country for p in trust_list if p.party_id == customs_party(p.country)})
 
 
 def _officer(actor: Principal, what: str) -> None:
