@@ -1,0 +1,1 @@
+"""Green customs: waste shipments under the Basel Convention (docs/green.md)."""
