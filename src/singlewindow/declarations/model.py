@@ -137,6 +137,13 @@ class GoodsItem:
     documents: tuple[SupportingDocument, ...] = ()
     # A code narrowing the measures beyond the goods code: the producer, for anti-dumping.
     additional_code: str | None = None
+    # Waste under the Basel Convention (the green room checks them): the Basel entry
+    # (A3210, Y48, B3011, ...), the notification reference of the importing country's
+    # consent, the exporter's attestation (its reference) and the contamination share (0-1).
+    basel_code: str | None = None
+    waste_consent: str | None = None
+    recycling_attestation: str | None = None
+    contamination_share: Decimal | None = None
 
     @property
     def unit_price(self) -> Decimal:

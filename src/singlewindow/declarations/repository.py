@@ -693,10 +693,23 @@ def to_document(d: Declaration) -> dict[str, Any]:
                 },
                 "documents": [{"code": x.code, "reference": x.reference} for x in i.documents],
                 "additional_code": i.additional_code,
-            }
+            } | _waste(i)
             for i in d.items
         ],
     }
+
+
+def _waste(item: GoodsItem) -> dict[str, Any]:
+    """The Basel data of an item, only where it has some (other documents stay as they were)."""
+    found: dict[str, Any] = {
+        "basel_code": item.basel_code,
+        "waste_consent": item.waste_consent,
+        "recycling_attestation": item.recycling_attestation,
+        "contamination_share": None
+        if item.contamination_share is None
+        else str(item.contamination_share),
+    }
+    return {key: value for key, value in found.items() if value is not None}
 
 
 def _to_party(raw: dict[str, Any] | None) -> Party | None:
@@ -750,6 +763,12 @@ def from_document(doc: dict[str, Any]) -> Declaration:
                     SupportingDocument(x["code"], x["reference"]) for x in i.get("documents", ())
                 ),
                 additional_code=i.get("additional_code"),
+                basel_code=i.get("basel_code"),
+                waste_consent=i.get("waste_consent"),
+                recycling_attestation=i.get("recycling_attestation"),
+                contamination_share=Decimal(i["contamination_share"])
+                if i.get("contamination_share") is not None
+                else None,
             )
             for i in doc["items"]
         ),

@@ -116,6 +116,30 @@ class GoodsItemBase(_Strict):
     additional_code: TariffCode | None = Field(
         default=None, description="Additional code of the producer, where a measure names one"
     )
+    basel_code: Annotated[str, Field(pattern=r"^(A[0-9]{4}|B[0-9]{4}|Y[0-9]{1,2})$")] | None = (
+        Field(
+            default=None,
+            description="Waste: the Basel Convention entry (A3210, Y48, B3011, A1181, Y49, …)",
+        )
+    )
+    waste_consent: Annotated[LineText, Field(min_length=1, max_length=40)] | None = Field(
+        default=None,
+        description="Waste: the notification reference of the importing country's prior"
+        " informed consent, e.g. VN-2026-0042",
+    )
+    recycling_attestation: bool | Annotated[LineText, Field(min_length=1, max_length=70)] | None = (
+        Field(
+            default=None,
+            description="Waste: the exporter's attestation that it is sorted, clean and for"
+            " environmentally sound recycling (true, or the attestation's reference)",
+        )
+    )
+    contamination_share: (
+        Annotated[Decimal, Field(ge=0, le=1, max_digits=7, decimal_places=6),
+                  decimal_string(1, 6, signed=False)]
+        | None
+    ) = Field(default=None, description="Waste: the share of contamination, 0 to 1 (0.005 is"
+              " 0.5 %)")
 
 
 class DeclarationCreate(_Strict):
@@ -207,10 +231,21 @@ class DeclarationCreate(_Strict):
                     ),
                     documents=tuple(SupportingDocument(d.code, d.reference) for d in i.documents),
                     additional_code=i.additional_code,
+                    basel_code=i.basel_code,
+                    waste_consent=i.waste_consent,
+                    recycling_attestation=_attestation(i.recycling_attestation),
+                    contamination_share=i.contamination_share,
                 )
                 for n, i in enumerate(self.items, start=1)
             ),
         )
+
+
+def _attestation(given: bool | str | None) -> str | None:
+    """`true` is the declarant's word that the exporter attested; `false` is none."""
+    if given is True:
+        return "attested"
+    return given or None
 
 
 class DeclarationUpdate(DeclarationCreate):
