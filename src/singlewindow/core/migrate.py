@@ -29,7 +29,7 @@ ROOMS_WITH_TABLES = (
     "singlewindow.transit.repository",
     "singlewindow.aeo.repository",
     "singlewindow.classification.repository",
-    "singlewindow.transhipment.repository",
+    "singlewindow.green.repository",
     "singlewindow.enforcement.repository",
     "singlewindow.transhipment.repository",
     "singlewindow.ecommerce.repository",
