@@ -42,6 +42,7 @@ from singlewindow.origin.api import router as origin_router
 from singlewindow.reference.api import router as reference_router
 from singlewindow.risk.api import router as risk_router
 from singlewindow.tariff.api import router as tariff_router
+from singlewindow.transhipment.api import router as transhipment_router
 from singlewindow.transit.api import router as transit_router
 from singlewindow.web import pages as shell_pages
 from singlewindow.web.app import console_error, error_page, install_console, is_console
@@ -243,6 +244,7 @@ def create_app(node: Node) -> FastAPI:
         transit_router,
         aeo_router,
         classification_router,
+        transhipment_router,
     ]
     if node.gateway is not None:
         routers += [exchange_router, origin_router]

@@ -229,7 +229,12 @@ def check_arrival(arrival: Arrival, country: str) -> None:
         path = f"goods.{index}"
         _goods_problems(item.commodity_code, item.description, item.quantity,
                         item.quantity_unit, item.packages, path, problems)
-        if not is_country(item.origin_country):
+        if not item.origin_country:
+            if arrival.acdd_number is None:
+                problems.append(Problem(f"{path}.origin_country",
+                                        "is required: the origin the arrival's documents "
+                                        "state, unless the ACDD of the earlier leg is cited"))
+        elif not is_country(item.origin_country):
             problems.append(Problem(f"{path}.origin_country",
                                     f"{item.origin_country!r} is not an ISO 3166 country code"))
     _sequence_problems([g.sequence for g in arrival.goods], problems)
