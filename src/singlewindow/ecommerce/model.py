@@ -58,6 +58,7 @@ FIELDS = (
     "courier",
 )
 REQUIRED = FIELDS[:9]
+_KNOWN = frozenset(FIELDS)
 
 SPLIT_WINDOW = timedelta(hours=72)
 
@@ -116,17 +117,15 @@ class Parcel:
     code: str | None = None  # 6-digit HS subheading or 8-digit national line
     courier: str | None = None
 
-    @property
-    def buyer_key(self) -> str:
-        return normalised(self.buyer)
+    # What split orders are matched on, worked out once.
+    buyer_key: str = field(init=False)
+    seller_key: str = field(init=False)
+    goods_key: str = field(init=False)
 
-    @property
-    def seller_key(self) -> str:
-        return normalised(self.seller)
-
-    @property
-    def goods_key(self) -> str:
-        return normalised(self.description)
+    def __post_init__(self) -> None:
+        self.buyer_key = normalised(self.buyer)
+        self.seller_key = normalised(self.seller)
+        self.goods_key = normalised(self.description)
 
 
 @dataclass(frozen=True)
@@ -173,9 +172,9 @@ def check_parcel(raw: object, line: int, platform: str) -> Parcel | RejectedLine
     if not isinstance(raw, Mapping):
         return RejectedLine(line, None, (Problem(at, "a parcel is a JSON object"),))
     problems: list[Problem] = []
-    unknown = sorted(str(k) for k in raw if k not in FIELDS)
+    unknown = [str(k) for k in raw if k not in _KNOWN]
     if unknown:
-        problems.append(Problem(at, f"unknown field(s): {', '.join(unknown)[:200]}"))
+        problems.append(Problem(at, f"unknown field(s): {', '.join(sorted(unknown))[:200]}"))
     reference = _text(raw, "order_reference", MAX_REFERENCE, at, problems)
     seller = _text(raw, "seller", MAX_PARTY, at, problems)
     buyer = _text(raw, "buyer", MAX_PARTY, at, problems)
@@ -408,17 +407,14 @@ def assess(
     value = rate.value_of(parcel.value)
     quantity = Decimal(parcel.quantity)
     if line is not None:
-        duty_rate, vat_rate = line.mfn, line.vat
-        own_duty = duty_rate.amount(value, quantity)
-        basis = f"national line {line.code}: duty {duty_rate.text}, VAT {vat_rate.text}"
-        own_vat_on = (lambda base: vat_rate.amount(base, quantity))
+        own_duty = line.mfn.amount(value, quantity)
+        basis = f"national line {line.code}: duty {line.mfn.text}, VAT {line.vat.text}"
     else:
         flat, standard = rule.flat_duty_percent, rule.standard_vat_percent
         own_duty = value * flat / _HUNDRED
         why = "no tariff code declared" if parcel.code is None else (
             f"code {parcel.code} is a subheading, not a national line")
         basis = f"flat rate for low-value consignments ({why}): duty {flat}%, VAT {standard}%"
-        own_vat_on = (lambda base: base * standard / _HUNDRED)
     code6 = parcel.code[:6] if parcel.code else None
     goods, buyer, seller = parcel.goods_key, parcel.buyer_key, parcel.seller_key
     split = [e for e in earlier
@@ -427,7 +423,9 @@ def assess(
     consignment = value + sum((e.value_national for e in split), _ZERO)
     duty_due = rule.duty_due(consignment)
     own_duty = _round(own_duty, currency)
-    own_vat = _round(own_vat_on(value + own_duty if duty_due else value), currency)
+    vat_base = value + own_duty if duty_due else value
+    own_vat = _round(line.vat.amount(vat_base, quantity) if line is not None
+                     else vat_base * rule.standard_vat_percent / _HUNDRED, currency)
     duty = vat = _ZERO
     notes: list[str] = []
     if duty_due:

@@ -112,9 +112,9 @@ class DeMinimisRow(Base):
     set_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     def rule(self) -> DeMinimis:
-        return DeMinimis(self.country, self.currency, Decimal(self.duty_threshold),
-                         Decimal(self.vat_threshold), Decimal(self.flat_duty_percent),
-                         Decimal(self.standard_vat_percent), self.valid_from, self.valid_to,
+        return DeMinimis(self.country, self.currency, plain(self.duty_threshold),
+                         plain(self.vat_threshold), plain(self.flat_duty_percent),
+                         plain(self.standard_vat_percent), self.valid_from, self.valid_to,
                          self.sample, self.set_by)
 
 
@@ -130,6 +130,14 @@ class HistoryRow(Base):
 
     def history(self) -> PartyHistory:
         return PartyHistory(PartyKind(self.kind), self.party, self.inspected, self.irregular)
+
+
+def plain(value: Decimal | int | str) -> Decimal:
+    """A stored decimal without the column's trailing zeros (1000000, 12.5), never 1E+6."""
+    number = Decimal(value)
+    if number == number.to_integral_value():
+        return number.quantize(Decimal(1))
+    return number.normalize()
 
 
 def table(row: type[Base]) -> Table:
