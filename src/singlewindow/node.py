@@ -122,9 +122,13 @@ class Node:
             if settings.exchange_dir is not None
             else None
         )
+        # The classification assistant; a released declaration's final codes are its labels.
+        classifier = Classifier(database, settings.country, tariff_books(database))
         # Other rooms' doubts about a declaration, asked at lodgement: each is a reason for at
         # least a documentary check.
         concerns: list[Concern] = []
+        if settings.classification_doubts:  # a code the assistant finds very unlikely
+            concerns.append(classifier.concern)
         # Consignments through this node's hubs: their earlier legs ride in the next
         # leg's ACDD; an import whose origin or route they doubt is a reason.
         transhipment = _transhipment(database, settings, network)
@@ -149,8 +153,6 @@ class Node:
         transit = _transit(database, settings, chooser, network)
         aeo = _aeo(database, settings, chooser, network)
         _enforcement(database, settings, bus, network)  # kept on the database
-        # The classification assistant; a released declaration's final codes are its labels.
-        classifier = Classifier(database, settings.country, tariff_books(database))
         bus.subscribe(DeclarationReleased, classifier.on_release)
         return cls(settings, database, clearance, bus, jobs, transit, aeo, classifier, network,
                    TransitScheduler(transit), AeoScheduler(aeo),

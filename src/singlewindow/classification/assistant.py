@@ -239,6 +239,15 @@ class Ranked:
     learnt: bool
 
 
+@dataclass(frozen=True)
+class Weighed:
+    """A description weighed: its first subheadings, best first, and the confidence of each
+    chapter (the sum of its subheadings', in `Assistant`'s order of chapters)."""
+
+    ranked: list[Ranked]
+    chapters: npt.NDArray[np.float32]
+
+
 def softmax_of(scores: Scores, temperature: float) -> Scores:
     """`model.softmax`, over a numpy vector (5,612 subheadings in well under a millisecond)."""
     exps = np.exp((scores - scores.max()) / temperature)
@@ -279,6 +288,7 @@ class Assistant:
         heading_row = {c: i for i, c in enumerate(headings)}
         chapter_row = {c: i for i, c in enumerate(chapters)}
         self._position = {c: i for i, c in enumerate(self.subheadings)}
+        self._chapter_row = chapter_row
         parent = [nomenclature.get(c).parent or c[:4] for c in self.subheadings]
         self._heading_of = np.array([heading_row[p] for p in parent], dtype=np.intp)
         self._chapter_of = np.array([chapter_row[c[:2]] for c in self.subheadings],
@@ -333,6 +343,12 @@ class Assistant:
     def rank(self, texts: Sequence[str], top: int = 5,
              labels: LearntLabels | None = None) -> list[list[Ranked]]:
         """The `top` subheadings for each description (already checked), best first."""
+        return [weighed.ranked for weighed in self.weigh(texts, top, labels)]
+
+    def weigh(self, texts: Sequence[str], top: int = 5,
+              labels: LearntLabels | None = None) -> list[Weighed]:
+        """For each description (already checked): its `top` subheadings, best first, and
+        the confidence of every chapter (what a doubt about a declared code is judged on)."""
         if not texts:
             return []
         # What the goods are counts; what they are for ("… for iPhone") counts less.
@@ -343,12 +359,17 @@ class Assistant:
         # Cosine similarities below 0.1 say nothing; above, they count from there.
         similar = [np.clip(queries @ vectors.T - 0.1, 0, None) for vectors in
                    (self._vectors, self._heading_vectors, self._chapter_vectors)]
-        return [self._rank_one(t, e, [similar[0][n], similar[1][n][self._heading_of],
-                                      similar[2][n][self._chapter_of]], prior, top, labels)
+        return [self._weigh_one(t, e, [similar[0][n], similar[1][n][self._heading_of],
+                                       similar[2][n][self._chapter_of]], prior, top, labels)
                 for n, (t, e) in enumerate(zip(texts, expanded, strict=True))]
 
-    def _rank_one(self, text: str, expanded: str, semantic: list[Vectors], prior: Scores,
-                  top: int, labels: LearntLabels | None) -> list[Ranked]:
+    def chapter_confidence(self, weighed: Weighed, chapter: str) -> float:
+        """How likely the assistant finds it that the goods are of `chapter` (2 digits)."""
+        row = self._chapter_row.get(chapter)
+        return float(weighed.chapters[row]) if row is not None else 0.0
+
+    def _weigh_one(self, text: str, expanded: str, semantic: list[Vectors], prior: Scores,
+                   top: int, labels: LearntLabels | None) -> Weighed:
         weights = self.weights
         goods, purpose = goods_and_purpose(expanded)
         asked = words(goods, self.stemmer) * 2 + words(purpose, self.stemmer)
@@ -373,8 +394,10 @@ class Assistant:
         best = np.argpartition(-fused, top)[:top]
         best = best[np.argsort(-fused[best])]
         confidences = softmax_of(fused, weights.temperature)  # over every subheading
-        return [Ranked(self.subheadings[i], float(confidences[i]), self.subheadings[i] in learnt)
-                for i in best]
+        chapters = np.bincount(self._chapter_of, weights=confidences,
+                               minlength=len(self._chapter_row)).astype(np.float32)
+        return Weighed([Ranked(self.subheadings[i], float(confidences[i]),
+                               self.subheadings[i] in learnt) for i in best], chapters)
 
 
 _ASSISTANT: Assistant | None = None

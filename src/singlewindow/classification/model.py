@@ -62,6 +62,28 @@ def subheading_of(code: str, path: str = "code") -> str:
     return digits[:6]
 
 
+# Words that say goods exist without saying what they are, from the descriptions customs
+# administrations refuse as too vague ("general cargo", "FAK", "samples", "parts", "gifts",
+# "see invoice"): a description made of them alone cannot be held to any code.
+_VAGUE = frozenset({
+    "accessories", "accessory", "all", "and", "article", "articles", "as", "assorted",
+    "cargo", "commodities", "commodity", "consolidated", "contain", "contains", "documents",
+    "effects", "equipment", "fak", "for", "freight", "general", "gift", "gifts", "goods",
+    "invoice", "item", "items", "kinds", "material", "materials", "merchandise", "misc",
+    "miscellaneous", "mixed", "of", "other", "package", "packages", "pallets", "part",
+    "parts", "pcs", "per", "personal", "pieces", "pkgs", "product", "products", "said",
+    "sample", "samples", "see", "spare", "stc", "stuff", "supplies", "the", "to", "units",
+    "various", "cartons", "ctns",
+})
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def is_vague(text: str) -> bool:
+    """Whether a description says nothing of what the goods are ("Assorted items, see
+    invoice", "spare parts", "samples"): no word beyond the vague ones."""
+    return all(w in _VAGUE or len(w) < 3 for w in _LETTERS.findall(text.lower()))
+
+
 _PURPOSE = re.compile(r"\s(?:for|compatible with|suitable for|fits|fit for)\s", re.IGNORECASE)
 
 

@@ -43,6 +43,9 @@ class Settings:
     # days and weeks, a demonstration network shortens both).
     transit_enquiry_after: float = 86_400.0
     transit_enquiry_period: float = 28 * 86_400.0
+    # Declarations whose declared code the classification assistant finds very unlikely go
+    # to at least a documentary check (SINGLEWINDOW_CLASSIFICATION_DOUBTS=0 turns it off).
+    classification_doubts: bool = True
 
     @classmethod
     def from_env(
@@ -65,6 +68,7 @@ class Settings:
         values["sample"] = env.get("SINGLEWINDOW_SAMPLE") == "1"
         values["telemetry"] = env.get("SINGLEWINDOW_TELEMETRY") == "1"
         values["secure_cookies"] = env.get("SINGLEWINDOW_SECURE_COOKIES") == "1"
+        values["classification_doubts"] = env.get("SINGLEWINDOW_CLASSIFICATION_DOUBTS") != "0"
         for name in ("transit_enquiry_after", "transit_enquiry_period"):
             variable = f"SINGLEWINDOW_{name.upper()}"
             if variable in env:
