@@ -5,7 +5,10 @@ they decided."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
+
+from sqlalchemy.orm import Session
 
 from singlewindow.access.model import Principal
 from singlewindow.core.clock import utcnow
@@ -61,6 +64,7 @@ class Control(ClearanceSteps):
             assessment, subject, selection = self._prepare(draft, book, on)
             self._keep_version(session, row, actor)
             self._replace_data(row, draft, assessment)
+            self._retake(session, draft, number, on)
             state.reassess(assessment.total, Actor.TRADER)
             state.preference_pending = assessment.preference_pending
             old = Channel(row.channel) if row.channel else Channel.GREEN
@@ -81,6 +85,15 @@ class Control(ClearanceSteps):
                 {"version": row.version, "total": str(assessment.total)},
             )
             return self.save_state(session, row, state, actor)
+
+    def _retake(self, session: Session, draft: Declaration, number: str, on: date) -> None:
+        """The new version's restrictions checked again: what the old one took is given back
+        and the new one's taken, or the change is refused (and rolled back)."""
+        problems = [
+            p for r in self.restrictions for p in r.reserve(session, draft, number, on)
+        ]
+        if problems:
+            raise InvalidDeclaration(problems)
 
     def correct(
         self,
@@ -108,6 +121,7 @@ class Control(ClearanceSteps):
             before = Decimal(row.duties)
             self._keep_version(session, row, actor)
             self._replace_data(row, draft, assessment)
+            self._retake(session, draft, number, on)
             state.reassess(assessment.total, Actor.OFFICER, reason)
             state.preference_pending = assessment.preference_pending
             self.record_event(
@@ -268,5 +282,7 @@ class Control(ClearanceSteps):
             row = self.load_for_change(session, number, actor)
             state = lodged_state(row)
             state.cancel(actor_kind(actor), reason)
+            for restriction in self.restrictions:  # a consent's kilograms given back
+                restriction.release(session, number)
             self.record_event(session, row, actor, "cancelled", {"reason": reason})
             return self.save_state(session, row, state, actor)

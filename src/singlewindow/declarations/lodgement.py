@@ -51,7 +51,8 @@ class Lodgement(ClearanceSteps):
         """Every problem lodging `draft` would meet, storing nothing: the console's check of a
         form as one types, by the same rules as `lodge`."""
         on = on or utcnow().date()
-        return self._check(draft, actor, self.tariff.book(self.country), on)[1]
+        checked, problems = self._check(draft, actor, self.tariff.book(self.country), on)
+        return problems + self._restricted(checked, on)
 
     def lodge_many(
         self, drafts: Sequence[Declaration], actor: Principal, on: date | None = None
@@ -62,14 +63,20 @@ class Lodgement(ClearanceSteps):
         problems: list[Problem] = []
         prepared: list[tuple[Assessment, RiskSubject, Selection]] = []
         checked: list[Declaration] = []
+        stopped: list[tuple[Declaration, list[Problem]]] = []
         for index, draft in enumerate(drafts):
             prefix = f"{index}." if len(drafts) > 1 else ""
             draft, found = self._check(draft, actor, book, on)
+            restricted = self._restricted(draft, on)
+            if restricted:
+                stopped.append((draft, restricted))
+                found = found + restricted
             checked.append(draft)
             problems.extend(Problem(prefix + p.path, p.message) for p in found)
             if not found:
                 prepared.append(self._prepare(draft, book, on))
         if problems:
+            self._tell_stopped(stopped)
             raise InvalidDeclaration(problems)
         keys = [(d.declarant.id, d.lrn) for d in checked]
         if len(set(keys)) < len(keys):
@@ -77,6 +84,11 @@ class Lodgement(ClearanceSteps):
         now = utcnow()
         try:
             return self._store(checked, prepared, actor, now)
+        except _Stopped as stop:
+            # Another lodgement took what this one needed since the first pass (the last
+            # kilograms of a consent): nothing was stored.
+            self._tell_stopped(stop.stopped)
+            raise InvalidDeclaration(stop.problems) from None
         except IntegrityError:
             # The unique (declarant, LRN) index refused the batch; nothing was stored. Say
             # which LRNs were lodged before (a query only on this rare path).
@@ -104,14 +116,23 @@ class Lodgement(ClearanceSteps):
             rows: list[dict[str, Any]] = []
             events: list[dict[str, Any]] = []
             selections = []
-            for serial, draft, (assessment, subject, selection) in zip(
+            refused: list[Problem] = []
+            stopped: list[tuple[Declaration, list[Problem]]] = []
+            for index, (serial, draft, (assessment, subject, selection)) in enumerate(zip(
                 serials, drafts, prepared, strict=True
-            ):
+            )):
                 selection = self._cross_checked(session, draft, selection)
                 row = self._new_row(draft, assessment, selection, serial, now)
+                taken = self._reserve(session, draft, row["number"], now.date(),
+                                      f"{index}." if len(drafts) > 1 else "")
+                if taken:
+                    refused += taken
+                    stopped.append((draft, taken))
                 rows.append(row)
                 events.extend(self._lodgement_events(row, actor, assessment, selection, now))
                 selections.append((row["number"], "declaration", subject, selection))
+            if refused:
+                raise _Stopped(refused, stopped)  # rolls back what was reserved
             # Core inserts: one statement per table for the whole batch.
             insert_lodged(session, rows, events)
             selectivity.record_selections(session, selections)
@@ -123,6 +144,12 @@ class Lodgement(ClearanceSteps):
                 if view.status is Status.RELEASED:
                     self.bus.publish(session, released(view))
         return views
+
+    def _tell_stopped(self, stopped: list[tuple[Declaration, list[Problem]]]) -> None:
+        for draft, found in stopped:
+            for restriction in self.restrictions:
+                if restriction.concerns(draft):
+                    restriction.stopped(draft, found)
 
     def _cross_checked(
         self, session: Session, draft: Declaration, selection: Selection
@@ -181,3 +208,14 @@ class Lodgement(ClearanceSteps):
         if row["status"] == Status.RELEASED.value:
             events.append(event("released", {"by": row["released_by"]}, SYSTEM))
         return events
+
+
+class _Stopped(Exception):
+    """A restriction refused a declaration of the batch in the storing transaction."""
+
+    def __init__(
+        self, problems: list[Problem], stopped: list[tuple[Declaration, list[Problem]]]
+    ) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+        self.stopped = stopped

@@ -46,7 +46,7 @@ from singlewindow.declarations.model import (
     Status,
     validate,
 )
-from singlewindow.declarations.ports import Concern, CrossCheck
+from singlewindow.declarations.ports import Concern, CrossCheck, Restriction
 from singlewindow.declarations.repository import (
     DeclarationRow,
     GuaranteeRow,
@@ -120,6 +120,7 @@ class ClearanceSteps:
         *,
         cross_check: CrossCheck | None = None,
         concerns: Sequence[Concern] = (),
+        restrictions: Sequence[Restriction] = (),
         bus: EventBus | None = None,
         selectivity: Selectivity | None = None,
         tariff: TariffBooks | None = None,
@@ -133,6 +134,7 @@ class ClearanceSteps:
         self.reference = reference or PublishedReference(ReferenceData(database, country))
         self.cross_check = cross_check
         self.concerns = tuple(concerns)
+        self.restrictions = tuple(restrictions)
         # Other rooms handle what clearance publishes (DeclarationLodged, DeclarationReleased)
         # in the transaction of the change, so their effects commit with it.
         self.bus = bus or EventBus()
@@ -171,6 +173,26 @@ class ClearanceSteps:
             if why_not:
                 problems.append(Problem("declarant", why_not))
         return draft, problems
+
+    def _restricted(self, draft: Declaration, on: date) -> list[Problem]:
+        """What the restrictions (waste under the Basel Convention, ...) refuse, read only;
+        no session is opened for a declaration none of them concerns."""
+        concerned = [r for r in self.restrictions if r.concerns(draft)]
+        if not concerned:
+            return []
+        with self.database.unit_of_work() as session:
+            return [p for r in concerned for p in r.problems(session, draft, on)]
+
+    def _reserve(
+        self, session: Session, draft: Declaration, number: str, on: date, prefix: str = ""
+    ) -> list[Problem]:
+        """In the change's transaction: what each restriction takes for the declaration."""
+        return [
+            Problem(prefix + p.path, p.message)
+            for r in self.restrictions
+            if r.concerns(draft)
+            for p in r.reserve(session, draft, number, on)
+        ]
 
     def _with_exchange_rate(
         self, draft: Declaration, on: date
