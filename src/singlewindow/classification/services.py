@@ -54,6 +54,9 @@ DOUBT_BATCH = 64  # descriptions embedded together when doubting in bulk
 MOST_WEIGHED = 10_000  # descriptions whose weighing is kept (about 2 kB each), newest used
 
 
+_UNJUDGED = "?"  # not in the kept judgements (a judgement is a reason or None)
+
+
 def _trimmed(description: str) -> str:
     """The description as ranked ('' when the assistant cannot rank it)."""
     try:
@@ -91,6 +94,7 @@ class Classifier:
         # Each description's weighing, for doubts: declarations and parcels repeat their
         # goods, and lodgement must not pay an embedding for each. Emptied when labels move.
         self._weighed: OrderedDict[str, Weighed] = OrderedDict()
+        self._judged: dict[tuple[str, str], str | None] = {}  # (description, code): doubt
 
     @property
     def ranker(self) -> Assistant:
@@ -139,16 +143,32 @@ class Classifier:
         """`doubt` for each (description, declared code), in bulk: each distinct description
         is weighed once, in batches, and kept for the next time it is declared."""
         labels = self._fresh_labels(session=session)
-        wanted: list[tuple[str, str] | None] = []
-        for description, code in pairs:
+        found: list[str | None] = [None] * len(pairs)
+        wanted: list[tuple[int, str, str]] = []
+        with self._lock:  # the same goods declared under the same code: judged already
+            judged = [self._judged.get(pair, _UNJUDGED) for pair in pairs]
+        for n, ((description, code), known) in enumerate(zip(pairs, judged, strict=True)):
+            if known is not _UNJUDGED:
+                found[n] = known
+                continue
             text, subheading = _trimmed(description), "".join(code.split(".")).strip()[:6]
             # A vague description ("samples", "spare parts") cannot be held to any code.
-            judged = (text and not is_vague(text) and len(subheading) == 6
-                      and subheading.isdigit() and nomenclature.exists(subheading))
-            wanted.append((text, subheading) if judged else None)
-        weighed = self._weigh([w[0] for w in wanted if w is not None], labels)
-        return [self._doubt_of(w[1], weighed[w[0]]) if w is not None else None
-                for w in wanted]
+            if (text and not is_vague(text) and len(subheading) == 6 and subheading.isdigit()
+                    and nomenclature.exists(subheading)):
+                wanted.append((n, text, subheading))
+            else:
+                self._remember(pairs[n], None)
+        weighed = self._weigh([text for _, text, _ in wanted], labels)
+        for n, text, subheading in wanted:
+            found[n] = self._doubt_of(subheading, weighed[text])
+            self._remember(pairs[n], found[n])
+        return found
+
+    def _remember(self, pair: tuple[str, str], reason: str | None) -> None:
+        with self._lock:
+            self._judged[pair] = reason
+            if len(self._judged) > MOST_WEIGHED:  # the oldest judgement goes first
+                del self._judged[next(iter(self._judged))]
 
     def concern(self, session: Session, declaration: Declaration) -> list[str]:
         """The `Concern` of clearance: a reason for each goods item whose declared code the
@@ -232,8 +252,9 @@ class Classifier:
             for row, label in found:
                 self._labels.add(label)
                 self._last_row = row
-            if found:
-                self._weighed.clear()  # the labels move the rankings
+            if found:  # the labels move the rankings
+                self._weighed.clear()
+                self._judged.clear()
             self._checked_at = now
 
     def _national_lines(self, subheading: str, today: date) -> tuple[NationalLine, ...]:
