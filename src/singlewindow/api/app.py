@@ -36,6 +36,7 @@ from singlewindow.declarations.api import pre_arrival as pre_arrival_router
 from singlewindow.declarations.api import representations as representations_router
 from singlewindow.declarations.api import router as declarations_router
 from singlewindow.declarations.attachments import MOST_BYTES as MOST_ATTACHMENT_BYTES
+from singlewindow.enforcement.api import router as enforcement_router
 from singlewindow.exchange.api import router as exchange_router
 from singlewindow.node import Node
 from singlewindow.origin.api import router as origin_router
@@ -245,6 +246,7 @@ def create_app(node: Node) -> FastAPI:
         aeo_router,
         classification_router,
         transhipment_router,
+        enforcement_router,
     ]
     if node.gateway is not None:
         routers += [exchange_router, origin_router]
