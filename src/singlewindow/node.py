@@ -29,6 +29,7 @@ from singlewindow.enforcement.services import Enforcement, customs_partners
 from singlewindow.exchange import services as exchange
 from singlewindow.exchange.pki import NodeIdentity, TrustList
 from singlewindow.exchange.pmode import ProcessingModes
+from singlewindow.green.services import Green
 from singlewindow.jobs import risk_training, tariff_import
 from singlewindow.jobs.services import Jobs
 from singlewindow.origin.services import Origin
@@ -80,6 +81,7 @@ class Node:
     scheduler: TransitScheduler | None = None
     aeo_scheduler: AeoScheduler | None = None
     transhipment: Transhipment | None = None
+    green: Green | None = None
 
     @property
     def gateway(self) -> exchange.Gateway | None:
@@ -133,10 +135,15 @@ class Node:
         # leg's ACDD; an import whose origin or route they doubt is a reason.
         transhipment = _transhipment(database, settings, network)
         concerns.append(transhipment.concern)
+        # Waste under the Basel Convention: lodged only with what the consent and the
+        # country's rules allow (the packaged sample rules until an administrator sets some).
+        green = Green(database, settings.country)
+        green.ensure_sample_rules()
         clearance = Clearance(
             database,
             settings.country,
             concerns=concerns,
+            restrictions=[green],
             selectivity=chooser,
             tariff=tariff_books(database),
             bus=bus,
@@ -156,7 +163,7 @@ class Node:
         bus.subscribe(DeclarationReleased, classifier.on_release)
         return cls(settings, database, clearance, bus, jobs, transit, aeo, classifier, network,
                    TransitScheduler(transit), AeoScheduler(aeo),
-                   transhipment=transhipment)
+                   transhipment=transhipment, green=green)
 
     def start(self) -> None:
         self.jobs.start()

@@ -38,6 +38,7 @@ from singlewindow.declarations.api import router as declarations_router
 from singlewindow.declarations.attachments import MOST_BYTES as MOST_ATTACHMENT_BYTES
 from singlewindow.enforcement.api import router as enforcement_router
 from singlewindow.exchange.api import router as exchange_router
+from singlewindow.green.api import router as green_router
 from singlewindow.node import Node
 from singlewindow.origin.api import router as origin_router
 from singlewindow.reference.api import router as reference_router
@@ -247,6 +248,7 @@ def create_app(node: Node) -> FastAPI:
         classification_router,
         transhipment_router,
         enforcement_router,
+        green_router,
     ]
     if node.gateway is not None:
         routers += [exchange_router, origin_router]
