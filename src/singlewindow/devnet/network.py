@@ -25,6 +25,7 @@ from singlewindow.core.paths import API_DOCS, api_url
 from singlewindow.devnet import sample
 from singlewindow.devnet.aeo import aeos_of
 from singlewindow.devnet.traffic import Account, Traffic, run_traffic
+from singlewindow.devnet.transhipment import hubs_of
 from singlewindow.devnet.trucks import trucks_of
 from singlewindow.exchange import pki
 from singlewindow.node import PMODE, TRUST_LIST
@@ -228,6 +229,8 @@ COUNTED = [
     ("aeo_declarations", "declarations with an AEO benefit"),
     ("aeo_suspensions", "AEO suspensions"),
     ("aeo_propagation_ms_max", "ms until every partner refused the suspended AEO"),
+    ("transhipments", "consignments transhipped through a hub"),
+    ("origin_laundering_caught", "origins laundered through a hub caught"),
     ("messages_sent", "AS4 messages sent"),
     ("messages_delivered", "AS4 messages delivered"),
     ("duplicates_dropped", "duplicates dropped"),
@@ -236,10 +239,11 @@ COUNTED = [
 
 def riders_of(traffic: Traffic, count: int) -> tuple[list[Callable[[], None]], tuple[str, ...]]:
     """What rides beside the trades: the AEO programme and its suspension midway (every
-    network), the transit trucks (when their route runs)."""
+    network), the transit trucks (when their route runs), three consignments through a
+    hub, one of them laundered (when a running node has a hub port)."""
     jobs: list[Callable[[], None]] = []
     counts: tuple[str, ...] = ()
-    for rider in (aeos_of, trucks_of):
+    for rider in (aeos_of, trucks_of, hubs_of):
         more, keys = rider(traffic, count)
         jobs += more
         counts += keys
