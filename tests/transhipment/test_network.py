@@ -24,6 +24,8 @@ from singlewindow.declarations.model import (
     SupportingDocument,
 )
 from singlewindow.devnet.network import NodeProcess, provision, stop_network
+from singlewindow.devnet.traffic import Traffic
+from singlewindow.devnet.transhipment import hubs_of
 from tests.builders import as_json, import_declaration
 from tests.nodes import free_ports
 from tests.transhipment.builders import arrival_body, departure_body
@@ -153,3 +155,16 @@ def test_the_truthful_origin_is_not_flagged_for_its_origin(net: Net) -> None:
     hubs = [r for r in view["reasons"] if "known for origin laundering" in r]
     assert len(hubs) == 1 and "passed MYPKG on leg 1" in hubs[0], view["reasons"]
     assert "sample listing" in hubs[0]
+
+
+def test_the_traffic_s_trades_through_the_hub_catch_the_laundered_one(net: Net) -> None:
+    traffic = Traffic([node.account() for node in net.nodes.values()])
+    try:
+        jobs, keys = hubs_of(traffic, 1)
+        assert keys == ("transhipments", "origin_laundering_caught") and len(jobs) == 1
+        jobs[0]()  # Malaysia is the hub, Viet Nam the destination
+    finally:
+        traffic.close()
+    assert traffic.counts["transhipments"] == 3
+    assert traffic.counts["origin_laundering_caught"] == 1
+    assert traffic.counts["imports_released"] == 0  # the traffic's own count: not its trades
