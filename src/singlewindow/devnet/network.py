@@ -27,6 +27,7 @@ from singlewindow.devnet.aeo import aeos_of
 from singlewindow.devnet.traffic import Account, Traffic, run_traffic
 from singlewindow.devnet.transhipment import hubs_of
 from singlewindow.devnet.trucks import trucks_of
+from singlewindow.enforcement import messages as enforcement_messages
 from singlewindow.exchange import pki
 from singlewindow.node import PMODE, TRUST_LIST
 from singlewindow.transit import messages as transit_messages
@@ -41,6 +42,7 @@ EXCHANGES = [
     ("urn:asw:origin", "FormD.Rejection"),
     *((transit_messages.SERVICE, action) for action in transit_messages.ACTIONS),
     *((aeo_messages.SERVICE, action) for action in aeo_messages.ACTIONS),
+    *((enforcement_messages.SERVICE, action) for action in enforcement_messages.ACTIONS),
 ]
 
 
