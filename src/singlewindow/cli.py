@@ -480,9 +480,11 @@ def _mount_rooms() -> None:
     from singlewindow.aeo.cli import app as aeo_app
     from singlewindow.classification.cli import classify
     from singlewindow.exchange.cli import app as pki_app
+    from singlewindow.green.cli import app as green_app
     from singlewindow.reference.cli import app as reference_app
     from singlewindow.risk.learning.cli import register
     from singlewindow.tariff.cli import app as tariff_app
+    from singlewindow.transhipment.cli import app as hubs_app
     from singlewindow.transit.cli import app as transit_app
 
     app.add_typer(tariff_app, name="tariff")
@@ -490,6 +492,8 @@ def _mount_rooms() -> None:
     app.add_typer(pki_app, name="pki")
     app.add_typer(transit_app, name="transit")
     app.add_typer(aeo_app, name="aeo")
+    app.add_typer(hubs_app, name="hubs")
+    app.add_typer(green_app, name="green")
     app.command("classify")(classify)
     register(risk_app)
 
