@@ -24,6 +24,8 @@ from singlewindow.core.countries import customs_party, member_state
 from singlewindow.core.paths import API_DOCS, api_url
 from singlewindow.devnet import sample
 from singlewindow.devnet.aeo import aeos_of
+from singlewindow.devnet.enforcement import alerts_of
+from singlewindow.devnet.green import wastes_of
 from singlewindow.devnet.traffic import Account, Traffic, run_traffic
 from singlewindow.devnet.transhipment import hubs_of
 from singlewindow.devnet.trucks import trucks_of
@@ -231,8 +233,13 @@ COUNTED = [
     ("aeo_declarations", "declarations with an AEO benefit"),
     ("aeo_suspensions", "AEO suspensions"),
     ("aeo_propagation_ms_max", "ms until every partner refused the suspended AEO"),
+    ("alerts_raised", "enforcement alerts raised during the run"),
+    ("alert_hits", "declarations an alert selected"),
+    ("alert_hits_reported", "alert hits reported back to the raising node"),
     ("transhipments", "consignments transhipped through a hub"),
     ("origin_laundering_caught", "origins laundered through a hub caught"),
+    ("waste_stopped", "waste shipments stopped (Basel)"),
+    ("waste_passed", "waste shipments passed under consent or attestation"),
     ("messages_sent", "AS4 messages sent"),
     ("messages_delivered", "AS4 messages delivered"),
     ("duplicates_dropped", "duplicates dropped"),
@@ -242,10 +249,11 @@ COUNTED = [
 def riders_of(traffic: Traffic, count: int) -> tuple[list[Callable[[], None]], tuple[str, ...]]:
     """What rides beside the trades: the AEO programme and its suspension midway (every
     network), the transit trucks (when their route runs), three consignments through a
-    hub, one of them laundered (when a running node has a hub port)."""
+    hub, one of them laundered (when a running node has a hub port), and waste shipments
+    with and without consent into one node."""
     jobs: list[Callable[[], None]] = []
     counts: tuple[str, ...] = ()
-    for rider in (aeos_of, trucks_of, hubs_of):
+    for rider in (aeos_of, trucks_of, hubs_of, wastes_of, alerts_of):
         more, keys = rider(traffic, count)
         jobs += more
         counts += keys
