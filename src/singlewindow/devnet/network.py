@@ -24,6 +24,7 @@ from singlewindow.core.countries import customs_party, member_state
 from singlewindow.core.paths import API_DOCS, api_url
 from singlewindow.devnet import sample
 from singlewindow.devnet.aeo import aeos_of
+from singlewindow.devnet.enforcement import alerts_of
 from singlewindow.devnet.green import wastes_of
 from singlewindow.devnet.traffic import Account, Traffic, run_traffic
 from singlewindow.devnet.transhipment import hubs_of
@@ -232,6 +233,9 @@ COUNTED = [
     ("aeo_declarations", "declarations with an AEO benefit"),
     ("aeo_suspensions", "AEO suspensions"),
     ("aeo_propagation_ms_max", "ms until every partner refused the suspended AEO"),
+    ("alerts_raised", "enforcement alerts raised during the run"),
+    ("alert_hits", "declarations an alert selected"),
+    ("alert_hits_reported", "alert hits reported back to the raising node"),
     ("transhipments", "consignments transhipped through a hub"),
     ("origin_laundering_caught", "origins laundered through a hub caught"),
     ("waste_stopped", "waste shipments stopped (Basel)"),
@@ -249,7 +253,7 @@ def riders_of(traffic: Traffic, count: int) -> tuple[list[Callable[[], None]], t
     with and without consent into one node."""
     jobs: list[Callable[[], None]] = []
     counts: tuple[str, ...] = ()
-    for rider in (aeos_of, trucks_of, hubs_of, wastes_of):
+    for rider in (aeos_of, trucks_of, hubs_of, wastes_of, alerts_of):
         more, keys = rider(traffic, count)
         jobs += more
         counts += keys
