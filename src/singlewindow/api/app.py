@@ -36,6 +36,8 @@ from singlewindow.declarations.api import pre_arrival as pre_arrival_router
 from singlewindow.declarations.api import representations as representations_router
 from singlewindow.declarations.api import router as declarations_router
 from singlewindow.declarations.attachments import MOST_BYTES as MOST_ATTACHMENT_BYTES
+from singlewindow.ecommerce.api import MANIFEST_BODY, MANIFEST_PATH
+from singlewindow.ecommerce.api import router as ecommerce_router
 from singlewindow.enforcement.api import router as enforcement_router
 from singlewindow.exchange.api import router as exchange_router
 from singlewindow.green.api import router as green_router
@@ -63,6 +65,8 @@ LARGER_BODIES: Mapping[str, int] = {
     # An inspection photo or scanner image, with its form's fields (API and console).
     f"{API}/declarations/*/attachments": ATTACHMENT_BODY,
     "/declarations/*/attachments": ATTACHMENT_BODY,
+    # A manifest of e-commerce parcels: 10,000 parcels as JSON lines are about 3 MiB.
+    f"{API}{MANIFEST_PATH}": MANIFEST_BODY,
 }
 """Path prefixes whose request bodies may exceed `middleware.MAXIMUM_BODY`."""
 
@@ -249,6 +253,7 @@ def create_app(node: Node) -> FastAPI:
         transhipment_router,
         enforcement_router,
         green_router,
+        ecommerce_router,
     ]
     if node.gateway is not None:
         routers += [exchange_router, origin_router]

@@ -30,6 +30,7 @@ from singlewindow.core.countries import ASEAN
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Problem
 from singlewindow.core.ids import new_id
+from singlewindow.core.money import round_to_minor_unit
 from singlewindow.declarations.lifecycle import representation_problem
 from singlewindow.declarations.repository import representations_between
 from singlewindow.ecommerce.errors import (
@@ -72,8 +73,8 @@ from singlewindow.ecommerce.repository import (
     table,
 )
 from singlewindow.reference.services import ReferenceData
-from singlewindow.risk.services import Selectivity
-from singlewindow.tariff.services import TariffBooks
+from singlewindow.risk.services import Selectivity, selectivity_of
+from singlewindow.tariff.services import TariffBooks, tariff_books
 
 # The classification room's question (`Classifier.doubts`): for (description, declared code)
 # pairs, a reason each code is unlikely for its description, or None.
@@ -479,10 +480,11 @@ class Ecommerce:
         return ParcelView(
             data["id"], data["manifest_id"], data["line"], data["platform"],
             data["order_reference"], data["seller"], data["buyer"], data["description"],
-            data["code"], data["courier"], data["quantity"], Decimal(data["value"]),
+            data["code"], data["courier"], data["quantity"],
+            round_to_minor_unit(Decimal(data["value"]), data["currency"]),
             data["currency"], data["origin"], data["transport_document"], status,
-            _documents(status), Decimal(data["value_national"]), Decimal(data["duty"]),
-            Decimal(data["vat"]), self.currency, data["basis"], tuple(data["notes"]),
+            _documents(status), self._money(data["value_national"]), self._money(data["duty"]),
+            self._money(data["vat"]), self.currency, data["basis"], tuple(data["notes"]),
             tuple(data["split_with"]), as_utc(data["declared_at"]), data.get("decision"),
             data.get("decided_at"),
             tuple(data["reasons"]) if officer else None,
@@ -491,6 +493,9 @@ class Ecommerce:
             data.get("decision_note") if officer else None,
             data.get("decided_by") if officer else None,
         )
+
+    def _money(self, amount: Decimal | int | str) -> Decimal:
+        return round_to_minor_unit(Decimal(amount), self.currency)
 
     def _visible(self, session: Session, reader: Principal, platform: str) -> bool:
         if reader.role in (Role.OFFICER, Role.ADMIN):
@@ -650,6 +655,21 @@ class Ecommerce:
             return row.history() if row else PartyHistory(kind, key)
 
 
+# The room each database is wired with in this process, kept on the database (as selectivity
+# and the tariff books are), for the API and the pages.
+_KEPT_AS = "ecommerce"
+
+
+def ecommerce_of(database: Database, country: str,
+                 code_doubts: CodeDoubts | None = None) -> Ecommerce:
+    """The room for `database`, made at its first use with the node's selectivity and tariff
+    books."""
+    # Asked before `kept`, which holds the database's lock while it makes the room.
+    chooser, books = selectivity_of(database), tariff_books(database)
+    return database.kept(_KEPT_AS, lambda: Ecommerce(
+        database, country, selectivity=chooser, tariff=books, code_doubts=code_doubts))
+
+
 # -- helpers ------------------------------------------------------------------------------------
 
 
@@ -743,5 +763,6 @@ def _consolidate(session: Session, currency: str, *where: Any) -> Consolidation:
         select(ParcelRow.status, func.count(), func.sum(ParcelRow.duty), func.sum(ParcelRow.vat))
         .where(*where).group_by(ParcelRow.status)
     ):
-        due.add(Verdict(status), Decimal(duty or 0), Decimal(vat or 0), count)
+        due.add(Verdict(status), round_to_minor_unit(Decimal(duty or 0), currency),
+                round_to_minor_unit(Decimal(vat or 0), currency), count)
     return due
