@@ -90,8 +90,21 @@ class Net:
             export_country="MY", destination_country="VN", exchange_rate=None,
             documents=documents, items=(steel(exported_as),)))
         exported = self.call("MY", "trader", "POST", "/declarations", export, expect=201)
-        assert exported["status"] == "released", exported
         number = exported["number"]
+        at_the_hub = self.call("MY", "officer", "GET", f"/declarations/{number}")
+        if exported_as != "CN":
+            # The hub's own customs doubts the export first: the goods arrived Chinese.
+            assert exported["status"] == "channelled", exported
+            doubts = [r for r in at_the_hub["reasons"] if "recorded on leg 1" in r]
+            assert doubts and f"origin {exported_as} declared, CN recorded" in doubts[0]
+            assert "MY hub records" in doubts[0]
+            # Its officer lets it go (a certificate of origin was shown); Saigon decides.
+            exported = self.call("MY", "officer", "POST", f"/declarations/{number}/inspection",
+                                 {"outcome": "no_discrepancy",
+                                  "findings": "Malaysian certificate of origin presented"})
+        else:
+            assert not [r for r in at_the_hub["reasons"] if "recorded on leg" in r]
+        assert exported["status"] == "released", exported
         until(lambda: self.call("VN", "officer", "GET", f"/pre-arrival/MY/{number}",
                                 expect=None).status_code == 200, f"ACDD {number} at VN")
         item = replace(steel(imported_as), commodity_code="72082500",

@@ -107,6 +107,11 @@ def test_an_export_sends_the_consignment_s_legs_in_its_acdd(
         assert [(leg.loading_port, leg.unloading_port) for leg in legs] == [
             ("CNSHA", "MYPKG"), ("MYPKG", "VNSGN")]
         assert [i.origin_country for leg in legs for i in leg.items] == ["CN", "CN"]
+        # The hub's own customs holds the export to the origin the goods arrived with.
+        relabelled = replace(export, items=(replace_origin("MY"),))
+        doubts = hub.concern(session, relabelled)
+        assert len(doubts) == 1 and "origin MY declared, CN recorded on leg 1" in doubts[0]
+        assert hub.concern(session, replace(export, items=(replace_origin("CN"),))) == []
         # An export on another document, or an import, carries none.
         other = import_declaration(type=DeclarationType.EXPORT, export_country="MY",
                                    destination_country="VN", exchange_rate=None)

@@ -296,14 +296,16 @@ class Transhipment:
         return ()
 
     def concern(self, session: Session, declaration: Declaration) -> list[str]:
-        """Clearance's `Concern`: at an import, each item whose declared origin differs from
-        the origin an earlier leg recorded, and each whose route passed a hub known for
-        origin laundering of its code, as reasons naming the leg, port, document, origin."""
-        if declaration.type is not DeclarationType.IMPORT:
-            return []
+        """Clearance's `Concern`: each item whose declared origin differs from the origin an
+        earlier leg recorded (an import: from the ACDD it cites or this node's hub records;
+        an export sending on a consignment from this node's hub: from the arrival), and at an
+        import each whose route passed a hub known for origin laundering of its code, as
+        reasons naming the leg, port, document, origin."""
         legs, source = self._legs(session, declaration)
         items = declared_items(declaration)
         reasons = origin_mismatches(items, legs, source) if legs else []
+        if declaration.type is DeclarationType.EXPORT:
+            return reasons  # the route is the destination's to judge
         listings = self._listings(session, current_only=False)
         route = Route(self.clock().date(), legs,
                       None if legs else declaration.export_country)
