@@ -479,6 +479,7 @@ def migrate(country: CountryOption = "VN") -> None:
 def _mount_rooms() -> None:
     from singlewindow.aeo.cli import app as aeo_app
     from singlewindow.classification.cli import classify
+    from singlewindow.enforcement.cli import app as alerts_app
     from singlewindow.exchange.cli import app as pki_app
     from singlewindow.green.cli import app as green_app
     from singlewindow.reference.cli import app as reference_app
@@ -493,6 +494,7 @@ def _mount_rooms() -> None:
     app.add_typer(pki_app, name="pki")
     app.add_typer(transit_app, name="transit")
     app.add_typer(aeo_app, name="aeo")
+    app.add_typer(alerts_app, name="alerts")
     app.add_typer(hubs_app, name="hubs")
     app.add_typer(hubs_app, name="hubs")
     app.add_typer(green_app, name="green")
