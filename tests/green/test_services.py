@@ -6,6 +6,7 @@ consent's use never over its quantity, even with lodgements racing (PostgreSQL, 
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -21,7 +22,7 @@ from singlewindow.green.errors import ConsentConflict, InvalidConsent, InvalidRu
 from singlewindow.green.model import CountryRule, RuleKind
 from singlewindow.green.repository import ConsentRow, take
 from singlewindow.green.services import Green
-from tests.builders import ADMIN, OFFICER, TRADER
+from tests.builders import ADMIN, OFFICER, TRADER, import_declaration
 from tests.green.builders import consent, waste_import
 
 
@@ -216,3 +217,13 @@ def test_racing_lodgements_never_take_more_than_the_consent(lodging, green, data
         t.join(60)
     assert sorted(outcomes) == ["passed"] * 3 + ["stopped"] * 3
     assert used(database) == 9000 and stored(database) == 3
+
+
+def test_an_amendment_without_the_waste_gives_its_kilograms_back(lodging, green, database):
+    green.record_consent(current(), OFFICER)
+    view = lodging.lodge(waste_import("LRN-W1", kg="6000"), TRADER)
+    coffee = import_declaration("LRN-W1")
+    lodging.amend(view.number, replace(coffee, exporter=waste_import().exporter),
+                  view.version, TRADER)
+    assert used(database) == 0
+    assert green.figures().passed == 1  # the shipment was lodged as waste once

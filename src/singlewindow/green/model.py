@@ -209,7 +209,7 @@ def concerns(declaration: Declaration) -> bool:
     )
 
 
-def item_problems(item: WasteItem, kind: DeclarationType, on: date) -> list[Problem]:
+def item_problems(item: WasteItem, on: date) -> list[Problem]:
     """What is wrong with one item's Basel classification, whatever consents and rules say."""
     path = f"items.{item.index}"
     hs = item.commodity_code[:6]
@@ -526,7 +526,7 @@ def check_declaration(
     exporter = declaration.exporter.id if declaration.exporter else None
     importer = declaration.importer.id if declaration.importer else None
     for item in waste_items(declaration):
-        found = item_problems(item, declaration.type, on)
+        found = item_problems(item, on)
         if not found:
             found = rules_problems(item, rules, direction, country, on)
         entry = BASEL.get(item.basel_code or "")

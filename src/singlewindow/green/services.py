@@ -247,6 +247,8 @@ class Green:
                 on: date) -> list[Problem]:
         now = utcnow()
         give_back(session, number, now)  # an amendment's earlier version held these
+        if not concerns(declaration):
+            return []
         session.flush()
         found, uses = self._checked(session, declaration, on)
         if found:
