@@ -80,6 +80,16 @@ def test_what_leaves_never_exceeds_what_arrived_over_several_departures() -> Non
     check_departure(departure("MSKU0000000002", quantity="100000"), arrived, [first], "MY")
 
 
+def test_what_has_not_happened_yet_is_not_recorded() -> None:
+    with pytest.raises(InvalidLeg) as early:
+        check_arrival(arrival(), "MY", today=date(2026, 11, 18))
+    assert paths(early.value) == {"arrived_on"}
+    check_arrival(arrival(), "MY", today=date(2026, 11, 19))  # a day's grace
+    with pytest.raises(InvalidLeg) as leaving:
+        check_departure(departure(), arrival(), [], "MY", today=date(2026, 11, 21))
+    assert paths(leaving.value) == {"departed_on"}
+
+
 def test_a_departure_home_or_before_the_arrival_or_on_the_same_document_is_refused() -> None:
     with pytest.raises(InvalidLeg) as refused:
         check_departure(departure("COSU6300012345", to_port="MYTPP",

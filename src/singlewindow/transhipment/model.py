@@ -21,7 +21,7 @@ import enum
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from singlewindow.core.countries import is_country
@@ -35,6 +35,7 @@ HS_PREFIX = re.compile(r"[0-9]{2}([0-9]{2}){0,3}")  # a chapter, heading, subhea
 DOCUMENT = re.compile(r"[A-Z0-9][A-Z0-9-]{3,34}")  # a bill of lading or air waybill number
 
 NAME_LIMIT = 200
+ONE_DAY = timedelta(days=1)
 TEXT_LIMIT = 1000
 MAX_ITEMS = 99
 
@@ -207,10 +208,13 @@ def _document_problems(number: str, path: str, problems: list[Problem]) -> None:
                                       "digits or dashes"))
 
 
-def check_arrival(arrival: Arrival, country: str) -> None:
-    """Refuse an arrival this node cannot record: not at one of its hubs, from nowhere, with
-    goods without a known origin. Every problem at once."""
+def check_arrival(arrival: Arrival, country: str, today: date | None = None) -> None:
+    """Refuse an arrival this node cannot record: not at one of its hubs, from nowhere, not
+    yet arrived (after `today`, a day's grace for the time zones), with goods without a known
+    origin. Every problem at once."""
     problems: list[Problem] = []
+    if today is not None and arrival.arrived_on > today + ONE_DAY:
+        problems.append(Problem("arrived_on", f"after today ({today}): record it once arrived"))
     if (problem := hub_port_problem(country, arrival.port)) is not None:
         problems.append(Problem("port", problem))
     if (problem := port_problem(arrival.from_port)) is not None:
@@ -248,7 +252,7 @@ def _sequence_problems(sequences: Sequence[int], problems: list[Problem]) -> Non
 
 
 def check_departure(departure: Departure, arrival: Arrival, departed: Iterable[Departure],
-                    country: str) -> None:
+                    country: str, today: date | None = None) -> None:
     """Refuse a departure the arrival it continues does not allow: goods of another origin
     or subheading than arrived, more than arrived (less what earlier departures took), before
     the arrival, or to the hub's own country (an import, not a transhipment)."""
@@ -268,6 +272,8 @@ def check_departure(departure: Departure, arrival: Arrival, departed: Iterable[D
     _text_problems(departure.carrier, "carrier", NAME_LIMIT, problems)
     if departure.departed_on < arrival.arrived_on:
         problems.append(Problem("departed_on", f"before the arrival on {arrival.arrived_on}"))
+    elif today is not None and departure.departed_on > today + ONE_DAY:
+        problems.append(Problem("departed_on", f"after today ({today}): record it once left"))
     if not departure.goods:
         problems.append(Problem("goods", "at least one goods item is required"))
     if len(departure.goods) > MAX_ITEMS:

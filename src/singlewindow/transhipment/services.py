@@ -133,7 +133,7 @@ class Transhipment:
         cites the ACDD of its earlier leg, each item's origin is the ACDD's (an origin given
         that differs is refused), and the ACDD's own earlier legs are kept with it."""
         _officer(actor, "record arrivals at a hub")
-        check_arrival(arrival, self.country)
+        check_arrival(arrival, self.country, self.clock().date())
         with self.database.unit_of_work() as session:
             earlier: list[dict[str, object]] = []
             if arrival.acdd_country is not None and arrival.acdd_number is not None:
@@ -182,14 +182,16 @@ class Transhipment:
         goods re-packed perhaps, never of another origin or beyond what arrived."""
         _officer(actor, "record departures from a hub")
         with self.database.unit_of_work() as session:
-            row = self._arrival_row(session, departure.port, departure.arrival_document)
+            # The arrival locked: two departures at once cannot both take what is left.
+            row = self._arrival_row(session, departure.port, departure.arrival_document,
+                                    lock=True)
             if row is None:
                 raise InvalidLeg([Problem("arrival_document",
                                           f"no arrival on {departure.arrival_document} at "
                                           f"{departure.port}")])
             arrival = arrival_of(row)
             departed = self._departures(session, row)
-            check_departure(departure, arrival, departed, self.country)
+            check_departure(departure, arrival, departed, self.country, self.clock().date())
             if session.scalar(select(DepartureRow.id).where(
                     DepartureRow.port == departure.port,
                     DepartureRow.transport_document == departure.transport_document)):
@@ -199,9 +201,11 @@ class Transhipment:
             session.flush()
             return self._consignment(session, row)
 
-    def _arrival_row(self, session: Session, port: str, document: str) -> ArrivalRow | None:
-        return session.scalar(select(ArrivalRow).where(ArrivalRow.port == port,
-                                                       ArrivalRow.transport_document == document))
+    def _arrival_row(self, session: Session, port: str, document: str,
+                     lock: bool = False) -> ArrivalRow | None:
+        query = select(ArrivalRow).where(ArrivalRow.port == port,
+                                         ArrivalRow.transport_document == document)
+        return session.scalar(query.with_for_update() if lock else query)
 
     def _departures(self, session: Session, row: ArrivalRow) -> list[Departure]:
         rows = session.scalars(select(DepartureRow).where(DepartureRow.arrival_id == row.id)
