@@ -158,6 +158,8 @@ class Classifier:
                 wanted.append((n, text, subheading))
             else:
                 self._remember(pairs[n], None)
+        if not wanted:
+            return found
         weighed = self._weigh([text for _, text, _ in wanted], labels)
         for n, text, subheading in wanted:
             found[n] = self._doubt_of(subheading, weighed[text])
