@@ -335,6 +335,9 @@ class Ecommerce:
         (`InvalidManifest`) and nothing is kept."""
         now = now or utcnow()
         today = now.date()
+        if submitter.role is not Role.TRADER or not submitter.party_id:
+            raise NotForPlatform("a manifest is submitted by a trader: the platform or courier, "
+                                 "or its representative")
         kind = manifest_format(content_type)
         platform = (platform or submitter.party_id or "").strip()
         if not platform or len(platform) > MAX_PARTY:
