@@ -70,3 +70,44 @@ def test_an_officer_s_label_puts_its_code_first_for_the_same_description(
 def test_the_ranker_s_softmax_is_the_model_s() -> None:
     scores = [2.0, 1.5, 0.2, -1.0]
     assert np.allclose(softmax_of(np.array(scores), 0.2), softmax(scores, 0.2))
+
+
+def test_the_labels_held_are_the_newest_of_each_description() -> None:
+    labels = LearntLabels(most_per_description=10)
+    for _ in range(10):
+        labels.add(Label("Bamboo fibre baby bowl", "392410", confirmed=False))
+    for _ in range(10):  # an officer since corrected it, ten times over
+        labels.add(Label("bamboo fibre baby bowl", "441911", confirmed=False))
+    assert len(labels) == 10
+    assert labels.exact("Baby bowl, bamboo fibre") == {"441911": 10}
+    assert labels.counts() == {"441911": 10}
+
+
+def test_the_labels_held_are_bounded_in_all_the_oldest_let_go(ranker: Assistant) -> None:
+    labels = LearntLabels(most=3)
+    titles = [f"{kind} garden chair" for kind in ("rattan", "teak", "bamboo", "steel", "plastic")]
+    for title in titles:
+        labels.add(Label(title, "940179"))
+    assert [label.description for label in labels.labels] == titles[2:]
+    assert labels.exact("rattan garden chair") == {}
+    assert labels.exact("plastic garden chair") == {"940179": 5}
+    assert labels.counts() == {"940179": 3}
+    near = labels.near(["rattan", "garden", "chair"], ranker.stemmer)
+    assert near == {"940179": 0.5}, "only the kept labels are near (2 of 4 words)"
+    for _ in range(1000):  # however many arrive, no more are held
+        labels.add(Label("teak garden chair", "940161"))
+    assert len(labels) == 3 and labels.counts() == {"940161": 3}
+    assert labels.exact("teak garden chair") == {"940161": 15}
+
+
+def test_an_officer_s_correction_overrules_earlier_labels(ranker: Assistant) -> None:
+    labels = LearntLabels()
+    title = "Bamboo fibre baby bowl set with spoon"
+    for _ in range(8):  # released eight times under plastic tableware
+        labels.add(Label(title, "392410", confirmed=False))
+    labels.add(Label(title, "441911"))  # an officer corrects it: wooden tableware
+    assert labels.exact(title) == {"441911": 5}
+    [ranked] = ranker.rank([title], 3, labels)
+    assert ranked[0].code == "441911" and ranked[0].learnt
+    labels.add(Label(title, "441911", confirmed=False))  # later releases add to it
+    assert labels.exact(title) == {"441911": 6}

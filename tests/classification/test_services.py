@@ -88,3 +88,18 @@ def test_a_release_by_rule_teaches_nothing(sqlite_database: Database, ranker: As
         classifier.on_release(session, event)
     with sqlite_database.unit_of_work() as session:
         assert session.scalars(select(LabelRow)).all() == []
+
+
+def test_a_worker_reads_only_the_newest_labels_it_holds(
+        sqlite_database: Database, ranker: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    teacher = Classifier(sqlite_database, ranker=ranker)
+    titles = [f"{kind} garden chair" for kind in ("rattan", "teak", "bamboo", "steel")]
+    for title in titles:
+        teacher.learn(title, "940179", OFFICER)
+    monkeypatch.setattr(services, "LABELS_RECHECK_SECONDS", 0.0)
+    worker = Classifier(sqlite_database, ranker=ranker, most_labels=2)
+    worker.suggest("garden chair")
+    assert [label.description for label in worker._labels.labels] == titles[2:]
+    worker.learn("plastic garden chair", "940179", OFFICER)
+    assert [label.description for label in worker._labels.labels] == [
+        "steel garden chair", "plastic garden chair"]

@@ -18,7 +18,7 @@ import json
 import os
 import re
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -175,45 +175,100 @@ class Label:
     confirmed: bool = True  # False: a cleared declaration's code, not an officer's word
 
 
+# How many labels a node holds in memory: the newest of each description (a description's
+# older labels say what its newer ones say, or what an officer since corrected) and the newest
+# overall, so that years of releases cannot grow a worker without bound (about 1 kB each).
+MOST_LABELS_PER_DESCRIPTION = 10
+MOST_LABELS = 20_000
+
+
 @dataclass
 class LearntLabels:
     """The labels a node has learnt, indexed for the ranker: an exact match of the normalised
-    description, and a BM25 over the labelled descriptions for near ones."""
+    description, and a BM25 over the labelled descriptions for near ones. Bounded: at most
+    `most_per_description` of one description and `most` in all, the oldest let go first.
+    An officer's label lets go the description's earlier labels of other codes: a correction
+    ranks first for the description however often the other code was released before."""
 
-    labels: list[Label] = field(default_factory=list)
+    most: int = MOST_LABELS
+    most_per_description: int = MOST_LABELS_PER_DESCRIPTION
+    _order: OrderedDict[int, Label] = field(default_factory=OrderedDict)  # serial: label
+    _of: dict[str, deque[int]] = field(default_factory=dict)  # normalised: its serials
+    _serial: int = 0
     _exact: dict[str, Counter[str]] = field(default_factory=dict)
+    _counts: Counter[str] = field(default_factory=Counter)
     _words: list[frozenset[str]] = field(default_factory=list)
     _index: Any = None
+    _indexed: list[Label] = field(default_factory=list)
     _stale: bool = True
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @property
+    def labels(self) -> list[Label]:
+        """The labels held, oldest first."""
+        with self._lock:
+            return list(self._order.values())
+
+    def __len__(self) -> int:
+        return len(self._order)
+
     def add(self, label: Label) -> None:
         with self._lock:
-            self.labels.append(label)
-            weight = 5 if label.confirmed else 1  # an officer's word outweighs a release
-            self._exact.setdefault(normalised(label.description), Counter())[label.code] += (
-                weight)
+            self._serial += 1
+            key = normalised(label.description)
+            self._order[self._serial] = label
+            serials = self._of.setdefault(key, deque())
+            serials.append(self._serial)
+            self._exact.setdefault(key, Counter())[label.code] += _weight(label)
+            self._counts[label.code] += 1
+            if label.confirmed:  # an officer's correction overrules what was said before
+                for earlier in [n for n in serials if self._order[n].code != label.code]:
+                    self._forget(earlier)
+            if len(serials) > self.most_per_description:
+                self._forget(serials[0])
+            while len(self._order) > self.most:
+                self._forget(next(iter(self._order)))
             self._stale = True
 
+    def _forget(self, serial: int) -> None:
+        """Let a label go (the oldest of its description, whichever way it is chosen)."""
+        label = self._order.pop(serial)
+        key = normalised(label.description)
+        serials = self._of[key]
+        serials.remove(serial)  # the description's oldest (at the left) or overruled
+        votes = self._exact[key]
+        votes[label.code] -= _weight(label)
+        if votes[label.code] <= 0:
+            del votes[label.code]
+        if not serials:
+            del self._of[key], self._exact[key]
+        self._counts[label.code] -= 1
+        if self._counts[label.code] <= 0:
+            del self._counts[label.code]
+
     def counts(self) -> Counter[str]:
-        return Counter(label.code for label in self.labels)
+        with self._lock:
+            return Counter(self._counts)
 
     def exact(self, description: str) -> Counter[str]:
-        return self._exact.get(normalised(description), Counter())
+        with self._lock:
+            return Counter(self._exact.get(normalised(description), ()))
 
     def near(self, asked: list[str], stemmer: Any) -> dict[str, float]:
         """The codes of labelled descriptions sharing at least half their words with the
         description (Jaccard on stemmed words), each with its best overlap."""
         with self._lock:
             if self._stale:
-                self._words = [frozenset(words(lab.description, stemmer)) for lab in self.labels]
+                self._indexed = list(self._order.values())
+                self._words = [frozenset(words(lab.description, stemmer))
+                               for lab in self._indexed]
                 documents = [sorted(w) or [""] for w in self._words]
                 self._index = None
                 if documents:
                     self._index = bm25s.BM25()
                     self._index.index(documents, show_progress=False)
                 self._stale = False
-            index, label_words, labels = self._index, self._words, list(self.labels)
+            index, label_words, labels = self._index, self._words, self._indexed
         asked_set = frozenset(asked)
         if index is None or not asked_set:
             return {}
@@ -246,6 +301,10 @@ class Weighed:
 
     ranked: list[Ranked]
     chapters: npt.NDArray[np.float32]
+
+
+def _weight(label: Label) -> int:
+    return 5 if label.confirmed else 1  # an officer's word outweighs a release
 
 
 def softmax_of(scores: Scores, temperature: float) -> Scores:
@@ -322,7 +381,7 @@ class Assistant:
 
     def _prior(self, labels: LearntLabels | None) -> Scores:
         """log(1 + declarations) per subheading, scaled to 0..1: CIDD's and the labels'."""
-        if labels is None or not labels.labels:
+        if labels is None or not len(labels):
             return self._declared_prior
         return self._prior_of(self._declared + labels.counts())
 

@@ -33,8 +33,10 @@ def add(session: Session, label: Label, *, by: str, at: datetime,
                          given_at=at, declaration=declaration))
 
 
-def since(session: Session, after: int) -> list[tuple[int, Label]]:
-    """The labels stored after row `after`, oldest first."""
+def since(session: Session, after: int, newest: int) -> list[tuple[int, Label]]:
+    """The labels stored after row `after`, oldest first: the `newest` of them at most (a
+    worker holds no more; at its start it reads those, not years of labels)."""
     rows = session.scalars(
-        select(LabelRow).where(LabelRow.id > after).order_by(LabelRow.id)).all()
-    return [(r.id, Label(r.description, r.subheading, r.confirmed)) for r in rows]
+        select(LabelRow).where(LabelRow.id > after).order_by(LabelRow.id.desc())
+        .limit(newest)).all()
+    return [(r.id, Label(r.description, r.subheading, r.confirmed)) for r in reversed(rows)]

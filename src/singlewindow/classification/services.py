@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from singlewindow.access.model import Principal, Role
 from singlewindow.classification import repository
 from singlewindow.classification.assistant import (
+    MOST_LABELS,
     Assistant,
     Label,
     LearntLabels,
@@ -80,12 +81,13 @@ class Classifier:
     when they moved, at most every `LABELS_RECHECK_SECONDS`), its schedule's national lines."""
 
     def __init__(self, database: Database, country: str | None = None,
-                 tariff: TariffBooks | None = None, ranker: Assistant | None = None) -> None:
+                 tariff: TariffBooks | None = None, ranker: Assistant | None = None,
+                 most_labels: int = MOST_LABELS) -> None:
         self.database = database
         self.country = country
         self.tariff = tariff
         self._ranker = ranker
-        self._labels = LearntLabels()
+        self._labels = LearntLabels(most=most_labels)
         self._last_row = 0
         self._checked_at = float("-inf")
         self._lock = threading.Lock()
@@ -250,7 +252,7 @@ class Classifier:
 
     def _read_labels(self, session: Session, now: float) -> None:
         with self._lock:
-            found = repository.since(session, self._last_row)
+            found = repository.since(session, self._last_row, self._labels.most)
             for row, label in found:
                 self._labels.add(label)
                 self._last_row = row
