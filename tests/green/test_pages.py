@@ -70,3 +70,29 @@ def test_a_trader_is_not_shown_the_pages(node: NodeClient) -> None:
     assert 'href="/green/consents"' not in trader.get("/", follow_redirects=True).text
     menu = console_as(node, "officer").get("/green/rules").text
     assert 'href="/green/consents"' in menu and 'href="/green/rules"' in menu
+
+
+WASTE_FORM = {
+    "type": "IM", "lrn": "WEB-WASTE-1", "declarant_name": "Sample Trader Co.",
+    "office": "VNHCM01", "export_country": "KH", "destination_country": "VN",
+    "transport_mode": "1", "incoterm": "FCA", "invoice_currency": "USD",
+    "freight": "600", "insurance": "0",
+    "items-0-commodity_code": "39159000", "items-0-description": "Mixed plastic waste, baled",
+    "items-0-origin_country": "KH", "items-0-quantity": "5000", "items-0-quantity_unit": "kg",
+    "items-0-net_mass": "5000", "items-0-gross_mass": "5100", "items-0-invoice_amount": "750",
+}
+
+
+def test_the_declaration_form_takes_the_basel_data_and_shows_what_stops_it(
+        node: NodeClient) -> None:
+    trader = console_as(node, "trader")
+    page = trader.get("/declarations/new").text
+    assert 'name="items-0-basel_code"' in page and 'name="items-0-contamination_share"' in page
+    stopped = trader.post_form("/declarations/new", {**WASTE_FORM, "action": "lodge"})
+    assert stopped.status_code == 422
+    assert "item 1: HS 391590 is waste: a Basel code is needed" in stopped.text
+    attested = {**WASTE_FORM, "items-0-basel_code": "B3011",
+                "items-0-recycling_attestation": "ATT-2026-9",
+                "items-0-contamination_share": "0.003", "action": "lodge"}
+    lodged = trader.post_form("/declarations/new", attested)
+    assert lodged.status_code == 303, lodged.text

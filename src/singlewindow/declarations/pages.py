@@ -65,7 +65,9 @@ MOST_ITEMS = 99  # the form's limit; the API takes more, by file
 HEADER_FIELDS = ("type", "lrn", "office", "export_country", "destination_country",
                  "transport_mode", "incoterm", "invoice_currency", "freight", "insurance")
 ITEM_FIELDS = ("commodity_code", "description", "origin_country", "quantity", "quantity_unit",
-               "net_mass", "gross_mass", "invoice_amount")
+               "net_mass", "gross_mass", "invoice_amount",
+               # waste under the Basel Convention (the green room checks them)
+               "basel_code", "waste_consent", "recycling_attestation", "contamination_share")
 """The form's fields: the API's names, items as `items-N-field` (N from 0)."""
 
 
