@@ -59,13 +59,16 @@ def test_a_trader_may_not_teach(vietnam: NodeClient) -> None:
     assert "officer" in answer.json()["detail"]
 
 
-def test_an_empty_description_is_refused_with_the_reason(vietnam: NodeClient) -> None:
-    answer = vietnam.client.post(SUGGESTIONS, json={"text": "   "},
+@pytest.mark.parametrize("empty", ["", "   ", "\n\t"])
+def test_an_empty_description_is_refused_with_the_reason(vietnam: NodeClient,
+                                                         empty: str) -> None:
+    answer = vietnam.client.post(SUGGESTIONS, json={"text": empty},
                                  headers=vietnam.as_("trader"))
     assert answer.status_code == 422
     problem = answer.json()
     assert problem["errors"] == [{"path": "text", "message": problem["errors"][0]["message"]}]
     assert "the goods description is empty" in problem["detail"]
+    assert "suggestions" not in problem
 
 
 def test_suggestions_need_a_token(vietnam: NodeClient) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from singlewindow.classification.assistant import Assistant
@@ -30,10 +31,28 @@ def test_one_description_as_a_table(ranker: Assistant) -> None:
     assert "0901.21" in result.stdout
 
 
-def test_an_empty_description_is_refused(ranker: Assistant) -> None:
-    result = runner.invoke(app, ["classify", "  "])
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_description_is_refused(ranker: Assistant, empty: str) -> None:
+    result = runner.invoke(app, ["classify", empty])
     assert result.exit_code == 1
     assert "the goods description is empty" in result.stderr
+    assert result.stdout == ""
+
+
+def test_in_batch_an_empty_description_is_a_line_with_the_reason(
+        ranker: Assistant, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"text": " ", "sku": "E1"}) + "\n"
+                      + json.dumps({"text": "Roasted coffee beans 1kg arabica"}) + "\n",
+                      encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["classify", "--file", str(source), "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "line 1" in result.stderr and "the goods description is empty" in result.stderr
+    empty, coffee = [json.loads(line) for line in target.read_text().splitlines()]
+    assert empty["sku"] == "E1" and "codes" not in empty
+    assert "the goods description is empty" in empty["error"]
+    assert coffee["codes"][0][:4] == "0901"
 
 
 def test_a_file_in_batch_with_a_malformed_line(ranker: Assistant, tmp_path: Path) -> None:
