@@ -15,6 +15,11 @@ levels, the fusion), after one warm-up, `--repeat` times over the set: p50, p99 
 about 75 ms). Throughput: the whole set in batches of 32, as `singlewindow classify --file`
 does. The first load (packaged embeddings, BM25 indexes) is timed apart.
 
+Doubts (`Classifier.doubt`, the rule of `services.DOUBT_*`): how often the true code of a
+listing is flagged as very unlikely (false flags, per part), and how often a code of another
+chapter put on the same title (five drawn per title from the other titles' codes, seeded) is
+flagged (caught).
+
 The last line is one JSON object of the figures.
 """
 
@@ -23,11 +28,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
 from singlewindow.classification.assistant import Assistant
+from singlewindow.classification.services import Classifier
+from singlewindow.core.db import Database
+from singlewindow.core.migrate import upgrade
 
 LISTINGS = Path(__file__).resolve().parents[1] / "tests" / "classification" / "listings.jsonl"
 BATCH = 32
@@ -44,6 +54,34 @@ def accuracy(ranker: Assistant, rows: list[dict[str, str]]) -> tuple[float, floa
     top5 = sum(r["code"] in [s.code for s in f] for f, r in zip(found, rows, strict=True))
     chapter = sum(f[0].code[:2] == r["code"][:2] for f, r in zip(found, rows, strict=True))
     return top1 / len(rows), top5 / len(rows), chapter / len(rows)
+
+
+def doubts(ranker: Assistant, rows: list[dict[str, str]]) -> dict[str, float]:
+    """False flags on the true codes, per part, and the share of other chapters' codes
+    caught, on a classifier with no labels (a fresh SQLite database)."""
+    home = tempfile.mkdtemp(prefix="sw-doubts-")
+    database = Database(f"sqlite:///{home}/doubts.db")
+    upgrade(database)
+    classifier = Classifier(database, ranker=ranker)
+    rng = random.Random(1)
+    codes = sorted({r["code"] for r in rows})
+    figures: dict[str, float] = {}
+    flagged = classifier.doubts([(r["text"], r["code"]) for r in rows])
+    for part in ("tuning", "held-out", None):
+        chosen = [f for f, r in zip(flagged, rows, strict=True)
+                  if part is None or r.get("set") == part]
+        false = sum(f is not None for f in chosen)
+        name = part or "all"
+        print(f"  doubts, true code flagged ({name}): {false} of {len(chosen)} "
+              f"({false / len(chosen):.1%})")
+        figures[f"false_flags_{name.replace('-', '_')}"] = round(false / len(chosen), 3)
+    wrong = [(r["text"], c) for r in rows
+             for c in rng.sample([c for c in codes if c[:2] != r["code"][:2]], 5)]
+    caught = sum(f is not None for f in classifier.doubts(wrong))
+    print(f"  doubts, another chapter's code flagged: {caught} of {len(wrong)} "
+          f"({caught / len(wrong):.1%})")
+    database.dispose()
+    return figures | {"other_chapter_caught": round(caught / len(wrong), 3)}
 
 
 def main() -> None:
@@ -76,6 +114,8 @@ def main() -> None:
         elif part == "held-out":
             figures |= {"held_out_top1_6": round(top1, 3), "held_out_top5_6": round(top5, 3),
                         "held_out_top1_2": round(chapter, 3)}
+
+    figures |= doubts(ranker, rows)
 
     texts = [r["text"] for r in rows]
     latencies: list[float] = []
