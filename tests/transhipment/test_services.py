@@ -13,11 +13,20 @@ import pytest
 from sqlalchemy import func, select
 
 from singlewindow.access.model import Principal, Role
+from singlewindow.core.clock import utcnow
 from singlewindow.core.db import Database
 from singlewindow.core.errors import Forbidden
 from singlewindow.declarations.model import DeclarationType, GoodsItem, SupportingDocument
+from singlewindow.declarations.prearrival import AcddLeg, AcddLegItem, acdd_document
+from singlewindow.declarations.repository import PreArrivalRow
 from singlewindow.transhipment.errors import InvalidLeg, LegConflict, UnknownConsignment
-from singlewindow.transhipment.model import LaunderingHub
+from singlewindow.transhipment.model import (
+    DeclaredItem,
+    LaunderingHub,
+    Route,
+    laundering_hubs_passed,
+    origin_mismatches,
+)
 from singlewindow.transhipment.repository import ArrivalRow, DepartureRow, LaunderingHubRow
 from singlewindow.transhipment.services import Transhipment, ensure_sample_listings
 from tests.builders import COFFEE, import_declaration
@@ -154,3 +163,44 @@ def test_the_administrator_keeps_the_dated_list_and_samples_are_marked(
         hub.add_listing(LaunderingHub("SG", "8", date(2026, 6, 1)), ADMIN)
     assert {p.path for p in refused.value.problems} == {"port", "hs_prefix"}
     assert count(database, LaunderingHubRow) == len(samples) + 1
+
+
+def received(database: Database, legs: tuple[AcddLeg, ...]) -> str:
+    """An ACDD from Viet Nam to Malaysia for the steel, as if received, with `legs`."""
+    export = import_declaration(type=DeclarationType.EXPORT, export_country="VN",
+                                destination_country="MY", exchange_rate=None,
+                                items=(replace_origin("CN"),))
+    number = "VN26VNHCM0000000042"
+    with database.unit_of_work() as session:
+        session.add(PreArrivalRow(
+            export_reference=number, export_country="VN", message_id="m-1",
+            consignee_id="VNTRADER0001",
+            data=acdd_document(number, export, utcnow(), legs), channel="green",
+            risk_score=None, reasons=[], received_at=utcnow()))
+    return number
+
+
+def test_an_arrival_citing_its_acdd_takes_its_origin_and_its_earlier_legs(
+        hub: Transhipment, database: Database) -> None:
+    first = AcddLeg(1, "N705", "COSU1111111111", "CNSHA", "VNSGN", "COSCO Shipping",
+                    date(2026, 11, 10), (AcddLegItem("720825", "CN", Decimal("250000"), "kg"),))
+    number = received(database, (first,))
+    # The origin given differs from the ACDD's: refused, nothing recorded.
+    with pytest.raises(InvalidLeg) as refused:
+        hub.record_arrival(arrival(origin="VN", acdd_country="VN", acdd_number=number),
+                           OFFICER)
+    assert f"ACDD {number} records origin CN, not VN" in str(refused.value)
+    assert count(database, ArrivalRow) == 0
+    # Without an origin, the ACDD's is taken; the leg before Saigon stays with the goods.
+    arrived = hub.record_arrival(arrival(origin="", acdd_country="VN", acdd_number=number,
+                                         from_port="VNSGN"), OFFICER)
+    assert arrived.arrival.goods[0].origin_country == "CN"
+    left = hub.record_departure(departure(to_port="THLCH"), OFFICER)
+    assert [(leg.sequence, leg.loading_port, leg.unloading_port) for leg in left.legs] == [
+        (1, "CNSHA", "VNSGN"), (2, "VNSGN", "MYPKG"), (3, "MYPKG", "THLCH")]
+    # Both hubs the route passed count for a listing, and the earliest leg names the origin.
+    items = [DeclaredItem(1, "72082500", "MY")]
+    assert "leg 1 (CNSHA → VNSGN" in origin_mismatches(items, left.legs, "x")[0]
+    passed = laundering_hubs_passed(items, Route(date(2026, 12, 1), left.legs),
+                                    [LaunderingHub("VNSGN", "7208", date(2026, 1, 1))])
+    assert passed and "passed VNSGN on leg 1" in passed[0]
