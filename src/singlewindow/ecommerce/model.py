@@ -123,9 +123,10 @@ class Parcel:
     goods_key: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.buyer_key = normalised(self.buyer)
-        self.seller_key = normalised(self.seller)
-        self.goods_key = normalised(self.description)
+        # Within the stored columns' lengths (casefolding can lengthen a text: ß → ss).
+        self.buyer_key = normalised(self.buyer)[:MAX_PARTY]
+        self.seller_key = normalised(self.seller)[:MAX_PARTY]
+        self.goods_key = normalised(self.description)[:MAX_DESCRIPTION]
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def _text(raw: Mapping[str, object], name: str, limit: int, at: str,
     if len(value) > limit:
         problems.append(Problem(f"{at}.{name}", f"{name} is at most {limit} characters"))
         return None
-    if _CONTROL.search(value):
+    if not value.isprintable() and _CONTROL.search(value):  # the fast test first
         problems.append(Problem(f"{at}.{name}",
                                 f"{name} must be one line without control characters"))
         return None

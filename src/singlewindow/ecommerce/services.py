@@ -14,9 +14,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -145,19 +146,25 @@ class ManifestView:
 
 @dataclass
 class ManifestResult:
-    """A submitted manifest with every parcel's result (in line order)."""
+    """A submitted manifest with every parcel's result (in line order), made when asked (the
+    API answers with the manifest and pages the results)."""
 
     manifest: ManifestView
-    results: list[ParcelView] = field(default_factory=list)
+    rows: list[dict[str, Any]]
+    room: Ecommerce
+
+    @cached_property
+    def results(self) -> list[ParcelView]:
+        return [self.room._view(row, officer=False) for row in self.rows]
 
 
 def _documents(status: Verdict) -> tuple[str, ...]:
     return DOCUMENTS.get(status, ())
 
 
-def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start:start + CHUNK]
+def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 # -- reading a manifest -------------------------------------------------------------------------
@@ -374,7 +381,8 @@ class Ecommerce:
                 raise InvalidManifest([Problem("", f"no de minimis rule of {self.country} is in "
                                                    f"force on {today}; an admin sets one")])
             declared = _declared(session, platform, [p.order_reference for p in parcels])
-            earlier = _earlier(session, {p.buyer_key for p in parcels}, now - self.window)
+            earlier = _earlier(session, {(p.buyer_key[:MAX_PARTY], p.seller_key[:MAX_PARTY])
+                                         for p in parcels}, now - self.window)
             histories = _histories(session, parcels)
             manifest_id = new_id()
             rows: list[dict[str, Any]] = []
@@ -388,7 +396,8 @@ class Ecommerce:
                     else None
                 rate = rates[parcel.currency]
                 assert rate is not None
-                group = earlier.setdefault((parcel.buyer_key, parcel.seller_key), [])
+                group = earlier.setdefault((parcel.buyer_key[:MAX_PARTY],
+                                            parcel.seller_key[:MAX_PARTY]), [])
                 assessment = assess(parcel, rate, rule, line, group, now, self.window)
                 screening = screen(
                     subject_of(parcel, assessment, self.office), state.rules, state.policy,
@@ -448,7 +457,7 @@ class Ecommerce:
         view = ManifestView(manifest_id, platform, submitter.username, now, kind,
                             len(rows) + len(rejected), len(rows), counts, tuple(rejected),
                             self.code_doubts is not None, due)
-        return ManifestResult(view, [self._view(row, officer=False) for row in rows])
+        return ManifestResult(view, rows, self)
 
     def _doubts(self, parcels: Sequence[Parcel]) -> dict[int, str | None]:
         if self.code_doubts is None:
@@ -728,20 +737,29 @@ def _declared(session: Session, platform: str,
     return found
 
 
-def _earlier(session: Session, buyers: Iterable[str],
+def _earlier(session: Session, pairs: Iterable[tuple[str, str]],
              since: datetime) -> dict[tuple[str, str], list[Earlier]]:
-    """The parcels of these buyers declared since `since` (any platform), not refused, by
-    (buyer, seller)."""
+    """The parcels of these (buyer, seller) pairs declared since `since` (any platform), not
+    refused."""
     groups: dict[tuple[str, str], list[Earlier]] = {}
     columns = (ParcelRow.order_reference, ParcelRow.buyer_key, ParcelRow.seller_key,
                ParcelRow.goods_key, ParcelRow.code6, ParcelRow.declared_at,
                ParcelRow.value_national, ParcelRow.duty_if_due, ParcelRow.vat_if_due,
                ParcelRow.duty, ParcelRow.vat)
-    for chunk in _chunks(sorted(buyers)):
+    wanted = set(pairs)
+    for chunk in _chunks(sorted(wanted), CHUNK // 2):
+        # Two IN lists walk the (buyer, seller, declared_at) index on either engine (a row
+        # value IN does not on SQLite); the few pairs of their cross product not asked for
+        # are dropped here.
+        buyers = sorted({buyer for buyer, _ in chunk})
+        sellers = sorted({seller for _, seller in chunk})
         for row in session.execute(select(*columns).where(
-            ParcelRow.buyer_key.in_(chunk), ParcelRow.declared_at >= since,
+            ParcelRow.buyer_key.in_(buyers), ParcelRow.seller_key.in_(sellers),
+            ParcelRow.declared_at >= since,
             ParcelRow.status != Verdict.REJECTED.value,
         ).order_by(ParcelRow.declared_at)):
+            if (row[1], row[2]) not in wanted:
+                continue
             earlier = Earlier(row[0], row[1], row[2], row[3], row[4], as_utc(row[5]),
                               *(Decimal(v) for v in row[6:]))
             groups.setdefault((row[1], row[2]), []).append(earlier)
