@@ -24,6 +24,7 @@ from singlewindow.core.countries import customs_party, member_state
 from singlewindow.core.paths import API_DOCS, api_url
 from singlewindow.devnet import sample
 from singlewindow.devnet.aeo import aeos_of
+from singlewindow.devnet.ecommerce import parcels_of
 from singlewindow.devnet.enforcement import alerts_of
 from singlewindow.devnet.green import wastes_of
 from singlewindow.devnet.traffic import Account, Traffic, run_traffic
@@ -240,6 +241,11 @@ COUNTED = [
     ("origin_laundering_caught", "origins laundered through a hub caught"),
     ("waste_stopped", "waste shipments stopped (Basel)"),
     ("waste_passed", "waste shipments passed under consent or attestation"),
+    ("parcels", "e-commerce parcels accepted"),
+    ("parcels_released", "parcels released"),
+    ("parcels_held", "parcels held (documents or inspection)"),
+    ("parcels_rejected", "parcel lines rejected (malformed)"),
+    ("parcels_split", "split orders assessed as one"),
     ("messages_sent", "AS4 messages sent"),
     ("messages_delivered", "AS4 messages delivered"),
     ("duplicates_dropped", "duplicates dropped"),
@@ -250,10 +256,11 @@ def riders_of(traffic: Traffic, count: int) -> tuple[list[Callable[[], None]], t
     """What rides beside the trades: the AEO programme and its suspension midway (every
     network), the transit trucks (when their route runs), three consignments through a
     hub, one of them laundered (when a running node has a hub port), and waste shipments
-    with and without consent into one node."""
+    with and without consent into one node, and a manifest of parcels from each node's sample
+    platform."""
     jobs: list[Callable[[], None]] = []
     counts: tuple[str, ...] = ()
-    for rider in (aeos_of, trucks_of, hubs_of, wastes_of, alerts_of):
+    for rider in (aeos_of, trucks_of, hubs_of, wastes_of, alerts_of, parcels_of):
         more, keys = rider(traffic, count)
         jobs += more
         counts += keys
