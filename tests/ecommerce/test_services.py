@@ -223,3 +223,26 @@ def test_the_admin_sets_the_de_minimis_rule(service: Ecommerce) -> None:
     assert rules[0].valid_to == NOW.date() + timedelta(days=9)
     with pytest.raises(InvalidManifest):
         service.set_rule(rule, ADMIN)  # would overlap the later one
+
+
+def test_a_rule_s_hit_on_a_parcel_and_its_result_count_in_risk_s_history(
+        database: Database, service: Ecommerce) -> None:
+    from sqlalchemy import select
+
+    from singlewindow.risk import services as risk
+    from singlewindow.risk.model import Channel
+    from singlewindow.risk.repository import SelectionRow
+
+    risk.create_rule(database, risk.RuleDraft(
+        "couriers we watch", [{"field": "courier", "operator": "eq", "value": "Risky Express"}],
+        Channel.RED, date(2026, 1, 1)), "admin")
+    service.selectivity.refresh()
+    result = service.submit(jsonl([parcel(1, courier="Risky Express"), parcel(2)]), JSONL, SHOP,
+                            now=NOW)
+    watched, other = result.results
+    assert (watched.status, other.status) == (Verdict.HELD_INSPECTION, Verdict.RELEASED)
+    service.decide(watched.id, Decision.FOUND, OFFICER, "undervalued")
+    with database.unit_of_work() as session:
+        rows = session.scalars(select(SelectionRow)).all()
+        assert [(r.subject_ref, r.subject_kind, r.outcome) for r in rows] == [
+            (watched.id, "parcel", "discrepancy")]

@@ -29,6 +29,7 @@ from singlewindow.risk.model import (
     Channel,
     RiskRule,
     RiskSubject,
+    Selection,
     SelectivityPolicy,
     choose_channel,
 )
@@ -539,6 +540,7 @@ class Screening:
     reasons: tuple[str, ...]  # for officers only
     rule_ids: tuple[str, ...] = ()
     random: bool = False
+    selection: Selection | None = None  # the rules' and random draw's, for their hit rates
 
 
 def screen(
@@ -572,7 +574,7 @@ def screen(
     if not reasons:
         reasons.append("no risk rule hit, no party with an irregular record, not drawn for a "
                        "random check")
-    return Screening(verdict, tuple(reasons), selection.rule_ids, selection.random)
+    return Screening(verdict, tuple(reasons), selection.rule_ids, selection.random, selection)
 
 
 # -- officers' decisions ------------------------------------------------------------------------

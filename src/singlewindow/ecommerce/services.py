@@ -74,7 +74,13 @@ from singlewindow.ecommerce.repository import (
     table,
 )
 from singlewindow.reference.services import ReferenceData
-from singlewindow.risk.services import Selectivity, selectivity_of
+from singlewindow.risk.model import InspectionOutcome, RiskSubject, Selection
+from singlewindow.risk.services import (
+    Selectivity,
+    record_outcome,
+    record_selections,
+    selectivity_of,
+)
 from singlewindow.tariff.services import TariffBooks, tariff_books
 
 # The classification room's question (`Classifier.doubts`): for (description, declared code)
@@ -387,6 +393,7 @@ class Ecommerce:
             manifest_id = new_id()
             rows: list[dict[str, Any]] = []
             accepted: list[Parcel] = []
+            selected: list[tuple[str, str, RiskSubject, Selection]] = []
             for parcel in parcels:
                 problem = self._refusal(parcel, declared, rates, book, today)
                 if problem is not None:
@@ -399,10 +406,10 @@ class Ecommerce:
                 group = earlier.setdefault((parcel.buyer_key[:MAX_PARTY],
                                             parcel.seller_key[:MAX_PARTY]), [])
                 assessment = assess(parcel, rate, rule, line, group, now, self.window)
-                screening = screen(
-                    subject_of(parcel, assessment, self.office), state.rules, state.policy,
-                    histories, _parties(parcel), today, self.selectivity.rng,
-                    doubts.get(parcel.line))
+                subject = subject_of(parcel, assessment, self.office)
+                screening = screen(subject, state.rules, state.policy, histories,
+                                   _parties(parcel), today, self.selectivity.rng,
+                                   doubts.get(parcel.line))
                 status = screening.verdict
                 code6 = parcel.code[:6] if parcel.code else None
                 group.append(Earlier(parcel.order_reference, parcel.buyer_key,
@@ -410,8 +417,13 @@ class Ecommerce:
                                      assessment.value_national, assessment.duty_if_due,
                                      assessment.vat_if_due, assessment.duty, assessment.vat))
                 accepted.append(parcel)
+                parcel_id = new_id()
+                if screening.selection is not None and (screening.rule_ids or screening.random):
+                    # Kept in risk's history only when a rule hit or the draw picked it: what
+                    # the rules' hit rates and the random sample are counted from.
+                    selected.append((parcel_id, "parcel", subject, screening.selection))
                 rows.append({
-                    "id": new_id(), "manifest_id": manifest_id, "line": parcel.line,
+                    "id": parcel_id, "manifest_id": manifest_id, "line": parcel.line,
                     "platform": platform, "order_reference": parcel.order_reference,
                     "seller": parcel.seller, "seller_key": parcel.seller_key[:MAX_PARTY],
                     "buyer": parcel.buyer, "buyer_key": parcel.buyer_key[:MAX_PARTY],
@@ -449,6 +461,7 @@ class Ecommerce:
                 counts=counts, rejected=[r.as_dict() for r in rejected],
                 currency=self.currency, codes_checked=self.code_doubts is not None))
             session.flush()
+            record_selections(session, selected, now=now)
             try:
                 session.execute(table(ParcelRow).insert(), rows)
             except IntegrityError:
@@ -649,6 +662,9 @@ class Ecommerce:
             row.decided_by = officer.username
             row.decided_at = now
             found = decision is Decision.FOUND
+            # The result counts for the rule or random draw that selected it, if any did.
+            record_outcome(session, row.id, InspectionOutcome.DISCREPANCY if found
+                           else InspectionOutcome.NO_DISCREPANCY, now=now)
             for kind, party in _party_keys(row.seller_key, row.platform, row.courier):
                 history = session.get(HistoryRow, (kind.value, party), with_for_update=True)
                 if history is None:
