@@ -167,6 +167,8 @@ class Node:
 
     def start(self) -> None:
         self.jobs.start()
+        if self.settings.classification_doubts:  # loaded before the first lodgement asks
+            self.classifier.warm_up()
         for scheduler in (self.scheduler, self.aeo_scheduler):
             if scheduler is not None:
                 scheduler.start()

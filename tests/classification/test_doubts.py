@@ -191,3 +191,13 @@ def test_a_node_asks_the_assistant_at_lodgement_unless_told_not_to(
     off = Node.open(replace(settings, classification_doubts=False), with_sample=True)
     assert off.classifier.concern not in off.clearance.concerns
     off.database.dispose()
+
+
+def test_the_assistant_is_warmed_up_in_the_background(
+        sqlite_database: Database, ranker: Assistant) -> None:
+    counting = CountingRanker(ranker)
+    asked: list[str] = []
+    counting.rank = lambda texts, top=5, labels=None: asked.extend(texts) or []  # type: ignore[method-assign]
+    thread = Classifier(sqlite_database, ranker=counting).warm_up()  # type: ignore[arg-type]
+    thread.join(30)
+    assert not thread.is_alive() and thread.daemon and asked == ["warm-up"]

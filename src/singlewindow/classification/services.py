@@ -102,6 +102,14 @@ class Classifier:
     def ranker(self) -> Assistant:
         return self._ranker or assistant()
 
+    def warm_up(self) -> threading.Thread:
+        """Load the assistant in the background (a second or two), so that the first
+        lodgement a worker judges does not load it inside its transaction."""
+        thread = threading.Thread(target=lambda: self.ranker.rank(["warm-up"], 1),
+                                  name="classification-warm-up", daemon=True)
+        thread.start()
+        return thread
+
     def suggest(self, text: str, top: int = 5) -> list[Suggestion]:
         """The `top` subheadings most likely for `text`, best first."""
         return self.suggest_many([text], top)[0]
