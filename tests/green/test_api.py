@@ -68,6 +68,15 @@ def test_waste_without_consent_is_refused_until_one_is_recorded_and_then_until_u
     assert one["uses"][0]["declaration"] == first.json()["number"]
     assert declarations(node) == before + 2
     assert figures(node) == {"waste_stopped": 3, "waste_passed": 2}
+    stopped = node.client.get("/green/shipments", params={"outcome": "stopped"},
+                              headers=node.as_("officer")).json()
+    assert [s["lrn"] for s in stopped] == ["LRN-G4", "LRN-G2", "LRN-G1"]
+    assert stopped[0]["problems"][0]["path"] == "items.0.waste_consent"
+    passed = node.client.get("/green/shipments", params={"outcome": "passed"},
+                             headers=node.as_("officer")).json()
+    assert {s["declaration"] for s in passed} == {first.json()["number"],
+                                                  one["uses"][1]["declaration"]}
+    assert node.client.get("/green/shipments", headers=node.as_("trader")).status_code == 403
 
 
 def test_an_expired_consent_and_one_for_other_parties_are_refused(node):

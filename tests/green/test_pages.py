@@ -91,6 +91,15 @@ def test_the_declaration_form_takes_the_basel_data_and_shows_what_stops_it(
     stopped = trader.post_form("/declarations/new", {**WASTE_FORM, "action": "lodge"})
     assert stopped.status_code == 422
     assert "item 1: HS 391590 is waste: a Basel code is needed" in stopped.text
+    # the form's check caught it before lodgement: nothing was stopped at lodgement
+    officer = console_as(node, "officer")
+    assert "No waste shipment stopped." in officer.get("/green/consents").text
+    api = node.client.post("/declarations", json=as_json(waste_import("LRN-API-W1")),
+                           headers=node.as_("trader"))
+    assert api.status_code == 422
+    officer_page = officer.get("/green/consents").text
+    assert 'data-lrn="LRN-API-W1"' in officer_page
+    assert "no consent VN-2026-0042 was recorded" in officer_page
     attested = {**WASTE_FORM, "items-0-basel_code": "B3011",
                 "items-0-recycling_attestation": "ATT-2026-9",
                 "items-0-contamination_share": "0.003", "action": "lodge"}

@@ -6,7 +6,7 @@ node's figures (waste shipments stopped and passed)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
 
@@ -25,6 +25,7 @@ from singlewindow.green.schemas import (
     RuleCreate,
     RuleEnd,
     RuleRead,
+    ShipmentRead,
 )
 from singlewindow.green.services import Green
 
@@ -93,6 +94,14 @@ def check(body: CheckRequest, service: GreenDep, who: PrincipalDep) -> CheckRead
     """What the Basel checks say of a declaration, lodging nothing and counting nothing."""
     problems = service.check(body.to_domain())
     return CheckRead(passes=not problems, problems=[ProblemRead.of(p) for p in problems])
+
+
+@router.get("/shipments", response_model=list[ShipmentRead])
+def shipments(service: GreenDep, who: OfficerDep,
+              outcome: Literal["stopped", "passed"] | None = None, limit: Limit = 50,
+              offset: Offset = 0) -> list[ShipmentRead]:
+    """Waste shipments lodged or stopped here, newest first; a stopped one says why."""
+    return [ShipmentRead.of(v) for v in service.shipments(who, outcome, limit, offset)]
 
 
 @router.get("/figures", response_model=FiguresRead)

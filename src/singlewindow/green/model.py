@@ -506,6 +506,7 @@ class Use:
     consent: str
     item: int  # the item's sequence
     kg: Decimal
+    index: int = 0  # its position in the declaration (the path of a problem)
 
 
 def check_declaration(
@@ -543,6 +544,7 @@ def check_declaration(
                 if not found:
                     taken[consent.reference] = (taken.get(consent.reference, Decimal(0))
                                                 + item.net_mass)
-                    uses.append(Use(consent.reference, item.sequence, item.net_mass))
+                    uses.append(Use(consent.reference, item.sequence, item.net_mass,
+                                    item.index))
         problems.extend(found)
     return problems, ([] if problems else uses)

@@ -89,8 +89,10 @@ def _consents_page(request: Request, principal: Principal, typed: dict[str, str]
                    errors: dict[str, str] | None = None, message: str = "",
                    status_code: int = 200) -> Response:
     views = _green(request).consents(principal)
+    stopped = _green(request).shipments(principal, "stopped", limit=20)
     return render(request, "green/consents.html", {
-        "views": views, "typed": typed or {}, "errors": errors or {}, "message": message,
+        "views": views, "stopped": stopped, "typed": typed or {}, "errors": errors or {},
+        "message": message,
         "consent_codes": CONSENT_CODES, "country": _green(request).country,
     }, status_code=status_code)
 

@@ -16,7 +16,7 @@ from singlewindow.core.errors import Problem
 from singlewindow.core.fields import FreeText, LineText, decimal_string
 from singlewindow.declarations.schemas import DeclarationCreate
 from singlewindow.green.model import KG, Consent, CountryRule, Direction, RuleKind
-from singlewindow.green.services import ConsentView, Figures, RuleView, UseView
+from singlewindow.green.services import ConsentView, Figures, RuleView, ShipmentView, UseView
 
 
 class _Strict(BaseModel):
@@ -193,3 +193,18 @@ class FiguresRead(BaseModel):
     @classmethod
     def of(cls, figures: Figures) -> FiguresRead:
         return cls(waste_stopped=figures.stopped, waste_passed=figures.passed)
+
+
+class ShipmentRead(BaseModel):
+    outcome: str = Field(description="stopped, or passed")
+    declaration: str | None = Field(description="The number of a shipment that passed")
+    lrn: str
+    declarant: str
+    problems: list[ProblemRead] = Field(description="Why it was stopped")
+    at: datetime
+
+    @classmethod
+    def of(cls, view: ShipmentView) -> ShipmentRead:
+        return cls(outcome=view.outcome, declaration=view.declaration, lrn=view.lrn,
+                   declarant=view.declarant, at=view.at,
+                   problems=[ProblemRead.of(p) for p in view.problems])

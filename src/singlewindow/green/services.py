@@ -83,6 +83,16 @@ class RuleView:
 
 
 @dataclass(frozen=True)
+class ShipmentView:
+    outcome: str  # stopped | passed
+    declaration: str | None  # the number of a shipment that passed
+    lrn: str
+    declarant: str
+    problems: tuple[Problem, ...]
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Figures:
     stopped: int
     passed: int
@@ -229,6 +239,19 @@ class Green:
         with self.database.unit_of_work() as session:
             return self.problems(session, declaration, on or utcnow().date())
 
+    def shipments(self, reader: Principal, outcome: str | None = None, limit: int = 50,
+                  offset: int = 0) -> list[ShipmentView]:
+        """Waste shipments lodged or stopped here, newest first, with why each was stopped."""
+        _officer(reader, "read the waste shipments")
+        query = select(ShipmentRow).order_by(ShipmentRow.at.desc(), ShipmentRow.id.desc())
+        if outcome is not None:
+            query = query.where(ShipmentRow.outcome == outcome)
+        with self.database.unit_of_work() as session:
+            return [ShipmentView(r.outcome, r.declaration, r.lrn, r.declarant,
+                                 tuple(Problem(p["path"], p["message"]) for p in r.problems),
+                                 r.at)
+                    for r in session.scalars(query.limit(limit).offset(offset))]
+
     def figures(self) -> Figures:
         with self.database.unit_of_work() as session:
             counts = outcome_counts(session)
@@ -258,9 +281,10 @@ class Green:
                 # Another lodgement took the kilograms since our read: say how many are left.
                 left = session.scalar(select(ConsentRow.quantity - ConsentRow.used)
                                       .where(ConsentRow.reference == use.consent))
-                return [Problem("items", f"item {use.item}: consent {use.consent} is used up:"
-                                         f" {kilograms(Decimal(left or 0))} kg left,"
-                                         f" {kilograms(use.kg)} kg declared")]
+                return [Problem(f"items.{use.index}.waste_consent",
+                                f"item {use.item}: consent {use.consent} is used up:"
+                                f" {kilograms(Decimal(left or 0))} kg left,"
+                                f" {kilograms(use.kg)} kg declared")]
             session.add(ConsentUseRow(consent=use.consent, declaration=number, item=use.item,
                                       kg=use.kg, taken_at=now, returned_at=None))
         if waste_items(declaration) and session.scalar(
