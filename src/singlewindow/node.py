@@ -24,6 +24,7 @@ from singlewindow.declarations.events import DeclarationLodged, DeclarationRelea
 from singlewindow.declarations.ports import Concern
 from singlewindow.declarations.services import Clearance
 from singlewindow.devnet import sample
+from singlewindow.ecommerce.services import Ecommerce, ecommerce_of
 from singlewindow.enforcement import messages as enforcement_messages
 from singlewindow.enforcement.services import Enforcement, customs_partners
 from singlewindow.exchange import services as exchange
@@ -96,6 +97,11 @@ class Node:
         return self.network.origin if self.network else None
 
     @property
+    def ecommerce(self) -> Ecommerce:
+        """Low-value consignments, wired in `open` (kept on the database)."""
+        return ecommerce_of(self.database, self.settings.country)
+
+    @property
     def enforcement(self) -> Enforcement:
         """Shared enforcement intelligence, wired by `_enforcement` (kept on the database)."""
         return self.database.kept(
@@ -160,6 +166,10 @@ class Node:
         transit = _transit(database, settings, chooser, network)
         aeo = _aeo(database, settings, chooser, network)
         _enforcement(database, settings, bus, network)  # kept on the database
+        # E-commerce parcels (kept on the database), the assistant's doubts about their codes
+        # only when asked for.
+        ecommerce_of(database, settings.country,
+                     classifier.doubts if settings.ecommerce_code_doubts else None)
         bus.subscribe(DeclarationReleased, classifier.on_release)
         return cls(settings, database, clearance, bus, jobs, transit, aeo, classifier, network,
                    TransitScheduler(transit), AeoScheduler(aeo),

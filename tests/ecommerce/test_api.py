@@ -5,10 +5,12 @@ enforced before the body is read, bad manifests as 422 problem+json with line nu
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from singlewindow.api.app import create_app
 from singlewindow.api.middleware import MAXIMUM_BODY
+from singlewindow.core.config import Settings
 from singlewindow.core.paths import API
 from singlewindow.ecommerce.api import MANIFEST_BODY
 from tests.ecommerce.builders import JSONL, as_csv, jsonl, parcel
@@ -136,3 +138,11 @@ def test_the_admin_sets_de_minimis_and_others_may_not(node: NodeClient) -> None:
     assert wrong.status_code == 422
     rules = node.client.get("/ecommerce/de-minimis", headers=node.as_("trader")).json()
     assert [r["sample"] for r in rules] == [True, False]
+
+
+def test_the_node_asks_the_assistant_s_doubts_only_when_told(node: NodeClient,
+                                                              tmp_path: Path) -> None:
+    assert node.opened.ecommerce.code_doubts is None  # the default: not asked
+    assert Settings.from_env({"SINGLEWINDOW_ECOMMERCE_DOUBTS": "1"},
+                             home=tmp_path).ecommerce_code_doubts
+    assert not Settings.from_env({}, home=tmp_path).ecommerce_code_doubts

@@ -46,6 +46,10 @@ class Settings:
     # Declarations whose declared code the classification assistant finds very unlikely go
     # to at least a documentary check (SINGLEWINDOW_CLASSIFICATION_DOUBTS=0 turns it off).
     classification_doubts: bool = True
+    # E-commerce manifests: ask the assistant's doubts about each parcel's declared code
+    # (SINGLEWINDOW_ECOMMERCE_DOUBTS=1). Off by default: each new description costs the
+    # assistant tens of milliseconds, a manifest of 10,000 new titles minutes.
+    ecommerce_code_doubts: bool = False
 
     @classmethod
     def from_env(
@@ -69,6 +73,7 @@ class Settings:
         values["telemetry"] = env.get("SINGLEWINDOW_TELEMETRY") == "1"
         values["secure_cookies"] = env.get("SINGLEWINDOW_SECURE_COOKIES") == "1"
         values["classification_doubts"] = env.get("SINGLEWINDOW_CLASSIFICATION_DOUBTS") != "0"
+        values["ecommerce_code_doubts"] = env.get("SINGLEWINDOW_ECOMMERCE_DOUBTS") == "1"
         for name in ("transit_enquiry_after", "transit_enquiry_period"):
             variable = f"SINGLEWINDOW_{name.upper()}"
             if variable in env:

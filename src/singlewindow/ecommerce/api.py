@@ -29,7 +29,7 @@ from singlewindow.ecommerce.schemas import (
     ManifestRead,
     ParcelRead,
 )
-from singlewindow.ecommerce.services import Ecommerce, ecommerce_of
+from singlewindow.ecommerce.services import Ecommerce
 
 router = APIRouter(prefix="/ecommerce", tags=["ecommerce"])
 
@@ -45,9 +45,9 @@ Platform = Annotated[str | None, Query(min_length=1, max_length=MAX_PARTY,
 
 
 async def ecommerce(request: Request) -> Ecommerce:
-    """The node's `Ecommerce`, kept on its database (made at the first use)."""
-    node = request.app.state.node
-    return ecommerce_of(node.database, node.settings.country)
+    """The node's `Ecommerce` (`Node.ecommerce`, kept on its database)."""
+    service: Ecommerce = request.app.state.node.ecommerce
+    return service
 
 
 EcommerceDep = Annotated[Ecommerce, Depends(ecommerce)]

@@ -13,7 +13,7 @@ from singlewindow.access.model import Principal, Role
 from singlewindow.core.errors import SingleWindowError
 from singlewindow.core.fields import Offset
 from singlewindow.ecommerce.model import Decision, Verdict
-from singlewindow.ecommerce.services import Ecommerce, ecommerce_of
+from singlewindow.ecommerce.services import Ecommerce
 from singlewindow.web.menu import N_, entry
 from singlewindow.web.session import OfficerPage, page_role
 from singlewindow.web.texts import render
@@ -43,7 +43,8 @@ ReaderPage = Annotated[Principal, Depends(page_role(Role.TRADER, Role.OFFICER, R
 
 
 def _room(request: Request) -> Ecommerce:
-    return ecommerce_of(request.app.state.database, request.app.state.settings.country)
+    service: Ecommerce = request.app.state.node.ecommerce
+    return service
 
 
 def _status(text: str) -> Verdict | None:
