@@ -112,16 +112,20 @@ class Lodgement(ClearanceSteps):
         now: datetime,
     ) -> list[DeclarationView]:
         with self.database.unit_of_work() as session:
+            # What partners sent and other rooms doubt is read before the first write, so a
+            # slow doubt (the assistant weighing a new description) does not hold SQLite's
+            # write lock against every other lodgement.
+            checked = [self._cross_checked(session, draft, selection)
+                       for draft, (_, _, selection) in zip(drafts, prepared, strict=True)]
             serials = next_serials(session, f"declaration-{self.country}-{now:%y}", len(drafts))
             rows: list[dict[str, Any]] = []
             events: list[dict[str, Any]] = []
             selections = []
             refused: list[Problem] = []
             stopped: list[tuple[Declaration, list[Problem]]] = []
-            for index, (serial, draft, (assessment, subject, selection)) in enumerate(zip(
-                serials, drafts, prepared, strict=True
+            for index, (serial, draft, (assessment, subject, _), selection) in enumerate(zip(
+                serials, drafts, prepared, checked, strict=True
             )):
-                selection = self._cross_checked(session, draft, selection)
                 row = self._new_row(draft, assessment, selection, serial, now)
                 taken = self._reserve(session, draft, row["number"], now.date(),
                                       f"{index}." if len(drafts) > 1 else "")
