@@ -21,7 +21,7 @@ from singlewindow.core.events import EventBus
 from singlewindow.core.migrate import upgrade
 from singlewindow.declarations import prearrival
 from singlewindow.declarations.events import DeclarationLodged, DeclarationReleased
-from singlewindow.declarations.ports import Concern
+from singlewindow.declarations.ports import Concern, Foresight
 from singlewindow.declarations.services import Clearance
 from singlewindow.devnet import sample
 from singlewindow.ecommerce.services import Ecommerce, ecommerce_of
@@ -135,8 +135,10 @@ class Node:
         # Other rooms' doubts about a declaration, asked at lodgement: each is a reason for at
         # least a documentary check.
         concerns: list[Concern] = []
+        foresight: list[Foresight] = []
         if settings.classification_doubts:  # a code the assistant finds very unlikely
             concerns.append(classifier.concern)
+            foresight.append(classifier.foresee)  # new descriptions weighed beforehand
         # Consignments through this node's hubs: their earlier legs ride in the next
         # leg's ACDD; an import whose origin or route they doubt is a reason.
         transhipment = _transhipment(database, settings, network)
@@ -149,6 +151,7 @@ class Node:
             database,
             settings.country,
             concerns=concerns,
+            foresight=foresight,
             restrictions=[green],
             selectivity=chooser,
             tariff=tariff_books(database),

@@ -182,6 +182,13 @@ class Classifier:
             if len(self._judged) > MOST_WEIGHED:  # the oldest judgement goes first
                 del self._judged[next(iter(self._judged))]
 
+    def foresee(self, declarations: Sequence[Declaration]) -> None:
+        """Weigh the goods of `declarations` before their lodgement's transaction (clearance
+        calls it outside it), so that `concern` inside it only looks its judgements up."""
+        self.doubts([(item.description, item.commodity_code)
+                     for declaration in declarations for item in declaration.items
+                     if item.description.strip()])
+
     def concern(self, session: Session, declaration: Declaration) -> list[str]:
         """The `Concern` of clearance: a reason for each goods item whose declared code the
         assistant finds very unlikely for its description."""

@@ -81,6 +81,8 @@ class Lodgement(ClearanceSteps):
         keys = [(d.declarant.id, d.lrn) for d in checked]
         if len(set(keys)) < len(keys):
             raise DuplicateLrn("the same LRN appears twice in the batch")
+        for foresee in self.foresight:  # outside the transaction: nothing is held meanwhile
+            foresee(checked)
         now = utcnow()
         try:
             return self._store(checked, prepared, actor, now)

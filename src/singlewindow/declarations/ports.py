@@ -4,11 +4,13 @@ that another room implements and the node wires at construction.
     PreferenceCheck   is the preference claimed for a goods item due?  (origin: the e-Form D)
     CrossCheck        what contradicts the declaration in what partners sent? (the ACDD)
     Concern           what does another room doubt about it? (an unlikely code, a route)
+    Foresight         what a slow concern works out before the lodgement's transaction
     Restriction       may it be lodged at all? (waste without the importing country's consent)
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Protocol
 
@@ -18,7 +20,7 @@ from singlewindow.core.errors import Problem
 from singlewindow.declarations.assessment import PreferenceCheck
 from singlewindow.declarations.model import Declaration
 
-__all__ = ["Concern", "CrossCheck", "PreferenceCheck", "Restriction"]
+__all__ = ["Concern", "CrossCheck", "Foresight", "PreferenceCheck", "Restriction"]
 
 
 class CrossCheck(Protocol):
@@ -26,6 +28,14 @@ class CrossCheck(Protocol):
     declaration to at least a documentary check. Runs in the lodgement's transaction."""
 
     def __call__(self, session: Session, declaration: Declaration, /) -> list[str]: ...
+
+
+class Foresight(Protocol):
+    """What a slow `Concern` does before the lodgement's transaction (the assistant weighs
+    new descriptions): clearance calls it outside the transaction, so the database is not held
+    while it thinks."""
+
+    def __call__(self, declarations: Sequence[Declaration], /) -> None: ...
 
 
 class Concern(Protocol):

@@ -46,7 +46,7 @@ from singlewindow.declarations.model import (
     Status,
     validate,
 )
-from singlewindow.declarations.ports import Concern, CrossCheck, Restriction
+from singlewindow.declarations.ports import Concern, CrossCheck, Foresight, Restriction
 from singlewindow.declarations.repository import (
     DeclarationRow,
     GuaranteeRow,
@@ -120,6 +120,7 @@ class ClearanceSteps:
         *,
         cross_check: CrossCheck | None = None,
         concerns: Sequence[Concern] = (),
+        foresight: Sequence[Foresight] = (),
         restrictions: Sequence[Restriction] = (),
         bus: EventBus | None = None,
         selectivity: Selectivity | None = None,
@@ -134,6 +135,7 @@ class ClearanceSteps:
         self.reference = reference or PublishedReference(ReferenceData(database, country))
         self.cross_check = cross_check
         self.concerns = tuple(concerns)
+        self.foresight = tuple(foresight)
         self.restrictions = tuple(restrictions)
         # Other rooms handle what clearance publishes (DeclarationLodged, DeclarationReleased)
         # in the transaction of the change, so their effects commit with it.
