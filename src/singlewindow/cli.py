@@ -486,7 +486,6 @@ def _mount_rooms() -> None:
     from singlewindow.risk.learning.cli import register
     from singlewindow.tariff.cli import app as tariff_app
     from singlewindow.transhipment.cli import app as hubs_app
-    from singlewindow.transhipment.cli import app as hubs_app
     from singlewindow.transit.cli import app as transit_app
 
     app.add_typer(tariff_app, name="tariff")
@@ -495,7 +494,6 @@ def _mount_rooms() -> None:
     app.add_typer(transit_app, name="transit")
     app.add_typer(aeo_app, name="aeo")
     app.add_typer(alerts_app, name="alerts")
-    app.add_typer(hubs_app, name="hubs")
     app.add_typer(hubs_app, name="hubs")
     app.add_typer(green_app, name="green")
     app.command("classify")(classify)
