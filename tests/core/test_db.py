@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, cast, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from singlewindow.core.clock import as_utc, utcnow
-from singlewindow.core.db import Database, Prepared
+from singlewindow.core.db import Amount, Database, Prepared
 from singlewindow.exchange.repository import InboxRow, MessageLogRow
 
 ROW = dict(
@@ -156,6 +157,16 @@ def test_a_prepared_statement_returns_what_sqlalchemy_would(database: Database) 
             connection, [{"status": "y"}, {"status": "z"}]
         )
     assert changed == 4  # two rows, twice
+
+
+def test_a_prepared_statement_reads_amounts_as_decimals(database: Database) -> None:
+    """Money columns come back as exact Decimals on either engine (psycopg's processor
+    for them needs a run cursor's type code, which a prepared statement has not got)."""
+    amount = select(cast(literal("1234.5678"), Amount).label("amount"),
+                    cast(literal(None), Amount).label("none"))
+    with database.transaction() as connection:
+        [[got, nothing]] = Prepared(amount).rows(connection, {})
+    assert isinstance(got, Decimal) and got == Decimal("1234.5678") and nothing is None
 
 
 def test_a_prepared_statement_raises_the_errors_sqlalchemy_would(database: Database) -> None:

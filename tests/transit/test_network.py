@@ -1,8 +1,10 @@
 """Transit end to end with real node processes over HTTP and AS4: a movement lodged at Laos
 goes through Thailand and Malaysia to Singapore, each office recorded by its border officer
 over its node's API, and Laos discharges it with the guarantee back; a message received twice
-changes nothing, an officer of another office is refused, and Singapore's node killed after
-the release loses nothing and discharges nothing twice."""
+changes nothing, an officer of another office is refused, a broken seal found at Singapore is
+a discrepancy Laos's officer solves, a movement that never arrives goes overdue, to the enquiry
+and to recovery, and Singapore's node killed after the release loses nothing and discharges
+nothing twice."""
 
 from __future__ import annotations
 
@@ -27,7 +29,10 @@ from tests.nodes import free_ports
 pytestmark = pytest.mark.e2e
 
 COUNTRIES = ["LA", "TH", "MY", "SG"]
-ENV = {"SINGLEWINDOW_RANDOM_SHARE": "0"}
+# The enquiry opens 1 s after a missed time limit and runs 2 s (days in production), so that
+# the late movement's whole follow-up happens within the test.
+ENV = {"SINGLEWINDOW_RANDOM_SHARE": "0", "SINGLEWINDOW_TRANSIT_ENQUIRY_AFTER": "1",
+       "SINGLEWINDOW_TRANSIT_ENQUIRY_PERIOD": "2"}
 WAIT = 60.0  # seconds for a message to go through (a restarted node's retry included)
 LRNS = count(1)
 
@@ -53,7 +58,8 @@ class Net:
         assert response.status_code == expect, (country, method, path, response.text)
         return response.json()
 
-    def lodge(self, value: str = "42000000", released: bool = True) -> dict[str, Any]:
+    def lodge(self, value: str = "42000000", released: bool = True,
+              within: timedelta = timedelta(days=3)) -> dict[str, Any]:
         users = self.users("LA")
         body = {
             "lrn": f"NET-{next(LRNS)}-{time.time_ns() % 10**9}", "holder": users["trader_party"],
@@ -65,7 +71,7 @@ class Net:
             "items": [{"commodity_code": "09011100", "description": "Green coffee beans",
                        "packages": 200, "gross_mass": "10500", "net_mass": "10000",
                        "value": value}],
-            "time_limit": (datetime.now(UTC) + timedelta(days=3)).isoformat(),
+            "time_limit": (datetime.now(UTC) + within).isoformat(),
         }
         movement: dict[str, Any] = self.call("LA", "trader", "POST", "/transit/movements",
                                              body, expect=201)
@@ -90,10 +96,11 @@ class Net:
     def expected(self, country: str) -> list[str]:
         return [m["mrn"] for m in self.call(country, "border", "GET", "/transit/expected")]
 
-    def record(self, country: str, mrn: str, what: str, expect: int = 200) -> Any:
+    def record(self, country: str, mrn: str, what: str, expect: int = 200,
+               seals_intact: bool = True) -> Any:
         office = self.users(country)["border_office"]
-        body = ({"seals_intact": True, "discrepancies": [], "remarks": ""} if what == "control"
-                else {"office": office})
+        body = ({"seals_intact": seals_intact, "discrepancies": [], "remarks": ""}
+                if what == "control" else {"office": office})
         return self.call(country, "border", "POST", f"/transit/movements/{mrn}/{what}", body,
                          expect=expect)
 
@@ -260,6 +267,50 @@ def test_the_same_message_received_twice_changes_nothing(net: Net) -> None:
     # and the officers cannot record it twice either
     net.record("TH", mrn, "crossing", expect=409)
     net.record("SG", mrn, "control", expect=409)
+
+
+def test_a_broken_seal_is_a_discrepancy_the_departure_solves(net: Net) -> None:
+    before = net.guarantee()
+    mrn = net.lodge()["mrn"]
+    net.announced(mrn)
+    net.record("TH", mrn, "crossing")
+    net.record("MY", mrn, "crossing")
+    net.record("SG", mrn, "arrival")
+    net.record("SG", mrn, "control", seals_intact=False)
+    until(lambda: net.movement("LA", mrn)["status"] == "discrepancy", f"{mrn} a discrepancy")
+    departure = net.movement("LA", mrn)
+    assert departure["control_results"]["discrepancies"] == ["seals found broken"]
+    assert net.guarantee()["reserved"] > before["reserved"]  # held until it is solved
+    path = f"/transit/movements/{mrn}/solution"
+    solution = {"recovered": False, "note": "seal LA-88214 replaced at MYBKH01, goods intact"}
+    # only customs at the departure solves it: not the holder, not the destination
+    net.call("LA", "trader", "POST", path, solution, expect=403)
+    net.call("SG", "border", "POST", path, solution, expect=404)
+    solved = net.call("LA", "border", "POST", path, solution)
+    assert solved["status"] == "written_off" and solved["solution"]["recovered"] is False
+    assert net.guarantee() == before
+    net.call("LA", "border", "POST", path, solution, expect=409)  # once
+    assert [e["what"] for e in net.history("LA", mrn)].count("discharged") == 1
+
+
+def test_a_movement_that_never_arrives_goes_to_enquiry_and_recovery(net: Net) -> None:
+    before = net.guarantee()
+    movement = net.lodge(within=timedelta(seconds=3))
+    mrn, reserved = movement["mrn"], Decimal(movement["reserved"])
+    net.announced(mrn)
+    net.record("TH", mrn, "crossing")  # and then nothing: the truck never reaches Singapore
+
+    def reached(status: str) -> bool:
+        return net.movement("LA", mrn)["status"] == status
+
+    for status in ("overdue", "enquiry", "recovery"):
+        until(partial(reached, status), f"{mrn} {status}", timeout=30)
+    overdue = net.call("LA", "border", "GET", "/transit/overdue")
+    assert mrn in [m["mrn"] for m in overdue]
+    assert [e["what"] for e in net.history("LA", mrn)][-3:] == [
+        "overdue", "enquiry", "recovery"]
+    # the reservation stays with the duties claimed from it: nothing went back
+    assert net.guarantee()["reserved"] == before["reserved"] + reserved
 
 
 def test_an_officer_of_another_office_is_refused(net: Net) -> None:

@@ -233,7 +233,6 @@ def create_app(node: Node) -> FastAPI:
     app.state.origin = node.origin
     install_error_handlers(app)
     install_docs(app)
-    install_console(app, settings, console_pages())
     # Added last is outermost: errors of the body limit itself are caught too.
     app.add_middleware(BodyLimit, maximum=MAXIMUM_BODY, larger=LARGER_BODIES)
     app.add_middleware(ServerErrorProblem)
@@ -260,6 +259,10 @@ def create_app(node: Node) -> FastAPI:
     # The JSON API under /api/v1, so that the console can have the root (core/paths.py).
     for router in routers:
         app.include_router(router, prefix=API)
+    # After the API: a request is matched against the routes in order, router by router
+    # (FastAPI looks into every included router, whatever its prefix), and the API's are
+    # the ones partners' systems and the traffic call many times a second.
+    install_console(app, settings, console_pages())
 
     @app.get(f"{API}/health", tags=["node"])
     def health() -> dict[str, str]:

@@ -427,8 +427,7 @@ class _Plan:
                 )
         columns = getattr(statement, "exported_columns", ())
         self.results: list[Callable[[Any], Any] | None] = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in columns
+            _result_processor(column.type, dialect) for column in columns
         ]
 
     def bind(self, parameters: Mapping[str, Any]) -> Any:
@@ -444,6 +443,15 @@ class _Plan:
         if self.positions is None:
             return values
         return [values[name] for name in self.positions]
+
+
+def _result_processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    impl = type_.dialect_impl(dialect)
+    if dialect.name == "postgresql" and isinstance(impl, Numeric):
+        # psycopg's Numeric picks its processor by the column's type code, which only a run
+        # cursor knows; the driver gives numeric columns as Decimal already.
+        return None if impl.asdecimal else float
+    return cast(Callable[[Any], Any] | None, impl.result_processor(dialect, None))
 
 
 @contextmanager

@@ -348,7 +348,14 @@ class GuaranteeAccount:
         self.reserved += amount
 
     def release(self, amount: Decimal) -> None:
-        self.reserved = max(self.reserved - amount, Decimal(0))
+        self.reserved = left_reserved(self.reserved, amount)
+
+
+def left_reserved(reserved: Decimal, released: Decimal) -> Decimal:
+    """What a guarantee keeps reserved once a movement's reservation goes back: never below
+    nothing (a reservation is given back once, but a guarantee re-registered with less
+    reserved must not go negative)."""
+    return max(reserved - released, Decimal(0))
 
 
 MOST_WRONG_CODES = 5

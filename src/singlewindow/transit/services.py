@@ -5,10 +5,12 @@ What the guarantee reserves is the highest duties and taxes any country of the i
 charge for the goods, each by its own schedule: the node keeps every member's schedule in its
 tariff books (the partners' packaged samples until their official ones are imported).
 
-The departure takes the notices of the offices on the way (IE118, IE115, IE006, IE018:
-`admit_notice` on receipt, `receive_notice` as the inbox's handler) and discharges the
-movement. Sending the anticipated records (IE001, IE050) and the offices' own side are not
-wired yet (issue 14 continues).
+At release the departure sends the anticipated records (IE050 to each office of transit's
+node, IE001 to the destination's); the offices record the crossings, the arrival and the
+control results and tell the departure (IE118, IE115, IE006, IE018: `admit_notice` on
+receipt, `receive_notice` as the inbox's handler), which discharges the movement. Those
+notices and records are the network's hot path: they run prepared Core statements
+(`repository.movement_record`, …) rather than the ORM, as do the officers' records of it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, true, update
+from sqlalchemy import Connection, and_, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -65,10 +67,23 @@ from singlewindow.transit.model import (
     TransitStatus,
     access_digest,
     guarantee_amount,
+    left_reserved,
     mrn,
 )
 from singlewindow.transit.offices import CustomsOfficeList
-from singlewindow.transit.repository import GuaranteeRow, MovementEventRow, MovementRow
+from singlewindow.transit.repository import (
+    GuaranteeRow,
+    MovementEventRow,
+    MovementRecord,
+    MovementRow,
+    add_event,
+    add_movement,
+    holds,
+    movement_record,
+    reserved_of,
+    save_passage,
+    set_reserved,
+)
 
 DEPARTURE = "departure"
 TRANSIT = "transit"
@@ -442,12 +457,13 @@ class Transit:
         refusal = _anticipated_refusal(record, message.action, self.country)
         if refusal is not None:
             raise InvalidMovement([Problem("MRN", refusal)])
-        if session.get(MovementRow, record["MRN"]) is not None:
+        connection = session.connection()
+        if holds(connection, record["MRN"]):
             return  # told again: the first is kept
         now = self.clock()
         role = DESTINATION if message.action == IE001 else TRANSIT
-        session.add(_received_row(record, role, message.message_id, now))
-        _history(session, record["MRN"], now, "expected", message.from_party, {"role": role})
+        add_movement(connection, _received_row(record, role, message.message_id, now))
+        _history(connection, record["MRN"], now, "expected", message.from_party, {"role": role})
 
     def record_crossing(self, number: str, office: str, actor: Principal) -> MovementView:
         """An officer of an office of transit records that the goods entered the country
@@ -455,14 +471,16 @@ class Transit:
         now = self.clock()
         self._check_own_office(office, actor, now)
         with self.database.unit_of_work() as session:
-            row = self._expected(session, number, TRANSIT)
+            connection = session.connection()
+            row = self._expected(connection, number, TRANSIT)
             if any(c["office"] == office for c in row.crossings):
                 raise MovementConflict(f"{number} already crossed at {office}")
             declared = office in row.transit_offices
             row.crossings = [*row.crossings, {"office": office, "at": now.isoformat(),
                                               "declared": declared}]
             row.updated_at = row.closed_at = now  # done at this country's border
-            _history(session, number, now, "crossed", actor.username, {"office": office})
+            save_passage(connection, row)
+            _history(connection, number, now, "crossed", actor.username, {"office": office})
             self._tell_departure(session, row, IE118 if declared else IE115,
                                  Notice(number, office, now))
             return _view(row, ())
@@ -472,13 +490,15 @@ class Transit:
         now = self.clock()
         self._check_own_office(office, actor, now)
         with self.database.unit_of_work() as session:
-            row = self._expected(session, number, DESTINATION)
+            connection = session.connection()
+            row = self._expected(connection, number, DESTINATION)
             movement = _movement(row)
             movement.arrive(Office(office, office[:2]))
             row.status, row.arrival, row.arrived_at = movement.status.value, {
                 "office": office, "at": now.isoformat()}, now
             row.updated_at = now
-            _history(session, number, now, "arrived", actor.username, {"office": office})
+            save_passage(connection, row)
+            _history(connection, number, now, "arrived", actor.username, {"office": office})
             self._tell_departure(session, row, IE006, Notice(number, office, now))
             return _view(row, ())
 
@@ -494,7 +514,8 @@ class Transit:
             raise InvalidMovement(problems)
         now = self.clock()
         with self.database.unit_of_work() as session:
-            row = session.get(MovementRow, number, with_for_update=True)
+            connection = session.connection()
+            row = movement_record(connection, number, for_update=True)
             if row is None or row.role != DESTINATION:
                 raise UnknownMovement(f"no transit movement {number} expected here")
             self._check_officer(actor, row.destination_office)
@@ -505,10 +526,11 @@ class Transit:
             row.control_results = {"seals_intact": seals_intact, "discrepancies": findings,
                                    "remarks": remarks, "at": now.isoformat()}
             row.updated_at = now
-            _history(session, number, now, "controlled", actor.username,
+            save_passage(connection, row)
+            _history(connection, number, now, "controlled", actor.username,
                      {"discrepancies": findings})
             self._tell_departure(session, row, IE018, Notice(
-                number, row.destination_office, now, seals_intact, tuple(discrepancies),
+                number, row.destination_office, now, seals_intact, tuple(findings),
                 remarks))
             return _view(row, ())
 
@@ -522,8 +544,8 @@ class Transit:
         self._check_officer(actor, office)
 
     @staticmethod
-    def _expected(session: Session, number: str, role: str) -> MovementRow:
-        row = session.get(MovementRow, number, with_for_update=True)
+    def _expected(connection: Connection, number: str, role: str) -> MovementRecord:
+        row = movement_record(connection, number, for_update=True)
         if row is None or row.role != role:
             raise UnknownMovement(f"no transit movement {number} expected at an office "
                                   f"of {role} here")
@@ -536,7 +558,7 @@ class Transit:
             raise NotYours(f"an officer of {actor.office} records at {actor.office}, "
                            f"not at {office}")
 
-    def _tell_departure(self, session: Session, row: MovementRow, action: str,
+    def _tell_departure(self, session: Session, row: MovementRecord, action: str,
                         notice: Notice) -> None:
         if self.send is not None:
             self.send(session, customs_party(row.mrn[2:4]), SERVICE, action,
@@ -551,17 +573,18 @@ class Transit:
             notice = read_notice(message.payload)
         except UnreadableMessage as exc:
             return str(exc)
-        with self.database.unit_of_work() as session:
-            row = session.get(MovementRow, notice.mrn)
-            if row is None or row.role != DEPARTURE:
-                return f"no transit movement {notice.mrn} departed from {self.country}"
-            return _notice_refusal(row, message.action, notice.office)
+        with self.database.transaction() as connection:
+            record = movement_record(connection, notice.mrn)
+        if record is None or record.role != DEPARTURE:
+            return f"no transit movement {notice.mrn} departed from {self.country}"
+        return _notice_refusal(record, message.action, notice.office)
 
     def receive_notice(self, session: Session, message: UserMessage) -> None:
         """Handler of the notices at departure. Each is taken once: the same fact told again
         (a crossing already recorded, an arrival already advised) changes nothing."""
         notice = read_notice(message.payload)
-        row = session.get(MovementRow, notice.mrn, with_for_update=True)
+        connection = session.connection()
+        row = movement_record(connection, notice.mrn, for_update=True)
         if row is None or row.role != DEPARTURE:
             raise UnknownMovement(f"no transit movement {notice.mrn} departed from "
                                   f"{self.country}")
@@ -578,10 +601,10 @@ class Transit:
             row.crossings = [*row.crossings, {"office": notice.office,
                                               "at": notice.at.isoformat(),
                                               "declared": crossing.declared}]
-            _history(session, row.mrn, now, "crossed" if crossing.declared else "diverted",
+            _history(connection, row.mrn, now, "crossed" if crossing.declared else "diverted",
                      by, {"office": notice.office, "message_id": message.message_id})
         else:
-            self._arrive(session, row, movement, notice, by, now)
+            _arrive(connection, row, movement, notice, by, now)
             if message.action == IE018 and row.control_results is None:
                 findings = list(notice.discrepancies)
                 if not notice.seals_intact and not findings:
@@ -590,12 +613,13 @@ class Transit:
                 row.control_results = {"seals_intact": notice.seals_intact,
                                        "discrepancies": findings, "remarks": notice.remarks,
                                        "at": notice.at.isoformat()}
-                _history(session, row.mrn, now, movement.status.value, by,
+                _history(connection, row.mrn, now, movement.status.value, by,
                          {"discrepancies": findings})
                 if movement.status is TransitStatus.WRITTEN_OFF:
-                    self._discharge(session, row, now)
+                    _discharge(connection, row, now)
         row.status = movement.status.value
         row.updated_at = now
+        save_passage(connection, row)
 
     def solve(self, number: str, recovered: bool, note: str, actor: Principal) -> MovementView:
         """An officer of the office of departure solves a discrepancy: written off (the
@@ -613,34 +637,10 @@ class Transit:
                             "at": now.isoformat()}
             row.updated_at = now
             if not recovered:
-                self._discharge(session, row, now)
+                _discharge(session.connection(), row, now)
             _history(session, number, now, "solved", actor.username,
                      {"recovered": recovered, "note": note})
             return _view(row, ())
-
-    def _arrive(self, session: Session, row: MovementRow, movement: TransitMovement,
-                notice: Notice, by: str, now: datetime) -> None:
-        """The arrival, told by IE006 or implied by IE018 (which may come first)."""
-        if row.arrival is not None:
-            return
-        movement.arrive(Office(notice.office, notice.office[:2]))
-        row.arrival = {"office": notice.office, "at": notice.at.isoformat()}
-        row.arrived_at = notice.at
-        row.due_at = None
-        _history(session, row.mrn, now, "arrived", by, {"office": notice.office})
-
-    def _discharge(self, session: Session, row: MovementRow, now: datetime) -> None:
-        """Written off: the reservation goes back to the guarantee, once."""
-        guarantee = session.get(GuaranteeRow, row.guarantee, with_for_update=True)
-        if guarantee is not None:
-            account = _account(guarantee)
-            account.release(Decimal(row.reserved))
-            guarantee.reserved = account.reserved
-            guarantee.updated_at = now
-        row.closed_at = now
-        row.due_at = None
-        _history(session, row.mrn, now, "discharged", "departure",
-                 {"released": str(row.reserved)})
 
     # -- time --------------------------------------------------------------------------------
 
@@ -801,6 +801,32 @@ def _may_see(reader: Principal, holder: str) -> bool:
         reader.role is Role.TRADER and reader.party_id == holder)
 
 
+def _arrive(connection: Connection, row: MovementRecord, movement: TransitMovement,
+            notice: Notice, by: str, now: datetime) -> None:
+    """The arrival, told by IE006 or implied by IE018 (which may come first)."""
+    if row.arrival is not None:
+        return
+    movement.arrive(Office(notice.office, notice.office[:2]))
+    row.arrival = {"office": notice.office, "at": notice.at.isoformat()}
+    row.arrived_at = notice.at
+    row.due_at = None
+    _history(connection, row.mrn, now, "arrived", by, {"office": notice.office})
+
+
+def _discharge(connection: Connection, row: MovementRecord | MovementRow,
+               now: datetime) -> None:
+    """Written off: the reservation goes back to the guarantee, once (the caller has
+    moved the movement out of every state that could be written off again)."""
+    reserved = reserved_of(connection, row.guarantee)
+    if reserved is not None:
+        set_reserved(connection, row.guarantee, left_reserved(reserved, Decimal(row.reserved)),
+                     now)
+    row.closed_at = now
+    row.due_at = None
+    _history(connection, row.mrn, now, "discharged", "departure",
+             {"released": str(row.reserved)})
+
+
 def _account(row: GuaranteeRow) -> GuaranteeAccount:
     return GuaranteeAccount(row.reference, row.holder, Decimal(row.amount), row.valid_from,
                             row.valid_to, row.revoked_on, Decimal(row.reserved),
@@ -847,7 +873,7 @@ def _document(declaration: TransitDeclaration) -> dict[str, Any]:
     }
 
 
-def _itinerary(row: MovementRow) -> Itinerary:
+def _itinerary(row: MovementRow | MovementRecord) -> Itinerary:
     def office(code: str) -> Office:
         return Office(code, code[:2])
 
@@ -855,7 +881,7 @@ def _itinerary(row: MovementRow) -> Itinerary:
                      office(row.destination_office), tuple(row.routing))
 
 
-def _movement(row: MovementRow, crossings: bool = False) -> TransitMovement:
+def _movement(row: MovementRow | MovementRecord, crossings: bool = False) -> TransitMovement:
     movement = TransitMovement(row.mrn, _itinerary(row), as_utc(row.time_limit),
                                Decimal(row.reserved), TransitStatus(row.status))
     if crossings:
@@ -886,9 +912,10 @@ def _anticipated_refusal(record: dict[str, Any], action: str, country: str) -> s
 
 
 def _received_row(record: dict[str, Any], role: str, message_id: str,
-                  now: datetime) -> MovementRow:
+                  now: datetime) -> dict[str, Any]:
+    """The columns of the movement an office of transit or destination keeps."""
     declaration = record.get("Declaration") or {}
-    return MovementRow(
+    return dict(
         mrn=record["MRN"], role=role, lrn=str(declaration.get("LRN", ""))[:35],
         holder=str(record.get("Holder", ""))[:35], guarantee=str(record.get("Guarantee", ""))[:24],
         departure_office=str(record.get("DepartureOffice", ""))[:8],
@@ -903,7 +930,7 @@ def _received_row(record: dict[str, Any], role: str, message_id: str,
         lodged_at=now, released_at=now, arrived_at=None, closed_at=None, updated_at=now)
 
 
-def _notice_refusal(row: MovementRow, action: str, office: str) -> str | None:
+def _notice_refusal(row: MovementRecord, action: str, office: str) -> str | None:
     """Why the office `office` may not send `action` about this departure, or None."""
     if row.status in (TransitStatus.ACCEPTED.value, TransitStatus.GUARANTEE_REFUSED.value):
         return f"transit movement {row.mrn} was not released for transit"
@@ -917,7 +944,7 @@ def _notice_refusal(row: MovementRow, action: str, office: str) -> str | None:
     return None
 
 
-def _view(row: MovementRow, reasons: tuple[str, ...], officer: bool = True,
+def _view(row: MovementRow | MovementRecord, reasons: tuple[str, ...], officer: bool = True,
           document: bool = False) -> MovementView:
     return MovementView(
         mrn=row.mrn, role=row.role, lrn=row.lrn, holder=row.holder,
@@ -929,14 +956,15 @@ def _view(row: MovementRow, reasons: tuple[str, ...], officer: bool = True,
         released_at=as_utc(row.released_at) if row.released_at else None,
         crossings=tuple(row.crossings or ()), arrival=row.arrival,
         control_results=row.control_results, solution=row.solution,
-        declaration=row.declaration if document else None,
+        declaration=row.declaration if document and isinstance(row, MovementRow) else None,
     )
 
 
-def _history(session: Session, number: str, at: datetime, what: str, by: str,
+def _history(bind: Session | Connection, number: str, at: datetime, what: str, by: str,
              detail: dict[str, Any]) -> None:
     # The id sorts in the order the events were written: several written in one transaction
     # share their instant `at` (arrived, written off, discharged), and history reads them in
     # (at, id) order.
-    session.add(MovementEventRow(id=f"{time.time_ns():019d}{new_id()[:13]}", mrn=number, at=at,
-                                 what=what, by=by, detail=detail))
+    connection = bind.connection() if isinstance(bind, Session) else bind
+    add_event(connection, {"id": f"{time.time_ns():019d}{new_id()[:13]}", "mrn": number,
+                           "at": at, "what": what, "by": by, "detail": detail})
