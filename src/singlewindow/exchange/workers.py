@@ -84,9 +84,9 @@ class OutboxDeliveryWorker(BackgroundLoop):
         a node spend ~15 % more CPU per message on the GIL's hand-overs (transit across four
         nodes on two cores: release → discharge p99 11 s at 8, 0.4–1.6 s at 4; the exchange
         benchmark 262–270 → 300 msg/s). `record_delay`: how long (s) the outcome of a
-        delivery may wait to be recorded with others; `client`: an httpx client to post with (tests give one with a mock
-        transport); by default a urllib3 connection pool with kept-alive connections, a few
-        times cheaper per request than httpx."""
+        delivery may wait to be recorded with others; `client`: an httpx client to post
+        with (tests give one with a mock transport); by default a urllib3 connection pool
+        with kept-alive connections, a few times cheaper per request than httpx."""
         super().__init__(idle_interval, gateway.outbox_event)
         self.gateway = gateway
         self.batch_size = batch_size
