@@ -23,7 +23,7 @@ log = logging.getLogger("singlewindow.exchange")
 MAXIMUM_BODY = MAXIMUM_PAYLOAD + 1024 * 1024
 
 # Requests from one source address read or waiting for the receive thread at once: a
-# partner's delivery workers post at most 4 each (`DeliveryWorker.concurrency`), a node
+# partner's delivery workers post at most 8 each (`DeliveryWorker.concurrency`), a node
 # runs a few. Beyond it an address is answered 503 at once, so a flood from one address
 # cannot queue up the one receive thread for everyone else.
 MAXIMUM_IN_FLIGHT = 32

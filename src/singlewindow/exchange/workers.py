@@ -71,22 +71,17 @@ class OutboxDeliveryWorker(BackgroundLoop):
         gateway: Deliveries,
         *,
         batch_size: int = 32,
-        concurrency: int = 4,
+        concurrency: int = 8,
         idle_interval: float = 0.02,
         lease: timedelta = timedelta(seconds=60),
         timeout: float = 30.0,
         record_delay: float = 0.01,
         client: httpx.Client | None = None,
     ) -> None:
-        """`concurrency`: deliveries at once. Each is mostly CPU under the process's one GIL
-        (writing, signing and encrypting the message, verifying the receipt), waiting only
-        while the partner answers: four keep a partner's receive thread busy, and eight made
-        a node spend ~15 % more CPU per message on the GIL's hand-overs (transit across four
-        nodes on two cores: release → discharge p99 11 s at 8, 0.4–1.6 s at 4; the exchange
-        benchmark 262–270 → 300 msg/s). `record_delay`: how long (s) the outcome of a
-        delivery may wait to be recorded with others; `client`: an httpx client to post
-        with (tests give one with a mock transport); by default a urllib3 connection pool
-        with kept-alive connections, a few times cheaper per request than httpx."""
+        """`record_delay`: how long (s) the outcome of a delivery may wait to be recorded
+        with others; `client`: an httpx client to post with (tests give one with a mock
+        transport); by default a urllib3 connection pool with kept-alive connections, a few
+        times cheaper per request than httpx."""
         super().__init__(idle_interval, gateway.outbox_event)
         self.gateway = gateway
         self.batch_size = batch_size
