@@ -349,7 +349,7 @@ class Journeys:
                     depth = len(self.released) - list(self.released).index(unseen[0]) + 10 \
                         if unseen else 10
                 page = officer.get("/transit/movements", params={
-                    "limit": POLL_PAGE, "offset": max(0, depth - POLL_PAGE)}).json()
+                    "limit": min(depth, POLL_PAGE), "offset": max(0, depth - POLL_PAGE)}).json()
                 seen = time.monotonic()
                 with self.lock:
                     for item in page["items"]:
