@@ -311,6 +311,18 @@ def test_a_movement_that_never_arrives_goes_to_enquiry_and_recovery(net: Net) ->
         "overdue", "enquiry", "recovery"]
     # the reservation stays with the duties claimed from it: nothing went back
     assert net.guarantee()["reserved"] == before["reserved"] + reserved
+    # the truck turns up at last: Singapore records it, Laos refuses the advice (an ebMS
+    # error back to Singapore's outbox) and stays in recovery
+    net.record("SG", mrn, "arrival")
+
+    def refused() -> bool:
+        with sqlite(net.nodes["SG"]) as db:
+            row = db.execute("SELECT status, last_error FROM exchange_outbox "
+                             "WHERE conversation_id = ? AND action = 'IE006'", (mrn,)).fetchone()
+        return bool(row and row[0] == "rejected" and "recovery" in (row[1] or ""))
+
+    until(refused, f"the late IE006 of {mrn} refused")
+    assert net.movement("LA", mrn)["status"] == "recovery"
 
 
 def test_an_officer_of_another_office_is_refused(net: Net) -> None:

@@ -204,6 +204,13 @@ def test_a_movement_that_does_not_arrive_goes_overdue_then_enquiry_then_recovery
     assert reserved(database)[0] == movement.reserved  # claimed, not released
     with pytest.raises(NotYours):
         service.due(HOLDER)
+    # An arrival advised once recovery has begun is refused on receipt (an ebMS error to
+    # its sender), not taken and then failed: the recovery is for the departure to end.
+    for action in (IE006, IE018):
+        late = notice(action, movement.mrn, "SGWDL01", seals_intact=True)
+        assert "recovery" in (service.admit_notice(late) or "")
+    # a crossing is still a fact of the journey, kept
+    assert service.admit_notice(notice(IE118, movement.mrn, "THNKI01")) is None
 
 
 def notice(action: str, number: str, office: str, **extra: object) -> UserMessage:

@@ -941,6 +941,9 @@ def _notice_refusal(row: MovementRecord, action: str, office: str) -> str | None
         return f"{office} may not report a diversion of {row.mrn}: its country was not told of it"
     if action in (IE006, IE018) and office != row.destination_office:
         return f"{row.mrn} is bound for {row.destination_office}, not {office}"
+    if action in (IE006, IE018) and row.status == TransitStatus.RECOVERY.value:
+        return (f"{row.mrn} is in recovery of its duties: an arrival now is for its office "
+                f"of departure to weigh, not taken as it comes")
     return None
 
 
