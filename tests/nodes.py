@@ -9,7 +9,7 @@ import socket
 import stat
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,3 +123,18 @@ def worker_processes(database: Database, home: Path, count: int = 2) -> Iterator
 def file_mode(path: Path) -> int:
     """A node file's permission bits (its data is for its own user: 0600 in 0700)."""
     return stat.S_IMODE(path.stat().st_mode)
+
+
+# Seconds a network test waits for a message to go through (a restarted node's retry included).
+WAIT = 60.0
+
+
+def until(condition: Callable[[], bool], what: str, timeout: float = WAIT) -> float:
+    """Wait for `condition` (looked at every 50 ms); the moment it held. Raises saying `what`
+    did not happen within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.05)
+    return time.monotonic()

@@ -8,7 +8,7 @@ when it comes back."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import count
@@ -22,13 +22,12 @@ from singlewindow.declarations.model import DeclarationType, Party
 from singlewindow.devnet.network import NodeProcess, provision, stop_network
 from tests.aeo.builders import application_document
 from tests.builders import as_json, import_declaration
-from tests.nodes import free_ports
+from tests.nodes import free_ports, until
 
 pytestmark = pytest.mark.e2e
 
 COUNTRIES = ["TH", "VN", "SG"]
 ENV = {"SINGLEWINDOW_RANDOM_SHARE": "0"}
-WAIT = 60.0
 AEO = "THTRADER0001"  # the Thai sample trader, made an AEO with consent
 UNSHARED = "THBROKER0001"  # the Thai sample broker, made an AEO without consent
 LRNS = count(1)
@@ -99,14 +98,6 @@ class Net:
         return dict(self.call("VN", "officer", "GET", f"/declarations/{lodged['number']}"))
 
 
-def until(condition: Callable[[], bool], what: str, timeout: float = WAIT) -> float:
-    """Wait for `condition`; the moment it held."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.05)
-    return time.monotonic()
 
 
 @pytest.fixture(scope="module")

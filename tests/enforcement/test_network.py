@@ -6,7 +6,7 @@ is reported back to Viet Nam; an alert sent to a joint operation never reaches a
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -19,13 +19,12 @@ import pytest
 from singlewindow.declarations.model import Party
 from singlewindow.devnet.network import NodeProcess, provision, stop_network
 from tests.builders import as_json, import_declaration
-from tests.nodes import free_ports
+from tests.nodes import free_ports, until
 
 pytestmark = pytest.mark.e2e
 
 COUNTRIES = ["VN", "KH", "TH"]
 ENV = {"SINGLEWINDOW_RANDOM_SHARE": "0"}
-WAIT = 60.0
 LRNS = count(1)
 OPERATION = "OP-MEKONG-DRAGON"
 
@@ -76,14 +75,6 @@ class Net:
                          expect=None)
 
 
-def until(condition: Callable[[], bool], what: str, timeout: float = WAIT) -> float:
-    """Wait for `condition`; the moment it held."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.05)
-    return time.monotonic()
 
 
 @pytest.fixture(scope="module")

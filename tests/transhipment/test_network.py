@@ -8,7 +8,7 @@ one that declares it Chinese is not flagged for its origin."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import count
@@ -27,14 +27,13 @@ from singlewindow.devnet.network import NodeProcess, provision, stop_network
 from singlewindow.devnet.traffic import Traffic
 from singlewindow.devnet.transhipment import hubs_of
 from tests.builders import as_json, import_declaration
-from tests.nodes import free_ports
+from tests.nodes import free_ports, until
 from tests.transhipment.builders import arrival_body, departure_body
 
 pytestmark = pytest.mark.e2e
 
 COUNTRIES = ["MY", "VN"]
 ENV = {"SINGLEWINDOW_RANDOM_SHARE": "0"}
-WAIT = 60.0
 SERIALS = count(1)
 EXPORTER = Party("MYTRADER0001", "Klang Steel Trading Sdn. Bhd.", "MY")
 BUYER = Party("VNTRADER0001", "Saigon Coffee Importers JSC", "VN")
@@ -48,12 +47,6 @@ def steel(origin: str) -> GoodsItem:
                      invoice_amount=Decimal("137500.00"))
 
 
-def until(condition: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.05)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 import signal
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from singlewindow.devnet.network import NodeProcess, provision, stop_network
-from tests.nodes import free_ports
+from tests.nodes import free_ports, until
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +33,6 @@ COUNTRIES = ["LA", "TH", "MY", "SG"]
 # the late movement's whole follow-up happens within the test.
 ENV = {"SINGLEWINDOW_RANDOM_SHARE": "0", "SINGLEWINDOW_TRANSIT_ENQUIRY_AFTER": "1",
        "SINGLEWINDOW_TRANSIT_ENQUIRY_PERIOD": "2"}
-WAIT = 60.0  # seconds for a message to go through (a restarted node's retry included)
 LRNS = count(1)
 
 
@@ -122,12 +121,6 @@ class Net:
         self.record("SG", mrn, "control")
 
 
-def until(condition: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.1)
 
 
 def written_off(net: Net, mrn: str) -> None:
