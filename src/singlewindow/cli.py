@@ -7,7 +7,6 @@ with exit code 1; a command used wrongly exits with 2. A traceback means a bug.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -34,7 +33,7 @@ from singlewindow.declarations.schemas import DeclarationCreate, DeclarationRead
 from singlewindow.devnet import sample
 from singlewindow.devnet.network import run_network
 from singlewindow.node import local_node, open_database
-from singlewindow.remote import CommandFailed, Refused, call
+from singlewindow.remote import CommandFailed, Refused, call, read_json
 
 
 class _Commands(TyperGroup):
@@ -100,26 +99,6 @@ def _say_refusal(error: SingleWindowError, hint: str | None = None) -> None:
 def _fail(error: SingleWindowError) -> None:
     _say_refusal(error)
     raise typer.Exit(code=1)
-
-
-def _read_json(file: Path) -> Any:
-    """The JSON in `file`, or a CommandFailed saying what is wrong with it and where."""
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CommandFailed(f"{file}: no such file") from None
-    except IsADirectoryError:
-        raise CommandFailed(f"{file}: is a directory, not a JSON file") from None
-    except UnicodeDecodeError as error:
-        raise CommandFailed(f"{file}: not UTF-8 text (byte {error.start})") from None
-    except OSError as error:
-        raise CommandFailed(f"{file}: cannot read it ({error.strerror})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise CommandFailed(
-            f"{file}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
-        ) from None
 
 
 def _node_database(country: str) -> Database:
@@ -293,7 +272,7 @@ def lodge(
 
 
 def _declaration_in(file: Path) -> dict[str, Any]:
-    raw = _read_json(file)
+    raw = read_json(file)
     if not isinstance(raw, dict):
         raise CommandFailed(f"{file}: a declaration is a JSON object, not a "
                             f"{type(raw).__name__}")

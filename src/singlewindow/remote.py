@@ -3,6 +3,8 @@ words (the node unreachable, not a node, a refusal with every problem at its pla
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,6 +14,34 @@ from singlewindow.core.paths import api_url
 
 class CommandFailed(Exception):
     """A command cannot go on, for a reason its user can fix: said in one line."""
+
+
+def read_json(file: Path) -> Any:
+    """The JSON in `file`, or a CommandFailed saying what is wrong with it and where."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CommandFailed(f"{file}: no such file") from None
+    except IsADirectoryError:
+        raise CommandFailed(f"{file}: is a directory, not a JSON file") from None
+    except UnicodeDecodeError as error:
+        raise CommandFailed(f"{file}: not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise CommandFailed(f"{file}: cannot read it ({error.strerror})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CommandFailed(
+            f"{file}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from None
+
+
+def read_json_object(file: Path, what: str = "a JSON object") -> dict[str, Any]:
+    """The JSON object in `file` (`what` it should be, said when it is not an object)."""
+    document = read_json(file)
+    if not isinstance(document, dict):
+        raise CommandFailed(f"{file}: {what} is expected")
+    return document
 
 
 class Refused(Exception):

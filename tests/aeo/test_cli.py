@@ -163,5 +163,5 @@ def test_refusals_are_said_with_each_problem_and_no_traceback(
     assert wrong.exit_code == 2 and "honesty" in wrong.output  # not a criterion
     assert "401" in said(run(node, "not-a-token", "applications"))
     file.write_text("{not json")
-    assert "not JSON" in said(run(node, users.trader, "apply", str(file)))
+    assert "invalid JSON at line 1" in said(run(node, users.trader, "apply", str(file)))
     assert "cannot reach" in said(run("http://127.0.0.1:9", users.trader, "applications"))

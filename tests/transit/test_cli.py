@@ -97,5 +97,5 @@ def test_refusals_are_said_with_each_problem_and_no_traceback(
     assert "403" in run(node, users.trader, "expected").output
     assert "401" in run(node, "not-a-token", "list").output
     file.write_text("{not json")
-    assert "not JSON" in run(node, users.trader, "lodge", str(file)).output
+    assert "invalid JSON at line 1" in run(node, users.trader, "lodge", str(file)).output
     assert "cannot reach" in run("http://127.0.0.1:9", users.trader, "list").output

@@ -6,7 +6,6 @@ acts)."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +17,7 @@ from rich.markup import escape
 from rich.table import Column, Table
 
 from singlewindow.aeo.model import AeoStatus, ApplicationStatus, Criterion
-from singlewindow.remote import CommandFailed, call
+from singlewindow.remote import call, read_json_object
 from singlewindow.risk.model import AeoRole
 
 app = typer.Typer(help="Authorised Economic Operators: apply, validate, grant, keep the "
@@ -40,7 +39,7 @@ NoteOption = Annotated[str, typer.Option(help="What the auditor found")]
 @app.command("apply")
 def apply(file: Path, node: NodeOption, token: TokenOption) -> None:
     """Apply for AEO status from a JSON file, as the operator itself."""
-    _show_application(call(node, token, "POST", "/aeo/applications", _document(file)))
+    _show_application(call(node, token, "POST", "/aeo/applications", read_json_object(file)))
 
 
 @app.command("applications")
@@ -182,7 +181,7 @@ def consent(
 @app.command("mra")
 def mra(file: Path, node: NodeOption, token: TokenOption) -> None:
     """Record a mutual recognition arrangement from a JSON file (an administrator)."""
-    a = call(node, token, "POST", "/aeo/arrangements", _document(file))
+    a = call(node, token, "POST", "/aeo/arrangements", read_json_object(file))
     console.print(f"[bold]{escape(a['id'])}[/] recorded: {escape(a['name'])}, "
                   f"{', '.join(a['partners'])}, from {a['starts_on']}"
                   + (f" to {a['ends_on']}" if a["ends_on"] else ""))
@@ -251,19 +250,6 @@ def check(
 
 # -- helpers ---------------------------------------------------------------------------------
 
-def _document(file: Path) -> dict[str, Any]:
-    """The JSON object in `file`, or a CommandFailed saying what is wrong with it."""
-    try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CommandFailed(f"{file}: no such file") from None
-    except json.JSONDecodeError as error:
-        raise CommandFailed(f"{file}: not JSON (line {error.lineno}: {error.msg})") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise CommandFailed(f"{file}: cannot read it ({error})") from None
-    if not isinstance(document, dict):
-        raise CommandFailed(f"{file}: a JSON object is expected")
-    return document
 
 
 def _application(number: str, then: str = "") -> str:

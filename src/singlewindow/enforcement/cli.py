@@ -4,7 +4,6 @@ with their hits, record and share seizures, set up joint operations and read the
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
 
-from singlewindow.remote import CommandFailed, call
+from singlewindow.remote import CommandFailed, call, read_json_object
 
 app = typer.Typer(help="Enforcement alerts, their hits, seizures and joint operations; "
                        "through a running node's API (officers)", no_args_is_help=True)
@@ -28,26 +27,13 @@ TokenOption = Annotated[str, typer.Option(
     envvar="SINGLEWINDOW_TOKEN", show_envvar=True, help="The API token of the officer acting")]
 
 
-def _document(file: Path) -> dict[str, Any]:
-    """The JSON object in `file`, or a CommandFailed saying what is wrong with it."""
-    try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CommandFailed(f"{file}: no such file") from None
-    except json.JSONDecodeError as error:
-        raise CommandFailed(f"{file}: not JSON (line {error.lineno}: {error.msg})") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise CommandFailed(f"{file}: cannot read it ({error})") from None
-    if not isinstance(document, dict):
-        raise CommandFailed(f"{file}: a JSON object is expected")
-    return document
 
 
 @app.command("raise")
 def raise_alert(file: Path, node: NodeOption, token: TokenOption) -> None:
     """Raise an alert from a JSON file (category, title, description, criteria, concealment,
     valid_from, valid_to, channel, and operation for a joint operation's members only)."""
-    _show_alert(call(node, token, "POST", "/enforcement/alerts", _document(file)))
+    _show_alert(call(node, token, "POST", "/enforcement/alerts", read_json_object(file)))
 
 
 @app.command("withdraw")

@@ -6,7 +6,6 @@ who acts)."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +17,7 @@ from rich.markup import escape
 from rich.table import Column, Table
 
 from singlewindow.green.model import Direction, RuleKind
-from singlewindow.remote import CommandFailed, call
+from singlewindow.remote import CommandFailed, call, read_json_object
 
 app = typer.Typer(help="Waste shipments (Basel Convention): consents given, their use, the "
                        "country's rules; through a running node's API", no_args_is_help=True)
@@ -139,12 +138,7 @@ def rules_add(
 @app.command("check")
 def check(file: Path, node: NodeOption, token: TokenOption) -> None:
     """What the node's Basel checks say of the declaration in a JSON file (nothing lodged)."""
-    try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CommandFailed(f"{file}: no such file") from None
-    except json.JSONDecodeError as error:
-        raise CommandFailed(f"{file}: not JSON (line {error.lineno}: {error.msg})") from None
+    document = read_json_object(file, "a declaration (a JSON object)")
     answer = call(node, token, "POST", "/green/check", document)
     if answer["passes"]:
         console.print("passes the Basel checks")

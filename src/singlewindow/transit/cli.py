@@ -3,7 +3,6 @@ node's API (the node keeps everything; the token says who acts)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -13,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
 
-from singlewindow.remote import CommandFailed, call
+from singlewindow.remote import call, read_json_object
 
 app = typer.Typer(help="Transit movements (NCTS): lodge, follow, record at the offices on the "
                        "way, guarantees; through a running node's API", no_args_is_help=True)
@@ -35,12 +34,7 @@ def lodge(
         help="The guarantee's access code, instead of the file's")] = None,
 ) -> None:
     """Lodge a transit declaration (IE015) from a JSON file, as its holder."""
-    try:
-        declaration = json.loads(file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise CommandFailed(f"{file}: not JSON (line {error.lineno}: {error.msg})") from None
-    if not isinstance(declaration, dict):
-        raise CommandFailed(f"{file}: a transit declaration is a JSON object")
+    declaration = read_json_object(file, "a transit declaration (a JSON object)")
     if access_code is not None:
         declaration["access_code"] = access_code
     _show(call(node, token, "POST", "/transit/movements", declaration))
