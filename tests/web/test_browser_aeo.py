@@ -5,14 +5,12 @@ axe-core; the screenshots of docs/screenshots/aeo*.png are taken here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from singlewindow.devnet.network import NodeProcess
-from tests.web.conftest import node_alone
 from tests.web.test_browser import _serious_violations, _shot
 
 pytestmark = pytest.mark.e2e
@@ -20,29 +18,15 @@ pytestmark = pytest.mark.e2e
 CRITERIA = ("compliance_record", "records_management", "financial_solvency", "safety_security")
 
 
-@pytest.fixture(scope="module")
-def viet_nam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
-    with node_alone("VN", tmp_path_factory.mktemp("browser-aeo")) as node:
-        yield node
-
-
-@pytest.fixture
-def page_on(browser: Any, viet_nam: NodeProcess) -> Iterator[Any]:
-    from tests.web.conftest import log_in
-
-    contexts: list[Any] = []
-    yield lambda username: log_in(browser, viet_nam, username, contexts)
-    for context in contexts:
-        context.close()
 
 
 def test_a_trader_applies_an_officer_validates_and_grants_and_the_trader_sees_it(
-        page_on: Any, viet_nam: NodeProcess) -> None:
-    trader = page_on("trader")
+        page_as: Any, console_node: NodeProcess) -> None:
+    trader = page_as("trader")
     trader.goto("/aeo")
     expect(trader.locator("#f-operator")).to_have_attribute("readonly", "")
     operator = trader.locator("#f-operator").input_value()
-    assert operator == viet_nam.tokens()["trader_party"]
+    assert operator == console_node.tokens()["trader_party"]
     trader.fill("#f-name", "Saigon Coffee Export JSC")
     trader.fill("#f-address", "12 Ton Duc Thang, District 1, Ho Chi Minh City")
     trader.check("input[name=types][value=importer_exporter]")
@@ -59,7 +43,7 @@ def test_a_trader_applies_an_officer_validates_and_grants_and_the_trader_sees_it
     number = submitted.get_attribute("data-number")
     assert number
 
-    officer = page_on("officer")
+    officer = page_as("officer")
     officer.goto("/aeo/applications")
     officer.click(f"a:has-text('{number}')")
     officer.click("#start-button")

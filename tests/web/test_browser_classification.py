@@ -6,37 +6,21 @@ docs/screenshots/classification.png is taken here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from singlewindow.devnet.network import NodeProcess
-from tests.web.conftest import node_alone
 from tests.web.test_browser import _serious_violations, _shot
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def viet_nam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
-    with node_alone("VN", tmp_path_factory.mktemp("browser-classification")) as node:
-        yield node
 
 
-@pytest.fixture
-def page_on(browser: Any, viet_nam: NodeProcess) -> Iterator[Any]:
-    from tests.web.conftest import log_in
-
-    contexts: list[Any] = []
-    yield lambda username: log_in(browser, viet_nam, username, contexts)
-    for context in contexts:
-        context.close()
-
-
-def test_a_trader_types_a_description_and_a_suggestion_fills_the_code(page_on: Any) -> None:
-    trader = page_on("trader")
+def test_a_trader_types_a_description_and_a_suggestion_fills_the_code(page_as: Any) -> None:
+    trader = page_as("trader")
     trader.goto("/declarations/new")
     code = trader.locator("#f-items-0-commodity_code")
     expect(code).to_have_value("")
@@ -55,8 +39,8 @@ def test_a_trader_types_a_description_and_a_suggestion_fills_the_code(page_on: A
     expect(trader.locator("#err-items-0-commodity_code")).to_have_text("")
 
 
-def test_an_empty_description_says_why(page_on: Any) -> None:
-    trader = page_on("trader")
+def test_an_empty_description_says_why(page_as: Any) -> None:
+    trader = page_as("trader")
     trader.goto("/declarations/new")
     description = trader.locator("#f-items-0-description")
     description.press_sequentially("x", delay=10)
@@ -66,15 +50,15 @@ def test_an_empty_description_says_why(page_on: Any) -> None:
 
 
 def test_without_javascript_the_suggest_button_shows_the_suggestions(
-        browser: Any, viet_nam: NodeProcess) -> None:
+        browser: Any, console_node: NodeProcess) -> None:
     from singlewindow.devnet import sample
 
-    context = browser.new_context(java_script_enabled=False, base_url=viet_nam.url)
+    context = browser.new_context(java_script_enabled=False, base_url=console_node.url)
     try:
         page = context.new_page()
         page.goto("/login")
         page.fill("#username", "trader")
-        page.fill("#password", sample.console_users(viet_nam.home)["trader"]["password"])
+        page.fill("#password", sample.console_users(console_node.home)["trader"]["password"])
         page.click("button[type=submit]:has-text('Log in')")
         page.goto("/declarations/new")
         page.fill("#f-items-0-description", "Wireless Bluetooth earbuds with charging case")

@@ -6,7 +6,6 @@ docs/screenshots/enforcement-*.png are taken here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,31 +15,16 @@ from playwright.sync_api import expect
 
 from singlewindow.devnet.network import NodeProcess
 from tests.builders import as_json, import_declaration
-from tests.web.conftest import node_alone
 from tests.web.test_browser import _serious_violations, _shot
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def viet_nam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
-    with node_alone("VN", tmp_path_factory.mktemp("browser-enforcement")) as node:
-        yield node
-
-
-@pytest.fixture
-def page_on(browser: Any, viet_nam: NodeProcess) -> Iterator[Any]:
-    from tests.web.conftest import log_in
-
-    contexts: list[Any] = []
-    yield lambda username: log_in(browser, viet_nam, username, contexts)
-    for context in contexts:
-        context.close()
 
 
 def test_an_officer_raises_an_alert_for_an_operation_and_sees_its_hit(
-        page_on: Any, viet_nam: NodeProcess) -> None:
-    officer = page_on("officer")
+        page_as: Any, console_node: NodeProcess) -> None:
+    officer = page_as("officer")
     officer.goto("/enforcement/operations")
     officer.fill("#f-code", "OP-MEKONG-26")
     officer.fill("#f-name", "Mekong Dragon")
@@ -62,8 +46,8 @@ def test_an_officer_raises_an_alert_for_an_operation_and_sees_its_hit(
     expect(officer.locator("#alert-status")).to_have_attribute("data-status", "active")
     expect(officer.locator("#criteria")).to_contain_text("origin_country in KH, LA")
 
-    token = viet_nam.tokens()["trader"]
-    lodged = httpx.post(f"{viet_nam.api}/declarations", timeout=30,
+    token = console_node.tokens()["trader"]
+    lodged = httpx.post(f"{console_node.api}/declarations", timeout=30,
                         json=as_json(import_declaration("BROWSER-ENF-1")),
                         headers={"Authorization": f"Bearer {token}"})
     assert lodged.status_code == 201, lodged.text

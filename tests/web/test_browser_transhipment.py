@@ -21,7 +21,9 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def viet_nam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
+def console_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
+    """Viet Nam's node (in place of the console's plain one) with a consignment through
+    Saigon recorded."""
     with node_alone("VN", tmp_path_factory.mktemp("browser-transhipment")) as node:
         headers = {"Authorization": f"Bearer {node.tokens()['officer']}"}
         for path, body in (("/transhipment/arrivals", arrival_body(port="VNSGN")),
@@ -32,19 +34,10 @@ def viet_nam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
         yield node
 
 
-@pytest.fixture
-def page_on(browser: Any, viet_nam: NodeProcess) -> Iterator[Any]:
-    from tests.web.conftest import log_in
-
-    contexts: list[Any] = []
-    yield lambda username: log_in(browser, viet_nam, username, contexts)
-    for context in contexts:
-        context.close()
-
 
 def test_an_officer_finds_a_consignment_by_its_bill_of_lading_and_reads_its_legs(
-        page_on: Any) -> None:
-    officer = page_on("officer")
+        page_as: Any) -> None:
+    officer = page_as("officer")
     officer.goto("/transhipment")
     assert _serious_violations(officer) == []
     officer.fill("#q", "MSKU7788990011")
@@ -56,8 +49,8 @@ def test_an_officer_finds_a_consignment_by_its_bill_of_lading_and_reads_its_legs
     _shot(officer, "transhipment-legs")
 
 
-def test_the_administrator_lists_a_laundering_hub(page_on: Any) -> None:
-    admin = page_on("admin")
+def test_the_administrator_lists_a_laundering_hub(page_as: Any) -> None:
+    admin = page_as("admin")
     admin.goto("/transhipment/hubs")
     expect(admin.locator("[data-sample=yes]").first).to_be_visible()
     assert _serious_violations(admin) == []

@@ -21,14 +21,16 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def laos(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
+def console_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
+    """Laos's node (a transit route's office of departure), in place of the console's
+    Vietnamese one."""
     with node_alone("LA", tmp_path_factory.mktemp("browser-transit")) as node:
         yield node
 
 
 @pytest.fixture
-def movement(laos: NodeProcess) -> dict[str, Any]:
-    users = laos.tokens()
+def movement(console_node: NodeProcess) -> dict[str, Any]:
+    users = console_node.tokens()
     body = {
         "lrn": f"LA-BR-{datetime.now(UTC):%H%M%S%f}", "holder": users["trader_party"],
         "guarantee": users["transit_guarantee"], "access_code": users["access_code"],
@@ -41,27 +43,18 @@ def movement(laos: NodeProcess) -> dict[str, Any]:
                    "value": "593400000"}],
         "time_limit": (datetime.now(UTC) + timedelta(days=3)).isoformat(),
     }
-    answer = httpx.post(f"{laos.api}/transit/movements", json=body, timeout=30,
+    answer = httpx.post(f"{console_node.api}/transit/movements", json=body, timeout=30,
                         headers={"Authorization": f"Bearer {users['trader']}"})
     assert answer.status_code == 201, answer.text
     lodged: dict[str, Any] = answer.json()
     return lodged
 
 
-@pytest.fixture
-def page_on_laos(browser: Any, laos: NodeProcess) -> Iterator[Any]:
-    from tests.web.conftest import log_in
-
-    contexts: list[Any] = []
-    yield lambda username: log_in(browser, laos, username, contexts)
-    for context in contexts:
-        context.close()
-
 
 def test_the_holder_follows_its_movement_and_prints_its_document(
-        page_on_laos: Any, movement: dict[str, Any]) -> None:
+        page_as: Any, movement: dict[str, Any]) -> None:
     number = movement["mrn"]
-    page = page_on_laos("trader")
+    page = page_as("trader")
     page.goto("/transit")
     page.click(f"a:has-text('{number}')")
     expect(page.locator("#route li")).to_have_count(4)
@@ -80,8 +73,8 @@ def test_the_holder_follows_its_movement_and_prints_its_document(
 
 
 def test_an_officer_sees_the_reasons_the_holder_does_not(
-        page_on_laos: Any, movement: dict[str, Any]) -> None:
-    page = page_on_laos("officer")
+        page_as: Any, movement: dict[str, Any]) -> None:
+    page = page_as("officer")
     page.goto(f"/transit/{movement['mrn']}")
     expect(page.locator("body")).to_contain_text("no risk rule hit")
     assert _serious_violations(page) == []
