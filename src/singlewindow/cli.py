@@ -33,7 +33,7 @@ from singlewindow.declarations.schemas import DeclarationCreate, DeclarationRead
 from singlewindow.devnet import sample
 from singlewindow.devnet.network import run_network
 from singlewindow.node import local_node, open_database
-from singlewindow.remote import CommandFailed, Refused, call, read_json
+from singlewindow.remote import CommandFailed, Refused, call, read_json_object
 
 
 class _Commands(TyperGroup):
@@ -219,7 +219,7 @@ def try_declaration(
     """Try a declaration from a JSON file on a local node, outside any network, with the
     packaged sample tariff: on a throw-away database unless --database says which to keep it
     in. To lodge it through a running node, `singlewindow lodge`."""
-    raw = _declaration_in(file)
+    raw = read_json_object(file, "a declaration")
     from pydantic import ValidationError
 
     try:
@@ -268,15 +268,7 @@ def lodge(
         raise typer.BadParameter("--database and --party are for local mode (`singlewindow "
                                  "try`); the node keeps the declaration and the token says "
                                  "who lodges", param_hint="--node")
-    _show(_lodge_at(node_url, token, _declaration_in(file), file))
-
-
-def _declaration_in(file: Path) -> dict[str, Any]:
-    raw = read_json(file)
-    if not isinstance(raw, dict):
-        raise CommandFailed(f"{file}: a declaration is a JSON object, not a "
-                            f"{type(raw).__name__}")
-    return raw
+    _show(_lodge_at(node_url, token, read_json_object(file, "a declaration"), file))
 
 
 def _new_lrn_hint(file: Path) -> str:

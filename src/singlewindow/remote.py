@@ -36,11 +36,12 @@ def read_json(file: Path) -> Any:
         ) from None
 
 
-def read_json_object(file: Path, what: str = "a JSON object") -> dict[str, Any]:
-    """The JSON object in `file` (`what` it should be, said when it is not an object)."""
+def read_json_object(file: Path, what: str) -> dict[str, Any]:
+    """The JSON object in `file`, `what` the command reads there (said when it is not one)."""
     document = read_json(file)
     if not isinstance(document, dict):
-        raise CommandFailed(f"{file}: {what} is expected")
+        raise CommandFailed(f"{file}: {what} is a JSON object, not a "
+                            f"{type(document).__name__}")
     return document
 
 

@@ -39,7 +39,8 @@ NoteOption = Annotated[str, typer.Option(help="What the auditor found")]
 @app.command("apply")
 def apply(file: Path, node: NodeOption, token: TokenOption) -> None:
     """Apply for AEO status from a JSON file, as the operator itself."""
-    _show_application(call(node, token, "POST", "/aeo/applications", read_json_object(file)))
+    _show_application(call(node, token, "POST", "/aeo/applications",
+                           read_json_object(file, "an application")))
 
 
 @app.command("applications")
@@ -181,7 +182,7 @@ def consent(
 @app.command("mra")
 def mra(file: Path, node: NodeOption, token: TokenOption) -> None:
     """Record a mutual recognition arrangement from a JSON file (an administrator)."""
-    a = call(node, token, "POST", "/aeo/arrangements", read_json_object(file))
+    a = call(node, token, "POST", "/aeo/arrangements", read_json_object(file, "an arrangement"))
     console.print(f"[bold]{escape(a['id'])}[/] recorded: {escape(a['name'])}, "
                   f"{', '.join(a['partners'])}, from {a['starts_on']}"
                   + (f" to {a['ends_on']}" if a["ends_on"] else ""))

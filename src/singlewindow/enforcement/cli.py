@@ -33,7 +33,8 @@ TokenOption = Annotated[str, typer.Option(
 def raise_alert(file: Path, node: NodeOption, token: TokenOption) -> None:
     """Raise an alert from a JSON file (category, title, description, criteria, concealment,
     valid_from, valid_to, channel, and operation for a joint operation's members only)."""
-    _show_alert(call(node, token, "POST", "/enforcement/alerts", read_json_object(file)))
+    _show_alert(call(node, token, "POST", "/enforcement/alerts",
+                     read_json_object(file, "an alert")))
 
 
 @app.command("withdraw")

@@ -138,7 +138,7 @@ def rules_add(
 @app.command("check")
 def check(file: Path, node: NodeOption, token: TokenOption) -> None:
     """What the node's Basel checks say of the declaration in a JSON file (nothing lodged)."""
-    document = read_json_object(file, "a declaration (a JSON object)")
+    document = read_json_object(file, "a declaration")
     answer = call(node, token, "POST", "/green/check", document)
     if answer["passes"]:
         console.print("passes the Basel checks")

@@ -34,7 +34,7 @@ def lodge(
         help="The guarantee's access code, instead of the file's")] = None,
 ) -> None:
     """Lodge a transit declaration (IE015) from a JSON file, as its holder."""
-    declaration = read_json_object(file, "a transit declaration (a JSON object)")
+    declaration = read_json_object(file, "a transit declaration")
     if access_code is not None:
         declaration["access_code"] = access_code
     _show(call(node, token, "POST", "/transit/movements", declaration))

@@ -214,7 +214,7 @@ def reserved_of(connection: Connection, reference: str) -> Decimal | None:
     """What the guarantee `reference` has reserved (locked for the transaction on
     PostgreSQL), or None if there is no such guarantee."""
     rows = _READ_RESERVED.rows(connection, {"key": reference})
-    return Decimal(rows[0][0]) if rows else None
+    return rows[0][0] if rows else None  # a Decimal (Amount)
 
 
 def set_reserved(connection: Connection, reference: str, reserved: Decimal,
